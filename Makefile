@@ -1,0 +1,86 @@
+# sctpagent top-level Makefile.
+#
+#   make <name>_defconfig   configure build/<name>/ from board/*/<name>_defconfig
+#                           and make it the selected build
+#   make                    build the selected configuration (default: host)
+#   make CONFIG=<name>      build build/<name>/ whatever is selected
+#   make menuconfig         edit the selected .config
+#   make savedefconfig      write build/<name>/defconfig (minimal)
+#   make test               every test (unit native/armhf/arm64/asan, VM)
+#   make run                the demo on the emulated arm64 board
+#   make bench              benchmarks
+#   V=1                     show the commands
+#
+# Each configuration builds out of tree in build/<name>/.
+
+PY := /usr/bin/python3
+SELECTED := $(shell cat build/.selected 2>/dev/null)
+CONFIG ?= $(if $(SELECTED),$(SELECTED),host)
+O := build/$(CONFIG)
+DEFCONFIGS := $(notdir $(wildcard board/*/*_defconfig))
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+export V Q
+
+.PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
+	vm-test run bench clean distclean help $(DEFCONFIGS)
+
+all: $(O)/.config
+	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
+
+help:
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "defconfigs: $(DEFCONFIGS)"
+
+deps:
+	$(Q)scripts/deps.sh all
+
+$(DEFCONFIGS):
+	$(Q)scripts/deps.sh build
+	$(Q)mkdir -p build/$(@:_defconfig=)
+	$(Q)$(PY) scripts/kconfig.py defconfig $(wildcard board/*/$@) build/$(@:_defconfig=)
+	$(Q)[ -n "$(NOSELECT)" ] || echo $(@:_defconfig=) > build/.selected
+	@echo "configured build/$(@:_defconfig=)$(if $(NOSELECT),, (selected))"
+
+# A build folder without .config gets its defconfig (host by default).
+build/%/.config:
+	$(Q)$(MAKE) --no-print-directory NOSELECT=1 $*_defconfig
+
+menuconfig: $(O)/.config
+	$(Q)KCONFIG_CONFIG=$(O)/.config srctree=$(CURDIR) $(PY) -m menuconfig Kconfig
+
+olddefconfig: $(O)/.config
+	$(Q)$(PY) scripts/kconfig.py olddefconfig $(O)
+
+savedefconfig: $(O)/.config
+	$(Q)$(PY) scripts/kconfig.py savedefconfig $(O) $(O)/defconfig
+
+test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh
+
+unit-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh unit
+
+vm-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh vm
+
+run:
+	$(Q)scripts/deps.sh run
+	$(Q)scripts/run.sh $(RUN_ARGS)
+
+bench:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/bench.sh
+
+clean:
+	rm -rf $(O)
+
+distclean:
+	rm -rf build

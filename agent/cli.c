@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/cli.h"
+#include "agent/config.h"
+#include "agent/kconfig.h"
+#include "board/board.h"
+
+static const char *const usage_lines[] = {
+	"usage: sctpagent [-c FILE] [-f] [-v]... [--duration SEC]",
+	"       sctpagent --check-config FILE",
+	"       sctpagent --version | --help",
+	"",
+	"  -c, --config FILE    configuration (default " CLI_DEFAULT_CONFIG ")",
+	"  -f, --foreground     stay in the foreground, log to stderr",
+	"  -v, --verbose        more log (repeat for debug, trace)",
+	"      --duration SEC   stop cleanly after SEC seconds (demos, tests)",
+	"      --check-config FILE",
+	"                       validate FILE, print a summary or every error",
+	"  -V, --version        print the version and build",
+	"  -h, --help           this text",
+	"",
+	"Exit status: 0 ok, 1 configuration or run-time error, 2 usage error.",
+	NULL,
+};
+
+const char *cli_version(void)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "sctpagent %s (board %s, %s, %s%s)",
+		 SCTPAGENT_VERSION, board_name(), CONFIG_ARCH_NAME,
+		 IS_ENABLED(CONFIG_PORT_LKSCTP) ? "kernel SCTP" : "",
+		 IS_ENABLED(CONFIG_DTLS) ? ", DTLS" : "");
+	return buf;
+}
+
+static int need_arg(int argc, char **argv, int *i, const char **val,
+		    const struct cli_io *io)
+{
+	char msg[160];
+
+	if (*i + 1 >= argc) {
+		snprintf(msg, sizeof(msg), "sctpagent: %s needs an argument", argv[*i]);
+		io->err(io->ctx, msg);
+		return -EINVAL;
+	}
+	*val = argv[++*i];
+	return 0;
+}
+
+static int parse_duration(const char *s, unsigned int *out, const struct cli_io *io)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	char msg[160];
+
+	if (!*s || *end || v == 0 || v > 31536000ul) {
+		snprintf(msg, sizeof(msg), "sctpagent: --duration '%s': expected "
+			 "seconds, 1..31536000", s);
+		io->err(io->ctx, msg);
+		return -EINVAL;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_one(int argc, char **argv, int *i, struct cli_opts *o,
+		     const struct cli_io *io)
+{
+	const char *a = argv[*i], *val;
+	char msg[160];
+
+	if (!strcmp(a, "-c") || !strcmp(a, "--config"))
+		return need_arg(argc, argv, i, &o->config, io);
+	if (!strcmp(a, "--check-config")) {
+		o->action = CLI_CHECK;
+		return need_arg(argc, argv, i, &o->config, io);
+	}
+	if (!strcmp(a, "--duration")) {
+		int rc = need_arg(argc, argv, i, &val, io);
+		return rc ? rc : parse_duration(val, &o->duration_s, io);
+	}
+	if (!strcmp(a, "-f") || !strcmp(a, "--foreground"))
+		return o->foreground = true, 0;
+	if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+		return o->verbose++, 0;
+	if (!strncmp(a, "-v", 2) && strspn(a + 1, "v") == strlen(a + 1))
+		return o->verbose += (int)strlen(a + 1), 0;
+	if (!strcmp(a, "-V") || !strcmp(a, "--version"))
+		return o->action = CLI_VERSION, 0;
+	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+		return o->action = CLI_HELP, 0;
+	snprintf(msg, sizeof(msg), a[0] == '-' ? "sctpagent: unknown option '%s'" :
+		 "sctpagent: unexpected argument '%s'", a);
+	io->err(io->ctx, msg);
+	return -EINVAL;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, const struct cli_io *io)
+{
+	memset(o, 0, sizeof(*o));
+	o->action = CLI_RUN;
+	o->config = CLI_DEFAULT_CONFIG;
+	for (int i = 1; i < argc; i++) {
+		enum cli_action prev = o->action;
+		int rc = parse_one(argc, argv, &i, o, io);
+
+		if (rc)
+			return rc;
+		/* the first of --version/--help/--check-config wins */
+		if (prev != CLI_RUN)
+			o->action = prev;
+	}
+	return 0;
+}
+
+static int check_config(const struct cli_opts *o, const struct cli_io *io)
+{
+	struct cfg_diag *d = calloc(1, sizeof(*d));
+	struct config *c = NULL;
+	char line[CFG_DIAG_LEN + 64];
+	int rc;
+
+	if (!d)
+		return 1;
+	rc = config_load(o->config, &c, d);
+	if (!rc) {
+		config_summary(c, line, sizeof(line));
+		io->out(io->ctx, line);
+	} else {
+		for (unsigned int i = 0; i < d->n; i++)
+			io->err(io->ctx, d->msg[i]);
+		if (d->dropped) {
+			snprintf(line, sizeof(line), "%s: %u more errors not shown",
+				 o->config, d->dropped);
+			io->err(io->ctx, line);
+		}
+		snprintf(line, sizeof(line), "%s: %u error%s", o->config,
+			 d->n + d->dropped, d->n + d->dropped == 1 ? "" : "s");
+		io->err(io->ctx, line);
+	}
+	config_free(c);
+	free(d);
+	return rc ? 1 : 0;
+}
+
+int cli_do(const struct cli_opts *o, const struct cli_io *io)
+{
+	switch (o->action) {
+	case CLI_VERSION:
+		io->out(io->ctx, cli_version());
+		return 0;
+	case CLI_HELP:
+		for (int i = 0; usage_lines[i]; i++)
+			io->out(io->ctx, usage_lines[i]);
+		return 0;
+	case CLI_CHECK:
+		return check_config(o, io);
+	default:
+		return 2;
+	}
+}

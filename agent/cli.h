@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent/cli.h - command line: parsing and the actions that need no
+ * network (--version, --help, --check-config). Output goes through
+ * callbacks so tests can capture it.
+ */
+#ifndef AGENT_CLI_H
+#define AGENT_CLI_H
+
+#include <stdbool.h>
+
+#define CLI_DEFAULT_CONFIG "/etc/sctpagent/sctpagent.ini"
+
+enum cli_action { CLI_RUN, CLI_VERSION, CLI_HELP, CLI_CHECK };
+
+struct cli_opts {
+	enum cli_action action;
+	const char *config;	/* points into argv */
+	bool foreground;
+	int verbose;		/* count of -v */
+	unsigned int duration_s; /* --duration: stop after N s (0 = never) */
+};
+
+struct cli_io {
+	void (*out)(void *ctx, const char *line);	/* stdout, one line */
+	void (*err)(void *ctx, const char *line);	/* stderr, one line */
+	void *ctx;
+};
+
+/* Parse argv. 0, or -EINVAL with the reason written through io->err
+ * (the caller prints usage and exits 2). */
+int cli_parse(int argc, char **argv, struct cli_opts *o, const struct cli_io *io);
+
+/* Run a non-network action; returns the process exit code. */
+int cli_do(const struct cli_opts *o, const struct cli_io *io);
+
+/* The version line: "sctpagent 0.1.0 (board rpi, arm64, kernel SCTP)". */
+const char *cli_version(void);
+
+#endif

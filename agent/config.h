@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent/config.h - the agent's configuration: one immutable struct built
+ * from the ini file (docs/CONFIG.md is the schema).
+ *
+ * config_load() parses with inih and validates everything in our code; it
+ * reports every error in the file (not only the first) as
+ * "FILE:LINE: [section] key: what was found; what was expected".
+ */
+#ifndef AGENT_CONFIG_H
+#define AGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "port/netaddr.h"
+
+#define CFG_NAME_MAX 32		/* section names, agent name */
+#define CFG_PATH_MAX 128	/* file system paths */
+#define CFG_IFNAME_MAX 16
+#define CFG_UNIT_MAX 16
+#define CFG_FILE_MAX (64 * 1024)	/* largest ini file accepted */
+
+enum cfg_transport { CFG_TRANSPORT_AUTO, CFG_TRANSPORT_KERNEL, CFG_TRANSPORT_UDP };
+enum cfg_security { CFG_SEC_NONE, CFG_SEC_DTLS_PSK, CFG_SEC_DTLS_CERT };
+
+struct cfg_agent {
+	char name[CFG_NAME_MAX];
+	int log_level;			/* 0 error .. 4 trace */
+	char state_dir[CFG_PATH_MAX];
+	uint16_t local_port;
+	enum cfg_transport transport;
+	uint32_t reconnect_min_ms;	/* backoff start */
+	uint32_t reconnect_max_ms;	/* backoff cap */
+	uint16_t init_max_attempts;
+	uint32_t init_timeout_ms;
+	uint32_t shutdown_timeout_ms;	/* wait for SHUTDOWN_COMP at exit */
+	uint16_t assoc_max_retrans;
+};
+
+struct cfg_path {
+	char name[CFG_NAME_MAX];
+	char interface[CFG_IFNAME_MAX];
+	bool addr_auto;			/* take the interface's address */
+	struct net_addr addr;		/* valid unless addr_auto */
+	uint8_t priority;		/* lower = preferred */
+	uint32_t hb_interval_ms;
+	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
+	uint16_t path_max_retrans;
+	uint16_t pf_threshold;
+	bool metered;
+	uint32_t failback_hold_ms;
+	uint32_t confirm_timeout_ms;	/* alarm if never CONFIRMED */
+	uint16_t udp_port;		/* RFC 6951 encapsulation; 0 = off */
+	unsigned int line;		/* where it was defined */
+};
+
+struct cfg_controller {
+	char name[CFG_NAME_MAX];
+	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
+	unsigned int n_addrs;
+	uint16_t port;
+	uint16_t streams;		/* outbound streams requested */
+	uint64_t sensor_mask;		/* bit i = config sensor i */
+	bool all_sensors;
+	unsigned int line;
+};
+
+struct cfg_sensor {
+	char name[CFG_NAME_MAX];
+	char driver[CFG_NAME_MAX];
+	char source[CFG_PATH_MAX];
+	uint32_t interval_ms;
+	uint16_t stream;		/* 1.. (0 is control) */
+	char unit[CFG_UNIT_MAX];
+	uint32_t lifetime_ms;		/* PR-SCTP; 0 = reliable */
+	bool ordered;			/* false = unordered delivery */
+	uint64_t ctrl_mask;		/* bit i = config controller i */
+	unsigned int line;
+};
+
+struct cfg_security_sec {
+	enum cfg_security mode;
+	char psk_identity[CFG_NAME_MAX * 2];
+	char psk_key_file[CFG_PATH_MAX];
+	char ca_file[CFG_PATH_MAX];
+	char cert_file[CFG_PATH_MAX];
+	char key_file[CFG_PATH_MAX];
+};
+
+struct config {
+	char file[CFG_PATH_MAX];
+	struct cfg_agent agent;
+	struct cfg_path paths[CONFIG_MAX_PATHS];
+	unsigned int n_paths;
+	struct cfg_controller ctrls[CONFIG_MAX_CONTROLLERS];
+	unsigned int n_ctrls;
+	struct cfg_sensor sensors[CONFIG_MAX_SENSORS];
+	unsigned int n_sensors;
+	struct cfg_security_sec security;
+};
+
+/* Errors collected while loading: one line each, in file order. */
+#define CFG_DIAG_MAX 64
+#define CFG_DIAG_LEN 240
+struct cfg_diag {
+	unsigned int n;			/* errors recorded (<= CFG_DIAG_MAX) */
+	unsigned int dropped;		/* errors beyond CFG_DIAG_MAX */
+	unsigned int warnings;
+	char msg[CFG_DIAG_MAX][CFG_DIAG_LEN];
+};
+
+/*
+ * Load and validate @path. On success *out is a new config the caller frees
+ * with config_free(). On failure @d holds every error found.
+ * -ENOENT/-EACCES/-EFBIG/-EISDIR the file itself, -EINVAL errors in it
+ * (see @d), -ENOMEM.
+ */
+int config_load(const char *path, struct config **out, struct cfg_diag *d);
+
+/* Same from text in memory; @name is used in messages (and relative paths
+ * of key files are checked through port/file.h). */
+int config_load_text(const char *name, const char *text, struct config **out,
+		     struct cfg_diag *d);
+
+void config_free(struct config *c);
+
+/* One-line summary: "agent NAME: N controllers, N sensors, N paths, ...". */
+void config_summary(const struct config *c, char *buf, size_t size);
+
+/* Index of a sensor / controller by name, or -ENOENT. */
+int config_sensor_index(const struct config *c, const char *name);
+int config_ctrl_index(const struct config *c, const char *name);
+
+#endif

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Checks that need the whole file: required keys, references between
+ * sections, stream numbers, value relations, key file permissions, and
+ * what this build can do.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/config_int.h"
+#include "agent/kconfig.h"
+#include "board/board.h"
+#include "port/file.h"
+
+/* Line where @key was set in a section instance, else the header line. */
+static unsigned int kline(struct cfg_ctx *x, enum sec_kind kind, int idx,
+			  const char *key)
+{
+	const struct sec_def *s = &cfg_sections[kind];
+	struct sec_state *st = cfg_sec_state(x, kind, idx);
+
+	for (unsigned int i = 0; i < s->n_keys; i++)
+		if (!strcmp(s->keys[i].name, key) && st->key_line[i])
+			return st->key_line[i];
+	return st->line ? st->line : 1;
+}
+
+static void check_required(struct cfg_ctx *x, enum sec_kind kind, int idx)
+{
+	const struct sec_def *s = &cfg_sections[kind];
+	struct sec_state *st = cfg_sec_state(x, kind, idx);
+	char label[80];
+
+	cfg_sec_label(x->c, kind, idx, label, sizeof(label));
+	for (unsigned int i = 0; i < s->n_keys; i++)
+		if (s->keys[i].required && !st->key_line[i])
+			cfg_err(x, st->line, label, s->keys[i].name,
+				"missing; expected %s", s->keys[i].expect);
+}
+
+/* Resolve "all" or a list of names into a bit mask of indexes. */
+static uint64_t resolve_list(struct cfg_ctx *x, const char *list, unsigned int line,
+			     const char *label, const char *key, bool sensors)
+{
+	char buf[160], *p = buf;
+	uint64_t mask = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	if (!strcmp(buf, "all"))
+		return UINT64_MAX;
+	while (*p) {
+		char *tok;
+		int i;
+
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		tok = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = 0;
+		i = sensors ? config_sensor_index(x->c, tok) : config_ctrl_index(x->c, tok);
+		if (i < 0)
+			cfg_err(x, line, label, key, "'%s' names no [%s.%s] section",
+				tok, sensors ? "sensor" : "controller", tok);
+		else
+			mask |= 1ull << i;
+	}
+	if (!mask && !x->d->n)
+		cfg_err(x, line, label, key, "empty; expected %s",
+			sensors ? "'all' or sensor names" : "'all' or controller names");
+	return mask;
+}
+
+static void check_streams(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+	uint16_t next = 1;
+
+	/* explicit streams first, then assign free ones in file order */
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		for (unsigned int j = 0; j < i; j++)
+			if (c->sensors[i].stream && c->sensors[i].stream == c->sensors[j].stream) {
+				char label[80];
+				cfg_sec_label(c, SEC_SENSOR, (int)i, label, sizeof(label));
+				cfg_err(x, kline(x, SEC_SENSOR, (int)i, "stream"), label,
+					"stream", "%u is already used by [sensor.%s] (line %u)",
+					c->sensors[i].stream, c->sensors[j].name,
+					kline(x, SEC_SENSOR, (int)j, "stream"));
+				break;
+			}
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		struct cfg_sensor *s = &c->sensors[i];
+		bool used;
+
+		if (s->stream)
+			continue;
+		do {
+			used = false;
+			for (unsigned int j = 0; j < c->n_sensors; j++)
+				used |= c->sensors[j].stream == next;
+			if (used)
+				next++;
+		} while (used);
+		if (next >= CONFIG_MAX_STREAMS) {
+			cfg_err(x, s->line, NULL, NULL, "[sensor.%s] stream: no free "
+				"stream; this build has %u (CONFIG_MAX_STREAMS)",
+				s->name, CONFIG_MAX_STREAMS);
+			return;
+		}
+		s->stream = next++;
+	}
+}
+
+static void check_ctrl_streams(struct cfg_ctx *x, unsigned int ci)
+{
+	struct config *c = x->c;
+	struct cfg_controller *ctl = &c->ctrls[ci];
+	unsigned int need = 0, who = 0;
+	char label[80];
+
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		if ((c->sensors[i].ctrl_mask >> ci) & 1 && c->sensors[i].stream >= need)
+			need = c->sensors[i].stream + 1u, who = i;
+	if (!ctl->streams) {
+		ctl->streams = (uint16_t)(need > 2 ? need : 2);
+		return;
+	}
+	if (ctl->streams < need) {
+		cfg_sec_label(c, SEC_CTRL, (int)ci, label, sizeof(label));
+		cfg_err(x, kline(x, SEC_CTRL, (int)ci, "streams"), label, "streams",
+			"%u is too few for [sensor.%s] on stream %u; expected at least %u",
+			ctl->streams, c->sensors[who].name, c->sensors[who].stream, need);
+	}
+}
+
+static void check_routes(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+	char label[80];
+
+	for (unsigned int i = 0; i < c->n_ctrls; i++) {
+		cfg_sec_label(c, SEC_CTRL, (int)i, label, sizeof(label));
+		c->ctrls[i].sensor_mask = x->ctrl_st[i].list_line[0] ?
+			resolve_list(x, x->ctrl_st[i].list[0], x->ctrl_st[i].list_line[0],
+				     label, "sensors", true) : UINT64_MAX;
+		c->ctrls[i].all_sensors = c->ctrls[i].sensor_mask == UINT64_MAX;
+	}
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		struct cfg_sensor *s = &c->sensors[i];
+		uint64_t m;
+
+		cfg_sec_label(c, SEC_SENSOR, (int)i, label, sizeof(label));
+		m = x->sensor_st[i].list_line[1] ?
+			resolve_list(x, x->sensor_st[i].list[1], x->sensor_st[i].list_line[1],
+				     label, "controllers", false) : UINT64_MAX;
+		s->ctrl_mask = 0;
+		for (unsigned int j = 0; j < c->n_ctrls; j++)
+			if ((m >> j) & 1 && (c->ctrls[j].sensor_mask >> i) & 1)
+				s->ctrl_mask |= 1ull << j;
+		if (!s->ctrl_mask && c->n_ctrls && !x->d->n)
+			cfg_err(x, s->line, label, NULL, "goes to no controller "
+				"(check its 'controllers' and the controllers' 'sensors')");
+	}
+}
+
+static void check_driver(struct cfg_ctx *x, unsigned int i)
+{
+	const char *const *d = board_sensor_drivers();
+	char list[160] = "", label[80];
+
+	for (unsigned int k = 0; d[k]; k++) {
+		if (!strcmp(d[k], x->c->sensors[i].driver))
+			return;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 k ? ", " : "", d[k]);
+	}
+	cfg_sec_label(x->c, SEC_SENSOR, (int)i, label, sizeof(label));
+	cfg_err(x, kline(x, SEC_SENSOR, (int)i, "driver"), label, "driver",
+		"unknown driver '%s'; this build has: %s", x->c->sensors[i].driver, list);
+}
+
+static void check_path(struct cfg_ctx *x, unsigned int i)
+{
+	struct cfg_path *p = &x->c->paths[i];
+	char label[80];
+
+	cfg_sec_label(x->c, SEC_PATH, (int)i, label, sizeof(label));
+	if (p->rto_min_ms > p->rto_initial_ms || p->rto_initial_ms > p->rto_max_ms)
+		cfg_err(x, kline(x, SEC_PATH, (int)i, "rto_initial_ms"), label,
+			"rto_initial_ms", "rto_min_ms %u <= rto_initial_ms %u <= "
+			"rto_max_ms %u does not hold", p->rto_min_ms,
+			p->rto_initial_ms, p->rto_max_ms);
+	if (p->pf_threshold >= p->path_max_retrans && p->pf_threshold)
+		cfg_err(x, kline(x, SEC_PATH, (int)i, "pf_threshold"), label,
+			"pf_threshold", "%u is not below path_max_retrans %u; the "
+			"kernel rejects it", p->pf_threshold, p->path_max_retrans);
+	if (p->udp_port && x->c->agent.transport == CFG_TRANSPORT_KERNEL)
+		cfg_err(x, kline(x, SEC_PATH, (int)i, "udp_port"), label, "udp_port", "set, but [agent] "
+			"transport = kernel never encapsulates in UDP");
+	for (unsigned int j = 0; j < i; j++) {
+		const struct cfg_path *q = &x->c->paths[j];
+		if (!strcmp(q->interface, p->interface))
+			cfg_err(x, kline(x, SEC_PATH, (int)i, "interface"), label, "interface", "'%s' is "
+				"already used by [path.%s]", p->interface, q->name);
+		else if (!p->addr_auto && !q->addr_auto &&
+			 net_addr_same_host(&p->addr, &q->addr))
+			cfg_err(x, kline(x, SEC_PATH, (int)i, "address"), label, "address", "already "
+				"used by [path.%s]", q->name);
+	}
+}
+
+static void check_key_file(struct cfg_ctx *x, const char *key, const char *path)
+{
+	uint32_t mode;
+	unsigned int line = kline(x, SEC_SECURITY, 0, key);
+	int rc;
+
+	if (!path[0])
+		return;
+	rc = pf_mode(path, &mode);
+	if (rc)
+		cfg_err(x, line, "security", key, "cannot use '%s': %s", path,
+			strerror(-rc));
+	else if (mode & 077)
+		cfg_err(x, line, "security", key, "'%s' is readable by group or "
+			"others (mode %03o); expected mode 600 or 400", path,
+			(unsigned int)mode & 0777);
+}
+
+static void check_security(struct cfg_ctx *x)
+{
+	struct cfg_security_sec *s = &x->c->security;
+	unsigned int line = kline(x, SEC_SECURITY, 0, "mode");
+
+	check_key_file(x, "psk_key_file", s->psk_key_file);
+	check_key_file(x, "key_file", s->key_file);
+	if (s->mode == CFG_SEC_NONE)
+		return;
+	if (!IS_ENABLED(CONFIG_DTLS)) {
+		cfg_err(x, line, "security", "mode", "DTLS is not in this build "
+			"(CONFIG_DTLS); expected none");
+		return;
+	}
+	if (s->mode == CFG_SEC_DTLS_PSK && (!s->psk_identity[0] || !s->psk_key_file[0]))
+		cfg_err(x, line, "security", "mode", "dtls-psk needs psk_identity "
+			"and psk_key_file");
+	if (s->mode == CFG_SEC_DTLS_CERT &&
+	    (!s->ca_file[0] || !s->cert_file[0] || !s->key_file[0]))
+		cfg_err(x, line, "security", "mode", "dtls-cert needs ca_file, "
+			"cert_file and key_file");
+}
+
+static void check_agent(struct cfg_ctx *x)
+{
+	struct cfg_agent *a = &x->c->agent;
+
+	if (!x->has_section[SEC_AGENT]) {
+		cfg_err(x, 1, "agent", NULL, "missing section; expected [agent] "
+			"with at least name = ...");
+		return;
+	}
+	check_required(x, SEC_AGENT, 0);
+	if (a->reconnect_min_ms > a->reconnect_max_ms)
+		cfg_err(x, kline(x, SEC_AGENT, 0, "reconnect_max_ms"), "agent",
+			"reconnect_max_ms", "%u is below "
+			"reconnect_min_ms %u", a->reconnect_max_ms, a->reconnect_min_ms);
+	if (a->state_dir[0] != '/')
+		cfg_err(x, kline(x, SEC_AGENT, 0, "state_dir"), "agent", "state_dir", "'%s' is "
+			"relative; expected an absolute path", a->state_dir);
+	if (a->transport == CFG_TRANSPORT_UDP)
+		cfg_err(x, kline(x, SEC_AGENT, 0, "transport"), "agent", "transport", "udp "
+			"needs the userspace SCTP port, which this build lacks; "
+			"expected auto or kernel");
+}
+
+void cfg_check(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+
+	for (unsigned int i = 0; i < c->n_paths; i++)
+		c->paths[i].line = x->path_st[i].line;
+	for (unsigned int i = 0; i < c->n_ctrls; i++)
+		c->ctrls[i].line = x->ctrl_st[i].line;
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		c->sensors[i].line = x->sensor_st[i].line;
+	check_agent(x);
+	for (unsigned int i = 0; i < c->n_paths; i++) {
+		check_required(x, SEC_PATH, (int)i);
+		check_path(x, i);
+	}
+	for (unsigned int i = 0; i < c->n_ctrls; i++)
+		check_required(x, SEC_CTRL, (int)i);
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		check_required(x, SEC_SENSOR, (int)i);
+		if (x->sensor_st[i].key_line[0])
+			check_driver(x, i);
+	}
+	if (!c->n_ctrls)
+		cfg_err(x, x->agent_st.line ? x->agent_st.line : 1, "agent", NULL,
+			"no [controller.NAME] section; expected at least one");
+	check_streams(x);
+	check_routes(x);
+	for (unsigned int i = 0; i < c->n_ctrls; i++)
+		check_ctrl_streams(x, i);
+	check_security(x);
+}

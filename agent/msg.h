@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent/msg.h - wire format v1 (docs/PROTOCOL.md is the reference).
+ *
+ * A message = 8-byte big-endian header + one CBOR item (the body).
+ * Encoders write header and body into a caller buffer and return the total
+ * length; decoders parse a body (after msg_hdr_parse()) into caller structs.
+ *
+ * Ownership: every struct msg_str a decoder fills points into the buffer it
+ * was given (no copy, not NUL-terminated), valid as long as that buffer.
+ * Encoders only read their inputs during the call.
+ *
+ * Return values:
+ *   encoders: 0, -ENOSPC (does not fit @cap; @buf may hold a partial
+ *             message, *@out_len untouched), -EINVAL (a string longer than
+ *             MSG_MAX_STR, more than MSG_MAX_ITEMS items, an invalid field
+ *             such as stream 0, or a NULL pointer with a non-zero count).
+ *   decoders: 0, -EBADMSG (rejected; *@why says why when @why is not NULL).
+ * Decoders ignore map keys they do not know (forward compatibility) but
+ * reject a known key given twice, a known key with the wrong type, and any
+ * byte after the body item.
+ */
+#ifndef AGENT_MSG_H
+#define AGENT_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSG_VERSION	1
+#define MSG_PPID	0x53414731u	/* "SAG1"; private, not IANA-registered */
+#define MSG_HDR_LEN	8
+#define MSG_STREAM_CTRL	0		/* HELLO, ACK, CMD, REPLY */
+#define MSG_MAX_STR	255		/* bytes in any one text field */
+#define MSG_MAX_ITEMS	64		/* records, streams, ack entries */
+
+enum msg_type {
+	MSG_HELLO = 1,		/* agent -> controller, stream 0 */
+	MSG_READINGS = 2,	/* agent -> controller, stream >= 1 */
+	MSG_ACK = 3,		/* controller -> agent, stream 0 */
+	MSG_CMD = 4,		/* controller -> agent, stream 0 */
+	MSG_REPLY = 5,		/* agent -> controller, stream 0 */
+};
+
+/* Why a message was rejected; callers count these per reason. */
+enum msg_err {
+	MSG_OK = 0,
+	MSG_ERR_TRUNCATED,	/* shorter than the 8-byte header */
+	MSG_ERR_VERSION,	/* header version != MSG_VERSION */
+	MSG_ERR_TYPE,		/* unknown message type */
+	MSG_ERR_FLAGS,		/* reserved flag bits set */
+	MSG_ERR_CBOR,		/* body is not well-formed CBOR (or cut short) */
+	MSG_ERR_TRAILING,	/* bytes after the body item */
+	MSG_ERR_MISSING,	/* a required field is absent */
+	MSG_ERR_WRONG_TYPE,	/* a field has the wrong CBOR type */
+	MSG_ERR_DUPLICATE,	/* a known field given twice */
+	MSG_ERR_TOO_MANY,	/* more items than the caller's array holds */
+	MSG_ERR_OVERSIZED,	/* a text field longer than MSG_MAX_STR */
+	MSG_ERR_RANGE,		/* a number out of range (stream 0, > u32...) */
+	MSG_ERR_COUNT		/* number of reasons, for counter arrays */
+};
+
+/* Short stable name of @e ("truncated", ...); "?" if out of range. */
+const char *msg_err_str(enum msg_err e);
+
+/* A string slice; not NUL-terminated. */
+struct msg_str {
+	const char *p;
+	size_t len;
+};
+
+/* Slice of a NUL-terminated string (NULL -> empty). */
+struct msg_str msg_str_of(const char *s);
+
+struct msg_hdr {
+	uint8_t version;
+	uint8_t type;		/* enum msg_type */
+	uint16_t flags;		/* reserved, 0 */
+	uint32_t seq;		/* READINGS: per-stream seq; CMD/REPLY: id */
+};
+
+/*
+ * Parse the header of @buf[0..len). On success *@body and *@body_len are the
+ * CBOR body. On MSG_ERR_VERSION, _TYPE and _FLAGS, *@h is still filled so
+ * the caller can reply to h->seq; on MSG_ERR_TRUNCATED it is not.
+ */
+int msg_hdr_parse(const uint8_t *buf, size_t len, struct msg_hdr *h,
+		  const uint8_t **body, size_t *body_len, enum msg_err *why);
+
+/* ---- HELLO ---- */
+struct msg_stream_info {
+	uint16_t stream;	/* >= 1 */
+	struct msg_str sensor;
+	struct msg_str unit;	/* SenML unit, may be empty */
+};
+
+struct msg_hello {
+	struct msg_str name;	/* agent name */
+	struct msg_str sw;	/* software version */
+	uint32_t proto;		/* protocol version (MSG_VERSION) */
+	uint64_t boot_id;	/* random per start: seqs may restart when it changes */
+	uint64_t start_ms;	/* agent start, Unix time in ms */
+	const struct msg_stream_info *streams;
+	unsigned n_streams;
+};
+
+int msg_encode_hello(uint8_t *buf, size_t cap, const struct msg_hello *m,
+		     size_t *out_len);
+/* h->streams is set to @streams, which receives at most @cap entries. */
+int msg_decode_hello(const uint8_t *body, size_t len, struct msg_hello *m,
+		     struct msg_stream_info *streams, unsigned cap,
+		     enum msg_err *why);
+
+/* ---- READINGS (SenML pack) ---- */
+struct msg_reading {
+	struct msg_str base;	/* decode: SenML bn in effect; encode: unused */
+	struct msg_str name;	/* SenML n; full name = base + name */
+	struct msg_str unit;	/* SenML u (or bu); may be empty */
+	double value;		/* SenML v */
+	int64_t time_ms;	/* Unix time in ms: (bt + t) * 1000, rounded */
+};
+
+/*
+ * One pack of @n (1..MSG_MAX_ITEMS) readings; @basename becomes bn and
+ * r[0].time_ms becomes bt, each record's t is relative to it.
+ */
+int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t seq,
+			struct msg_str basename, const struct msg_reading *r,
+			unsigned n, size_t *out_len);
+int msg_decode_readings(const uint8_t *body, size_t len,
+			struct msg_reading *r, unsigned cap, unsigned *n,
+			enum msg_err *why);
+
+/* ---- ACK ---- */
+struct msg_ack {
+	uint16_t stream;	/* >= 1 */
+	uint32_t seq;		/* highest contiguous seq received */
+};
+
+int msg_encode_ack(uint8_t *buf, size_t cap, const struct msg_ack *a,
+		   unsigned n, size_t *out_len);
+int msg_decode_ack(const uint8_t *body, size_t len, struct msg_ack *a,
+		   unsigned cap, unsigned *n, enum msg_err *why);
+
+/* ---- CMD ---- */
+enum msg_op {
+	MSG_OP_UNKNOWN = 0,	/* decode only: op not known, reply status 2 */
+	MSG_OP_PING,
+	MSG_OP_STATUS,
+	MSG_OP_SET_INTERVAL,	/* sensor, ms */
+	MSG_OP_READ_NOW,	/* sensor */
+	MSG_OP_CLOSE,
+};
+
+struct msg_cmd {
+	enum msg_op op;
+	struct msg_str op_name;	/* decode: the op as sent (text form) */
+	struct msg_str sensor;	/* SET_INTERVAL, READ_NOW */
+	uint32_t interval_ms;	/* SET_INTERVAL */
+};
+
+/* Op name on the wire ("ping", ...) or NULL for MSG_OP_UNKNOWN. */
+const char *msg_op_str(enum msg_op op);
+int msg_encode_cmd(uint8_t *buf, size_t cap, uint32_t id,
+		   const struct msg_cmd *c, size_t *out_len);
+/* An unknown op is not an error: c->op = MSG_OP_UNKNOWN, c->op_name set. */
+int msg_decode_cmd(const uint8_t *body, size_t len, struct msg_cmd *c,
+		   enum msg_err *why);
+
+/* ---- REPLY ---- */
+enum msg_status {
+	MSG_ST_OK = 0,
+	MSG_ST_BAD_REQUEST = 1,
+	MSG_ST_UNKNOWN_CMD = 2,
+	MSG_ST_UNKNOWN_SENSOR = 3,
+	MSG_ST_OUT_OF_RANGE = 4,
+	MSG_ST_INTERNAL = 5,
+};
+
+struct msg_reply {
+	uint32_t status;	/* enum msg_status; others are kept as sent */
+	struct msg_str msg;
+	const uint8_t *data;	/* optional: one encoded CBOR map, or NULL */
+	size_t data_len;
+};
+
+int msg_encode_reply(uint8_t *buf, size_t cap, uint32_t id,
+		     const struct msg_reply *r, size_t *out_len);
+int msg_decode_reply(const uint8_t *body, size_t len, struct msg_reply *r,
+		     enum msg_err *why);
+
+#endif

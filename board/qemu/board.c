@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#include <stddef.h>
+
+#include "board/board.h"
+
+const char *board_name(void)
+{
+	return "qemu-virt";
+}
+
+const struct board_iface_hint *board_iface_hints(void)
+{
+	static const struct board_iface_hint hints[] = {
+	{ "eth", BOARD_ROLE_ETHERNET },
+	{ "cell", BOARD_ROLE_CELLULAR },	/* the VM tests name the veth so */
+	{ "wwan", BOARD_ROLE_CELLULAR },
+	{ NULL, BOARD_ROLE_UNKNOWN },
+	};
+
+	return hints;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * port/posix/file.c - whole-file read, mode query, crash-safe replace.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "port/file.h"
+
+/* Fold the many errno values into the few port/file.h documents. */
+static int map_err(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return -ENOENT;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return -EACCES;
+	case ENOSPC:
+	case EDQUOT:
+		return -ENOSPC;
+	case ENOMEM:
+	case EISDIR:
+	case EFBIG:
+		return -e;
+	default:
+		return -EIO;
+	}
+}
+
+static int read_fd(int fd, size_t max, char **buf, size_t *len)
+{
+	struct stat st;
+	size_t cap, n = 0;
+	char *b = NULL, *nb;
+	int err = 0;
+
+	if (max > SIZE_MAX / 2)
+		max = SIZE_MAX / 2;	/* keeps the growth arithmetic exact */
+	if (fstat(fd, &st))
+		return map_err(errno);
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (st.st_size > 0 && (uint64_t)st.st_size > max)
+		return -EFBIG;
+	/* st_size is a hint (procfs says 0): read to EOF, up to @max. */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap || !b) {
+			if (b)
+				cap = cap > max / 2 ? max + 2 : cap * 2;
+			nb = realloc(b, cap);
+			if (!nb) {
+				err = -ENOMEM;
+				goto out;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = map_err(errno);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			err = -EFBIG;
+			goto out;
+		}
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+out:
+	free(b);
+	return err;
+}
+
+int pf_read_all(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return map_err(errno);
+	err = read_fd(fd, max, buf, len);
+	close(fd);
+	return err;
+}
+
+int pf_mode(const char *path, uint32_t *mode)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return map_err(errno);
+	*mode = (uint32_t)st.st_mode & 0777;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return map_err(errno);
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fsync the directory holding @path so the rename itself is durable. */
+static int sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+	int fd, err = 0;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = map_err(errno);
+		goto out;
+	}
+	/* Some filesystems cannot sync a directory; the data is safe anyway. */
+	if (fsync(fd) && errno != EINVAL && errno != EROFS)
+		err = map_err(errno);
+	close(fd);
+out:
+	free(dir);
+	return err;
+}
+
+/*
+ * Temp file beside @path (same filesystem, so rename() is atomic), keeping
+ * the old file's permissions (a new file gets mkstemp's 0600), then
+ * write, fsync, rename, fsync the directory. A crash leaves either the old
+ * or the new content, plus at worst a stray "<path>.tmp.XXXXXX".
+ */
+int pf_write_atomic(const char *path, const void *buf, size_t len)
+{
+	size_t plen = strlen(path);
+	struct stat st;
+	bool made = false;
+	char *tmp;
+	int fd = -1, err = 0;
+
+	tmp = malloc(plen + sizeof(".tmp.XXXXXX"));
+	if (!tmp)
+		return -ENOMEM;
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = map_err(errno);
+		goto out;
+	}
+	made = true;
+	if (!stat(path, &st) && fchmod(fd, st.st_mode & 0777)) {
+		err = map_err(errno);
+		goto out;
+	}
+	err = write_all(fd, buf, len);
+	if (!err && fsync(fd))
+		err = map_err(errno);
+	if (close(fd) && !err)
+		err = map_err(errno);
+	fd = -1;
+	if (!err && rename(tmp, path))
+		err = map_err(errno);
+	if (!err)
+		err = sync_dir(path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err && made)
+		unlink(tmp);	/* ENOENT if the rename went through */
+	free(tmp);
+	return err;
+}

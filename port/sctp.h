@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * port/sctp.h - the SCTP service the core uses.
+ *
+ * One endpoint = one one-to-many (SOCK_SEQPACKET style) SCTP socket that
+ * carries one association per peer. Implemented once per port and chosen at
+ * link time: port/lksctp (Linux kernel SCTP through lksctp-tools), the fake
+ * in tests/fake. Nothing from <netinet/sctp.h> crosses this header.
+ *
+ * Every function returns 0 or a negative errno value; the possible values
+ * are listed per function. All calls are non-blocking.
+ *
+ * Ownership: the endpoint owns every buffer an event points to; such a
+ * pointer is valid until the next ps_recv() or ps_close() on the endpoint.
+ * Buffers passed in (addresses, payloads) are only read during the call.
+ */
+#ifndef PORT_SCTP_H
+#define PORT_SCTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "netaddr.h"
+
+struct ps_ep;			/* opaque endpoint (one socket) */
+typedef uint32_t ps_assoc_id;	/* association id; 0 = none */
+
+#define PS_MAX_ADDRS 8		/* addresses per bind / connect call */
+
+/* Endpoint configuration; copied by ps_open(). */
+struct ps_config {
+	const struct net_addr *local;	/* addresses to bind; never wildcard */
+	unsigned int n_local;		/* 0 = wildcard (tests/controller only) */
+	uint16_t port;			/* local port; 0 = ephemeral */
+	uint16_t out_streams;		/* INIT: outbound streams requested */
+	uint16_t in_streams;		/* INIT: max inbound streams */
+	uint16_t init_max_attempts;	/* INIT retransmissions */
+	uint32_t init_timeout_ms;	/* INIT max RTO */
+	uint32_t max_msg;		/* reassembly limit for one message */
+	bool nodelay;			/* disable Nagle (latency over bytes) */
+	bool listen;			/* accept incoming associations */
+};
+
+/* Send flags (ps_sndinfo.flags). */
+enum {
+	PS_SEND_UNORDERED = 1u << 0,	/* deliver without stream ordering */
+	PS_SEND_EOF = 1u << 1,		/* graceful SHUTDOWN of this association */
+	PS_SEND_ABORT = 1u << 2,	/* ABORT this association; payload = reason */
+	PS_SEND_SENDALL = 1u << 3,	/* to every association of the endpoint */
+};
+
+struct ps_sndinfo {
+	ps_assoc_id assoc;	/* ignored with PS_SEND_SENDALL */
+	uint16_t stream;
+	uint32_t ppid;		/* host byte order */
+	uint32_t flags;		/* PS_SEND_* */
+	uint32_t lifetime_ms;	/* PR-SCTP timed reliability; 0 = reliable */
+	uint32_t context;	/* returned in a SEND_FAILED event */
+};
+
+enum ps_ev_type {
+	PS_EV_DATA = 1,
+	PS_EV_ASSOC_CHANGE,
+	PS_EV_PEER_ADDR_CHANGE,
+	PS_EV_SEND_FAILED,
+	PS_EV_REMOTE_ERROR,
+	PS_EV_SHUTDOWN,		/* peer sent SHUTDOWN */
+	PS_EV_PARTIAL_DELIVERY,
+	PS_EV_ADAPTATION,
+	PS_EV_AUTH,
+	PS_EV_SENDER_DRY,
+	PS_EV_STREAM_RESET,
+	PS_EV_ASSOC_RESET,
+	PS_EV_STREAM_CHANGE,
+	PS_EV_UNKNOWN,		/* a notification type this port cannot name */
+};
+
+enum ps_assoc_state {
+	PS_COMM_UP = 1,
+	PS_COMM_LOST,
+	PS_RESTART,
+	PS_SHUTDOWN_COMP,
+	PS_CANT_STR_ASSOC,
+};
+
+enum ps_addr_state {
+	PS_ADDR_AVAILABLE = 1,
+	PS_ADDR_UNREACHABLE,
+	PS_ADDR_REMOVED,
+	PS_ADDR_ADDED,
+	PS_ADDR_MADE_PRIM,
+	PS_ADDR_CONFIRMED,
+	PS_ADDR_PF,		/* potentially failed (RFC 7829) */
+};
+
+/* Peer features learnt at COMM_UP (ps_event.u.assoc.features). */
+enum {
+	PS_FEAT_PR = 1u << 0,		/* PR-SCTP */
+	PS_FEAT_AUTH = 1u << 1,
+	PS_FEAT_ASCONF = 1u << 2,
+	PS_FEAT_MULTIBUF = 1u << 3,
+	PS_FEAT_RECONFIG = 1u << 4,
+	PS_FEAT_INTERLEAVE = 1u << 5,	/* I-DATA */
+};
+
+struct ps_event {
+	enum ps_ev_type type;
+	ps_assoc_id assoc;
+	union {
+		struct {			/* PS_EV_DATA */
+			uint16_t stream;
+			uint16_t ssn;
+			uint32_t ppid;
+			bool unordered;
+			const uint8_t *buf;	/* owned by the endpoint */
+			size_t len;
+			struct net_addr from;	/* peer address it came from */
+		} data;
+		struct {			/* PS_EV_ASSOC_CHANGE */
+			enum ps_assoc_state state;
+			uint16_t error;
+			uint16_t out_streams;
+			uint16_t in_streams;
+			uint32_t features;	/* PS_FEAT_* */
+		} assoc;
+		struct {			/* PS_EV_PEER_ADDR_CHANGE */
+			struct net_addr addr;
+			enum ps_addr_state state;
+			int error;
+		} paddr;
+		struct {			/* PS_EV_SEND_FAILED */
+			bool unsent;		/* never put on the wire */
+			int error;		/* the stack's cause code */
+			uint16_t stream;
+			uint32_t ppid;
+			uint32_t context;
+			uint32_t flags;		/* PS_SEND_* it was sent with */
+			const uint8_t *buf;	/* the undelivered payload */
+			size_t len;
+		} send_failed;
+		struct {			/* PS_EV_REMOTE_ERROR */
+			uint16_t cause;
+			const uint8_t *buf;
+			size_t len;
+		} remote_error;
+		struct {			/* PS_EV_PARTIAL_DELIVERY */
+			uint32_t indication;
+			uint32_t stream;
+		} pdapi;
+		struct {			/* PS_EV_ADAPTATION */
+			uint32_t indication;
+		} adaptation;
+		struct {			/* PS_EV_AUTH */
+			uint16_t keynumber;
+			uint32_t indication;
+		} auth;
+		struct {			/* PS_EV_STREAM_* / ASSOC_RESET */
+			uint16_t flags;
+			uint16_t n_streams;
+		} reset;
+		struct {			/* PS_EV_UNKNOWN */
+			uint16_t raw_type;
+		} unknown;
+	} u;
+};
+
+enum ps_path_state {
+	PS_PATH_ACTIVE = 1,
+	PS_PATH_INACTIVE,
+	PS_PATH_PF,
+	PS_PATH_UNCONFIRMED,
+	PS_PATH_UNKNOWN,
+};
+
+/* Per-path parameters; 0 in a field = leave the stack's value alone. */
+struct ps_path_params {
+	uint32_t hb_interval_ms;
+	bool hb_disable;
+	uint16_t path_max_retrans;
+	uint16_t pf_threshold;		/* 0xffff = unset, 0 = PF off */
+	uint32_t rto_initial_ms;	/* RTO fields are per association */
+	uint32_t rto_min_ms;
+	uint32_t rto_max_ms;
+	uint16_t assoc_max_retrans;
+};
+#define PS_PF_UNSET 0xffff
+
+struct ps_path_info {
+	struct net_addr addr;
+	enum ps_path_state state;
+	bool primary;
+	uint32_t srtt_ms;
+	uint32_t rto_ms;
+	uint32_t cwnd;
+	uint32_t mtu;
+};
+
+/* Counters an endpoint keeps (monotonic). */
+struct ps_stats {
+	uint64_t rx_msgs, rx_bytes, tx_msgs, tx_bytes;
+	uint64_t notifications;
+	uint64_t unknown_notifications;
+	uint64_t oversize_dropped;	/* messages beyond max_msg */
+	uint64_t sendall_fallbacks;	/* SENDALL emulated by a loop */
+};
+
+/*
+ * Create and bind an endpoint. @out owns the socket until ps_close().
+ * -EINVAL bad config, -EPROTONOSUPPORT no SCTP in this kernel,
+ * -EADDRNOTAVAIL / -EADDRINUSE bind failed, -ENOMEM, -EMFILE.
+ */
+int ps_open(const struct ps_config *cfg, struct ps_ep **out);
+
+/* Close the socket and free the endpoint (aborts what is still up). NULL ok. */
+void ps_close(struct ps_ep *ep);
+
+/* File descriptor for the event loop (readable when ps_recv() has work). */
+int ps_fd(const struct ps_ep *ep);
+
+/*
+ * Start an association to one peer over @n addresses (all the same port).
+ * Non-blocking: COMM_UP or CANT_STR_ASSOC arrives as an event.
+ * -EINVAL n == 0 or n > PS_MAX_ADDRS, -EALREADY/-EISCONN an association to
+ * that peer exists, -ENETUNREACH, -EADDRNOTAVAIL, -ENOMEM.
+ */
+int ps_connect(struct ps_ep *ep, const struct net_addr *addrs, unsigned int n,
+	       ps_assoc_id *assoc);
+
+/*
+ * Send one message. With PS_SEND_SENDALL the port sends to every
+ * association (emulating it with a loop where the stack cannot).
+ * -EAGAIN no room (try again when writable), -EINVAL bad stream/flags,
+ * -ENOENT/-ENOTCONN no such association, -EPIPE association shutting down,
+ * -EMSGSIZE larger than the stack accepts.
+ */
+int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
+	    size_t len);
+
+/*
+ * Take the next event (data or one notification). Messages are reassembled
+ * up to cfg.max_msg; larger ones are dropped and counted.
+ * -EAGAIN nothing pending, -ENOMEM, -EIO the socket failed.
+ */
+int ps_recv(struct ps_ep *ep, struct ps_event *ev);
+
+/* Make @peer the primary path of @assoc. -ENOENT, -EINVAL not a peer addr. */
+int ps_set_primary(struct ps_ep *ep, ps_assoc_id assoc,
+		   const struct net_addr *peer);
+
+/*
+ * Apply @p to one path (@peer) or, with @peer NULL, to the association and
+ * all its paths (and to future associations when @assoc is 0).
+ * -ENOENT, -EINVAL a value the stack rejects, -EOPNOTSUPP (e.g. PF).
+ */
+int ps_set_path_params(struct ps_ep *ep, ps_assoc_id assoc,
+		       const struct net_addr *peer,
+		       const struct ps_path_params *p);
+
+/* Status of every peer path of @assoc; *n = paths written. -ENOENT. */
+int ps_paths(struct ps_ep *ep, ps_assoc_id assoc, struct ps_path_info *out,
+	     unsigned int max, unsigned int *n);
+
+/* Add or remove a local address on the live endpoint (ASCONF if the peer
+ * supports it). -EADDRNOTAVAIL, -EOPNOTSUPP, -EINVAL. */
+int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add);
+
+/* Copy the endpoint's counters. */
+void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st);
+
+/* Human-readable names for logs (never NULL). */
+const char *ps_ev_name(enum ps_ev_type t);
+const char *ps_assoc_state_name(enum ps_assoc_state s);
+const char *ps_addr_state_name(enum ps_addr_state s);
+const char *ps_path_state_name(enum ps_path_state s);
+
+#endif

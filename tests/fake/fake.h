@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/fake/fake.h - the fake port every agent unit test links against.
+ *
+ * The fakes implement port/clock.h, port/loop.h, port/sctp.h, port/file.h
+ * and port/log.h without a single syscall, plus the test-side controls
+ * declared here. Link what you use (tests/unit/port.mk shows the sets):
+ *   fake_clock.o                      clock
+ *   fake_loop.o   + fake_clock.o      loop (timers run on the fake clock)
+ *   fake_sctp.o   + fake_loop.o + fake_clock.o + port/netaddr.o
+ *   fake_file.o, fake_log.o           stand alone
+ *
+ * All state is process-global and deterministic. Call the resets (or
+ * fake_reset_all() at the end) in every test's setup or teardown: it frees
+ * whatever the fakes still hold, so ASan sees no leak.
+ *
+ * Misuse that a real port would turn into memory corruption (a call on a
+ * closed endpoint, moving the monotonic clock back, a timer callback that
+ * re-arms itself at "now" forever) prints a message and abort()s, so the
+ * bug shows up as a failing test rather than as silence.
+ */
+#ifndef TESTS_FAKE_H
+#define TESTS_FAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port/clock.h"
+#include "port/file.h"
+#include "port/log.h"
+#include "port/loop.h"
+#include "port/netaddr.h"
+#include "port/sctp.h"
+
+
+/* --- clock (fake_clock.c) ------------------------------------------------
+ * clock_mono_ms() starts at FAKE_CLOCK_START_MS, not 0, so code that uses 0
+ * as "never" is caught. clock_wall_ms() = mono + wall offset (default:
+ * FAKE_CLOCK_WALL_MS at start). clock_random() is a xorshift32 with a fixed
+ * default seed: the same test always sees the same "random" numbers.
+ */
+#define FAKE_CLOCK_START_MS 1000000ull
+#define FAKE_CLOCK_WALL_MS 1700000000000ll	/* 2023-11-14T22:13:20Z */
+#define FAKE_CLOCK_SEED 0x2545f491u
+
+void fake_clock_reset(void);		/* start values, default seed */
+void fake_clock_set(uint64_t ms);	/* abort()s if ms < now */
+void fake_clock_advance(uint64_t ms);	/* clock only: no timer runs */
+/* Wall clock = mono + offset; a change models an NTP step. */
+void fake_clock_set_wall_offset(int64_t offset_ms);
+void fake_clock_seed(uint32_t seed);	/* 0 is replaced by the default */
+
+/* --- loop (fake_loop.c) --------------------------------------------------
+ * Timers run on the fake clock, only when the test says so:
+ *   fake_loop_advance() moves the clock forward step by step, setting it
+ *   to each due time and firing every timer due by then in (due, arm
+ *   order); a periodic timer fires once per period, from its due time, so
+ *   it never drifts. Callbacks may arm/stop/free timers (their own too);
+ *   a timer armed for a time inside the window fires within the same call.
+ *
+ *   loop_run_once(l, timeout) never moves the clock and ignores the
+ *   timeout: it delivers queued signals, then every watched fd that is
+ *   ready (see below), then the timers due now that were armed before the
+ *   call began. Returns the number of callbacks run (0 = idle).
+ *
+ *   loop_run() repeats loop_run_once() until loop_stop() or idle.
+ *
+ * Fd readiness is a level in a process-wide table: fake_fd_set_ready(fd,
+ * LOOP_IN) keeps fd readable for every loop_run_once() until it is cleared.
+ * The SCTP fake maintains it for its endpoints' fds (readable while events
+ * are queued, writable unless fake_sctp_set_writable(ep, false)), so an
+ * agent that watches ps_fd() is driven just as by epoll. A one-shot
+ * notification without a level is fake_loop_fire_fd().
+ */
+uint64_t fake_loop_advance(struct loop *l, uint64_t ms); /* returns fires */
+/* Advance exactly to the next armed timer's due time and fire what is due
+ * then. Returns fires, 0 when no timer is armed (the clock stays put). */
+uint64_t fake_loop_advance_to_next(struct loop *l);
+/* Call @fd's callback now with @events (masked to what it watches, plus
+ * LOOP_ERR). 0, or -ENOENT if @fd is not watched. */
+int fake_loop_fire_fd(struct loop *l, int fd, uint32_t events);
+/* The LOOP_* events @fd is watched for, or -ENOENT. */
+int fake_loop_watched(const struct loop *l, int fd);
+unsigned int fake_loop_nwatches(const struct loop *l);
+/* Armed timers, and the earliest due time (UINT64_MAX if none). */
+unsigned int fake_loop_armed_timers(const struct loop *l);
+uint64_t fake_loop_next_due(const struct loop *l);
+/* Queue @sig for the next loop_run_once(). 0, or -ENOENT if no callback
+ * was given with loop_signal() (a real process would take the default
+ * action), -EINVAL not a loop_sig. */
+int fake_loop_raise(struct loop *l, enum loop_sig sig);
+
+/* Process-wide fd readiness (level), used by fake_loop_run_once(). */
+void fake_fd_set_ready(int fd, uint32_t events);
+uint32_t fake_fd_ready(int fd);
+/* A fresh fake fd number (>= FAKE_FD_BASE), never a real descriptor. */
+#define FAKE_FD_BASE 1000
+int fake_fd_alloc(void);
+void fake_fd_reset(void);		/* clears readiness and numbering */
+
+/* --- sctp (fake_sctp.c) --------------------------------------------------
+ * ps_open() makes an endpoint with a fake fd; ps_close() marks it closed
+ * but keeps its records for inspection until fake_sctp_reset().
+ *
+ * Associations: ps_connect() gives ids 1, 2, 3 ... per endpoint, state
+ * CONNECTING. Pushing an ASSOC_CHANGE event (helpers or push_event) also
+ * sets the state: COMM_UP / RESTART -> UP (an unknown id is created, as an
+ * incoming association would be); COMM_LOST / SHUTDOWN_COMP /
+ * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN, with
+ * PS_SEND_ABORT -> DOWN. The fake never invents events: the test scripts
+ * every one (e.g. the COMM_LOST that follows an ABORT).
+ *
+ * ps_send rules: unknown assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
+ * -EPIPE; CONNECTING or UP accepted (the kernel queues data during the
+ * handshake); stream >= negotiated out streams (once UP) -EINVAL; unknown
+ * flags or EOF|ABORT -EINVAL; len > fake_sctp_set_max_send() -EMSGSIZE;
+ * not writable -EAGAIN. PS_SEND_SENDALL reaches every UP association (as
+ * Linux, which skips those not ESTABLISHED) and returns 0 even if none.
+ *
+ * Every accepted message is logged once per recipient (a SENDALL to three
+ * associations makes three entries, each with .assoc set and .call the
+ * same). Every call of the other functions is logged with its arguments
+ * and return value, failed calls included.
+ */
+enum fake_sctp_op {
+	FAKE_SCTP_OPEN,
+	FAKE_SCTP_CONNECT,
+	FAKE_SCTP_SEND,
+	FAKE_SCTP_RECV,
+	FAKE_SCTP_SET_PRIMARY,
+	FAKE_SCTP_SET_PATH_PARAMS,
+	FAKE_SCTP_PATHS,
+	FAKE_SCTP_BIND_CHANGE,
+	FAKE_SCTP_NOPS
+};
+
+enum fake_assoc_state {
+	FAKE_ASSOC_NONE = 0,		/* no such association */
+	FAKE_ASSOC_CONNECTING,
+	FAKE_ASSOC_UP,
+	FAKE_ASSOC_SHUTTING_DOWN,
+	FAKE_ASSOC_DOWN,
+};
+
+/* One delivered message (ps_send payload copied; owned by the fake). */
+struct fake_sctp_msg {
+	struct ps_sndinfo si;	/* as passed */
+	ps_assoc_id assoc;	/* the recipient (for SENDALL too) */
+	unsigned int call;	/* index of the ps_send() call (0-based) */
+	uint64_t at_ms;		/* clock_mono_ms() at the call */
+	const uint8_t *buf;
+	size_t len;
+};
+
+/* One call of ps_connect/set_primary/set_path_params/paths/bind_change
+ * (ps_send and ps_recv are only counted). Fields unused by @op are 0. */
+struct fake_sctp_call {
+	enum fake_sctp_op op;
+	int ret;			/* what the call returned */
+	ps_assoc_id assoc;		/* argument, or the id connect gave */
+	struct net_addr addrs[PS_MAX_ADDRS];	/* connect; [0] = peer/local */
+	unsigned int n_addrs;
+	bool has_peer;			/* set_path_params: @peer != NULL */
+	bool add;			/* bind_change */
+	struct ps_path_params params;	/* set_path_params */
+	uint64_t at_ms;
+};
+
+/* Endpoints: the latest one ps_open() returned (closed or not), NULL if
+ * none since the reset; all of them by open order. */
+struct ps_ep *fake_sctp_last_ep(void);
+struct ps_ep *fake_sctp_ep(unsigned int i);
+unsigned int fake_sctp_nep(void);
+bool fake_sctp_closed(const struct ps_ep *ep);
+/* The ps_config given to ps_open (local[] points into the fake's copy). */
+const struct ps_config *fake_sctp_config(const struct ps_ep *ep);
+/* Local addresses now bound: config plus/minus ps_bind_change(). */
+unsigned int fake_sctp_nlocal(const struct ps_ep *ep);
+const struct net_addr *fake_sctp_local(const struct ps_ep *ep, unsigned i);
+
+/* Call counts per op (failed calls included); @ep NULL = all endpoints
+ * (the only way to count FAKE_SCTP_OPEN). */
+unsigned int fake_sctp_ncalls(const struct ps_ep *ep, enum fake_sctp_op op);
+/* The @i-th (0-based) logged call of @op, or NULL. */
+const struct fake_sctp_call *fake_sctp_call(const struct ps_ep *ep,
+					    enum fake_sctp_op op,
+					    unsigned int i);
+const struct fake_sctp_call *fake_sctp_last_call(const struct ps_ep *ep,
+						 enum fake_sctp_op op);
+
+/* Delivered messages, in order; NULL out of range. */
+unsigned int fake_sctp_nsent(const struct ps_ep *ep);
+unsigned int fake_sctp_nsent_to(const struct ps_ep *ep, ps_assoc_id assoc);
+const struct fake_sctp_msg *fake_sctp_sent(const struct ps_ep *ep,
+					   unsigned int i);
+const struct fake_sctp_msg *fake_sctp_last_send(const struct ps_ep *ep);
+void fake_sctp_clear_sent(struct ps_ep *ep);	/* message log only */
+
+/* Associations. */
+enum fake_assoc_state fake_sctp_assoc_state(const struct ps_ep *ep,
+					    ps_assoc_id assoc);
+/* The primary set by ps_set_primary() or MADE_PRIM, else the first
+ * address; NULL for an unknown assoc. */
+const struct net_addr *fake_sctp_primary(const struct ps_ep *ep,
+					 ps_assoc_id assoc);
+/* Create an incoming association (listen side) in CONNECTING; returns
+ * its id. Push COMM_UP to bring it up. */
+ps_assoc_id fake_sctp_accept(struct ps_ep *ep, const struct net_addr *addrs,
+			     unsigned int n);
+/* What ps_paths() reports for @assoc. Until set, one path per connect
+ * address: ACTIVE when UP (else UNCONFIRMED), primary flagged, srtt 10,
+ * rto 1000, cwnd 4380, mtu 1500. -ENOENT, -EINVAL n > PS_MAX_ADDRS. */
+int fake_sctp_set_paths(struct ps_ep *ep, ps_assoc_id assoc,
+			const struct ps_path_info *p, unsigned int n);
+
+/* Scripted events, returned by ps_recv() in push order. Payloads (data,
+ * send_failed, remote_error buf) are copied. Events with DATA larger than
+ * cfg.max_msg (if non-zero) are dropped by ps_recv and counted. */
+void fake_sctp_push_event(struct ps_ep *ep, const struct ps_event *ev);
+unsigned int fake_sctp_pending(const struct ps_ep *ep);
+void fake_sctp_assoc_change(struct ps_ep *ep, ps_assoc_id assoc,
+			    enum ps_assoc_state state);
+/* COMM_UP with out/in streams from the config (10 when 0) and
+ * PS_FEAT_PR | PS_FEAT_ASCONF | PS_FEAT_RECONFIG. */
+void fake_sctp_comm_up(struct ps_ep *ep, ps_assoc_id assoc);
+void fake_sctp_comm_lost(struct ps_ep *ep, ps_assoc_id assoc);
+void fake_sctp_data(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
+		    uint32_t ppid, const void *buf, size_t len);
+void fake_sctp_send_failed(struct ps_ep *ep, ps_assoc_id assoc,
+			   const struct ps_sndinfo *si, const void *buf,
+			   size_t len, bool unsent);
+/* Push a SEND_FAILED for logged message @i with the sndinfo and payload
+ * ps_send() was given. 0, or -ENOENT if there is no message @i. */
+int fake_sctp_fail_sent(struct ps_ep *ep, unsigned int i, bool unsent);
+void fake_sctp_paddr(struct ps_ep *ep, ps_assoc_id assoc,
+		     const struct net_addr *addr, enum ps_addr_state state);
+
+/* Faults. The next @count calls of @op (any endpoint) return @err (< 0)
+ * without effect; they are still counted/logged. count 0 clears. */
+void fake_sctp_fail_next(enum fake_sctp_op op, int err, unsigned int count);
+/* Not writable: ps_send -EAGAIN and the fd loses LOOP_OUT; writable again
+ * sets LOOP_OUT so a watching agent is woken. Default writable. */
+void fake_sctp_set_writable(struct ps_ep *ep, bool writable);
+void fake_sctp_set_max_send(struct ps_ep *ep, size_t max); /* 0 = none */
+
+/* Free every endpoint and clear faults. */
+void fake_sctp_reset(void);
+
+/* --- files (fake_file.c) -------------------------------------------------
+ * An in-memory map path -> (content, mode). No directories: any path can
+ * be written. pf_write_atomic keeps an existing mode, new files get 0600.
+ */
+enum fake_file_op { FAKE_FILE_READ, FAKE_FILE_MODE, FAKE_FILE_WRITE };
+
+/* Create or replace a NUL-terminated file / a binary one. */
+void fake_file_put(const char *path, const char *content, uint32_t mode);
+void fake_file_put_bin(const char *path, const void *buf, size_t len,
+		       uint32_t mode);
+/* Content (NUL-terminated, owned by the fake) or NULL if absent. */
+const char *fake_file_get(const char *path, size_t *len);
+bool fake_file_exists(const char *path);
+void fake_file_remove(const char *path);
+/* The next call of @op returns @err (< 0) without effect. */
+void fake_file_fail_next(enum fake_file_op op, int err);
+/* The next pf_write_atomic stores only the first @prefix bytes (a torn
+ * write on a filesystem that broke the rename's promise) and returns
+ * -EIO. */
+void fake_file_torn_next(size_t prefix);
+unsigned int fake_file_writes(const char *path); /* successful + torn */
+void fake_file_reset(void);
+
+/* --- log (fake_log.c) ----------------------------------------------------
+ * port_log_write() keeps the last FAKE_LOG_LINES lines (each cut to
+ * FAKE_LOG_LINE_MAX - 1 bytes). Set FAKE_LOG_ECHO=1 in the environment to
+ * also see them on stderr.
+ */
+#define FAKE_LOG_LINES 512
+#define FAKE_LOG_LINE_MAX 512
+
+bool fake_log_contains(const char *substr);	/* any kept line */
+unsigned int fake_log_count_matching(const char *substr);
+unsigned int fake_log_count(void);	/* lines since the last clear */
+const char *fake_log_line(unsigned int i);	/* i-th oldest kept; NULL */
+int fake_log_level(unsigned int i);		/* its level; -1 */
+void fake_log_clear(void);
+
+/* Reset every fake; only the fakes a test links may be reset, so this is
+ * inline and each test calls the resets it needs (or this one). */
+static inline void fake_reset_all(void)
+{
+	fake_clock_reset();
+	fake_fd_reset();
+	fake_sctp_reset();
+	fake_file_reset();
+	fake_log_clear();
+}
+
+#endif

@@ -1,0 +1,158 @@
+#!/bin/sh
+# run.sh --arch amd64|arm64 --scenarios a,b,c [--bindir DIR] [--timeout SEC]
+#        [--log FILE] [--duration SEC] [--scenario-timeout SEC] [--smp N]
+#        [--no-kvm] [--verbose] [--append "kernel args"]
+#
+# Boot Debian's kernel in qemu-system with the test bed initramfs, run the
+# scenarios inside the VM, and report one line per scenario (PASS/FAIL/MISSING).
+# Exits 0 only if every requested scenario printed PASS.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+ARCH=amd64
+BINDIR=-
+SCENARIOS=""
+TIMEOUT=600
+LOG=""
+DURATION=""
+SCEN_TIMEOUT=""
+SMP=2
+USE_KVM=auto
+VERBOSE=0
+APPEND=""
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--arch) ARCH=$2; shift ;;
+	--bindir) BINDIR=$2; shift ;;
+	--scenarios) SCENARIOS=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--log) LOG=$2; shift ;;
+	--duration) DURATION=$2; shift ;;
+	--scenario-timeout) SCEN_TIMEOUT=$2; shift ;;
+	--smp) SMP=$2; shift ;;
+	--no-kvm) USE_KVM=no ;;
+	--verbose|-v) VERBOSE=1 ;;
+	--append) APPEND=$2; shift ;;
+	-h|--help) usage ;;
+	*) echo "run.sh: unknown argument $1" >&2; usage ;;
+	esac
+	shift
+done
+case "$ARCH" in amd64|arm64) ;; *) usage ;; esac
+[ -n "$SCENARIOS" ] || usage
+[ "$BINDIR" = - ] || BINDIR=$(cd "$BINDIR" && pwd)
+
+OUTDIR="$ROOT/build/vm/$ARCH"
+mkdir -p "$OUTDIR"
+LOG=${LOG:-$OUTDIR/serial.log}
+KDIR="$OUTDIR/kernel"
+INITRD="$OUTDIR/initramfs.cpio.gz"
+
+t_start=$(date +%s.%N)
+"$ROOT/scripts/vm-kernel.sh" "$ARCH" "$KDIR" >/dev/null
+"$HERE/mkinitramfs.sh" "$ARCH" "$BINDIR" "$INITRD" "$KDIR"
+KVER=$(cat "$KDIR/version")
+
+CMDLINE="quiet loglevel=3 panic=-1 mitigations=off scenarios=$SCENARIOS"
+[ -z "$DURATION" ] || CMDLINE="$CMDLINE duration=$DURATION"
+[ -z "$SCEN_TIMEOUT" ] || CMDLINE="$CMDLINE scenario_timeout=$SCEN_TIMEOUT"
+[ -z "$APPEND" ] || CMDLINE="$CMDLINE $APPEND"
+
+kvm_ok() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+ACCEL="-accel tcg"
+case "$ARCH" in
+amd64)
+	QEMU=qemu-system-x86_64
+	CPU="-cpu max"
+	if [ "$USE_KVM" = auto ] && [ "$(uname -m)" = x86_64 ] && kvm_ok; then
+		ACCEL="-accel kvm"
+		CPU="-cpu host"
+	fi
+	MACHINE="-M q35"
+	CMDLINE="console=ttyS0 $CMDLINE"
+	;;
+arm64)
+	QEMU=qemu-system-aarch64
+	# pauth-impdef: QEMU's own pointer-auth algorithm, much faster under TCG.
+	CPU="-cpu max,pauth-impdef=on"
+	if [ "$USE_KVM" = auto ] && [ "$(uname -m)" = aarch64 ] && kvm_ok; then
+		ACCEL="-accel kvm"
+		CPU="-cpu host"
+	fi
+	MACHINE="-M virt"
+	CMDLINE="console=ttyAMA0 $CMDLINE"
+	;;
+esac
+command -v "$QEMU" >/dev/null || {
+	echo "run.sh: $QEMU not found (apt-get install qemu-system-x86 qemu-system-arm)" >&2
+	exit 1
+}
+
+echo "run.sh: booting $ARCH kernel $KVER ($QEMU, ${ACCEL#-accel }, smp $SMP), initramfs $(du -h "$INITRD" | cut -f1), log $LOG"
+rm -f "$LOG"
+t_boot=$(date +%s.%N)
+# shellcheck disable=SC2086
+"$QEMU" $MACHINE $ACCEL $CPU -smp "$SMP" -m 512 -nodefaults -no-user-config \
+	-display none -no-reboot -monitor none -serial "file:$LOG" \
+	-kernel "$KDIR/vmlinuz" -initrd "$INITRD" -append "$CMDLINE" &
+QPID=$!
+tail_pid=""
+if [ "$VERBOSE" = 1 ]; then
+	tail -F "$LOG" 2>/dev/null &
+	tail_pid=$!
+fi
+cleanup() {
+	kill "$QPID" 2>/dev/null || :
+	[ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null || :
+}
+trap cleanup EXIT INT TERM
+
+timed_out=0
+deadline=$(( $(date +%s) + TIMEOUT ))
+while kill -0 "$QPID" 2>/dev/null; do
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		echo "run.sh: overall timeout ${TIMEOUT}s: killing qemu" >&2
+		kill "$QPID" 2>/dev/null || :
+		sleep 1
+		kill -9 "$QPID" 2>/dev/null || :
+		timed_out=1
+		break
+	fi
+	sleep 0.2
+done
+wait "$QPID" 2>/dev/null || :
+t_end=$(date +%s.%N)
+[ -z "$tail_pid" ] || { sleep 0.3; kill "$tail_pid" 2>/dev/null || :; }
+trap - EXIT INT TERM
+
+CLEAN=$(mktemp)
+tr -d '\r' < "$LOG" > "$CLEAN" 2>/dev/null || :
+booted=$(sed -n 's/.*VMTEST-KERNEL \([^ ]*\) \([^ ]*\).*/\1 (\2)/p' "$CLEAN" | head -n1)
+up=$(sed -n 's/.*VMTEST-BOOTED uptime=\([0-9.]*\).*/\1/p' "$CLEAN" | head -n1)
+done_up=$(sed -n 's/.*VMTEST-DONE uptime=\([0-9.]*\).*/\1/p' "$CLEAN" | head -n1)
+
+rc=0
+for s in $(echo "$SCENARIOS" | tr , ' '); do
+	line=$(grep -oE "VMTEST $s (PASS|FAIL.*)" "$CLEAN" | head -n1 || :)
+	case "$line" in
+	"VMTEST $s PASS") echo "PASS    $s" ;;
+	"VMTEST $s FAIL"*) echo "FAIL    $s:${line#VMTEST $s FAIL}"; rc=1 ;;
+	*) echo "MISSING $s"; rc=1 ;;
+	esac
+done
+grep -q 'VMTEST-DONE' "$CLEAN" || { echo "run.sh: VM did not finish (no VMTEST-DONE)"; rc=1; }
+if [ $rc != 0 ] && [ "$VERBOSE" = 0 ]; then
+	echo "----- last 40 lines of $LOG"
+	tail -n 40 "$CLEAN"
+	echo "-----"
+fi
+rm -f "$CLEAN"
+[ $timed_out = 0 ] || rc=1
+awk -v a="$t_start" -v b="$t_boot" -v c="$t_end" -v k="${booted:-unknown}" \
+	-v u="${up:-?}" -v d="${done_up:-?}" 'BEGIN {
+	printf "run.sh: kernel %s; prepare %.1fs, qemu %.1fs (userspace at %ss, done at %ss guest uptime), total %.1fs\n",
+		k, b - a, c - b, u, d, c - a }'
+exit $rc
