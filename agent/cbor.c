@@ -458,7 +458,7 @@ static double half_to_double(uint32_t h)
 	if (exp == 31)
 		b = sign | 0x7f800000u | mant << 13;
 	else
-		b = sign | (exp - 15 + 127) << 23 | mant << 13;
+		b = sign | (exp + 127 - 15) << 23 | mant << 13;
 	memcpy(&f, &b, sizeof(f));
 	return (double)f;
 }

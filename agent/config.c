@@ -34,6 +34,8 @@ void cfg_err(struct cfg_ctx *x, unsigned int line, const char *sect,
 		snprintf(head, sizeof(head), "[%s] %s: ", sect, key);
 	else if (sect)
 		snprintf(head, sizeof(head), "[%s]: ", sect);
+	else if (key)
+		snprintf(head, sizeof(head), "%s: ", key);
 	else
 		head[0] = 0;
 	va_start(ap, fmt);

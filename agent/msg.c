@@ -220,7 +220,7 @@ static int get_map(struct cbor_dec *d, const struct field *f, unsigned nf,
 	if (rc)
 		return fail(why, cbor_reason(rc));
 	*seen = 0;
-	while (n--) {
+	for (; n > 0; n--) {
 		rc = cbor_get_text(d, &key.p, &key.len);
 		if (rc == -ENOMSG) {	/* non-text key: never one of ours */
 			key = msg_str_of(NULL);
@@ -508,7 +508,7 @@ static int get_record(struct cbor_dec *d, struct senml_base *b,
 	if (rc)
 		return fail(why, cbor_reason(rc));
 	r->name = r->unit = msg_str_of(NULL);
-	while (n--) {
+	for (; n > 0; n--) {
 		rc = cbor_get_int(d, &label);
 		if (rc == -ENOMSG || rc == -ERANGE) {	/* text/huge label */
 			label = INT64_MAX;		/* unknown */

@@ -68,6 +68,7 @@ $(eval $(call include-kbuild,agent))
 $(eval $(call include-kbuild,port))
 $(eval $(call include-kbuild,board))
 AGENT_OBJS := $(addprefix $(O)/,$(sort $(objs)))
+BOARD_OBJS := $(sort $(filter board/%,$(objs)))
 
 # Unit tests: tests/unit/*.mk add names to UNIT_TESTS and set <name>-objs.
 UNIT_TESTS :=

@@ -3,7 +3,9 @@
 #   - a scenario ends with exactly one `pass` or `fail REASON` (both exit);
 #   - a namespace NAME is a holder process (`unshare -n sleep`); "-" or "root"
 #     means the VM's initial namespace;
-#   - background processes have a NAME; their output goes to $VMTEST_WORK/NAME.log.
+#   - background processes have a NAME; their output goes to $VMTEST_WORK/NAME.log,
+#     line-buffered for dynamically linked programs (coreutils' libstdbuf is
+#     preloaded); static programs (sctpagent, sctpctl) must flush each line.
 # Everything a scenario starts is killed on exit (and /init kills whatever is left).
 
 VMTEST_NAME=${VMTEST_NAME:-$(basename "$0" .sh)}
@@ -14,6 +16,8 @@ _VT_STATE=$VMTEST_WORK/.state
 # applet, which cannot create a veth peer, move links to a namespace or netem.
 IP=/usr/sbin/ip
 TC=/usr/sbin/tc
+# Prefix for background commands: line-buffered stdio (what `stdbuf -oL -eL` does).
+_VT_LINEBUF="env LD_PRELOAD=/usr/libexec/coreutils/libstdbuf.so _STDBUF_O=L _STDBUF_E=L"
 mkdir -p "$VMTEST_WORK" "$_VT_STATE/ns" "$_VT_STATE/bg"
 
 # --- verdict ---------------------------------------------------------------
@@ -126,9 +130,9 @@ bg_start() {
 	shift 2
 	pid=$(ns_pid "$ns") || exit 1
 	if [ -z "$pid" ]; then
-		"$@" </dev/null >"$VMTEST_WORK/$name.log" 2>&1 &
+		$_VT_LINEBUF "$@" </dev/null >"$VMTEST_WORK/$name.log" 2>&1 &
 	else
-		nsenter -F -t "$pid" -n "$@" </dev/null >"$VMTEST_WORK/$name.log" 2>&1 &
+		$_VT_LINEBUF nsenter -F -t "$pid" -n "$@" </dev/null >"$VMTEST_WORK/$name.log" 2>&1 &
 	fi
 	echo $! > "$_VT_STATE/bg/$name"
 }
@@ -141,9 +145,9 @@ bg_start_in() {
 	rm -f "$VMTEST_WORK/$name.in"
 	mkfifo "$VMTEST_WORK/$name.in"
 	if [ -z "$pid" ]; then
-		"$@" <"$VMTEST_WORK/$name.in" >"$VMTEST_WORK/$name.log" 2>&1 &
+		$_VT_LINEBUF "$@" <"$VMTEST_WORK/$name.in" >"$VMTEST_WORK/$name.log" 2>&1 &
 	else
-		nsenter -F -t "$pid" -n "$@" <"$VMTEST_WORK/$name.in" >"$VMTEST_WORK/$name.log" 2>&1 &
+		$_VT_LINEBUF nsenter -F -t "$pid" -n "$@" <"$VMTEST_WORK/$name.in" >"$VMTEST_WORK/$name.log" 2>&1 &
 	fi
 	echo $! > "$_VT_STATE/bg/$name"
 	# Hold the fifo open for writing so the reader sees no EOF between sends.

@@ -6,6 +6,7 @@
 #   /bin/busybox + applets     busybox-static for ARCH
 #   /sbin/ip, /sbin/tc         Debian iproute2 (busybox has no veth peer/netns/netem)
 #   /usr/bin/sctp_darn, sctp_test   lksctp-tools
+#   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -40,7 +41,7 @@ KVER=$(cat "$KDIR/version")
 
 # --- userland packages (cached, extracted) ---------------------------------
 PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
-libmnl0 libbsd0 libmd0 libcap2 libxtables12"
+libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 if [ ! -f "$UL/.complete" ] || [ "$(cat "$UL/.complete")" != "$stamp" ]; then
@@ -58,7 +59,7 @@ if [ ! -f "$UL/.complete" ] || [ "$(cat "$UL/.complete")" != "$stamp" ]; then
 	(cd "$UL/deb" && apt-get download --print-uris $list | cut -d' ' -f1,3 >&2)
 	(cd "$UL/deb" && apt-get download $list 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2)
 	for d in "$UL"/deb/*.deb; do dpkg -x "$d" "$UL/root"; done
-	rm -rf "$UL/deb"
+	rm -rf "$UL/deb" "$UL/root/usr/share"
 	echo "$stamp" > "$UL/.complete"
 	log "userland for $ARCH cached in $UL ($(du -sh "$UL" | cut -f1))"
 fi
@@ -117,6 +118,11 @@ install_elf "$R/usr/bin/sctp_test" usr/bin/sctp_test
 rm -f usr/bin/ip usr/bin/tc usr/sbin/ip usr/sbin/tc
 install_elf "$R/bin/ip" usr/sbin/ip
 install_elf "$R/sbin/tc" usr/sbin/tc
+# stdbuf + libstdbuf.so: line-buffered stdout for dynamic tools writing to files.
+mkdir -p usr/libexec/coreutils
+install_elf "$R/usr/libexec/coreutils/libstdbuf.so" usr/libexec/coreutils/libstdbuf.so
+rm -f usr/bin/stdbuf
+install_elf "$R/usr/bin/stdbuf" usr/bin/stdbuf
 # The dynamic loader at its ABI path.
 case "$ARCH" in
 amd64) cp -L "$R/lib/$TRIPLET/ld-linux-x86-64.so.2" usr/lib/"$TRIPLET"/

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/conformance: harness shared by ps_conformance.c and ps_checks.c. */
+#ifndef TESTS_CONFORMANCE_CONF_H
+#define TESTS_CONFORMANCE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port/sctp.h"
+
+#define CONF_QLEN 512
+
+struct qev {			/* a queued event with its own payload copy */
+	struct ps_event ev;
+	uint8_t *data;
+	size_t len;
+};
+
+struct tep {			/* a test endpoint */
+	const char *name;
+	struct ps_ep *ep;
+	struct qev q[CONF_QLEN];
+	int n;
+};
+
+typedef bool (*conf_match)(const struct ps_event *ev, const void *arg);
+
+struct m_assoc_arg {
+	enum ps_ev_type type;
+	enum ps_assoc_state state;
+	ps_assoc_id assoc;		/* 0 = any */
+};
+bool m_assoc(const struct ps_event *ev, const void *arg);
+bool m_type(const struct ps_event *ev, const void *arg);
+
+void conf_result(bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define CHECK(cond, name, ...) conf_result((cond), (name), __VA_ARGS__)
+
+struct net_addr conf_addr(const char *s, uint16_t port);
+int conf_open(struct tep *t, const char *name, const char *const *addrs,
+	      unsigned int n, uint16_t port, uint32_t max_msg, bool listen);
+void conf_close(struct tep *t);
+bool conf_wait(struct tep *t, conf_match m, const void *arg, int timeout_ms,
+	       struct qev *out);
+void conf_release(struct qev *q);
+void conf_sleep_drain(int ms);
+void conf_flush(struct tep *t);
+int conf_send(struct tep *t, const struct ps_sndinfo *si, const void *buf,
+	      size_t len, int timeout_ms);
+
+void conf_run_all(void);	/* ps_checks.c */
+
+#endif

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ps_checks.c: the checks of the port/sctp.h conformance suite.
+ * Endpoints: server S (127.0.0.1 + 127.0.0.2, listening), client C1
+ * (both addresses), C2 and C3 (127.0.0.1). Built with -DPS_CONF_LKSCTP,
+ * values set through the port are also read back from the kernel.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/conformance/conf.h"
+
+#ifdef PS_CONF_LKSCTP
+#include <netinet/in.h>
+#include <netinet/sctp.h>
+#include <arpa/inet.h>
+#endif
+
+enum { P_S = 5100, P_C1 = 5101, P_C2 = 5102, P_C3 = 5103, TMO = 5000 };
+#define BIG (200u * 1024u)
+#define MAX_MSG (256u * 1024u)
+#define HUGE (300u * 1024u)
+#define FILL_LEN (16u * 1024u)
+
+static struct tep s, c1, c2, c3;
+static ps_assoc_id a1, sa1, a2, sa2, a3, sa3;	/* client / server side */
+
+static void pattern(uint8_t *b, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)((i * 31u + seed * 7u) ^ (i >> 8));
+}
+
+static bool m_data(const struct ps_event *ev, const void *arg)
+{
+	(void)arg;
+	return ev->type == PS_EV_DATA;
+}
+
+static bool wait_up(struct tep *t, ps_assoc_id id, ps_assoc_id *got)
+{
+	struct m_assoc_arg a = { .state = PS_COMM_UP, .assoc = id };
+	struct qev q;
+
+	if (!conf_wait(t, m_assoc, &a, TMO, &q))
+		return false;
+	if (got)
+		*got = q.ev.assoc;
+	conf_release(&q);
+	return true;
+}
+
+static int send_msg(struct tep *t, ps_assoc_id id, uint16_t stream,
+		    uint32_t ppid, uint32_t flags, const void *b, size_t n)
+{
+	struct ps_sndinfo si = { .assoc = id, .stream = stream, .ppid = ppid,
+				 .flags = flags };
+
+	return conf_send(t, &si, b, n, TMO);
+}
+
+static void check_open(void)
+{
+	static const char *const both[] = { "127.0.0.1", "127.0.0.2" };
+	static const char *const one[] = { "127.0.0.1" };
+	struct net_addr any = conf_addr("0.0.0.0", 0);
+	struct ps_config bad = { .local = &any, .n_local = 1 };
+	struct ps_ep *ep = NULL;
+	int rs = conf_open(&s, "server", both, 2, P_S, MAX_MSG, true);
+	int r1 = conf_open(&c1, "c1", both, 2, P_C1, MAX_MSG, false);
+	int r2 = conf_open(&c2, "c2", one, 1, P_C2, MAX_MSG, false);
+
+	CHECK(rs == 0 && r1 == 0 && r2 == 0, "open endpoints",
+	      "server %d c1 %d c2 %d", rs, r1, r2);
+	rs = ps_open(&bad, &ep);
+	CHECK(rs == -EINVAL, "open rejects a wildcard local address", "rc %d", rs);
+	if (rs == 0)
+		ps_close(ep);
+	if (!s.ep || !c1.ep || !c2.ep) {
+		printf("Bail out! no endpoints\n");
+		exit(1);
+	}
+}
+
+static void check_connect(void)
+{
+	struct net_addr peer[2] = { conf_addr("127.0.0.1", P_S),
+				    conf_addr("127.0.0.2", P_S) };
+	int rc = ps_connect(c1.ep, peer, 0, &a1);
+
+	CHECK(rc == -EINVAL, "connect with no address is -EINVAL", "rc %d", rc);
+	rc = ps_connect(c1.ep, peer, 2, &a1);
+	CHECK(rc == 0, "connect c1 (two addresses)", "rc %d", rc);
+	CHECK(wait_up(&c1, 0, &a1), "COMM_UP on client", NULL);
+	CHECK(a1 != 0, "client assoc id set", NULL);
+	CHECK(wait_up(&s, 0, &sa1), "COMM_UP on server", NULL);
+}
+
+/* 3 streams x 4 messages; order per stream, ppid, payload, source. */
+static void check_streams(struct tep *tx, ps_assoc_id id, struct tep *rx,
+			  uint16_t from_port, const char *name)
+{
+	unsigned int next[3] = { 0, 0, 0 }, bad = 0, got = 0;
+	char buf[64], why[128] = "";
+
+	for (unsigned int m = 0; m < 4; m++)
+		for (uint16_t st = 0; st < 3; st++) {
+			int n = snprintf(buf, sizeof(buf), "s%u-m%u", st, m);
+
+			if (send_msg(tx, id, st, 0x01020300u + st, 0, buf,
+				     (size_t)n) < 0)
+				bad++;
+		}
+	for (; got < 12; got++) {
+		struct qev q;
+		const struct ps_event *e = &q.ev;
+		int n;
+
+		if (!conf_wait(rx, m_data, NULL, TMO, &q))
+			break;
+		n = e->u.data.stream < 3 ? snprintf(buf, sizeof(buf), "s%u-m%u",
+				e->u.data.stream, next[e->u.data.stream]) : 0;
+		if (e->u.data.stream >= 3 || e->u.data.ppid != 0x01020300u + e->u.data.stream ||
+		    e->u.data.len != (size_t)n || memcmp(e->u.data.buf, buf, (size_t)n) ||
+		    e->u.data.unordered || e->u.data.from.port != from_port) {
+			bad++;
+			snprintf(why, sizeof(why), "stream %u ppid %#x len %zu from port %u",
+				 e->u.data.stream, e->u.data.ppid, e->u.data.len,
+				 e->u.data.from.port);
+		} else {
+			next[e->u.data.stream]++;
+		}
+		conf_release(&q);
+	}
+	CHECK(got == 12 && !bad, name, "got %u bad %u %s", got, bad, why);
+}
+
+static bool recv_one(struct tep *t, struct qev *q)
+{
+	return conf_wait(t, m_data, NULL, TMO, q);
+}
+
+static void check_flags_and_lifetime(void)
+{
+	struct ps_sndinfo si = { .assoc = a1, .stream = 1, .ppid = 9,
+				 .lifetime_ms = 2000 };
+	struct qev q;
+	bool ok;
+	int rc = send_msg(&c1, a1, 2, 5, PS_SEND_UNORDERED, "unordered", 9);
+
+	ok = rc == 0 && recv_one(&s, &q);
+	CHECK(ok && q.ev.u.data.unordered && q.ev.u.data.stream == 2,
+	      "unordered flag delivered", "rc %d", rc);
+	if (ok)
+		conf_release(&q);
+	rc = conf_send(&c1, &si, "timed", 5, TMO);
+	ok = rc == 0 && recv_one(&s, &q);
+	CHECK(ok && q.ev.u.data.len == 5 && q.ev.u.data.ppid == 9,
+	      "send with PR-SCTP lifetime", "rc %d", rc);
+	if (ok)
+		conf_release(&q);
+	rc = send_msg(&c1, a1, 100, 1, 0, "x", 1);
+	CHECK(rc == -EINVAL, "send on a stream beyond out_streams is -EINVAL",
+	      "rc %d", rc);
+}
+
+static void check_big(void)
+{
+	uint8_t *big = malloc(HUGE);
+	struct ps_stats st0, st1;
+	struct qev q;
+	int rc;
+	bool ok;
+
+	if (!big)
+		return;
+	pattern(big, BIG, 1);
+	rc = send_msg(&c1, a1, 1, 200, 0, big, BIG);
+	ok = rc == 0 && recv_one(&s, &q);
+	CHECK(ok && q.ev.u.data.len == BIG && !memcmp(q.ev.u.data.buf, big, BIG),
+	      "200 KB message reassembled", "rc %d len %zu", rc,
+	      ok ? q.ev.u.data.len : 0);
+	if (ok)
+		conf_release(&q);
+	ps_get_stats(s.ep, &st0);
+	pattern(big, HUGE, 2);
+	rc = send_msg(&c1, a1, 1, 300, 0, big, HUGE);
+	if (rc == 0)
+		rc = send_msg(&c1, a1, 1, 301, 0, "after", 5);
+	ok = rc == 0 && recv_one(&s, &q);
+	ps_get_stats(s.ep, &st1);
+	CHECK(ok && q.ev.u.data.len == 5 && q.ev.u.data.ppid == 301,
+	      "message over max_msg dropped, next one arrives", "rc %d len %zu",
+	      rc, ok ? q.ev.u.data.len : 0);
+	CHECK(st1.oversize_dropped == st0.oversize_dropped + 1,
+	      "oversize_dropped counted", "%llu -> %llu",
+	      (unsigned long long)st0.oversize_dropped,
+	      (unsigned long long)st1.oversize_dropped);
+	if (ok)
+		conf_release(&q);
+	free(big);
+}
+
+static int find_path(const struct ps_path_info *p, unsigned int n,
+		     const struct net_addr *a)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (net_addr_equal(&p[i].addr, a))
+			return (int)i;
+	return -1;
+}
+
+static void check_paths(void)
+{
+	struct net_addr p1 = conf_addr("127.0.0.1", P_S);
+	struct net_addr p2 = conf_addr("127.0.0.2", P_S);
+	struct ps_path_info pi[4];
+	unsigned int n = 0, prim = 0;
+	int rc = ps_paths(c1.ep, a1, pi, 4, &n), i1, i2;
+	bool sane = true;
+
+	i1 = find_path(pi, n, &p1);
+	i2 = find_path(pi, n, &p2);
+	for (unsigned int i = 0; i < n; i++) {
+		prim += pi[i].primary;
+		sane = sane && pi[i].rto_ms > 0 && pi[i].mtu >= 576 &&
+		       pi[i].cwnd > 0 && pi[i].state != PS_PATH_UNKNOWN;
+		printf("# path %u: state %s primary %d srtt %u rto %u cwnd %u mtu %u\n",
+		       i, ps_path_state_name(pi[i].state), pi[i].primary,
+		       pi[i].srtt_ms, pi[i].rto_ms, pi[i].cwnd, pi[i].mtu);
+	}
+	CHECK(rc == 0 && n == 2 && i1 >= 0 && i2 >= 0, "ps_paths lists both peer addresses",
+	      "rc %d n %u", rc, n);
+	CHECK(sane && prim == 1 && i1 >= 0 && pi[i1].primary,
+	      "path values sane, first address primary", "primaries %u", prim);
+	/* The second path is confirmed by heartbeat soon after COMM_UP. */
+	for (int t = 0; t < 100 && (i2 < 0 || pi[i2].state != PS_PATH_ACTIVE); t++) {
+		conf_sleep_drain(100);
+		ps_paths(c1.ep, a1, pi, 4, &n);
+		i2 = find_path(pi, n, &p2);
+	}
+	CHECK(i2 >= 0 && pi[i2].state == PS_PATH_ACTIVE, "second path becomes ACTIVE",
+	      "state %s", i2 >= 0 ? ps_path_state_name(pi[i2].state) : "none");
+	rc = ps_set_primary(c1.ep, a1, &p2);
+	n = 0;
+	ps_paths(c1.ep, a1, pi, 4, &n);
+	i2 = find_path(pi, n, &p2);
+	CHECK(rc == 0 && i2 >= 0 && pi[i2].primary, "set_primary to second address",
+	      "rc %d", rc);
+	rc = ps_set_primary(c1.ep, 0x7ffffff0u, &p2);
+	CHECK(rc == -ENOENT || rc == -EINVAL, "set_primary on unknown assoc fails",
+	      "rc %d", rc);
+	rc = ps_set_primary(c1.ep, a1, &p1);
+	CHECK(rc == 0, "set_primary back to first address", "rc %d", rc);
+}
+
+#ifdef PS_CONF_LKSCTP
+/* Kernel read-back of the heartbeat interval of one path. */
+static uint32_t kernel_hb(struct tep *t, ps_assoc_id id, const char *ip,
+			  uint16_t port)
+{
+	struct sctp_paddrparams pp;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(pp);
+
+	memset(&pp, 0, sizeof(pp));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	pp.spp_assoc_id = (sctp_assoc_t)id;
+	memcpy(&pp.spp_address, &sin, sizeof(sin));
+	if (getsockopt(ps_fd(t->ep), IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, &len))
+		return 0;
+	return pp.spp_hbinterval;
+}
+
+static void check_readback(void)
+{
+	struct sctp_rtoinfo ri;
+	socklen_t len = sizeof(ri);
+	uint32_t hb = kernel_hb(&c1, a1, "127.0.0.2", P_S);
+
+	CHECK(hb == 5000, "kernel: heartbeat interval read back", "hb %u", hb);
+	memset(&ri, 0, sizeof(ri));
+	ri.srto_assoc_id = (sctp_assoc_t)a1;
+	getsockopt(ps_fd(c1.ep), IPPROTO_SCTP, SCTP_RTOINFO, &ri, &len);
+	CHECK(ri.srto_initial == 1000 && ri.srto_min == 200 && ri.srto_max == 4000,
+	      "kernel: RTO info read back", "%u/%u/%u", ri.srto_initial,
+	      ri.srto_min, ri.srto_max);
+}
+#endif
+
+static void check_path_params(void)
+{
+	struct net_addr p2 = conf_addr("127.0.0.2", P_S);
+	struct ps_path_params pp = { .hb_interval_ms = 5000, .path_max_retrans = 4,
+				     .pf_threshold = PS_PF_UNSET };
+	struct ps_path_params ap = { .rto_initial_ms = 1000, .rto_min_ms = 200,
+				     .rto_max_ms = 4000, .assoc_max_retrans = 8,
+				     .pf_threshold = 2 };
+	int rc = ps_set_path_params(c1.ep, a1, &p2, &pp);
+
+	CHECK(rc == 0, "set_path_params on one path", "rc %d", rc);
+	rc = ps_set_path_params(c1.ep, a1, NULL, &ap);
+	CHECK(rc == 0 || rc == -EOPNOTSUPP, "set_path_params on the association",
+	      "rc %d", rc);
+	rc = ps_set_path_params(c1.ep, 0x7ffffff0u, NULL, &ap);
+	CHECK(rc == -ENOENT || rc == -EINVAL, "set_path_params unknown assoc fails",
+	      "rc %d", rc);
+#ifdef PS_CONF_LKSCTP
+	check_readback();
+#endif
+}
+
+static void check_sendall_eof(void)
+{
+	struct net_addr peer = conf_addr("127.0.0.1", P_S);
+	struct m_assoc_arg sc = { .state = PS_SHUTDOWN_COMP };
+	struct m_assoc_arg sh = { .type = PS_EV_SHUTDOWN };
+	struct ps_stats st;
+	struct qev q1, q2, q;
+	int rc = ps_connect(c2.ep, &peer, 1, &a2);
+	bool ok1, ok2;
+
+	CHECK(rc == 0 && wait_up(&c2, 0, &a2) && wait_up(&s, 0, &sa2) && sa2 != sa1,
+	      "second client association up", "rc %d", rc);
+	rc = send_msg(&s, 0, 3, 77, PS_SEND_SENDALL, "to-all", 6);
+	ok1 = rc == 0 && recv_one(&c1, &q1);
+	ok2 = rc == 0 && recv_one(&c2, &q2);
+	ps_get_stats(s.ep, &st);
+	printf("# sendall_fallbacks %llu\n", (unsigned long long)st.sendall_fallbacks);
+	CHECK(ok1 && ok2 && q1.ev.u.data.ppid == 77 && q2.ev.u.data.ppid == 77 &&
+	      q1.ev.u.data.len == 6 && q2.ev.u.data.stream == 3,
+	      "SENDALL reaches both associations", "rc %d c1 %d c2 %d", rc, ok1, ok2);
+	if (ok1)
+		conf_release(&q1);
+	if (ok2)
+		conf_release(&q2);
+	rc = send_msg(&s, sa2, 0, 1, PS_SEND_EOF, NULL, 0);
+	sc.assoc = sa2;
+	CHECK(rc == 0 && conf_wait(&s, m_assoc, &sc, TMO, &q),
+	      "EOF: SHUTDOWN_COMP on the closing side", "rc %d", rc);
+	sc.assoc = a2;
+	sh.assoc = a2;
+	CHECK(conf_wait(&c2, m_type, &sh, TMO, &q), "EOF: peer sees SHUTDOWN", NULL);
+	CHECK(conf_wait(&c2, m_assoc, &sc, TMO, &q), "EOF: peer sees SHUTDOWN_COMP",
+	      NULL);
+	rc = send_msg(&s, sa1, 0, 5, 0, "still", 5);
+	ok1 = rc == 0 && recv_one(&c1, &q1);
+	CHECK(ok1 && q1.ev.u.data.len == 5, "other association keeps working",
+	      "rc %d", rc);
+	if (ok1)
+		conf_release(&q1);
+	rc = send_msg(&s, sa2, 0, 5, 0, "gone", 4);
+	CHECK(rc == -ENOENT || rc == -ENOTCONN || rc == -EPIPE,
+	      "send to a closed association fails", "rc %d", rc);
+}
+
+static bool m_failed(const struct ps_event *ev, const void *arg)
+{
+	(void)arg;
+	return ev->type == PS_EV_SEND_FAILED;
+}
+
+/* Fill C3 -> S while S does not read, then ABORT: queued data comes back. */
+static void check_abort(void)
+{
+	static const char *const one[] = { "127.0.0.1" };
+	struct net_addr peer = conf_addr("127.0.0.1", P_S);
+	struct m_assoc_arg lost = { .state = PS_COMM_LOST };
+	uint8_t *b = malloc(FILL_LEN), *want = malloc(FILL_LEN);
+	unsigned int sent = 0, nfail = 0, good = 0, unsent = 0;
+	struct ps_ep *sv;
+	struct qev q;
+	int rc = conf_open(&c3, "c3", one, 1, P_C3, MAX_MSG, false);
+
+	if (rc == 0)
+		rc = ps_connect(c3.ep, &peer, 1, &a3);
+	CHECK(rc == 0 && b && want && wait_up(&c3, 0, &a3) && wait_up(&s, 0, &sa3),
+	      "third client association up", "rc %d", rc);
+	sv = s.ep;
+	s.ep = NULL;			/* server stops reading */
+	for (; sent < 4000; sent++) {
+		struct ps_sndinfo si = { .assoc = a3, .stream = 1, .ppid = 4242,
+					 .context = sent };
+
+		pattern(b, FILL_LEN, sent);
+		if (conf_send(&c3, &si, b, FILL_LEN, 300) != 0)
+			break;
+	}
+	printf("# queued %u messages of %u bytes before the window closed\n",
+	       sent, FILL_LEN);
+	rc = send_msg(&c3, a3, 0, 0, PS_SEND_ABORT, "conformance abort", 17);
+	CHECK(rc == 0, "ABORT with a reason", "rc %d", rc);
+	while (conf_wait(&c3, m_failed, NULL, 1000, &q)) {
+		const struct ps_event *e = &q.ev;
+
+		nfail++;
+		pattern(want, FILL_LEN, e->u.send_failed.context);
+		if (e->u.send_failed.ppid == 4242 && e->u.send_failed.stream == 1 &&
+		    e->u.send_failed.len == FILL_LEN &&
+		    !memcmp(e->u.send_failed.buf, want, FILL_LEN))
+			good++;
+		unsent += e->u.send_failed.unsent;
+		conf_release(&q);
+	}
+	printf("# %u SEND_FAILED events, %u with intact payload, %u unsent\n",
+	       nfail, good, unsent);
+	CHECK(nfail > 0 && good == nfail, "SEND_FAILED returns payload, ppid, stream, context",
+	      "%u events, %u good", nfail, good);
+	CHECK(unsent > 0, "SEND_FAILED marks never-sent data unsent", NULL);
+	lost.assoc = a3;
+	printf("# aborting side saw COMM_LOST: %s\n",
+	       conf_wait(&c3, m_assoc, &lost, 1000, &q) ? "yes" : "no");
+	s.ep = sv;
+	lost.assoc = sa3;
+	CHECK(conf_wait(&s, m_assoc, &lost, TMO, &q), "ABORT: peer sees COMM_LOST", NULL);
+	free(b);
+	free(want);
+	conf_close(&c3);
+}
+
+static void check_misc(void)
+{
+	struct ps_stats st;
+	bool named = true;
+
+	ps_get_stats(s.ep, &st);
+	CHECK(st.rx_msgs > 0 && st.rx_bytes > 0 && st.tx_msgs > 0 &&
+	      st.notifications > 0, "server counters move", "rx %llu tx %llu",
+	      (unsigned long long)st.rx_msgs, (unsigned long long)st.tx_msgs);
+	for (int i = PS_EV_DATA; i <= PS_EV_UNKNOWN; i++)
+		named = named && strcmp(ps_ev_name((enum ps_ev_type)i), "?");
+	for (int i = PS_COMM_UP; i <= PS_CANT_STR_ASSOC; i++)
+		named = named && strcmp(ps_assoc_state_name((enum ps_assoc_state)i), "?");
+	for (int i = PS_ADDR_AVAILABLE; i <= PS_ADDR_PF; i++)
+		named = named && strcmp(ps_addr_state_name((enum ps_addr_state)i), "?");
+	for (int i = PS_PATH_ACTIVE; i <= PS_PATH_UNKNOWN; i++)
+		named = named && strcmp(ps_path_state_name((enum ps_path_state)i), "?");
+	CHECK(named && ps_ev_name((enum ps_ev_type)999) != NULL, "names", NULL);
+}
+
+void conf_run_all(void)
+{
+	check_open();
+	check_connect();
+	check_streams(&c1, a1, &s, P_C1, "streams/ppid/order client -> server");
+	check_streams(&s, sa1, &c1, P_S, "streams/ppid/order server -> client");
+	check_flags_and_lifetime();
+	check_big();
+	check_paths();
+	check_path_params();
+	check_sendall_eof();
+	check_abort();
+	check_misc();
+	conf_close(&c2);
+	conf_close(&c1);
+	conf_close(&s);
+}

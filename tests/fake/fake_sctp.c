@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tests/fake/fake_sctp.c - port/sctp.h as a scriptable recorder.
+ * The rules (association states, what ps_send accepts, readiness) are in
+ * tests/fake/fake.h; this file follows them and nothing more.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/fake/fake.h"
+
+#define MAX_LOCAL 32		/* bound addresses after bind_change */
+#define DEFAULT_STREAMS 10
+
+struct fassoc {
+	ps_assoc_id id;
+	enum fake_assoc_state state;
+	struct net_addr addrs[PS_MAX_ADDRS];
+	unsigned int n;
+	int primary;			/* index into addrs */
+	uint16_t out_streams;
+	struct ps_path_info paths[PS_MAX_ADDRS];
+	unsigned int npaths;
+	bool paths_set;
+};
+
+struct qev {
+	struct ps_event ev;
+	uint8_t *buf;			/* the payload ev points to */
+};
+
+struct ps_ep {
+	bool closed;
+	int fd;
+	struct ps_config cfg;
+	struct net_addr cfg_local[PS_MAX_ADDRS];
+	struct net_addr local[MAX_LOCAL];
+	unsigned int nlocal;
+	struct fassoc *assocs;
+	unsigned int nassocs;
+	ps_assoc_id next_id;
+	struct qev *q;
+	unsigned int qhead, qn, qcap;
+	uint8_t *cur;			/* payload of the event last returned */
+	struct fake_sctp_msg *sent;
+	unsigned int nsent, capsent, send_calls;
+	struct fake_sctp_call *calls;
+	unsigned int ncalls, capcalls;
+	unsigned int counts[FAKE_SCTP_NOPS];
+	bool unwritable;
+	size_t max_send;
+	struct ps_stats st;
+};
+
+static struct ps_ep **eps;
+static unsigned int neps, open_calls;
+static struct {
+	int err;
+	unsigned int count;
+} faults[FAKE_SCTP_NOPS];
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fprintf(stderr, "fake_sctp: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+static uint8_t *dup_buf(const void *buf, size_t len)
+{
+	uint8_t *b = xrealloc(NULL, len);
+
+	if (len)
+		memcpy(b, buf, len);
+	return b;
+}
+
+static void check_open(const struct ps_ep *ep, const char *fn)
+{
+	if (!ep || ep->closed) {
+		fprintf(stderr, "fake_sctp: %s on a %s endpoint\n", fn,
+			ep ? "closed" : "NULL");
+		abort();
+	}
+}
+
+static int fault(enum fake_sctp_op op)
+{
+	if (!faults[op].count)
+		return 0;
+	faults[op].count--;
+	return faults[op].err;
+}
+
+static void update_ready(const struct ps_ep *ep)
+{
+	uint32_t ev = (ep->qn > ep->qhead ? LOOP_IN : 0) |
+		      (ep->unwritable ? 0 : LOOP_OUT);
+
+	fake_fd_set_ready(ep->fd, ep->closed ? 0 : ev);
+}
+
+static void log_call(struct ps_ep *ep, struct fake_sctp_call *c, int ret)
+{
+	if (ep->ncalls == ep->capcalls) {
+		ep->capcalls = ep->capcalls ? 2 * ep->capcalls : 16;
+		ep->calls = xrealloc(ep->calls,
+				     ep->capcalls * sizeof(*ep->calls));
+	}
+	c->ret = ret;
+	c->at_ms = clock_mono_ms();
+	ep->calls[ep->ncalls++] = *c;
+}
+
+static struct fassoc *find_assoc(const struct ps_ep *ep, ps_assoc_id id)
+{
+	for (unsigned int i = 0; i < ep->nassocs; i++)
+		if (ep->assocs[i].id == id)
+			return &ep->assocs[i];
+	return NULL;
+}
+
+static struct fassoc *new_assoc(struct ps_ep *ep, ps_assoc_id id,
+				const struct net_addr *addrs, unsigned int n)
+{
+	struct fassoc *a;
+
+	ep->assocs = xrealloc(ep->assocs,
+			      (ep->nassocs + 1) * sizeof(*ep->assocs));
+	a = &ep->assocs[ep->nassocs++];
+	memset(a, 0, sizeof(*a));
+	a->id = id;
+	a->state = FAKE_ASSOC_CONNECTING;
+	a->n = n < PS_MAX_ADDRS ? n : PS_MAX_ADDRS;
+	if (a->n)
+		memcpy(a->addrs, addrs, a->n * sizeof(*addrs));
+	if (id >= ep->next_id)
+		ep->next_id = id + 1;
+	return a;
+}
+
+static int addr_index(const struct fassoc *a, const struct net_addr *x)
+{
+	for (unsigned int i = 0; i < a->n; i++)
+		if (net_addr_same_host(&a->addrs[i], x))
+			return (int)i;
+	return -1;
+}
+
+static bool addr_ok(const struct net_addr *x)
+{
+	return (x->family == NET_AF_INET4 || x->family == NET_AF_INET6) &&
+	       !net_addr_is_any(x);
+}
+
+/* --- endpoint ----------------------------------------------------------- */
+
+int ps_open(const struct ps_config *cfg, struct ps_ep **out)
+{
+	struct ps_ep *ep;
+	int err;
+
+	open_calls++;
+	err = fault(FAKE_SCTP_OPEN);
+	if (err)
+		return err;
+	if (!cfg || !out || cfg->n_local > PS_MAX_ADDRS ||
+	    (cfg->n_local && !cfg->local))
+		return -EINVAL;
+	for (unsigned int i = 0; i < cfg->n_local; i++)
+		if (!addr_ok(&cfg->local[i]))
+			return -EINVAL;
+	ep = xrealloc(NULL, sizeof(*ep));
+	memset(ep, 0, sizeof(*ep));
+	ep->cfg = *cfg;
+	if (cfg->n_local) {
+		memcpy(ep->cfg_local, cfg->local,
+		       cfg->n_local * sizeof(*cfg->local));
+		memcpy(ep->local, cfg->local,
+		       cfg->n_local * sizeof(*cfg->local));
+	}
+	ep->cfg.local = ep->cfg_local;
+	ep->nlocal = cfg->n_local;
+	ep->fd = fake_fd_alloc();
+	ep->next_id = 1;
+	ep->counts[FAKE_SCTP_OPEN] = 1;
+	eps = xrealloc(eps, (neps + 1) * sizeof(*eps));
+	eps[neps++] = ep;
+	update_ready(ep);
+	*out = ep;
+	return 0;
+}
+
+static void drop_queue(struct ps_ep *ep)
+{
+	for (unsigned int i = ep->qhead; i < ep->qn; i++)
+		free(ep->q[i].buf);
+	free(ep->q);
+	ep->q = NULL;
+	ep->qhead = ep->qn = ep->qcap = 0;
+	free(ep->cur);
+	ep->cur = NULL;
+}
+
+/* Records stay for inspection until fake_sctp_reset(). */
+void ps_close(struct ps_ep *ep)
+{
+	if (!ep)
+		return;
+	check_open(ep, "ps_close");
+	drop_queue(ep);
+	for (unsigned int i = 0; i < ep->nassocs; i++)
+		ep->assocs[i].state = FAKE_ASSOC_DOWN;
+	ep->closed = true;
+	update_ready(ep);
+}
+
+int ps_fd(const struct ps_ep *ep)
+{
+	check_open(ep, "ps_fd");
+	return ep->fd;
+}
+
+void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st)
+{
+	*st = ep->st;
+}
+
+/* --- calls -------------------------------------------------------------- */
+
+static int check_peers(const struct net_addr *addrs, unsigned int n)
+{
+	if (!addrs || n == 0 || n > PS_MAX_ADDRS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (!addr_ok(&addrs[i]) || !addrs[i].port ||
+		    addrs[i].port != addrs[0].port)
+			return -EINVAL;
+	return 0;
+}
+
+/* An association that is not DOWN and shares an address with @addrs. */
+static const struct fassoc *peer_assoc(const struct ps_ep *ep,
+				       const struct net_addr *addrs,
+				       unsigned int n)
+{
+	for (unsigned int i = 0; i < ep->nassocs; i++) {
+		const struct fassoc *a = &ep->assocs[i];
+
+		if (a->state == FAKE_ASSOC_DOWN)
+			continue;
+		for (unsigned int j = 0; j < n; j++)
+			if (addr_index(a, &addrs[j]) >= 0)
+				return a;
+	}
+	return NULL;
+}
+
+int ps_connect(struct ps_ep *ep, const struct net_addr *addrs, unsigned int n,
+	       ps_assoc_id *assoc)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_CONNECT };
+	const struct fassoc *dup;
+	int err;
+
+	check_open(ep, "ps_connect");
+	ep->counts[FAKE_SCTP_CONNECT]++;
+	c.n_addrs = addrs ? (n < PS_MAX_ADDRS ? n : PS_MAX_ADDRS) : 0;
+	if (c.n_addrs)
+		memcpy(c.addrs, addrs, c.n_addrs * sizeof(*addrs));
+	err = fault(FAKE_SCTP_CONNECT);
+	if (!err)
+		err = check_peers(addrs, n);
+	if (!err && (dup = peer_assoc(ep, addrs, n)))
+		err = dup->state == FAKE_ASSOC_CONNECTING ? -EALREADY :
+		      -EISCONN;
+	if (!err) {
+		c.assoc = new_assoc(ep, ep->next_id, addrs, n)->id;
+		*assoc = c.assoc;
+	}
+	log_call(ep, &c, err);
+	return err;
+}
+
+static int check_send(const struct ps_ep *ep, const struct ps_sndinfo *si,
+		      const void *buf, size_t len)
+{
+	const uint32_t all = PS_SEND_UNORDERED | PS_SEND_EOF | PS_SEND_ABORT |
+			     PS_SEND_SENDALL;
+
+	if (!si || (si->flags & ~all) || (!buf && len) ||
+	    ((si->flags & PS_SEND_EOF) && (si->flags & PS_SEND_ABORT)))
+		return -EINVAL;
+	if (ep->unwritable)
+		return -EAGAIN;
+	if (ep->max_send && len > ep->max_send)
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int check_assoc_send(const struct fassoc *a, uint16_t stream)
+{
+	if (!a)
+		return -ENOENT;
+	if (a->state == FAKE_ASSOC_DOWN)
+		return -ENOTCONN;
+	if (a->state == FAKE_ASSOC_SHUTTING_DOWN)
+		return -EPIPE;
+	if (a->state == FAKE_ASSOC_UP && stream >= a->out_streams)
+		return -EINVAL;
+	return 0;
+}
+
+static void deliver(struct ps_ep *ep, struct fassoc *a,
+		    const struct ps_sndinfo *si, const void *buf, size_t len)
+{
+	struct fake_sctp_msg *m;
+
+	if (ep->nsent == ep->capsent) {
+		ep->capsent = ep->capsent ? 2 * ep->capsent : 16;
+		ep->sent = xrealloc(ep->sent, ep->capsent * sizeof(*ep->sent));
+	}
+	m = &ep->sent[ep->nsent++];
+	m->si = *si;
+	m->assoc = a->id;
+	m->call = ep->send_calls - 1;
+	m->at_ms = clock_mono_ms();
+	m->buf = dup_buf(buf, len);
+	m->len = len;
+	ep->st.tx_msgs++;
+	ep->st.tx_bytes += len;
+	if (si->flags & PS_SEND_EOF)
+		a->state = FAKE_ASSOC_SHUTTING_DOWN;
+	if (si->flags & PS_SEND_ABORT)
+		a->state = FAKE_ASSOC_DOWN;
+}
+
+int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
+	    size_t len)
+{
+	int err;
+
+	check_open(ep, "ps_send");
+	ep->counts[FAKE_SCTP_SEND]++;
+	ep->send_calls++;
+	err = fault(FAKE_SCTP_SEND);
+	if (!err)
+		err = check_send(ep, si, buf, len);
+	if (err)
+		return err;
+	if (!(si->flags & PS_SEND_SENDALL)) {
+		struct fassoc *a = find_assoc(ep, si->assoc);
+
+		err = check_assoc_send(a, si->stream);
+		if (!err)
+			deliver(ep, a, si, buf, len);
+		return err;
+	}
+	/* Validate every recipient first: all or nothing. */
+	for (unsigned int i = 0; i < ep->nassocs; i++)
+		if (ep->assocs[i].state == FAKE_ASSOC_UP &&
+		    si->stream >= ep->assocs[i].out_streams)
+			return -EINVAL;
+	for (unsigned int i = 0; i < ep->nassocs; i++)
+		if (ep->assocs[i].state == FAKE_ASSOC_UP)
+			deliver(ep, &ep->assocs[i], si, buf, len);
+	return 0;
+}
+
+int ps_recv(struct ps_ep *ep, struct ps_event *ev)
+{
+	int err;
+
+	check_open(ep, "ps_recv");
+	ep->counts[FAKE_SCTP_RECV]++;
+	err = fault(FAKE_SCTP_RECV);
+	while (!err) {
+		struct qev *q;
+
+		if (ep->qhead == ep->qn) {
+			err = -EAGAIN;
+			break;
+		}
+		q = &ep->q[ep->qhead++];
+		free(ep->cur);
+		ep->cur = q->buf;
+		if (q->ev.type == PS_EV_DATA && ep->cfg.max_msg &&
+		    q->ev.u.data.len > ep->cfg.max_msg) {
+			ep->st.oversize_dropped++;
+			continue;
+		}
+		*ev = q->ev;
+		if (ev->type == PS_EV_DATA) {
+			ep->st.rx_msgs++;
+			ep->st.rx_bytes += ev->u.data.len;
+		} else {
+			ep->st.notifications++;
+			ep->st.unknown_notifications +=
+				ev->type == PS_EV_UNKNOWN;
+		}
+		break;
+	}
+	if (ep->qhead == ep->qn)
+		ep->qhead = ep->qn = 0;
+	update_ready(ep);
+	return err;
+}
+
+int ps_set_primary(struct ps_ep *ep, ps_assoc_id assoc,
+		   const struct net_addr *peer)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_SET_PRIMARY };
+	struct fassoc *a;
+	int err, i = -1;
+
+	check_open(ep, "ps_set_primary");
+	ep->counts[FAKE_SCTP_SET_PRIMARY]++;
+	c.assoc = assoc;
+	if (peer) {
+		c.addrs[0] = *peer;
+		c.n_addrs = 1;
+	}
+	a = find_assoc(ep, assoc);
+	err = fault(FAKE_SCTP_SET_PRIMARY);
+	if (!err && !a)
+		err = -ENOENT;
+	if (!err && (!peer || (i = addr_index(a, peer)) < 0))
+		err = -EINVAL;
+	if (!err)
+		a->primary = i;
+	log_call(ep, &c, err);
+	return err;
+}
+
+static int check_params(const struct ps_path_params *p)
+{
+	if (!p)
+		return -EINVAL;
+	if (p->rto_min_ms && p->rto_max_ms && p->rto_min_ms > p->rto_max_ms)
+		return -EINVAL;	/* the kernel refuses it too */
+	return 0;
+}
+
+int ps_set_path_params(struct ps_ep *ep, ps_assoc_id assoc,
+		       const struct net_addr *peer,
+		       const struct ps_path_params *p)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_SET_PATH_PARAMS };
+	struct fassoc *a;
+	int err;
+
+	check_open(ep, "ps_set_path_params");
+	ep->counts[FAKE_SCTP_SET_PATH_PARAMS]++;
+	c.assoc = assoc;
+	c.has_peer = peer != NULL;
+	if (peer) {
+		c.addrs[0] = *peer;
+		c.n_addrs = 1;
+	}
+	if (p)
+		c.params = *p;
+	a = assoc ? find_assoc(ep, assoc) : NULL;
+	err = fault(FAKE_SCTP_SET_PATH_PARAMS);
+	if (!err)
+		err = check_params(p);
+	if (!err && assoc && !a)
+		err = -ENOENT;
+	if (!err && peer && (!a || addr_index(a, peer) < 0))
+		err = -EINVAL;
+	log_call(ep, &c, err);
+	return err;
+}
+
+static unsigned int default_paths(const struct fassoc *a,
+				  struct ps_path_info *out, unsigned int max)
+{
+	unsigned int n = a->n < max ? a->n : max;
+
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = (struct ps_path_info){
+			.addr = a->addrs[i],
+			.state = a->state == FAKE_ASSOC_UP ? PS_PATH_ACTIVE :
+				 PS_PATH_UNCONFIRMED,
+			.primary = (int)i == a->primary,
+			.srtt_ms = 10, .rto_ms = 1000, .cwnd = 4380,
+			.mtu = 1500,
+		};
+	}
+	return n;
+}
+
+int ps_paths(struct ps_ep *ep, ps_assoc_id assoc, struct ps_path_info *out,
+	     unsigned int max, unsigned int *n)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_PATHS, .assoc = assoc };
+	const struct fassoc *a;
+	int err;
+
+	check_open(ep, "ps_paths");
+	ep->counts[FAKE_SCTP_PATHS]++;
+	a = find_assoc(ep, assoc);
+	err = fault(FAKE_SCTP_PATHS);
+	if (!err && !a)
+		err = -ENOENT;
+	if (!err && a->paths_set) {
+		*n = a->npaths < max ? a->npaths : max;
+		if (*n)
+			memcpy(out, a->paths, *n * sizeof(*out));
+	} else if (!err) {
+		*n = default_paths(a, out, max);
+	}
+	log_call(ep, &c, err);
+	return err;
+}
+
+static int local_index(const struct ps_ep *ep, const struct net_addr *x)
+{
+	for (unsigned int i = 0; i < ep->nlocal; i++)
+		if (net_addr_same_host(&ep->local[i], x))
+			return (int)i;
+	return -1;
+}
+
+int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_BIND_CHANGE, .add = add };
+	int err, i = -1;
+
+	check_open(ep, "ps_bind_change");
+	ep->counts[FAKE_SCTP_BIND_CHANGE]++;
+	if (local) {
+		c.addrs[0] = *local;
+		c.n_addrs = 1;
+	}
+	err = fault(FAKE_SCTP_BIND_CHANGE);
+	if (!err && (!local || !addr_ok(local)))
+		err = -EINVAL;
+	if (!err)
+		i = local_index(ep, local);
+	if (!err && add && i < 0) {
+		if (ep->nlocal == MAX_LOCAL)
+			err = -EADDRNOTAVAIL;
+		else
+			ep->local[ep->nlocal++] = *local;
+	} else if (!err && !add) {
+		if (i < 0)
+			err = -EADDRNOTAVAIL;
+		else if (ep->nlocal == 1)
+			err = -EINVAL;	/* the last address stays */
+		else
+			ep->local[i] = ep->local[--ep->nlocal];
+	}
+	log_call(ep, &c, err);
+	return err;
+}
+
+/* --- inspection --------------------------------------------------------- */
+
+struct ps_ep *fake_sctp_last_ep(void)
+{
+	return neps ? eps[neps - 1] : NULL;
+}
+
+struct ps_ep *fake_sctp_ep(unsigned int i)
+{
+	return i < neps ? eps[i] : NULL;
+}
+
+unsigned int fake_sctp_nep(void)
+{
+	return neps;
+}
+
+bool fake_sctp_closed(const struct ps_ep *ep)
+{
+	return ep->closed;
+}
+
+const struct ps_config *fake_sctp_config(const struct ps_ep *ep)
+{
+	return &ep->cfg;
+}
+
+unsigned int fake_sctp_nlocal(const struct ps_ep *ep)
+{
+	return ep->nlocal;
+}
+
+const struct net_addr *fake_sctp_local(const struct ps_ep *ep, unsigned i)
+{
+	return i < ep->nlocal ? &ep->local[i] : NULL;
+}
+
+unsigned int fake_sctp_ncalls(const struct ps_ep *ep, enum fake_sctp_op op)
+{
+	unsigned int n = 0;
+
+	if (op >= FAKE_SCTP_NOPS)
+		return 0;
+	if (ep)
+		return ep->counts[op];
+	if (op == FAKE_SCTP_OPEN)
+		return open_calls;
+	for (unsigned int i = 0; i < neps; i++)
+		n += eps[i]->counts[op];
+	return n;
+}
+
+const struct fake_sctp_call *fake_sctp_call(const struct ps_ep *ep,
+					    enum fake_sctp_op op,
+					    unsigned int i)
+{
+	for (unsigned int k = 0; k < ep->ncalls; k++)
+		if (ep->calls[k].op == op && i-- == 0)
+			return &ep->calls[k];
+	return NULL;
+}
+
+const struct fake_sctp_call *fake_sctp_last_call(const struct ps_ep *ep,
+						 enum fake_sctp_op op)
+{
+	for (unsigned int k = ep->ncalls; k-- > 0;)
+		if (ep->calls[k].op == op)
+			return &ep->calls[k];
+	return NULL;
+}
+
+unsigned int fake_sctp_nsent(const struct ps_ep *ep)
+{
+	return ep->nsent;
+}
+
+unsigned int fake_sctp_nsent_to(const struct ps_ep *ep, ps_assoc_id assoc)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ep->nsent; i++)
+		n += ep->sent[i].assoc == assoc;
+	return n;
+}
+
+const struct fake_sctp_msg *fake_sctp_sent(const struct ps_ep *ep,
+					   unsigned int i)
+{
+	return i < ep->nsent ? &ep->sent[i] : NULL;
+}
+
+const struct fake_sctp_msg *fake_sctp_last_send(const struct ps_ep *ep)
+{
+	return ep->nsent ? &ep->sent[ep->nsent - 1] : NULL;
+}
+
+static void free_sent(struct ps_ep *ep)
+{
+	for (unsigned int i = 0; i < ep->nsent; i++)
+		free((void *)ep->sent[i].buf);
+	free(ep->sent);
+	ep->sent = NULL;
+	ep->nsent = ep->capsent = 0;
+}
+
+void fake_sctp_clear_sent(struct ps_ep *ep)
+{
+	free_sent(ep);
+}
+
+enum fake_assoc_state fake_sctp_assoc_state(const struct ps_ep *ep,
+					    ps_assoc_id assoc)
+{
+	const struct fassoc *a = find_assoc(ep, assoc);
+
+	return a ? a->state : FAKE_ASSOC_NONE;
+}
+
+const struct net_addr *fake_sctp_primary(const struct ps_ep *ep,
+					 ps_assoc_id assoc)
+{
+	const struct fassoc *a = find_assoc(ep, assoc);
+
+	return a && a->n ? &a->addrs[a->primary] : NULL;
+}
+
+ps_assoc_id fake_sctp_accept(struct ps_ep *ep, const struct net_addr *addrs,
+			     unsigned int n)
+{
+	check_open(ep, "fake_sctp_accept");
+	return new_assoc(ep, ep->next_id, addrs, n)->id;
+}
+
+int fake_sctp_set_paths(struct ps_ep *ep, ps_assoc_id assoc,
+			const struct ps_path_info *p, unsigned int n)
+{
+	struct fassoc *a = find_assoc(ep, assoc);
+
+	if (!a)
+		return -ENOENT;
+	if (n > PS_MAX_ADDRS)
+		return -EINVAL;
+	if (n)
+		memcpy(a->paths, p, n * sizeof(*p));
+	a->npaths = n;
+	a->paths_set = true;
+	return 0;
+}
+
+/* --- scripted events ---------------------------------------------------- */
+
+/* What an event does to the association table, as the kernel would have
+ * done before the notification is read. */
+static void apply_event(struct ps_ep *ep, const struct ps_event *ev)
+{
+	struct fassoc *a = find_assoc(ep, ev->assoc);
+
+	if (ev->type == PS_EV_ASSOC_CHANGE) {
+		enum ps_assoc_state s = ev->u.assoc.state;
+
+		if (!a && ev->assoc)
+			a = new_assoc(ep, ev->assoc, NULL, 0);
+		if (!a)
+			return;
+		if (s == PS_COMM_UP || s == PS_RESTART) {
+			a->state = FAKE_ASSOC_UP;
+			a->out_streams = ev->u.assoc.out_streams ?
+					 ev->u.assoc.out_streams :
+					 DEFAULT_STREAMS;
+		} else {
+			a->state = FAKE_ASSOC_DOWN;
+		}
+	} else if (ev->type == PS_EV_PEER_ADDR_CHANGE && a &&
+		   ev->u.paddr.state == PS_ADDR_MADE_PRIM) {
+		int i = addr_index(a, &ev->u.paddr.addr);
+
+		if (i >= 0)
+			a->primary = i;
+	}
+}
+
+void fake_sctp_push_event(struct ps_ep *ep, const struct ps_event *ev)
+{
+	struct qev *q;
+
+	check_open(ep, "fake_sctp_push_event");
+	if (ep->qn == ep->qcap && ep->qhead) {
+		ep->qn -= ep->qhead;
+		memmove(ep->q, ep->q + ep->qhead, ep->qn * sizeof(*ep->q));
+		ep->qhead = 0;
+	}
+	if (ep->qn == ep->qcap) {
+		ep->qcap = ep->qcap ? 2 * ep->qcap : 16;
+		ep->q = xrealloc(ep->q, ep->qcap * sizeof(*ep->q));
+	}
+	q = &ep->q[ep->qn++];
+	q->ev = *ev;
+	q->buf = NULL;
+	switch (ev->type) {
+	case PS_EV_DATA:
+		q->buf = dup_buf(ev->u.data.buf, ev->u.data.len);
+		q->ev.u.data.buf = q->buf;
+		break;
+	case PS_EV_SEND_FAILED:
+		q->buf = dup_buf(ev->u.send_failed.buf, ev->u.send_failed.len);
+		q->ev.u.send_failed.buf = q->buf;
+		break;
+	case PS_EV_REMOTE_ERROR:
+		q->buf = dup_buf(ev->u.remote_error.buf,
+				 ev->u.remote_error.len);
+		q->ev.u.remote_error.buf = q->buf;
+		break;
+	default:
+		break;
+	}
+	apply_event(ep, ev);
+	update_ready(ep);
+}
+
+unsigned int fake_sctp_pending(const struct ps_ep *ep)
+{
+	return ep->qn - ep->qhead;
+}
+
+void fake_sctp_assoc_change(struct ps_ep *ep, ps_assoc_id assoc,
+			    enum ps_assoc_state state)
+{
+	struct ps_event ev = { .type = PS_EV_ASSOC_CHANGE, .assoc = assoc };
+	uint16_t out = ep->cfg.out_streams ? ep->cfg.out_streams :
+		       DEFAULT_STREAMS;
+	uint16_t in = ep->cfg.in_streams ? ep->cfg.in_streams :
+		      DEFAULT_STREAMS;
+
+	ev.u.assoc.state = state;
+	if (state == PS_COMM_UP || state == PS_RESTART) {
+		ev.u.assoc.out_streams = out;
+		ev.u.assoc.in_streams = in;
+		ev.u.assoc.features = PS_FEAT_PR | PS_FEAT_ASCONF |
+				      PS_FEAT_RECONFIG;
+	}
+	fake_sctp_push_event(ep, &ev);
+}
+
+void fake_sctp_comm_up(struct ps_ep *ep, ps_assoc_id assoc)
+{
+	fake_sctp_assoc_change(ep, assoc, PS_COMM_UP);
+}
+
+void fake_sctp_comm_lost(struct ps_ep *ep, ps_assoc_id assoc)
+{
+	fake_sctp_assoc_change(ep, assoc, PS_COMM_LOST);
+}
+
+void fake_sctp_data(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
+		    uint32_t ppid, const void *buf, size_t len)
+{
+	struct ps_event ev = { .type = PS_EV_DATA, .assoc = assoc };
+	const struct net_addr *from = fake_sctp_primary(ep, assoc);
+
+	ev.u.data.stream = stream;
+	ev.u.data.ppid = ppid;
+	ev.u.data.buf = buf;
+	ev.u.data.len = len;
+	if (from)
+		ev.u.data.from = *from;
+	fake_sctp_push_event(ep, &ev);
+}
+
+void fake_sctp_send_failed(struct ps_ep *ep, ps_assoc_id assoc,
+			   const struct ps_sndinfo *si, const void *buf,
+			   size_t len, bool unsent)
+{
+	struct ps_event ev = { .type = PS_EV_SEND_FAILED, .assoc = assoc };
+
+	ev.u.send_failed.unsent = unsent;
+	ev.u.send_failed.stream = si->stream;
+	ev.u.send_failed.ppid = si->ppid;
+	ev.u.send_failed.context = si->context;
+	ev.u.send_failed.flags = si->flags;
+	ev.u.send_failed.buf = buf;
+	ev.u.send_failed.len = len;
+	fake_sctp_push_event(ep, &ev);
+}
+
+int fake_sctp_fail_sent(struct ps_ep *ep, unsigned int i, bool unsent)
+{
+	const struct fake_sctp_msg *m = fake_sctp_sent(ep, i);
+
+	if (!m)
+		return -ENOENT;
+	fake_sctp_send_failed(ep, m->assoc, &m->si, m->buf, m->len, unsent);
+	return 0;
+}
+
+void fake_sctp_paddr(struct ps_ep *ep, ps_assoc_id assoc,
+		     const struct net_addr *addr, enum ps_addr_state state)
+{
+	struct ps_event ev = { .type = PS_EV_PEER_ADDR_CHANGE, .assoc = assoc };
+
+	ev.u.paddr.addr = *addr;
+	ev.u.paddr.state = state;
+	fake_sctp_push_event(ep, &ev);
+}
+
+/* --- faults and reset --------------------------------------------------- */
+
+void fake_sctp_fail_next(enum fake_sctp_op op, int err, unsigned int count)
+{
+	if (op >= FAKE_SCTP_NOPS)
+		return;
+	faults[op].err = err;
+	faults[op].count = err ? count : 0;
+}
+
+void fake_sctp_set_writable(struct ps_ep *ep, bool writable)
+{
+	ep->unwritable = !writable;
+	if (!ep->closed)
+		update_ready(ep);
+}
+
+void fake_sctp_set_max_send(struct ps_ep *ep, size_t max)
+{
+	ep->max_send = max;
+}
+
+void fake_sctp_reset(void)
+{
+	for (unsigned int i = 0; i < neps; i++) {
+		struct ps_ep *ep = eps[i];
+
+		fake_fd_set_ready(ep->fd, 0);
+		drop_queue(ep);
+		free_sent(ep);
+		free(ep->calls);
+		free(ep->assocs);
+		free(ep);
+	}
+	free(eps);
+	eps = NULL;
+	neps = open_calls = 0;
+	memset(faults, 0, sizeof(faults));
+}
+
+/* --- names -------------------------------------------------------------- */
+
+#define NAME(tab, i) \
+	((size_t)(i) < sizeof(tab) / sizeof(tab[0]) && tab[i] ? tab[i] : "?")
+
+const char *ps_ev_name(enum ps_ev_type t)
+{
+	static const char *const n[] = {
+		[PS_EV_DATA] = "DATA",
+		[PS_EV_ASSOC_CHANGE] = "ASSOC_CHANGE",
+		[PS_EV_PEER_ADDR_CHANGE] = "PEER_ADDR_CHANGE",
+		[PS_EV_SEND_FAILED] = "SEND_FAILED",
+		[PS_EV_REMOTE_ERROR] = "REMOTE_ERROR",
+		[PS_EV_SHUTDOWN] = "SHUTDOWN",
+		[PS_EV_PARTIAL_DELIVERY] = "PARTIAL_DELIVERY",
+		[PS_EV_ADAPTATION] = "ADAPTATION",
+		[PS_EV_AUTH] = "AUTH",
+		[PS_EV_SENDER_DRY] = "SENDER_DRY",
+		[PS_EV_STREAM_RESET] = "STREAM_RESET",
+		[PS_EV_ASSOC_RESET] = "ASSOC_RESET",
+		[PS_EV_STREAM_CHANGE] = "STREAM_CHANGE",
+		[PS_EV_UNKNOWN] = "UNKNOWN",
+	};
+	return NAME(n, t);
+}
+
+const char *ps_assoc_state_name(enum ps_assoc_state s)
+{
+	static const char *const n[] = {
+		[PS_COMM_UP] = "COMM_UP",
+		[PS_COMM_LOST] = "COMM_LOST",
+		[PS_RESTART] = "RESTART",
+		[PS_SHUTDOWN_COMP] = "SHUTDOWN_COMP",
+		[PS_CANT_STR_ASSOC] = "CANT_STR_ASSOC",
+	};
+	return NAME(n, s);
+}
+
+const char *ps_addr_state_name(enum ps_addr_state s)
+{
+	static const char *const n[] = {
+		[PS_ADDR_AVAILABLE] = "AVAILABLE",
+		[PS_ADDR_UNREACHABLE] = "UNREACHABLE",
+		[PS_ADDR_REMOVED] = "REMOVED",
+		[PS_ADDR_ADDED] = "ADDED",
+		[PS_ADDR_MADE_PRIM] = "MADE_PRIM",
+		[PS_ADDR_CONFIRMED] = "CONFIRMED",
+		[PS_ADDR_PF] = "PF",
+	};
+	return NAME(n, s);
+}
+
+const char *ps_path_state_name(enum ps_path_state s)
+{
+	static const char *const n[] = {
+		[PS_PATH_ACTIVE] = "ACTIVE",
+		[PS_PATH_INACTIVE] = "INACTIVE",
+		[PS_PATH_PF] = "PF",
+		[PS_PATH_UNCONFIRMED] = "UNCONFIRMED",
+		[PS_PATH_UNKNOWN] = "UNKNOWN",
+	};
+	return NAME(n, s);
+}
