@@ -1,52 +1,326 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The running agent: one loop, one SCTP endpoint (one one-to-many socket)
+ * carrying one association per controller, one sampler. Events from the
+ * endpoint are dispatched by type; the socket is closed only at exit.
+ */
 #include <errno.h>
-#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "agent/agent_int.h"
+#include "agent/sensor.h"
+#include "port/clock.h"
 #include "port/loop.h"
 
-struct agent {
-	struct loop *loop;
-	struct loop_timer *stop_timer;
-	int exit_code;
-};
+#define RECV_BURST 64		/* events per wakeup before others get a turn */
+#define MAX_MSG (64 * 1024)
+
+static void on_sctp(void *arg, int fd, uint32_t events);
+
+void agent_want_writable(struct agent *ag, bool on)
+{
+	if (ag->want_out == on)
+		return;
+	ag->want_out = on;
+	loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN | (on ? LOOP_OUT : 0u),
+		   on_sctp, ag);
+}
+
+void agent_check_stopped(struct agent *ag)
+{
+	if (!ag->stopping)
+		return;
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		if (ag->assoc[i].state == AS_SHUTTING_DOWN)
+			return;
+	LOG(LOGM_MAIN, LOG_INFO, "every association closed");
+	loop_stop(ag->loop);
+}
+
+static void foreign_assoc(struct agent *ag, const struct ps_event *ev)
+{
+	struct ps_sndinfo si = { .assoc = ev->assoc, .flags = PS_SEND_ABORT };
+
+	ag->st.unknown_assoc++;
+	if (ev->type == PS_EV_ASSOC_CHANGE &&
+	    (ev->u.assoc.state == PS_COMM_UP || ev->u.assoc.state == PS_RESTART)) {
+		LOG(LOGM_MAIN, LOG_WARN, "assoc=%u: not a configured controller: aborted",
+		    (unsigned int)ev->assoc);
+		ps_send(ag->ep, &si, "not a controller", 16);
+		return;
+	}
+	LOG(LOGM_MAIN, LOG_DEBUG, "assoc=%u: %s for no known association (counted)",
+	    (unsigned int)ev->assoc, ps_ev_name(ev->type));
+}
+
+/* Late events (SEND_FAILED after COMM_LOST) still find their controller. */
+static struct assoc *find_assoc(struct agent *ag, ps_assoc_id id)
+{
+	struct assoc *a = assoc_by_id(ag, id);
+
+	for (unsigned int i = 0; !a && id && i < ag->n_assoc; i++)
+		if (ag->assoc[i].old_id == id)
+			a = &ag->assoc[i];
+	return a;
+}
+
+static void on_event(struct agent *ag, const struct ps_event *ev)
+{
+	struct assoc *a = find_assoc(ag, ev->assoc);
+
+	if (!a) {
+		foreign_assoc(ag, ev);
+		return;
+	}
+	switch (ev->type) {
+	case PS_EV_ASSOC_CHANGE:
+		assoc_on_change(a, ev);
+		break;
+	case PS_EV_DATA:
+		command_on_data(a, ev);
+		break;
+	case PS_EV_SEND_FAILED:
+		publish_send_failed(a, ev);
+		break;
+	case PS_EV_PEER_ADDR_CHANGE: {
+		char addr[NET_ADDR_STRLEN];
+		net_addr_format(&ev->u.paddr.addr, addr, sizeof(addr));
+		ALOG(a, LOG_INFO, "peer address %s: %s", addr,
+		     ps_addr_state_name(ev->u.paddr.state));
+		break;
+	}
+	case PS_EV_SHUTDOWN:
+		ALOG(a, LOG_INFO, "peer is shutting down");
+		break;
+	case PS_EV_REMOTE_ERROR:
+		ALOG(a, LOG_WARN, "remote error cause %u", ev->u.remote_error.cause);
+		break;
+	default:
+		ALOG(a, LOG_DEBUG, "event %s", ps_ev_name(ev->type));
+		break;
+	}
+}
+
+static void on_sctp(void *arg, int fd, uint32_t events)
+{
+	struct agent *ag = arg;
+	struct ps_event ev;
+
+	(void)fd;
+	if (events & LOOP_OUT)
+		publish_flush_all(ag);
+	for (int i = 0; i < RECV_BURST; i++) {
+		int rc = ps_recv(ag->ep, &ev);
+
+		if (rc == -EAGAIN)
+			break;
+		if (rc) {
+			LOG(LOGM_MAIN, LOG_ERR, "receive failed: %s", strerror(-rc));
+			break;
+		}
+		on_event(ag, &ev);
+	}
+}
+
+static void on_reading(void *arg, unsigned int sensor, double value, int64_t wall_ms)
+{
+	publish_reading(arg, sensor, value, wall_ms);
+}
+
+static void log_status(struct agent *ag)
+{
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
+		     "requeued %llu, dropped %llu; up %llu, lost %llu",
+		     (unsigned long long)a->st.msgs_sent,
+		     (unsigned long long)a->st.bytes_sent,
+		     (unsigned long long)a->st.send_failed,
+		     (unsigned long long)a->st.requeued,
+		     (unsigned long long)a->st.dropped,
+		     (unsigned long long)a->st.comm_up,
+		     (unsigned long long)a->st.comm_lost);
+	}
+	LOG(LOGM_MAIN, LOG_INFO, "readings %llu, fan-outs by SENDALL %llu, by "
+	    "unicast %llu", (unsigned long long)ag->st.readings,
+	    (unsigned long long)ag->st.sendall,
+	    (unsigned long long)ag->st.unicast_fanouts);
+}
+
+static void on_shutdown_timeout(void *arg, struct loop_timer *t)
+{
+	struct agent *ag = arg;
+
+	(void)t;
+	LOG(LOGM_MAIN, LOG_WARN, "shutdown timeout: closing the socket anyway");
+	loop_stop(ag->loop);
+}
+
+void agent_stop(struct agent *ag)
+{
+	if (ag->stopping)
+		return;
+	ag->stopping = true;
+	LOG(LOGM_MAIN, LOG_INFO, "stopping: SCTP_EOF on every association");
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		loop_timer_stop(ag->assoc[i].timer);
+		assoc_close(&ag->assoc[i]);
+	}
+	loop_timer_in(ag->shutdown_timer, ag->cfg->agent.shutdown_timeout_ms);
+	agent_check_stopped(ag);
+}
 
 static void on_signal(void *arg, enum loop_sig sig)
 {
-	struct agent *a = arg;
+	struct agent *ag = arg;
 
-	LOG(LOGM_MAIN, LOG_INFO, "signal %d: stopping", (int)sig);
-	loop_stop(a->loop);
+	if (sig == LOOP_SIG_USR1) {
+		log_status(ag);
+		return;
+	}
+	agent_stop(ag);
 }
 
 static void on_duration(void *arg, struct loop_timer *t)
 {
-	struct agent *a = arg;
-
 	(void)t;
-	LOG(LOGM_MAIN, LOG_INFO, "duration reached: stopping");
-	loop_stop(a->loop);
+	LOG(LOGM_MAIN, LOG_INFO, "duration reached");
+	agent_stop(arg);
+}
+
+/* The endpoint: bind every path with a configured address (never the
+ * wildcard when one is configured), INIT parameters from the config. */
+static int open_endpoint(struct agent *ag)
+{
+	const struct config *c = ag->cfg;
+	struct net_addr local[CONFIG_MAX_PATHS];
+	struct ps_config pc = {
+		.local = local, .port = c->agent.local_port,
+		.in_streams = CONFIG_MAX_STREAMS,
+		.init_max_attempts = c->agent.init_max_attempts,
+		.init_timeout_ms = c->agent.init_timeout_ms,
+		.max_msg = MAX_MSG, .nodelay = true,
+	};
+
+	for (unsigned int i = 0; i < c->n_paths; i++)
+		if (!c->paths[i].addr_auto)
+			local[pc.n_local++] = c->paths[i].addr;
+	for (unsigned int i = 0; i < c->n_ctrls; i++)
+		if (c->ctrls[i].streams > pc.out_streams)
+			pc.out_streams = c->ctrls[i].streams;
+	return ps_open(&pc, &ag->ep);
+}
+
+static int start_sampler(struct agent *ag, char *why, unsigned int n)
+{
+	const struct config *c = ag->cfg;
+	struct sampler_sensor_cfg sc[CONFIG_MAX_SENSORS];
+
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		sc[i] = (struct sampler_sensor_cfg){ c->sensors[i].name,
+			c->sensors[i].driver, c->sensors[i].source,
+			c->sensors[i].interval_ms };
+	return sampler_create(ag->loop, sc, c->n_sensors, on_reading, ag,
+			      &ag->sampler, why, n);
+}
+
+static int setup(struct agent *ag, const struct cli_opts *o)
+{
+	char why[200] = "";
+	int rc;
+
+	rc = loop_create(&ag->loop);
+	if (!rc)
+		rc = open_endpoint(ag);
+	if (rc) {
+		LOG(LOGM_MAIN, LOG_ERR, "cannot open the SCTP endpoint: %s%s",
+		    strerror(-rc), rc == -EPROTONOSUPPORT ?
+		    " (no SCTP in this kernel: modprobe sctp)" : "");
+		return rc;
+	}
+	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
+	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
+	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
+	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++)
+		rc = assoc_init(ag, &ag->assoc[i], i);
+	if (!rc)
+		rc = start_sampler(ag, why, sizeof(why));
+	if (rc) {
+		LOG(LOGM_MAIN, LOG_ERR, "cannot start: %s", why[0] ? why : strerror(-rc));
+		return rc;
+	}
+	loop_signal(ag->loop, LOOP_SIG_TERM, on_signal, ag);
+	loop_signal(ag->loop, LOOP_SIG_INT, on_signal, ag);
+	loop_signal(ag->loop, LOOP_SIG_USR1, on_signal, ag);
+	if (o->duration_s)
+		loop_timer_in(ag->stop_timer, o->duration_s * 1000u);
+	return 0;
+}
+
+static void teardown(struct agent *ag)
+{
+	sampler_destroy(ag->sampler);
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		assoc_fini(&ag->assoc[i]);
+	loop_timer_free(ag->shutdown_timer);
+	loop_timer_free(ag->stop_timer);
+	if (ag->ep)
+		loop_unwatch(ag->loop, ps_fd(ag->ep));
+	ps_close(ag->ep);
+	loop_destroy(ag->loop);
+}
+
+int agent_create(const struct config *cfg, const struct cli_opts *o,
+		 struct agent **out)
+{
+	struct agent *ag = calloc(1, sizeof(*ag));
+	int rc;
+
+	if (!ag)
+		return -ENOMEM;
+	ag->cfg = cfg;
+	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
+	ag->start_wall_ms = clock_wall_ms();
+	rc = setup(ag, o);
+	if (rc) {
+		teardown(ag);
+		free(ag);
+		return rc;
+	}
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		assoc_connect(&ag->assoc[i]);
+	LOG(LOGM_MAIN, LOG_INFO, "agent '%s' started (%s): %u controllers, "
+	    "%u sensors", cfg->agent.name, cli_version(), cfg->n_ctrls, cfg->n_sensors);
+	*out = ag;
+	return 0;
+}
+
+void agent_destroy(struct agent *ag)
+{
+	if (!ag)
+		return;
+	log_status(ag);
+	teardown(ag);
+	free(ag);
+}
+
+struct loop *agent_loop(struct agent *ag)
+{
+	return ag->loop;
 }
 
 int agent_run(const struct config *cfg, const struct cli_opts *o)
 {
-	struct agent a = { 0 };
-	int rc;
+	struct agent *ag;
+	int rc = agent_create(cfg, o, &ag);
 
-	rc = loop_create(&a.loop);
 	if (rc)
 		return 1;
-	loop_signal(a.loop, LOOP_SIG_TERM, on_signal, &a);
-	loop_signal(a.loop, LOOP_SIG_INT, on_signal, &a);
-	if (o->duration_s) {
-		loop_timer_new(a.loop, on_duration, &a, &a.stop_timer);
-		loop_timer_in(a.stop_timer, o->duration_s * 1000u);
-	}
-	LOG(LOGM_MAIN, LOG_INFO, "agent '%s' started: %u controllers, %u sensors",
-	    cfg->agent.name, cfg->n_ctrls, cfg->n_sensors);
-	rc = loop_run(a.loop);
-	loop_timer_free(a.stop_timer);
-	loop_destroy(a.loop);
-	return rc ? 1 : a.exit_code;
+	rc = loop_run(ag->loop);
+	agent_destroy(ag);
+	LOG(LOGM_MAIN, LOG_INFO, "stopped");
+	return rc ? 1 : 0;
 }

@@ -98,6 +98,7 @@ bool cbor_dec_done(const struct cbor_dec *d);		/* nothing left */
 /* Type of the next item without consuming it (-EBADMSG, -ENODATA). */
 int cbor_peek(const struct cbor_dec *d, enum cbor_type *t);
 
+/* Major 0 or a tag-2 bignum that fits; any negative value is -ERANGE. */
 int cbor_get_uint(struct cbor_dec *d, uint64_t *v);
 /* Major 0 or 1, and bignums (tags 2/3) that fit; else -ERANGE. */
 int cbor_get_int(struct cbor_dec *d, int64_t *v);

@@ -7,7 +7,9 @@
  * length; decoders parse a body (after msg_hdr_parse()) into caller structs.
  *
  * Ownership: every struct msg_str a decoder fills points into the buffer it
- * was given (no copy, not NUL-terminated), valid as long as that buffer.
+ * was given (no copy, not NUL-terminated), valid as long as that buffer;
+ * the one exception is msg_cmd.op_name of a numeric op, which points to the
+ * static name (msg_op_str()).
  * Encoders only read their inputs during the call.
  *
  * Return values:

@@ -40,6 +40,7 @@ LIBS := -l:libinih.a
 ifeq ($(CONFIG_PORT_LKSCTP),y)
 LIBS += -l:libsctp.a
 endif
+LIBS += -lm
 ifneq ($(SYSROOT),)
 CFLAGS += -isystem $(SYSROOT)/usr/include
 LDFLAGS += -L$(SYSROOT)/usr/lib/$(TRIPLET)

@@ -138,6 +138,7 @@ all) unit; vm ;;
 esac
 
 echo
+echo "suite wall time: $SECONDS s"
 if [ $fail -ne 0 ]; then
 	echo "failed: ${failed[*]}"
 fi

@@ -28,6 +28,9 @@ OUT=${2:-$CACHE/kernel}
 WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet"
 
 mkdir -p "$CACHE"
+# Several runs may share build/vm (parallel sessions): serialize cache work.
+exec 9>"$CACHE/.kernel.lock"
+flock 9
 
 log() { echo "vm-kernel: $*" >&2; }
 
@@ -135,7 +138,8 @@ else
 	log "kernel $kver: $(wc -l < "$KDIR/modules.load") modules kept, $(du -sh "$KDIR" | cut -f1) on disk"
 fi
 
-if [ "$(cd "$OUT" 2>/dev/null && pwd)" != "$(cd "$KDIR" && pwd)" ]; then
+if [ "$(cd "$OUT" 2>/dev/null && pwd)" != "$(cd "$KDIR" && pwd)" ] &&
+	! cmp -s "$OUT/version" "$KDIR/version"; then
 	if [ -e "$OUT" ] && [ ! -f "$OUT/version" ]; then
 		log "refusing to replace $OUT: it is not a kernel directory made by this script"
 		exit 1

@@ -44,6 +44,10 @@ PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
 libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
+mkdir -p "$CACHE"
+# Several runs may share build/vm (parallel sessions): serialize cache work.
+exec 9>"$CACHE/.userland.lock"
+flock 9
 if [ ! -f "$UL/.complete" ] || [ "$(cat "$UL/.complete")" != "$stamp" ]; then
 	if [ "$ARCH" != "$(dpkg --print-architecture)" ] &&
 		! dpkg --print-foreign-architectures | grep -qx "$ARCH"; then
@@ -59,18 +63,18 @@ if [ ! -f "$UL/.complete" ] || [ "$(cat "$UL/.complete")" != "$stamp" ]; then
 	(cd "$UL/deb" && apt-get download --print-uris $list | cut -d' ' -f1,3 >&2)
 	(cd "$UL/deb" && apt-get download $list 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2)
 	for d in "$UL"/deb/*.deb; do dpkg -x "$d" "$UL/root"; done
-	rm -rf "$UL/deb" "$UL/root/usr/share"
+	rm -rf "$UL/deb" "$UL/root/usr/share" "$UL"/root/usr/lib/*/gconv
 	echo "$stamp" > "$UL/.complete"
 	log "userland for $ARCH cached in $UL ($(du -sh "$UL" | cut -f1))"
 fi
 R="$UL/root"
+flock -u 9
 
 case "$OUT" in /*) ;; *) OUT="$(pwd)/$OUT" ;; esac
 
 # --- staging tree ----------------------------------------------------------
-ST="$CACHE/initramfs.tmp"
-rm -rf "$ST"
-mkdir -p "$ST"
+ST=$(mktemp -d "$CACHE/initramfs.XXXXXX")
+trap 'rm -rf "$ST"' EXIT
 cd "$ST"
 mkdir -p usr/bin usr/sbin usr/lib/"$TRIPLET" proc sys dev tmp run etc vmtest/scenarios root
 ln -s usr/bin bin
@@ -167,8 +171,8 @@ echo "root:x:0:" > etc/group
 
 # --- archive ---------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
-find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -6 -n > "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -6 -n > "$OUT.tmp.$$"
+mv "$OUT.tmp.$$" "$OUT"
 cd /
 rm -rf "$ST"
 log "$OUT: kernel $KVER, $(du -h "$OUT" | cut -f1)"

@@ -46,10 +46,16 @@ case "$ARCH" in amd64|arm64) ;; *) usage ;; esac
 [ "$BINDIR" = - ] || BINDIR=$(cd "$BINDIR" && pwd)
 
 OUTDIR="$ROOT/build/vm/$ARCH"
-mkdir -p "$OUTDIR"
-LOG=${LOG:-$OUTDIR/serial.log}
+# Each run has its own directory (parallel runs must not share an initramfs
+# or a log); build/vm/ARCH/last is a link to the latest one.
+RUNDIR="$OUTDIR/runs/$(date +%Y%m%d-%H%M%S)-$$"
+mkdir -p "$RUNDIR"
+ln -sfn "runs/$(basename "$RUNDIR")" "$OUTDIR/last"
+LOG=${LOG:-$RUNDIR/serial.log}
 KDIR="$OUTDIR/kernel"
-INITRD="$OUTDIR/initramfs.cpio.gz"
+INITRD="$RUNDIR/initramfs.cpio.gz"
+# Keep the logs of the last 20 runs.
+ls -d "$OUTDIR"/runs/*/ 2>/dev/null | sort | head -n -20 | xargs -r rm -rf
 
 t_start=$(date +%s.%N)
 "$ROOT/scripts/vm-kernel.sh" "$ARCH" "$KDIR" >/dev/null
@@ -149,7 +155,7 @@ if [ $rc != 0 ] && [ "$VERBOSE" = 0 ]; then
 	tail -n 40 "$CLEAN"
 	echo "-----"
 fi
-rm -f "$CLEAN"
+rm -f "$CLEAN" "$INITRD"
 [ $timed_out = 0 ] || rc=1
 awk -v a="$t_start" -v b="$t_boot" -v c="$t_end" -v k="${booted:-unknown}" \
 	-v u="${up:-?}" -v d="${done_up:-?}" 'BEGIN {

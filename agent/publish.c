@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Readings out: encode, number per stream, fan out to the controllers that
+ * take the sensor. One SENDALL when every controller is up and eligible and
+ * none has a backlog; one send per controller otherwise. A controller that
+ * cannot take a message now (down, socket full) gets it queued, in order;
+ * a payload the stack returns (SEND_FAILED) goes back to the head of its
+ * controller's queue. Controllers deduplicate by (agent, stream, seq), so
+ * a message sent twice (a SENDALL that failed half way, a SEND_FAILED for
+ * data the peer did receive) is harmless; a message never sent is not.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/agent_int.h"
+#include "agent/mq.h"
+#include "port/sctp.h"
+
+#define MSG_BUF 4096
+
+static void count_sent(struct assoc *a, size_t len)
+{
+	a->st.msgs_sent++;
+	a->st.bytes_sent += len;
+}
+
+static int send_now(struct assoc *a, const struct mq_msg *m, const void *data)
+{
+	struct ps_sndinfo si = {
+		.assoc = a->id, .stream = m->stream, .ppid = MSG_PPID,
+		.flags = m->flags, .lifetime_ms = m->lifetime_ms, .context = m->seq,
+	};
+	int rc = ps_send(a->ag->ep, &si, data, m->len);
+
+	if (!rc)
+		count_sent(a, m->len);
+	return rc;
+}
+
+static void enqueue(struct mq *q, struct assoc *a, const struct mq_msg *m,
+		    const void *data, bool front)
+{
+	int rc = mq_push(q, m, data, front);
+
+	if (rc == 1) {
+		a->st.dropped++;
+		ALOG(a, LOG_WARN, "queue full: dropped the oldest message "
+		     "(%llu dropped so far)", (unsigned long long)a->st.dropped);
+	} else if (rc < 0) {
+		a->st.dropped++;
+		ALOG(a, LOG_ERR, "out of memory: message stream %u seq %u dropped",
+		     m->stream, m->seq);
+	}
+}
+
+/* Errors after which the message can never go: count and drop. */
+static bool fatal_send_error(int rc)
+{
+	return rc == -EINVAL || rc == -EMSGSIZE;
+}
+
+/* Returned messages (and HELLO) are older than anything in the queue:
+ * everything in the queue was never handed to the stack. */
+static struct mq *next_queue(struct assoc *a)
+{
+	return mq_len(a->retq) ? a->retq : a->queue;
+}
+
+static unsigned int backlog(const struct assoc *a)
+{
+	return mq_len(a->retq) + mq_len(a->queue);
+}
+
+void publish_flush(struct assoc *a)
+{
+	const struct mq_msg *m;
+
+	while (a->state == AS_UP && (m = mq_peek(next_queue(a)))) {
+		int rc = send_now(a, m, m->data);
+
+		if (rc == -EAGAIN) {
+			agent_want_writable(a->ag, true);
+			return;
+		}
+		if (rc && !fatal_send_error(rc))
+			return;		/* down: an ASSOC_CHANGE will follow */
+		if (rc) {
+			a->st.dropped++;
+			ALOG(a, LOG_ERR, "stream %u seq %u can never be sent (%s): dropped",
+			     m->stream, m->seq, strerror(-rc));
+		}
+		mq_pop(next_queue(a));
+	}
+}
+
+void publish_flush_all(struct agent *ag)
+{
+	agent_want_writable(ag, false);
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		publish_flush(&ag->assoc[i]);
+}
+
+int publish_to(struct assoc *a, const struct mq_msg *m, const void *data)
+{
+	int rc;
+
+	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN)
+		return -ENOTCONN;	/* closed on purpose: nothing to deliver */
+	if (a->state != AS_UP || backlog(a)) {
+		enqueue(a->queue, a, m, data, false);
+		publish_flush(a);
+		return 0;
+	}
+	rc = send_now(a, m, data);
+	if (rc && fatal_send_error(rc)) {
+		a->st.dropped++;
+		ALOG(a, LOG_ERR, "stream %u seq %u can never be sent (%s): dropped",
+		     m->stream, m->seq, strerror(-rc));
+		return rc;
+	}
+	if (rc) {
+		enqueue(a->queue, a, m, data, false);
+		if (rc == -EAGAIN)
+			agent_want_writable(a->ag, true);
+	}
+	return 0;
+}
+
+/* One SENDALL reaches exactly the right set: every controller takes the
+ * sensor, every association is up with room on that stream, no backlog
+ * would be overtaken. */
+static bool sendall_ok(struct agent *ag, const struct cfg_sensor *s)
+{
+	if (ag->n_assoc < 2)
+		return false;
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		if (!((s->ctrl_mask >> i) & 1) || a->state != AS_UP ||
+		    backlog(a) || s->stream >= a->out_streams)
+			return false;
+	}
+	return true;
+}
+
+static void fan_out(struct agent *ag, const struct cfg_sensor *s,
+		    const struct mq_msg *m, const void *data)
+{
+	if (sendall_ok(ag, s)) {
+		struct ps_sndinfo si = {
+			.stream = m->stream, .ppid = MSG_PPID,
+			.flags = m->flags | PS_SEND_SENDALL,
+			.lifetime_ms = m->lifetime_ms, .context = m->seq,
+		};
+		if (!ps_send(ag->ep, &si, data, m->len)) {
+			ag->st.sendall++;
+			for (unsigned int i = 0; i < ag->n_assoc; i++)
+				count_sent(&ag->assoc[i], m->len);
+			return;
+		}
+		/* partial or refused: per controller (duplicates are deduped) */
+	}
+	ag->st.unicast_fanouts++;
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		if ((s->ctrl_mask >> i) & 1)
+			publish_to(&ag->assoc[i], m, data);
+}
+
+void publish_reading(struct agent *ag, unsigned int sensor, double value,
+		     int64_t wall_ms)
+{
+	const struct cfg_sensor *s = &ag->cfg->sensors[sensor];
+	struct msg_reading r = {
+		.name = msg_str_of(s->name), .unit = msg_str_of(s->unit),
+		.value = value, .time_ms = wall_ms,
+	};
+	char base[CFG_NAME_MAX + 2];
+	uint8_t buf[MSG_BUF];
+	struct mq_msg m = { .stream = s->stream, .lifetime_ms = s->lifetime_ms,
+			    .flags = s->ordered ? 0 : PS_SEND_UNORDERED };
+	int rc;
+
+	ag->st.readings++;
+	snprintf(base, sizeof(base), "%s:", ag->cfg->agent.name);
+	m.seq = ++ag->seq[s->stream];
+	rc = msg_encode_readings(buf, sizeof(buf), m.seq, msg_str_of(base), &r, 1,
+				 &m.len);
+	if (rc) {
+		LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: cannot encode reading: %s",
+		    s->name, strerror(-rc));
+		return;
+	}
+	fan_out(ag, s, &m, buf);
+}
+
+void publish_hello(struct assoc *a)
+{
+	const struct config *c = a->ag->cfg;
+	struct msg_stream_info streams[CONFIG_MAX_SENSORS];
+	struct msg_hello h = {
+		.name = msg_str_of(c->agent.name), .sw = msg_str_of(SCTPAGENT_VERSION),
+		.proto = MSG_VERSION, .boot_id = a->ag->boot_id,
+		.start_ms = (uint64_t)a->ag->start_wall_ms, .streams = streams,
+	};
+	uint8_t buf[MSG_BUF];
+	struct mq_msg m = { .stream = MSG_STREAM_CTRL };
+	int rc;
+
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		if ((c->sensors[i].ctrl_mask >> a->index) & 1)
+			streams[h.n_streams++] = (struct msg_stream_info){
+				c->sensors[i].stream, msg_str_of(c->sensors[i].name),
+				msg_str_of(c->sensors[i].unit) };
+	rc = msg_encode_hello(buf, sizeof(buf), &h, &m.len);
+	if (rc) {
+		ALOG(a, LOG_ERR, "cannot encode HELLO: %s", strerror(-rc));
+		return;
+	}
+	/* HELLO goes before anything returned or queued while it was down */
+	enqueue(a->retq, a, &m, buf, true);
+}
+
+void publish_send_failed(struct assoc *a, const struct ps_event *ev)
+{
+	struct mq_msg m = {
+		.stream = ev->u.send_failed.stream, .len = ev->u.send_failed.len,
+		.flags = ev->u.send_failed.flags & PS_SEND_UNORDERED,
+		.seq = ev->u.send_failed.context,
+	};
+
+	a->st.send_failed++;
+	if (ev->u.send_failed.ppid != MSG_PPID || !m.len) {
+		ALOG(a, LOG_WARN, "SEND_FAILED for a foreign or empty message: ignored");
+		return;
+	}
+	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN) {
+		a->st.dropped++;
+		ALOG(a, LOG_WARN, "undelivered stream %u seq %u: controller closed; "
+		     "dropped (counted)", m.stream, m.seq);
+		return;
+	}
+	/* stream sensors carry a lifetime; the config knows it */
+	for (unsigned int i = 0; i < a->ag->cfg->n_sensors; i++)
+		if (a->ag->cfg->sensors[i].stream == m.stream)
+			m.lifetime_ms = a->ag->cfg->sensors[i].lifetime_ms;
+	a->st.requeued++;
+	ALOG(a, LOG_INFO, "undelivered stream %u seq %u (%s) re-queued",
+	     m.stream, m.seq, ev->u.send_failed.unsent ? "unsent" : "unacked");
+	/* SEND_FAILED events come in send order: append keeps that order */
+	enqueue(a->retq, a, &m, ev->u.send_failed.buf, false);
+	publish_flush(a);
+}
