@@ -292,8 +292,11 @@ void cfg_check(struct cfg_ctx *x)
 		check_required(x, SEC_PATH, (int)i);
 		check_path(x, i);
 	}
-	for (unsigned int i = 0; i < c->n_ctrls; i++)
+	for (unsigned int i = 0; i < c->n_ctrls; i++) {
 		check_required(x, SEC_CTRL, (int)i);
+		for (unsigned int k = 0; k < c->ctrls[i].n_addrs; k++)
+			c->ctrls[i].addrs[k].port = c->ctrls[i].port;
+	}
 	for (unsigned int i = 0; i < c->n_sensors; i++) {
 		check_required(x, SEC_SENSOR, (int)i);
 		if (x->sensor_st[i].key_line[0])

@@ -108,7 +108,7 @@ struct msg_hello {
 
 int msg_encode_hello(uint8_t *buf, size_t cap, const struct msg_hello *m,
 		     size_t *out_len);
-/* h->streams is set to @streams, which receives at most @cap entries. */
+/* m->streams is set to @streams, which receives at most @cap entries. */
 int msg_decode_hello(const uint8_t *body, size_t len, struct msg_hello *m,
 		     struct msg_stream_info *streams, unsigned cap,
 		     enum msg_err *why);

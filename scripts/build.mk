@@ -77,7 +77,9 @@ include $(sort $(wildcard tests/unit/*.mk))
 TEST_BINS := $(addprefix $(O)/tests/unit/,$(UNIT_TESTS))
 
 # Extra programs (reference controller, conformance): tests/*/prog.mk add
-# names to PROGS with <name>-src (sources) and <name>-libs.
+# names to PROGS with <name>-objs (objects, like unit tests) and <name>-libs.
+# PORT_OBJS is the real port layer of this configuration.
+PORT_OBJS := $(sort $(filter port/%,$(objs)))
 PROGS :=
 include $(sort $(wildcard tests/*/prog.mk))
 PROG_BINS := $(addprefix $(O)/,$(PROGS))
@@ -134,7 +136,7 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit-test-rule,$(t))))
 
 define prog-rule
-$(O)/$(1): $(addprefix $(O)/,$(patsubst %.c,%.o,$($(1)-src)))
+$(O)/$(1): $(addprefix $(O)/,$($(1)-objs))
 	$$(quiet) LD $$@
 	$$(Q)$$(CC) $$(LDFLAGS) $$(AGENT_LDFLAGS) -o $$@ $$^ $($(1)-libs) $$(LIBS)
 endef

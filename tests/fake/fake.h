@@ -8,6 +8,7 @@
  *   fake_clock.o                      clock
  *   fake_loop.o   + fake_clock.o      loop (timers run on the fake clock)
  *   fake_sctp.o   + fake_loop.o + fake_clock.o + port/netaddr.o
+ *                 + port/sctp_names.o (ps_*_name, shared by all ports)
  *   fake_file.o, fake_log.o           stand alone
  *
  * All state is process-global and deterministic. Call the resets (or

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The association core against the fake port and the fake clock: one
+ * endpoint, three controllers, HELLO on COMM_UP, SENDALL fan-out when
+ * everyone is up, unicast + queue when not, reconnect backoff, SEND_FAILED
+ * re-queueing, per-association close, graceful stop, commands.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/agent.h"
+#include "agent/agent_int.h"
+#include "agent/msg.h"
+#include "agent/sensor.h"
+#include "tests/fake/fake.h"
+
+static const char ini3[] =
+	"[agent]\nname = t1\nreconnect_min_ms = 1000\nreconnect_max_ms = 60000\n"
+	"shutdown_timeout_ms = 2000\n"
+	"[path.eth]\ninterface = eth0\naddress = 10.0.0.2\n"
+	"[controller.a]\naddress = 10.0.1.1, 10.1.1.1\n"
+	"[controller.b]\naddress = 10.0.2.1\n"
+	"[controller.c]\naddress = 10.0.3.1\n"
+	"[sensor.temp]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 100\nunit = Cel\n"
+	"[sensor.hum]\ndriver = simulated\nsource = counter:start=50\ninterval_ms = 1000\n"
+	"unit = %RH\nordered = false\nlifetime_ms = 500\ncontrollers = a\n";
+
+struct t {
+	struct config *cfg;
+	struct agent *ag;
+	struct loop *l;
+	struct ps_ep *ep;
+};
+
+static void run(struct t *t)
+{
+	for (int i = 0; i < 100 && loop_run_once(t->l, 0) > 0; i++)
+		;
+}
+
+static int setup_cfg(void **state, const char *ini)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct cfg_diag d;
+	struct cli_opts o = { 0 };
+
+	fake_reset_all();
+	assert_int_equal(config_load_text("t.ini", ini, &t->cfg, &d), 0);
+	assert_int_equal(agent_create(t->cfg, &o, &t->ag), 0);
+	t->l = agent_loop(t->ag);
+	t->ep = fake_sctp_last_ep();
+	*state = t;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_cfg(state, ini3);
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	agent_destroy(t->ag);
+	config_free(t->cfg);
+	free(t);
+	fake_reset_all();
+	return 0;
+}
+
+static struct msg_hdr hdr_of(const struct fake_sctp_msg *m)
+{
+	struct msg_hdr h;
+	const uint8_t *body;
+	size_t len;
+	enum msg_err why;
+
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &h, &body, &len, &why), 0);
+	return h;
+}
+
+static double value_of(const struct fake_sctp_msg *m)
+{
+	struct msg_hdr h;
+	const uint8_t *body;
+	size_t len;
+	enum msg_err why;
+	struct msg_reading r[4];
+	unsigned int n;
+
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &h, &body, &len, &why), 0);
+	assert_int_equal(h.type, MSG_READINGS);
+	assert_int_equal(msg_decode_readings(body, len, r, 4, &n, &why), 0);
+	assert_int_equal(n, 1);
+	return r[0].value;
+}
+
+static void all_up(struct t *t)
+{
+	for (ps_assoc_id id = 1; id <= 3; id++)
+		fake_sctp_comm_up(t->ep, id);
+	run(t);
+}
+
+static void test_connects_every_controller(void **state)
+{
+	struct t *t = *state;
+	const struct ps_config *pc = fake_sctp_config(t->ep);
+	const struct fake_sctp_call *c;
+
+	assert_int_equal(fake_sctp_nep(), 1);		/* one socket */
+	assert_int_equal(pc->n_local, 1);		/* bound to the path */
+	assert_int_equal(pc->local[0].a[3], 2);
+	assert_int_equal(pc->out_streams, 3);		/* highest stream 2 + 1 */
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+	c = fake_sctp_call(t->ep, FAKE_SCTP_CONNECT, 0);
+	assert_int_equal(c->n_addrs, 2);		/* multihomed controller */
+	assert_int_equal(c->addrs[1].a[1], 1);
+	assert_int_equal(c->addrs[0].port, 9910);
+}
+
+static void test_hello_on_comm_up(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_msg *m;
+	struct msg_hello h;
+	struct msg_stream_info si[8];
+	const uint8_t *body;
+	size_t len;
+	enum msg_err why;
+	struct msg_hdr hd;
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	assert_int_equal(fake_sctp_nsent(t->ep), 1);
+	m = fake_sctp_sent(t->ep, 0);
+	assert_int_equal(m->assoc, 1);
+	assert_int_equal(m->si.stream, 0);
+	assert_int_equal(m->si.ppid, MSG_PPID);
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &hd, &body, &len, &why), 0);
+	assert_int_equal(hd.type, MSG_HELLO);
+	assert_int_equal(msg_decode_hello(body, len, &h, si, 8, &why), 0);
+	assert_int_equal(h.name.len, 2);
+	assert_memory_equal(h.name.p, "t1", 2);
+	assert_int_equal(h.n_streams, 2);		/* controller a takes both */
+	assert_int_equal(si[0].stream, 1);
+	assert_memory_equal(si[1].sensor.p, "hum", 3);
+
+	/* RESTART: the peer restarted, HELLO again */
+	fake_sctp_assoc_change(t->ep, 1, PS_RESTART);
+	run(t);
+	assert_int_equal(fake_sctp_nsent(t->ep), 2);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 1)).type, MSG_HELLO);
+}
+
+static void test_sendall_when_all_up(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_msg *m;
+
+	all_up(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 100);			/* one temp reading */
+	run(t);
+	assert_int_equal(fake_sctp_nsent(t->ep), 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		m = fake_sctp_sent(t->ep, i);
+		assert_true(m->si.flags & PS_SEND_SENDALL);
+		assert_int_equal(m->call, fake_sctp_sent(t->ep, 0)->call); /* one call */
+		assert_int_equal(m->si.stream, 1);
+		assert_int_equal(hdr_of(m).seq, 1);
+		assert_true(value_of(m) == 1.0);
+	}
+	assert_int_equal(t->ag->st.sendall, 1);
+	/* hum goes to controller a only: unicast, unordered, with lifetime */
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 900);
+	run(t);
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++)
+		if (fake_sctp_sent(t->ep, i)->si.stream == 2)
+			m = fake_sctp_sent(t->ep, i);
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 1), 9 + 1);
+	assert_int_equal(m->assoc, 1);
+	assert_int_equal(m->si.stream, 2);
+	assert_true(m->si.flags & PS_SEND_UNORDERED);
+	assert_false(m->si.flags & PS_SEND_SENDALL);
+	assert_int_equal(m->si.lifetime_ms, 500);
+}
+
+static void test_down_controller_queued_and_replayed(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_call *c;
+	unsigned int to_b = 0;
+	uint32_t next = 1;
+
+	all_up(t);
+	fake_sctp_comm_lost(t->ep, 2);
+	run(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 500);			/* 5 temp readings */
+	run(t);
+	/* a and c get them one by one, b's are queued */
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 1), 5);
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 3), 5);
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 2), 0);
+	assert_false(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SENDALL);
+	/* reconnect after 1 s +-20 %, with a new association id */
+	fake_loop_advance(t->l, 1300);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
+	/* lost at the start: back in 800..1200 ms */
+	assert_true(c->at_ms - FAKE_CLOCK_START_MS >= 800);
+	assert_true(c->at_ms - FAKE_CLOCK_START_MS <= 1200);
+	fake_sctp_comm_up(t->ep, c->assoc);
+	run(t);
+	/* HELLO, then every queued reading in order, then live ones */
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		struct msg_hdr h;
+		if (m->assoc != c->assoc)
+			continue;
+		h = hdr_of(m);
+		if (to_b++ == 0) {
+			assert_int_equal(h.type, MSG_HELLO);
+			continue;
+		}
+		if (m->si.stream != 1)
+			continue;
+		assert_int_equal(h.seq, next);
+		next++;
+	}
+	assert_true(next > 5);		/* all of 1..5 and what followed */
+}
+
+static void test_backoff_doubles_to_cap(void **state)
+{
+	struct t *t = *state;
+	uint64_t last = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->at_ms;
+	uint32_t base = 1000;
+
+	for (int i = 0; i < 9; i++) {
+		const struct fake_sctp_call *c = fake_sctp_call(t->ep, FAKE_SCTP_CONNECT, 0);
+		unsigned int before = fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT);
+		uint64_t delay;
+
+		/* controller a keeps failing to associate */
+		c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+		fake_sctp_assoc_change(t->ep, i == 0 ? 1 : c->assoc, PS_CANT_STR_ASSOC);
+		run(t);
+		fake_loop_advance_to_next(t->l);
+		while (fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT) == before)
+			fake_loop_advance_to_next(t->l);
+		c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+		delay = c->at_ms - last;
+		last = c->at_ms;
+		assert_true(delay >= base * 8 / 10);
+		assert_true(delay <= base * 12 / 10 + 100);
+		base = base * 2 > 60000 ? 60000 : base * 2;
+	}
+	/* after success the backoff starts again at 1 s */
+	fake_sctp_comm_up(t->ep, fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc);
+	run(t);
+	assert_int_equal(t->ag->assoc[0].backoff_ms, 1000);
+}
+
+static void test_jitter_bounds(void **state)
+{
+	(void)state;
+	assert_int_equal(assoc_jitter(1000, 0), 800);
+	assert_int_equal(assoc_jitter(1000, 400), 1200);
+	assert_int_equal(assoc_jitter(1000, 401), 800);
+	for (uint32_t r = 0; r < 100000; r += 7919) {
+		uint32_t j = assoc_jitter(60000, r * 2654435761u);
+		assert_true(j >= 48000 && j <= 72000);
+	}
+}
+
+static void test_send_failed_requeued(void **state)
+{
+	struct t *t = *state;
+	unsigned int n;
+
+	all_up(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 300);			/* seq 1..3 by SENDALL */
+	run(t);
+	n = fake_sctp_nsent(t->ep);
+	assert_int_equal(n, 9);
+	/* b loses the association; the stack returns seq 2 and 3 for b */
+	fake_sctp_fail_sent(t->ep, 4, false);		/* 2nd SENDALL, b's copy */
+	fake_sctp_fail_sent(t->ep, 7, true);
+	fake_sctp_comm_lost(t->ep, 2);
+	run(t);
+	assert_int_equal(t->ag->assoc[1].st.send_failed, 2);
+	assert_int_equal(t->ag->assoc[1].st.requeued, 2);
+	fake_loop_advance(t->l, 1300);
+	fake_sctp_comm_up(t->ep, fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc);
+	fake_sctp_clear_sent(t->ep);
+	run(t);
+	/* after HELLO: seq 2, 3 (returned) before the readings queued later */
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0)).type, MSG_HELLO);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 1)).seq, 2);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 2)).seq, 3);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 3)).seq, 4);
+}
+
+static void test_eagain_queues_and_flushes(void **state)
+{
+	struct t *t = *state;
+
+	all_up(t);
+	fake_sctp_set_writable(t->ep, false);
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 300);
+	run(t);
+	assert_int_equal(fake_sctp_nsent(t->ep), 0);
+	assert_int_equal(fake_loop_watched(t->l, ps_fd(t->ep)), LOOP_IN | LOOP_OUT);
+	fake_sctp_set_writable(t->ep, true);
+	run(t);
+	/* 3 readings x 3 controllers, each in order */
+	assert_int_equal(fake_sctp_nsent(t->ep), 9);
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 2), 3);
+	assert_int_equal(fake_loop_watched(t->l, ps_fd(t->ep)), LOOP_IN);
+}
+
+static void send_cmd(struct t *t, ps_assoc_id id, uint32_t req, const struct msg_cmd *c)
+{
+	uint8_t buf[256];
+	size_t len;
+
+	assert_int_equal(msg_encode_cmd(buf, sizeof(buf), req, c, &len), 0);
+	fake_sctp_data(t->ep, id, 0, MSG_PPID, buf, len);
+	run(t);
+}
+
+/* The last non-empty message on stream 0 (an EOF may follow a reply). */
+static struct msg_reply last_reply(struct t *t, uint32_t *id)
+{
+	const struct fake_sctp_msg *m = NULL;
+	struct msg_hdr h;
+	struct msg_reply r;
+	const uint8_t *body;
+	size_t len;
+	enum msg_err why;
+
+	for (unsigned int i = fake_sctp_nsent(t->ep); i-- > 0 && !m;)
+		if (fake_sctp_sent(t->ep, i)->si.stream == 0 && fake_sctp_sent(t->ep, i)->len)
+			m = fake_sctp_sent(t->ep, i);
+	assert_non_null(m);
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &h, &body, &len, &why), 0);
+	assert_int_equal(h.type, MSG_REPLY);
+	assert_int_equal(msg_decode_reply(body, len, &r, &why), 0);
+	*id = h.seq;
+	return r;
+}
+
+static void test_close_one_controller(void **state)
+{
+	struct t *t = *state;
+	struct msg_cmd c = { .op = MSG_OP_CLOSE };
+	const struct fake_sctp_msg *m;
+	struct msg_reply r;
+	uint32_t id;
+
+	all_up(t);
+	fake_sctp_clear_sent(t->ep);
+	send_cmd(t, 2, 77, &c);
+	/* reply, then EOF on b's association only */
+	m = fake_sctp_last_send(t->ep);
+	assert_non_null(m);
+	assert_true(m->si.flags & PS_SEND_EOF);
+	assert_int_equal(m->assoc, 2);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
+	r = last_reply(t, &id);
+	assert_int_equal(id, 77);
+	assert_int_equal(r.status, MSG_ST_OK);
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	run(t);
+	assert_int_equal(t->ag->assoc[1].state, AS_CLOSED);
+	/* the others keep flowing; b gets nothing and is never reconnected */
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 120000);
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 2), 0);
+	assert_true(fake_sctp_nsent_to(t->ep, 1) >= 1200);
+	assert_true(fake_sctp_nsent_to(t->ep, 3) >= 1200);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+	assert_true(fake_log_contains("ctrl=b assoc=2 state=shutting-down: shutdown complete"));
+}
+
+static void test_graceful_stop(void **state)
+{
+	struct t *t = *state;
+
+	all_up(t);
+	fake_sctp_comm_lost(t->ep, 3);			/* c is down: nothing to close */
+	run(t);
+	agent_stop(t->ag);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_SHUTTING_DOWN);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
+	fake_sctp_assoc_change(t->ep, 1, PS_SHUTDOWN_COMP);
+	run(t);
+	assert_false(fake_sctp_closed(t->ep));		/* b still closing */
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	assert_int_equal(loop_run(t->l), 0);		/* returns: all closed */
+	assert_true(fake_log_contains("every association closed"));
+	/* no reconnect for c while stopping */
+	fake_loop_advance(t->l, 5000);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+}
+
+static void test_stop_timeout(void **state)
+{
+	struct t *t = *state;
+
+	all_up(t);
+	agent_stop(t->ag);
+	fake_loop_advance(t->l, 1999);
+	assert_false(fake_log_contains("shutdown timeout"));
+	fake_loop_advance(t->l, 1);
+	assert_true(fake_log_contains("shutdown timeout: closing the socket anyway"));
+}
+
+static void test_commands(void **state)
+{
+	struct t *t = *state;
+	struct msg_cmd ping = { .op = MSG_OP_PING };
+	struct msg_cmd setiv = { .op = MSG_OP_SET_INTERVAL, .sensor = msg_str_of("hum"),
+				 .interval_ms = 200 };
+	struct msg_cmd bad_sensor = { .op = MSG_OP_READ_NOW, .sensor = msg_str_of("nope") };
+	struct msg_cmd range = { .op = MSG_OP_SET_INTERVAL, .sensor = msg_str_of("hum"),
+				 .interval_ms = 1 };
+	struct msg_cmd readnow = { .op = MSG_OP_READ_NOW, .sensor = msg_str_of("hum") };
+	struct msg_reply r;
+	uint32_t id;
+	static const uint8_t junk[] = { 1, 4, 0, 0, 0, 0, 0, 9, 0xff, 0xff };
+	static const uint8_t badver[] = { 9, 4, 0, 0, 0, 0, 0, 5, 0xa0 };
+
+	all_up(t);
+	send_cmd(t, 1, 1, &ping);
+	r = last_reply(t, &id);
+	assert_int_equal(id, 1);
+	assert_int_equal(r.status, MSG_ST_OK);
+	assert_memory_equal(r.msg.p, "pong", 4);
+
+	send_cmd(t, 1, 2, &setiv);
+	r = last_reply(t, &id);
+	assert_int_equal(r.status, MSG_ST_OK);
+	assert_int_equal(sampler_interval(t->ag->sampler, 1), 200);
+
+	send_cmd(t, 1, 3, &bad_sensor);
+	assert_int_equal(last_reply(t, &id).status, MSG_ST_UNKNOWN_SENSOR);
+	send_cmd(t, 1, 4, &range);
+	assert_int_equal(last_reply(t, &id).status, MSG_ST_OUT_OF_RANGE);
+
+	fake_sctp_clear_sent(t->ep);
+	send_cmd(t, 1, 5, &readnow);
+	/* the reading (stream 2 to a) and then the reply */
+	assert_int_equal(fake_sctp_nsent(t->ep), 2);
+	assert_int_equal(fake_sctp_sent(t->ep, 0)->si.stream, 2);
+	assert_int_equal(last_reply(t, &id).status, MSG_ST_OK);
+
+	/* malformed CBOR: error reply with the request id, counted */
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, junk, sizeof(junk));
+	run(t);
+	r = last_reply(t, &id);
+	assert_int_equal(id, 9);
+	assert_int_equal(r.status, MSG_ST_BAD_REQUEST);
+	assert_int_equal(t->ag->st.bad_msgs[MSG_ERR_CBOR], 1);
+	/* wrong version: counted, still answered */
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, badver, sizeof(badver));
+	run(t);
+	assert_int_equal(t->ag->st.bad_msgs[MSG_ERR_VERSION], 1);
+	/* truncated, wrong stream, wrong PPID: counted, no crash */
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, junk, 3);
+	fake_sctp_data(t->ep, 1, 1, MSG_PPID, junk, sizeof(junk));
+	fake_sctp_data(t->ep, 1, 0, 42, junk, sizeof(junk));
+	run(t);
+	assert_int_equal(t->ag->st.bad_msgs[MSG_ERR_TRUNCATED], 1);
+	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 5);
+}
+
+static void test_ack_recorded(void **state)
+{
+	struct t *t = *state;
+	struct msg_ack acks[2] = { { 1, 17 }, { 2, 3 } };
+	uint8_t buf[64];
+	size_t len;
+
+	all_up(t);
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), acks, 2, &len), 0);
+	fake_sctp_data(t->ep, 3, 0, MSG_PPID, buf, len);
+	run(t);
+	assert_int_equal(t->ag->assoc[2].acked[1], 17);
+	assert_int_equal(t->ag->assoc[2].acked[2], 3);
+	assert_int_equal(t->ag->assoc[2].st.acks, 1);
+}
+
+static void test_foreign_association_aborted(void **state)
+{
+	struct t *t = *state;
+	static const struct net_addr stranger = { .family = NET_AF_INET4,
+						   .a = { 192, 0, 2, 99 } };
+	ps_assoc_id id = fake_sctp_accept(t->ep, &stranger, 1);
+
+	fake_sctp_comm_up(t->ep, id);
+	run(t);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, id), FAKE_ASSOC_DOWN);
+	assert_int_equal(t->ag->st.unknown_assoc, 1);
+}
+
+static void test_queue_bounded(void **state)
+{
+	struct t *t = *state;
+
+	/* nobody up for 200 s: 2000 temp readings, queue keeps 1024 */
+	fake_loop_advance(t->l, 200000);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_true(t->ag->assoc[i].st.dropped >= 2000 - 1024);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connects_every_controller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_on_comm_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sendall_when_all_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_down_controller_queued_and_replayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backoff_doubles_to_cap, setup, teardown),
+		cmocka_unit_test(test_jitter_bounds),
+		cmocka_unit_test_setup_teardown(test_send_failed_requeued, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eagain_queues_and_flushes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_one_controller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_graceful_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_association_aborted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_bounded, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
+}
