@@ -112,7 +112,14 @@ unit() {
 	for s in tests/interop/*.sh tests/fuzz/run.sh; do
 		[ -x "$s" ] || continue
 		note "$s"
-		if "$s"; then ok 1; else bad 1 "$s"; fi
+		log=build/.log-$(basename "$(dirname "$s")")-$(basename "$s" .sh)
+		if FUZZ_TIME=${FUZZ_TIME:-30} "$s" >"$log" 2>&1; then
+			ok 1
+			grep -E 'passed|runs in|replayed|stat::number_of_executed' "$log" | tail -3 | sed 's/^/  /'
+		else
+			bad 1 "$s"
+			tail -30 "$log" | sed 's/^/    | /'
+		fi
 	done
 }
 

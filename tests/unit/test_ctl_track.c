@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/unit/test_ctl_track.c - the reference controller's pure logic:
+ * dedup / gap / out-of-order tracking, boot resets, JSON escaping and
+ * numbers, CBOR to JSON, the summary line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "tests/controller/track.h"
+
+static struct trk_agent *agent(struct trk *t, const char *n)
+{
+	struct trk_agent *a = trk_agent_get(t, n, strlen(n));
+
+	assert_non_null(a);
+	return a;
+}
+
+static void test_in_order(void **state)
+{
+	struct trk t;
+	struct trk_agent *a;
+	struct trk_stream *s;
+
+	(void)state;
+	trk_init(&t);
+	a = agent(&t, "t1");
+	for (uint32_t q = 1; q <= 10000; q++)
+		assert_int_equal(trk_see(&t, a, 1, q), TRK_NEW);
+	s = trk_stream_find(a, 1);
+	assert_non_null(s);
+	assert_int_equal(s->contig, 10000);
+	assert_int_equal(s->max, 10000);
+	assert_int_equal(trk_stream_gaps(s), 0);
+	assert_int_equal(t.readings, 10000);
+	assert_int_equal(t.dups, 0);
+	assert_int_equal(trk_see(&t, a, 1, 10000), TRK_DUP);
+	assert_int_equal(trk_see(&t, a, 1, 1), TRK_DUP);
+	assert_int_equal(t.dups, 2);
+	assert_null(trk_stream_find(a, 2));
+	trk_free(&t);
+}
+
+static void test_gaps_and_late(void **state)
+{
+	struct trk t;
+	struct trk_agent *a;
+	struct trk_stream *s;
+
+	(void)state;
+	trk_init(&t);
+	a = agent(&t, "t1");
+	assert_int_equal(trk_see(&t, a, 1, 1), TRK_NEW);
+	assert_int_equal(trk_see(&t, a, 1, 2), TRK_NEW);
+	assert_int_equal(trk_see(&t, a, 1, 5), TRK_NEW);
+	assert_int_equal(trk_see(&t, a, 1, 7), TRK_NEW);
+	s = trk_stream_find(a, 1);
+	assert_int_equal(s->contig, 2);
+	assert_int_equal(trk_stream_gaps(s), 3);	/* 3, 4, 6 */
+	assert_int_equal(trk_see(&t, a, 1, 5), TRK_DUP);
+	assert_int_equal(trk_see(&t, a, 1, 4), TRK_LATE);
+	assert_int_equal(trk_see(&t, a, 1, 3), TRK_LATE);
+	assert_int_equal(s->contig, 5);
+	assert_int_equal(trk_stream_gaps(s), 1);
+	assert_int_equal(trk_see(&t, a, 1, 6), TRK_LATE);
+	assert_int_equal(s->contig, 7);
+	assert_int_equal(trk_stream_gaps(s), 0);
+	assert_int_equal(t.out_of_order, 3);
+	assert_int_equal(t.readings, 7);
+	assert_int_equal(t.dups, 1);
+	trk_free(&t);
+}
+
+static void test_late_start_and_compaction(void **state)
+{
+	struct trk t;
+	struct trk_agent *a;
+	struct trk_stream *s;
+
+	(void)state;
+	trk_init(&t);
+	a = agent(&t, "t1");
+	/* a controller that joins late: history below the first is no gap */
+	assert_int_equal(trk_see(&t, a, 3, 41), TRK_NEW);
+	s = trk_stream_find(a, 3);
+	assert_int_equal(s->first, 41);
+	assert_int_equal(s->contig, 41);
+	/* a hole, then far beyond the compaction size */
+	for (uint32_t q = 43; q < 20000; q++)
+		assert_int_equal(trk_see(&t, a, 3, q), TRK_NEW);
+	s = trk_stream_find(a, 3);
+	assert_int_equal(s->contig, 41);
+	assert_int_equal(trk_stream_gaps(s), 1);
+	assert_int_equal(trk_see(&t, a, 3, 42), TRK_LATE);
+	assert_int_equal(s->contig, 19999);
+	for (uint32_t q = 20000; q < 30000; q++)
+		assert_int_equal(trk_see(&t, a, 3, q), TRK_NEW);
+	assert_int_equal(trk_see(&t, a, 3, 25000), TRK_DUP);
+	assert_int_equal(trk_stream_gaps(s), 0);
+	assert_true(s->base > 25000 && s->base <= s->contig + 1);	/* compacted */
+	trk_free(&t);
+}
+
+static void test_agents_and_boot(void **state)
+{
+	struct trk t;
+	struct trk_agent *a, *b;
+	bool reset = true;
+
+	(void)state;
+	trk_init(&t);
+	a = trk_hello(&t, "a", 1, 7, &reset);
+	assert_false(reset);
+	b = trk_hello(&t, "b", 1, 9, &reset);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(trk_see(&t, a, 1, 1), TRK_NEW);
+	assert_int_equal(trk_see(&t, b, 1, 1), TRK_NEW);	/* per agent */
+	assert_int_equal(trk_see(&t, a, 1, 3), TRK_NEW);
+	assert_ptr_equal(trk_hello(&t, "a", 1, 7, &reset), a);
+	assert_false(reset);
+	assert_int_equal(trk_see(&t, a, 1, 1), TRK_DUP);
+	/* a restart: same name, new boot id: sequence state starts over */
+	assert_ptr_equal(trk_hello(&t, "a", 1, 8, &reset), a);
+	assert_true(reset);
+	assert_int_equal(trk_see(&t, a, 1, 1), TRK_NEW);
+	assert_int_equal(trk_total_gaps(&t), 1);	/* kept from before */
+	trk_free(&t);
+}
+
+static void test_json_escape(void **state)
+{
+	char buf[256];
+	struct jbuf b;
+	const char odd[] = "a\"b\\c\n\x01\xc3\xa9\xff";
+
+	(void)state;
+	jb_init(&b, buf, sizeof(buf));
+	jb_obj(&b);
+	jb_key(&b, "s");
+	jb_str(&b, odd, sizeof(odd) - 1);
+	jb_key(&b, "a");
+	jb_arr(&b);
+	jb_int(&b, -3);
+	jb_uint(&b, 18446744073709551615ull);
+	jb_num(&b, 21.5);
+	jb_num(&b, 0.1);
+	jb_num(&b, 1.0 / 0.0);
+	jb_bool(&b, false);
+	jb_null(&b);
+	jb_obj(&b);
+	jb_end(&b);
+	jb_end(&b);
+	jb_end(&b);
+	assert_int_equal(jb_finish(&b), 0);
+	assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\","
+			    "\"a\":[-3,18446744073709551615,21.5,0.1,null,false,null,{}]}");
+}
+
+static void test_json_overflow(void **state)
+{
+	char buf[8];
+	struct jbuf b;
+
+	(void)state;
+	jb_init(&b, buf, sizeof(buf));
+	jb_obj(&b);
+	jb_key(&b, "long key");
+	jb_end(&b);
+	assert_int_equal(jb_finish(&b), -1);
+	assert_true(strlen(buf) < sizeof(buf));
+}
+
+static void test_cbor_json(void **state)
+{
+	/* {"uptime_s": 3600, 1: [-2, h'01ff', 1.5, true, null], "x": "y"} */
+	static const uint8_t m[] = {
+		0xa3, 0x68, 'u', 'p', 't', 'i', 'm', 'e', '_', 's', 0x19, 0x0e, 0x10,
+		0x01, 0x85, 0x21, 0x42, 0x01, 0xff, 0xf9, 0x3e, 0x00, 0xf5, 0xf6,
+		0x61, 'x', 0x61, 'y',
+	};
+	static const uint8_t bad[] = { 0xa1, 0x61, 'x' };
+	char buf[256];
+	struct jbuf b;
+
+	(void)state;
+	jb_init(&b, buf, sizeof(buf));
+	assert_int_equal(jb_cbor(&b, m, sizeof(m)), 0);
+	assert_int_equal(jb_finish(&b), 0);
+	assert_string_equal(buf, "{\"uptime_s\":3600,\"1\":[-2,\"01ff\",1.5,true,null],"
+			    "\"x\":\"y\"}");
+	jb_init(&b, buf, sizeof(buf));
+	assert_int_equal(jb_cbor(&b, bad, sizeof(bad)), -1);
+}
+
+static void test_summary(void **state)
+{
+	struct trk t;
+	struct trk_agent *a;
+	char buf[1024];
+	struct jbuf b;
+	bool reset;
+
+	(void)state;
+	trk_init(&t);
+	a = trk_hello(&t, "t\"1", 3, 5, &reset);
+	trk_see(&t, a, 1, 1);
+	trk_see(&t, a, 1, 3);
+	trk_see(&t, a, 1, 3);
+	t.bad = 2;
+	jb_init(&b, buf, sizeof(buf));
+	trk_summary_json(&t, "ctl", &b);
+	assert_int_equal(jb_finish(&b), 0);
+	assert_string_equal(buf, "{\"summary\":true,\"controller\":\"ctl\",\"readings\":2,"
+			    "\"dups\":1,\"gaps\":1,\"out_of_order\":0,\"bad\":2,"
+			    "\"agents\":{\"t\\\"1\":{\"boot\":5,\"streams\":{\"1\":"
+			    "{\"first\":1,\"last\":3,\"contig\":1,\"gaps\":1}}}}}");
+	trk_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_order),
+		cmocka_unit_test(test_gaps_and_late),
+		cmocka_unit_test(test_late_start_and_compaction),
+		cmocka_unit_test(test_agents_and_boot),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_overflow),
+		cmocka_unit_test(test_cbor_json),
+		cmocka_unit_test(test_summary),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

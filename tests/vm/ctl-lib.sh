@@ -1,0 +1,105 @@
+# ctl-lib.sh: helpers for the agent_* / interop_* VM scenarios, on top of
+# lib.sh. Source after lib.sh: `. /vmtest/lib.sh; . /vmtest/ctl-lib.sh`.
+# Busybox sh/awk/sed only (no jq, no python in the VM). They rely on the
+# fixed key order of sctpctl's JSON lines (tests/controller/README.md):
+#   reading: {"agent":..,"controller":..,"assoc":..,"stream":..,"seq":..,
+#             "sensor":..,"value":..,"unit":..,"time":..}
+#   events:  {"event":"hello"|"assoc"|"reply"|"cmd"|"shutdown",...}
+#   exit:    {"summary":true,...}
+
+# agent_ini FILE NAME: start an agent ini (append sections with cat >>).
+agent_ini() {
+	cat > "$1" <<EOF
+[agent]
+name = $2
+log_level = info
+state_dir = /tmp
+reconnect_min_ms = 300
+reconnect_max_ms = 4000
+init_max_attempts = 2
+init_timeout_ms = 500
+shutdown_timeout_ms = 3000
+EOF
+}
+# ini_ctrl FILE NAME ADDR: a [controller.NAME] on port 9910.
+ini_ctrl() {
+	printf '[controller.%s]\naddress = %s\nport = 9910\n' "$2" "$3" >> "$1"
+}
+# ini_counter FILE NAME STREAM INTERVAL_MS: a simulated counter sensor 1,2,3...
+ini_counter() {
+	printf '[sensor.%s]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = %s\nstream = %s\nunit = count\n' \
+		"$2" "$4" "$3" >> "$1"
+}
+
+# ctl_start NAME NS ADDR [sctpctl args...]: controller NAME in NS on ADDR;
+# waits until it listens. Output: $(bg_log NAME).
+ctl_start() {
+	local name=$1 ns=$2 addr=$3
+	shift 3
+	bg_start "$name" "$ns" sctpctl -l "$addr" -n "$name" "$@"
+	wait_sctp_listen "$ns" 9910 10 || { dump "$name"; fail "controller $name not listening"; }
+}
+# ctl_stop NAME: SIGTERM, wait for the summary line.
+ctl_stop() {
+	bg_kill "$1" TERM
+	grep -q '^{"summary":true' "$(bg_log "$1")" || { dump "$1"; fail "controller $1 printed no summary"; }
+}
+
+# jget LINE KEY: the value of a number or boolean KEY of a JSON line; a
+# string value is printed without its quotes (no escapes expected).
+jget() {
+	echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n1
+}
+# ctl_summary NAME KEY: top-level KEY of NAME's summary line.
+ctl_summary() {
+	local l
+	l=$(grep '^{"summary":true' "$(bg_log "$1")" | tail -n1)
+	jget "$(echo "$l" | sed 's/,"agents":.*//')" "$2"
+}
+# ctl_readings NAME [STREAM]: reading lines of NAME (of STREAM).
+ctl_readings() {
+	if [ -n "${2:-}" ]; then
+		grep "^{\"agent\":.*\"stream\":$2,\"seq\"" "$(bg_log "$1")"
+	else
+		grep '^{"agent":' "$(bg_log "$1")"
+	fi
+}
+# ctl_count NAME [STREAM]: number of reading lines.
+ctl_count() { ctl_readings "$@" | wc -l; }
+# ctl_seqcheck NAME STREAM: "ok N FIRST LAST" if the printed seqs of STREAM
+# are strictly increasing by one (no gap, no dup, in order), else
+# "bad REASON". N = lines.
+ctl_seqcheck() {
+	ctl_readings "$1" "$2" | awk '
+	{
+		if (!match($0, /"seq":[0-9]+/)) { print "bad no seq: " $0; bad = 1; exit }
+		s = substr($0, RSTART + 6, RLENGTH - 6) + 0
+		if (n > 0 && s != last + 1) {
+			printf "bad seq %d after %d (line %d)\n", s, last, n + 1; bad = 1; exit
+		}
+		if (n == 0) first = s
+		last = s; n++
+	}
+	END {
+		if (bad) exit 1
+		if (n == 0) { print "bad no readings"; exit 1 }
+		printf "ok %d %d %d\n", n, first, last
+	}'
+}
+# ctl_last_time NAME: wall time (ms) of NAME's last reading line, 0 if none.
+ctl_last_time() {
+	local l
+	l=$(ctl_readings "$1" | tail -n1)
+	[ -n "$l" ] && jget "$l" time || echo 0
+}
+# ctl_event NAME EVENT [STATE]: matching event lines.
+ctl_event() {
+	if [ -n "${3:-}" ]; then
+		grep "^{\"event\":\"$2\".*\"state\":\"$3\"" "$(bg_log "$1")"
+	else
+		grep "^{\"event\":\"$2\"" "$(bg_log "$1")"
+	fi
+}
+# now_ms: wall clock in ms (busybox date has no %N: use /proc/uptime offset
+# against the controllers' clock_wall_ms is not needed; awk srand gives s).
+now_ms() { echo "$(date +%s)000"; }
