@@ -36,7 +36,10 @@ int pn_fd(const struct pn_sock *s);
 int pn_request_dump(struct pn_sock *s);
 
 /* Next event. -EAGAIN none pending, -EBADMSG a malformed message (counted
- * and skipped), -EIO. */
+ * and skipped), -ENOBUFS events were lost (socket overrun or a truncated
+ * datagram): call pn_request_dump() and rebuild state, the socket stays
+ * usable; -EIO the kernel refused a dump. A tentative or DAD-failed
+ * address arrives as PN_ADDR_DEL (not usable yet). */
 int pn_recv(struct pn_sock *s, struct pn_event *ev);
 
 #endif

@@ -109,7 +109,7 @@ unit() {
 	note "reproducible build"
 	if scripts/repro-check.sh rpi_arm64; then ok 1; else bad 1 "reproducible build"; fi
 
-	for s in tests/interop/*.sh tests/fuzz/run.sh; do
+	for s in tests/interop/*.sh tests/fuzz/run*.sh; do
 		[ -x "$s" ] || continue
 		note "$s"
 		log=build/.log-$(basename "$(dirname "$s")")-$(basename "$s" .sh)

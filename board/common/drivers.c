@@ -6,9 +6,14 @@
 #include "agent/sensor.h"
 #include "board/board.h"
 
-extern const struct sensor_ops sensor_sim_ops;
+extern const struct sensor_ops sensor_sim_ops, sensor_thermal_ops,
+	sensor_hwmon_ops, sensor_iio_ops, sensor_ds18b20_ops,
+	sensor_bme280_ops, sensor_gpio_ops;
 
-static const struct sensor_ops *const drivers[] = { &sensor_sim_ops };
+static const struct sensor_ops *const drivers[] = {
+	&sensor_sim_ops, &sensor_thermal_ops, &sensor_hwmon_ops, &sensor_iio_ops,
+	&sensor_ds18b20_ops, &sensor_bme280_ops, &sensor_gpio_ops,
+};
 #define N_DRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 
 const char *const *board_sensor_drivers(void)

@@ -95,7 +95,7 @@ struct ps_ep {
 	/* associations seen up (SENDALL fallback, -ENOENT mapping) */
 	sctp_assoc_t *assocs;
 	unsigned int n_assocs, cap_assocs;
-	bool no_sendall, no_prinfo;
+	bool no_sendall, no_prinfo, sendall_sndrcv;
 	struct ps_stats st;
 };
 

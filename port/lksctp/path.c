@@ -38,6 +38,9 @@ int ps_set_primary(struct ps_ep *ep, ps_assoc_id assoc,
 
 	if (!peer)
 		return -EINVAL;
+	/* Linux finds the path by address alone and ignores a stale id. */
+	if (!lk_assoc_known(ep, assoc))
+		return -ENOENT;
 	memset(&prim, 0, sizeof(prim));
 	prim.ssp_assoc_id = (sctp_assoc_t)assoc;
 	rc = lk_to_sa(peer, 0, &ss, &len);
@@ -123,6 +126,8 @@ int ps_set_path_params(struct ps_ep *ep, ps_assoc_id assoc,
 
 	if (!p)
 		return -EINVAL;
+	if (assoc && !lk_assoc_known(ep, assoc))
+		return -ENOENT;
 	memset(&ss, 0, sizeof(ss));	/* the wildcard means "every path" */
 	if (peer)
 		rc = lk_to_sa(peer, 0, &ss, &len);

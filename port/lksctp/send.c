@@ -101,6 +101,8 @@ static int send_prinfo(struct ps_ep *ep, sctp_assoc_t id, uint16_t flags,
 
 static int map_err(const struct ps_ep *ep, sctp_assoc_t id, int rc)
 {
+	if (rc == 0)
+		return 0;
 	if (rc == -EWOULDBLOCK)	/* may differ from EAGAIN elsewhere */
 		return -EAGAIN;
 	switch (rc) {
@@ -175,8 +177,14 @@ int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 		rc = send_loop(ep, si, buf, len);
 		goto out;
 	}
-	rc = send_prinfo(ep, 0, (uint16_t)(sctp_flags(si->flags) | LK_SENDALL),
-			 si, buf, len);
+	rc = send_one(ep, 0, (uint16_t)(sctp_flags(si->flags) | LK_SENDALL),
+		      si, buf, len, ep->sendall_sndrcv);
+	if (rc == -EINVAL && !ep->sendall_sndrcv) {
+		/* Some kernels accept SENDALL only in SCTP_SNDRCV's flags. */
+		rc = send_one(ep, 0, (uint16_t)(sctp_flags(si->flags) |
+			      LK_SENDALL), si, buf, len, true);
+		ep->sendall_sndrcv = rc == 0;
+	}
 	if (rc == -EINVAL) {	/* pre-4.17 kernel, or a bad stream */
 		rc = send_loop(ep, si, buf, len);
 		if (rc == 0)

@@ -87,7 +87,8 @@ esac
 cp "$R/bin/busybox" usr/bin/busybox
 # Applet list: from the target busybox if it runs here (binfmt/qemu-user),
 # else from the host's busybox (same Debian package, same configuration).
-applets=$("$R/bin/busybox" --list 2>/dev/null || busybox --list)
+# If neither runs, /init installs the links at boot (busybox --install -s).
+applets=$("$R/bin/busybox" --list 2>/dev/null || busybox --list 2>/dev/null || echo sh)
 for a in $applets; do
 	[ "$a" = busybox ] && continue
 	[ -e "usr/bin/$a" ] || ln -s busybox "usr/bin/$a"
@@ -164,7 +165,11 @@ fi
 # Test bed scripts.
 cp "$HERE/init" init
 chmod +x init
-cp "$HERE/lib.sh" vmtest/lib.sh
+# lib.sh and any other helper library beside it (not the host-side scripts).
+for f in "$HERE"/*.sh; do
+	case "$(basename "$f")" in mkinitramfs.sh|run.sh) continue ;; esac
+	cp "$f" vmtest/
+done
 for f in "$HERE"/scenarios/*.sh; do [ -e "$f" ] && cp "$f" vmtest/scenarios/; done
 echo "root:x:0:0:root:/root:/bin/sh" > etc/passwd
 echo "root:x:0:" > etc/group

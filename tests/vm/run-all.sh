@@ -1,0 +1,40 @@
+#!/bin/bash
+# Every VM scenario on both kernels, as `make test` runs them: builds the
+# emulated board's static binaries (agent, reference controller, port
+# conformance program) for amd64 and arm64, boots each kernel once and runs
+# all scenarios in it. One line per scenario and arch; exit 0 only if all
+# passed. Usage: tests/vm/run-all.sh [scenario,...]
+set -u
+cd "$(dirname "$0")/../.."
+JOBS=$(nproc)
+rc=0
+list=${1:-$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
+	grep -v '^demo' | paste -sd, -)}
+
+for arch in amd64 arm64; do
+	cfg=qemu_$arch
+	bindir=build/$cfg/vmbin
+	if ! { make --no-print-directory -j"$JOBS" CONFIG=$cfg &&
+		make --no-print-directory -j"$JOBS" -f scripts/build.mk O=build/$cfg progs; } \
+		>build/.log-vm-$cfg 2>&1; then
+		echo "FAIL build $cfg"
+		tail -20 build/.log-vm-$cfg
+		rc=1
+		continue
+	fi
+	rm -rf "$bindir"
+	mkdir -p "$bindir"
+	cp build/$cfg/sctpagent.stripped "$bindir/sctpagent"
+	for p in sctpctl ps_conformance; do
+		[ -x build/$cfg/$p ] && cp build/$cfg/$p "$bindir/"
+	done
+	echo "== $arch: $(file -b $bindir/sctpagent | cut -d, -f1,2) $(file -b $bindir/sctpagent | grep -o 'statically linked')"
+	start=$SECONDS
+	out=$(tests/vm/run.sh --arch $arch --bindir "$bindir" --scenarios "$list" \
+		--timeout 1500 --scenario-timeout 150 2>&1)
+	r=$?
+	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|MISSING)|kernel|time' | sed "s/^/  [$arch] /"
+	[ $r -eq 0 ] || { rc=1; printf '%s\n' "$out" | tail -40 | sed 's/^/    | /'; }
+	echo "  [$arch] wall $((SECONDS - start)) s"
+done
+exit $rc

@@ -1,0 +1,38 @@
+#!/bin/sh
+# agent_graceful_stop: SIGTERM to the agent with two controllers up: both
+# see SHUTDOWN_COMP (SCTP_EOF, not an ABORT/COMM_LOST) and the agent exits
+# 0 within its shutdown timeout.
+. /vmtest/lib.sh
+if [ -f /vmtest/ctl-lib.sh ]; then . /vmtest/ctl-lib.sh; else . /bin/ctl-lib.sh; fi
+
+[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
+INI=/tmp/agent_graceful_stop.ini
+agent_ini $INI tg
+ini_ctrl $INI c1 127.0.0.1
+ini_ctrl $INI c2 127.0.0.2
+ini_counter $INI temp 1 50
+ctl_start ctl1 - 127.0.0.1
+ctl_start ctl2 - 127.0.0.2
+
+bg_start agent - sctpagent -f -c $INI
+for c in ctl1 ctl2; do
+	wait_for_line "$(bg_log $c)" '^\{"event":"hello"' 10 || { dump $c agent; fail "no HELLO at $c"; }
+done
+sleep 2
+pid=$(bg_pid agent)
+kill -TERM "$pid"
+bg_wait agent 5
+rc=$?
+[ $rc = 124 ] && { dump agent; fail "agent still running 5 s after SIGTERM"; }
+[ $rc = 0 ] || { dump agent; fail "agent exit status $rc"; }
+sleep 0.3
+for c in ctl1 ctl2; do
+	ctl_event $c assoc shutdown_comp >/dev/null || { dump $c agent; fail "$c saw no shutdown_comp"; }
+	ctl_event $c assoc lost >/dev/null && { dump $c; fail "$c saw the association lost"; }
+	ctl_event $c shutdown >/dev/null || { dump $c; fail "$c saw no SHUTDOWN event"; }
+done
+[ "$(grep -c 'shutdown complete' "$(bg_log agent)")" = 2 ] || { dump agent; fail "agent did not log 2 x shutdown complete"; }
+grep -q 'shutdown timeout' "$(bg_log agent)" && { dump agent; fail "agent hit its shutdown timeout"; }
+for c in ctl1 ctl2; do ctl_stop $c; done
+log "agent exited 0; both controllers saw SHUTDOWN + SHUTDOWN_COMP"
+pass
