@@ -85,13 +85,9 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 	case PS_EV_SEND_FAILED:
 		publish_send_failed(a, ev);
 		break;
-	case PS_EV_PEER_ADDR_CHANGE: {
-		char addr[NET_ADDR_STRLEN];
-		net_addr_format(&ev->u.paddr.addr, addr, sizeof(addr));
-		ALOG(a, LOG_INFO, "peer address %s: %s", addr,
-		     ps_addr_state_name(ev->u.paddr.state));
+	case PS_EV_PEER_ADDR_CHANGE:
+		paths_on_peer(a, ev);
 		break;
-	}
 	case PS_EV_SHUTDOWN:
 		ALOG(a, LOG_INFO, "peer is shutting down");
 		break;
@@ -132,6 +128,9 @@ static void on_reading(void *arg, unsigned int sensor, double value, int64_t wal
 
 static void log_status(struct agent *ag)
 {
+	struct ps_stats ps;
+
+	ps_get_stats(ag->ep, &ps);
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
 		ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
@@ -144,10 +143,20 @@ static void log_status(struct agent *ag)
 		     (unsigned long long)a->st.comm_up,
 		     (unsigned long long)a->st.comm_lost);
 	}
-	LOG(LOGM_MAIN, LOG_INFO, "readings %llu, fan-outs by SENDALL %llu, by "
-	    "unicast %llu", (unsigned long long)ag->st.readings,
-	    (unsigned long long)ag->st.sendall,
-	    (unsigned long long)ag->st.unicast_fanouts);
+	LOG(LOGM_MAIN, LOG_INFO, "readings %llu, fan-outs by SENDALL %llu (%llu "
+	    "emulated by the port), by unicast %llu; notifications %llu, unknown %llu",
+	    (unsigned long long)ag->st.readings, (unsigned long long)ag->st.sendall,
+	    (unsigned long long)ps.sendall_fallbacks,
+	    (unsigned long long)ag->st.unicast_fanouts,
+	    (unsigned long long)ps.notifications,
+	    (unsigned long long)ps.unknown_notifications);
+	paths_log_status(ag);
+}
+
+static void on_status_timer(void *arg, struct loop_timer *t)
+{
+	(void)t;
+	paths_log_status(arg);
 }
 
 static void on_shutdown_timeout(void *arg, struct loop_timer *t)
@@ -246,6 +255,11 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++)
 		rc = assoc_init(ag, &ag->assoc[i], i);
+	rc = rc ? rc : paths_init(ag);
+	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
+	if (!rc && ag->cfg->agent.status_interval_ms)
+		loop_timer_at(ag->status_timer, clock_mono_ms() + ag->cfg->agent.status_interval_ms,
+			      ag->cfg->agent.status_interval_ms);
 	if (!rc)
 		rc = start_sampler(ag, why, sizeof(why));
 	if (rc) {
@@ -263,8 +277,10 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 static void teardown(struct agent *ag)
 {
 	sampler_destroy(ag->sampler);
+	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);
 	if (ag->ep)

@@ -13,6 +13,8 @@
 #include "agent/config.h"
 #include "agent/log.h"
 #include "agent/msg.h"
+#include "agent/paths.h"
+#include "port/netlink.h"
 #include "port/sctp.h"
 
 struct loop;
@@ -37,6 +39,7 @@ struct assoc_stats {
 	uint64_t dropped;		/* queue full: oldest dropped */
 	uint64_t connects, comm_up, comm_lost, restarts;
 	uint64_t acks, cmds, bad_msgs;
+	uint64_t failovers, failbacks, resent;
 };
 
 struct assoc {
@@ -54,6 +57,15 @@ struct assoc {
 	struct mq *queue;		/* messages never handed to the stack yet */
 	struct mq *retq;		/* HELLO + payloads the stack returned */
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */
+	/* multihoming (paths.c) */
+	struct peer_path peers[CONFIG_MAX_CTRL_ADDRS];
+	unsigned int n_peers;
+	int primary;			/* index in peers, -1 = unknown */
+	uint64_t up_ms;			/* COMM_UP time (confirm alarms) */
+	struct loop_timer *failback_timer;
+	struct loop_timer *confirm_timer;
+	bool unconfirmed_alarm;
+	struct mq *recent;		/* last messages sent, for failover resend */
 	struct assoc_stats st;
 };
 
@@ -84,6 +96,9 @@ struct agent {
 	bool want_out;			/* watching the socket for LOOP_OUT */
 	struct loop_timer *stop_timer;	/* --duration */
 	struct loop_timer *shutdown_timer;
+	struct loop_timer *status_timer;
+	struct local_path lpaths[CONFIG_MAX_PATHS];
+	struct pn_sock *nl;
 	int exit_code;
 	struct agent_stats st;
 };

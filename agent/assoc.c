@@ -85,6 +85,7 @@ static void schedule_reconnect(struct assoc *a)
 	uint32_t max = a->ag->cfg->agent.reconnect_max_ms;
 
 	set_state(a, AS_DOWN);
+	paths_assoc_down(a);
 	if (a->id)
 		a->old_id = a->id;
 	a->id = 0;
@@ -136,6 +137,7 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 		ALOG(a, LOG_WARN, "peer granted %u streams of %u: sensors above "
 		     "stream %u cannot be sent", a->out_streams, a->cfg->streams,
 		     a->out_streams - 1);
+	paths_assoc_up(a);
 	publish_hello(a);
 	publish_flush(a);
 }
@@ -147,6 +149,7 @@ static void comm_down(struct assoc *a, const struct ps_event *ev)
 	if (s == PS_SHUTDOWN_COMP && a->state == AS_SHUTTING_DOWN) {
 		ALOG(a, LOG_INFO, "shutdown complete");
 		set_state(a, AS_CLOSED);
+		paths_assoc_down(a);
 		a->old_id = a->id;
 		a->id = 0;
 		agent_check_stopped(a->ag);

@@ -36,6 +36,7 @@ struct cfg_agent {
 	uint32_t init_timeout_ms;
 	uint32_t shutdown_timeout_ms;	/* wait for SHUTDOWN_COMP at exit */
 	uint16_t assoc_max_retrans;
+	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
 };
 
 struct cfg_path {
@@ -58,6 +59,8 @@ struct cfg_path {
 struct cfg_controller {
 	char name[CFG_NAME_MAX];
 	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
+	int8_t addr_path[CONFIG_MAX_CTRL_ADDRS];	/* local path index, -1 = any */
+	char addr_path_name[CONFIG_MAX_CTRL_ADDRS][CFG_NAME_MAX];
 	unsigned int n_addrs;
 	uint16_t port;
 	uint16_t streams;		/* outbound streams requested */

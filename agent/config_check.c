@@ -213,6 +213,44 @@ static void check_path(struct cfg_ctx *x, unsigned int i)
 	}
 }
 
+/* "addr@path" names a [path.NAME]; the paths' retransmissions must fit
+ * in the association's, or the association dies before the paths fail
+ * over (RFC 9260 6.4: path failures alone never end it). */
+static void check_ctrl_paths(struct cfg_ctx *x, unsigned int ci)
+{
+	struct config *c = x->c;
+	struct cfg_controller *ctl = &c->ctrls[ci];
+	char label[80];
+
+	cfg_sec_label(c, SEC_CTRL, (int)ci, label, sizeof(label));
+	for (unsigned int k = 0; k < ctl->n_addrs; k++) {
+		const char *name = ctl->addr_path_name[k];
+		ctl->addr_path[k] = -1;
+		if (!name[0])
+			continue;
+		for (unsigned int p = 0; p < c->n_paths; p++)
+			if (!strcmp(c->paths[p].name, name))
+				ctl->addr_path[k] = (int8_t)p;
+		if (ctl->addr_path[k] < 0)
+			cfg_err(x, kline(x, SEC_CTRL, (int)ci, "address"), label,
+				"address", "'@%s' names no [path.%s] section", name, name);
+	}
+}
+
+static void check_retrans(struct cfg_ctx *x)
+{
+	unsigned int sum = 0;
+
+	for (unsigned int p = 0; p < x->c->n_paths; p++)
+		sum += x->c->paths[p].path_max_retrans;
+	if (x->c->n_paths > 1 && x->c->agent.assoc_max_retrans < sum)
+		cfg_err(x, kline(x, SEC_AGENT, 0, "assoc_max_retrans"), "agent",
+			"assoc_max_retrans", "%u is below the sum of the paths' "
+			"path_max_retrans (%u): the association would fail before "
+			"every path did; expected at least %u",
+			x->c->agent.assoc_max_retrans, sum, sum);
+}
+
 static void check_key_file(struct cfg_ctx *x, const char *key, const char *path)
 {
 	uint32_t mode;
@@ -307,7 +345,10 @@ void cfg_check(struct cfg_ctx *x)
 			"no [controller.NAME] section; expected at least one");
 	check_streams(x);
 	check_routes(x);
-	for (unsigned int i = 0; i < c->n_ctrls; i++)
+	for (unsigned int i = 0; i < c->n_ctrls; i++) {
 		check_ctrl_streams(x, i);
+		check_ctrl_paths(x, i);
+	}
+	check_retrans(x);
 	check_security(x);
 }

@@ -31,6 +31,7 @@ static const struct key_def agent_keys[] = {
 	{ "init_timeout_ms", KT_UINT, F(struct cfg_agent, init_timeout_ms), 100, 600000, false, NULL, NULL },
 	{ "shutdown_timeout_ms", KT_UINT, F(struct cfg_agent, shutdown_timeout_ms), 0, 60000, false, NULL, NULL },
 	{ "assoc_max_retrans", KT_UINT, F(struct cfg_agent, assoc_max_retrans), 1, 255, false, NULL, NULL },
+	{ "status_interval_ms", KT_UINT, F(struct cfg_agent, status_interval_ms), 0, 86400000, false, NULL, NULL },
 };
 
 static const struct key_def path_keys[] = {
@@ -53,7 +54,7 @@ static const struct key_def path_keys[] = {
 
 static const struct key_def ctrl_keys[] = {
 	{ "address", KT_ADDRLIST, F(struct cfg_controller, addrs), 0, 0, true, NULL,
-	  "numeric addresses separated by ',' or spaces" },
+	  "numeric addresses (each optionally @path) separated by ',' or spaces" },
 	{ "port", KT_UINT, F(struct cfg_controller, port), 1, 65535, false, NULL, NULL },
 	{ "streams", KT_UINT, F(struct cfg_controller, streams), 2, CONFIG_MAX_STREAMS, false, NULL, NULL },
 	{ "sensors", KT_NAMELIST, 0, 0, 0, 0, false, NULL,
@@ -243,11 +244,22 @@ static int parse_addrlist(const char *v, struct cfg_controller *ctl, char *why,
 	ctl->n_addrs = 0;
 	while ((tok = next_token(&rest))) {
 		struct net_addr a;
+		char *at = strchr(tok, '@');
+
 		if (ctl->n_addrs == CONFIG_MAX_CTRL_ADDRS) {
 			snprintf(why, n, "more than %u addresses (CONFIG_MAX_CTRL_ADDRS)",
 				 CONFIG_MAX_CTRL_ADDRS);
 			return -EINVAL;
 		}
+		/* "addr@path": this address is reached over that local path */
+		if (at) {
+			*at++ = 0;
+			if (!cfg_valid_name(at) || strlen(at) >= CFG_NAME_MAX) {
+				snprintf(why, n, "'%s' after '@' is not a path name", at);
+				return -EINVAL;
+			}
+		}
+		snprintf(ctl->addr_path_name[ctl->n_addrs], CFG_NAME_MAX, "%s", at ? at : "");
 		if (net_addr_parse(tok, &a)) {
 			addr_why(tok, why, n);
 			return -EINVAL;

@@ -83,3 +83,8 @@ unsigned int mq_len(const struct mq *q)
 {
 	return q->len;
 }
+
+const struct mq_msg *mq_at(const struct mq *q, unsigned int i)
+{
+	return i < q->len ? q->m[(q->head + i) % q->cap] : NULL;
+}

@@ -19,6 +19,7 @@ struct mq_msg {
 	uint32_t flags;		/* PS_SEND_* */
 	uint32_t lifetime_ms;
 	uint32_t seq;
+	uint64_t at_ms;		/* caller's time stamp (e.g. when sent) */
 	size_t len;
 	uint8_t data[];
 };
@@ -39,6 +40,8 @@ int mq_push(struct mq *q, const struct mq_msg *hdr, const void *data, bool front
 const struct mq_msg *mq_peek(const struct mq *q);
 void mq_pop(struct mq *q);
 unsigned int mq_len(const struct mq *q);
+/* The @i-th message from the head (0 = oldest), or NULL. */
+const struct mq_msg *mq_at(const struct mq *q, unsigned int i);
 void mq_clear(struct mq *q);
 
 #endif

@@ -33,8 +33,11 @@ static int send_now(struct assoc *a, const struct mq_msg *m, const void *data)
 	};
 	int rc = ps_send(a->ag->ep, &si, data, m->len);
 
-	if (!rc)
+	if (!rc) {
 		count_sent(a, m->len);
+		paths_note_sent(a, m->stream, m->flags, m->lifetime_ms, m->seq,
+				data, m->len);
+	}
 	return rc;
 }
 
@@ -154,8 +157,11 @@ static void fan_out(struct agent *ag, const struct cfg_sensor *s,
 		};
 		if (!ps_send(ag->ep, &si, data, m->len)) {
 			ag->st.sendall++;
-			for (unsigned int i = 0; i < ag->n_assoc; i++)
+			for (unsigned int i = 0; i < ag->n_assoc; i++) {
 				count_sent(&ag->assoc[i], m->len);
+				paths_note_sent(&ag->assoc[i], m->stream, m->flags,
+						m->lifetime_ms, m->seq, data, m->len);
+			}
 			return;
 		}
 		/* partial or refused: per controller (duplicates are deduped) */

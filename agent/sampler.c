@@ -93,8 +93,9 @@ static int open_one(struct sampler *sp, unsigned int i,
 	rc = s->ops->open(c->source, &s->state, reason, sizeof(reason));
 	if (rc) {
 		s->ops = NULL;
+		/* the driver's reason says more than errno when it gave one */
 		snprintf(why, n, "sensor %s: driver %s: %s", c->name, c->driver,
-			 rc == -EINVAL ? reason : strerror(-rc));
+			 reason[0] ? reason : strerror(-rc));
 		return rc;
 	}
 	rc = loop_timer_new(sp->loop, on_timer, s, &s->timer);

@@ -100,9 +100,10 @@ static int64_t comp_t(const struct calib *c, int32_t adc, int64_t *t_fine)
 	return (*t_fine * 5 + 128) >> 8;
 }
 
-/* Pressure in Pa as Q24.8; -1 when the calibration makes no sense. Callers
- * bound t_fine (temperature range check) so nothing below can overflow. */
-static int64_t comp_p(const struct calib *c, int32_t adc, int64_t t_fine)
+/* Pressure in Pa as Q24.8 into *@q. -EIO calibration makes no sense,
+ * -ERANGE far out. Callers bound t_fine (temperature range check) and the
+ * guards bound p, so nothing below can overflow. */
+static int comp_p(const struct calib *c, int32_t adc, int64_t t_fine, int64_t *q)
 {
 	int64_t v1, v2, p;
 
@@ -113,17 +114,18 @@ static int64_t comp_p(const struct calib *c, int32_t adc, int64_t t_fine)
 	v1 = ((v1 * v1 * c->p3) >> 8) + v1 * c->p2 * 4096;
 	v1 = ((((int64_t)1 << 47) + v1) * c->p1) >> 33;
 	if (v1 == 0)
-		return -1;
+		return -EIO;
 	p = 1048576 - adc;
 	if (p * ((int64_t)1 << 31) - v2 > INT64_MAX / 3125 ||
 	    p * ((int64_t)1 << 31) - v2 < INT64_MIN / 3125)
-		return -1;
+		return -ERANGE;
 	p = ((p * ((int64_t)1 << 31) - v2) * 3125) / v1;
-	if (p < 0 || p > ((int64_t)1 << 32))
-		return -1;
+	if (p < 0 || p > ((int64_t)1 << 35))	/* Pa * 2^16: 0..524 kPa */
+		return -ERANGE;
 	v1 = ((int64_t)c->p9 * (p >> 13) * (p >> 13)) >> 25;
 	v2 = ((int64_t)c->p8 * p) >> 19;
-	return ((p + v1 + v2) >> 8) + (int64_t)c->p7 * 16;
+	*q = ((p + v1 + v2) >> 8) + (int64_t)c->p7 * 16;
+	return 0;
 }
 
 /* Relative humidity in %RH as Q22.10, clamped to 0..100 as the datasheet. */
@@ -189,9 +191,9 @@ static int bme_read(void *state, uint64_t now_ms, double *value)
 	case Q_PRESS:
 		if (adc_p == 0x80000)
 			return -EAGAIN;
-		p = comp_p(&b->c, adc_p, t_fine);
-		if (p < 0)
-			return -EIO;
+		rc = comp_p(&b->c, adc_p, t_fine, &p);
+		if (rc)
+			return rc;
 		if (p < 20000 * 256 || p > 120000 * 256)	/* 300..1100 hPa + margin */
 			return -ERANGE;
 		*value = (double)p / 256.0;

@@ -56,7 +56,7 @@ static const struct hw_type *input_type(const char *name)
 static int resolve(struct hwmon *h)
 {
 	char dir[SYSFS_PATH_MAX - 80];
-	int rc = sysfs_find_by_name(h->root, "/sys/class/hwmon/hwmon*", h->chip,
+	int rc = sysfs_find_by_name(h->root, "/sys/class/hwmon", "hwmon", h->chip,
 				    dir, sizeof(dir));
 
 	if (rc)

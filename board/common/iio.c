@@ -49,7 +49,7 @@ struct iio {
 static int resolve(struct iio *d)
 {
 	char f[SYSFS_PATH_MAX];
-	int rc = sysfs_find_by_name(d->root, "/sys/bus/iio/devices/iio:device*",
+	int rc = sysfs_find_by_name(d->root, "/sys/bus/iio/devices", "iio:device",
 				    d->device, d->dir, sizeof(d->dir));
 
 	if (rc)

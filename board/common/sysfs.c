@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers of the sysfs sensor drivers: see sysfs.h. */
 #define _POSIX_C_SOURCE 200809L
+/* 32-bit userland on a 64-bit kernel: 64-bit d_off/d_ino, else readdir
+ * fails with EOVERFLOW (armhf on a Pi 4/5 arm64 kernel, qemu-arm) */
+#define _FILE_OFFSET_BITS 64
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,27 +249,39 @@ int sysfs_range(double v, double lo, double hi)
 	return isfinite(v) && v >= lo && v <= hi ? 0 : -ERANGE;
 }
 
-int sysfs_find_by_name(const char *root, const char *pattern, const char *name,
-		       char *dir, size_t size)
+/* Natural order of "<prefix>N" names: hwmon2 before hwmon10. */
+static int before(const char *a, const char *b)
 {
-	char pat[SYSFS_PATH_MAX], file[SYSFS_PATH_MAX], got[128];
-	glob_t g;
-	int rc = sysfs_join(pat, sizeof(pat), root, pattern);
+	size_t la = strlen(a), lb = strlen(b);
+
+	return la < lb || (la == lb && strcmp(a, b) < 0);
+}
+
+int sysfs_find_by_name(const char *root, const char *dir, const char *prefix,
+		       const char *name, char *out, size_t size)
+{
+	char path[SYSFS_PATH_MAX], file[SYSFS_PATH_MAX], got[128], best[256] = "";
+	struct dirent *e;
+	DIR *d;
+	int rc = sysfs_join(path, sizeof(path), root, dir);
 
 	if (rc)
 		return rc;
-	if (glob(pat, 0, NULL, &g))	/* sorted: the same pick every run */
+	/* readdir, not glob(3): glob drags getpwnam (NSS) into a static binary */
+	d = opendir(path);
+	if (!d)
 		return -ENOENT;
-	rc = -ENOENT;
-	for (size_t i = 0; i < g.gl_pathc && rc == -ENOENT; i++) {
-		if (snprintf(file, sizeof(file), "%s/name", g.gl_pathv[i]) >=
-		    (int)sizeof(file))
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) ||
+		    (best[0] && !before(e->d_name, best)) ||
+		    snprintf(file, sizeof(file), "%s/%s/name", path, e->d_name) >=
+		    (int)sizeof(file) ||
+		    sysfs_read_str(file, got, sizeof(got)) || strcmp(got, name))
 			continue;
-		if (sysfs_read_str(file, got, sizeof(got)) || strcmp(got, name))
-			continue;
-		rc = snprintf(dir, size, "%s", g.gl_pathv[i]) >= (int)size ?
-			-ENAMETOOLONG : 0;
+		snprintf(best, sizeof(best), "%s", e->d_name);
 	}
-	globfree(&g);
-	return rc;
+	closedir(d);
+	if (!best[0])
+		return -ENOENT;
+	return snprintf(out, size, "%s/%s", path, best) >= (int)size ? -ENAMETOOLONG : 0;
 }

@@ -59,11 +59,12 @@ int sysfs_range(double v, double lo, double hi);
 int sysfs_errno(int e);
 
 /*
- * The first directory (sorted) matching @pattern under @root whose "name"
- * attribute equals @name, e.g. "/sys/class/hwmon/hwmon*", "cpu_thermal".
- * Copied to @dir. -ENOENT none, -ENAMETOOLONG.
+ * The entry "<prefix>N" of directory @dir under @root whose "name"
+ * attribute equals @name, the lowest N if several (hwmon2 before hwmon10),
+ * e.g. "/sys/class/hwmon", "hwmon", "cpu_thermal". Its path into @out.
+ * -ENOENT none, -ENAMETOOLONG.
  */
-int sysfs_find_by_name(const char *root, const char *pattern, const char *name,
-		       char *dir, size_t size);
+int sysfs_find_by_name(const char *root, const char *dir, const char *prefix,
+		       const char *name, char *out, size_t size);
 
 #endif

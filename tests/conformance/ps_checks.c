@@ -5,6 +5,9 @@
  * (both addresses), C2 and C3 (127.0.0.1). Built with -DPS_CONF_LKSCTP,
  * values set through the port are also read back from the kernel.
  */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +15,7 @@
 
 #include "tests/conformance/conf.h"
 
-#ifdef PS_CONF_LKSCTP
+#ifdef CONFIG_PORT_LKSCTP
 #include <netinet/in.h>
 #include <netinet/sctp.h>
 #include <arpa/inet.h>
@@ -259,7 +262,7 @@ static void check_paths(void)
 	CHECK(rc == 0, "set_primary back to first address", "rc %d", rc);
 }
 
-#ifdef PS_CONF_LKSCTP
+#ifdef CONFIG_PORT_LKSCTP
 /* Kernel read-back of the heartbeat interval of one path. */
 static uint32_t kernel_hb(struct tep *t, ps_assoc_id id, const char *ip,
 			  uint16_t port)
@@ -313,7 +316,7 @@ static void check_path_params(void)
 	rc = ps_set_path_params(c1.ep, 0x7ffffff0u, NULL, &ap);
 	CHECK(rc == -ENOENT || rc == -EINVAL, "set_path_params unknown assoc fails",
 	      "rc %d", rc);
-#ifdef PS_CONF_LKSCTP
+#ifdef CONFIG_PORT_LKSCTP
 	check_readback();
 #endif
 }

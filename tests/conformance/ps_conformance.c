@@ -5,6 +5,9 @@
  * are in ps_checks.c. Written only against port/sctp.h plus poll().
  * Output: "ok N name" / "not ok N name - why", then "P passed, F failed".
  */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>

@@ -286,6 +286,17 @@ const char *fake_log_line(unsigned int i);	/* i-th oldest kept; NULL */
 int fake_log_level(unsigned int i);		/* its level; -1 */
 void fake_log_clear(void);
 
+/* --- netlink (fake_netlink.c) -------------------------------------------
+ * pn_open() makes one socket with a fake fd (the latest is the one the
+ * helpers push to); pushed events come out of pn_recv() in order and keep
+ * the fd readable while queued. */
+#include "port/netlink.h"
+void fake_nl_push(const struct pn_event *ev);
+void fake_nl_link(const char *ifname, uint32_t ifindex, bool up);
+void fake_nl_addr(uint32_t ifindex, const struct net_addr *a, bool add);
+unsigned int fake_nl_dumps(void);	/* pn_request_dump() calls */
+void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
+
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */
 static inline void fake_reset_all(void)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "agent/config.h"
+#include "board/board.h"
 #include "tests/fake/fake.h"
 
 #define A "[agent]\nname = a\n"				/* lines 1-2 */
@@ -68,7 +69,7 @@ static const struct bad bad_cases[] = {
 	{ A "[controller.c1]\naddress = 0.0.0.0\n", "t.ini:4: [controller.c1] address: '0.0.0.0' is the wildcard address; expected a controller's own address" },
 	{ A "[controller.c1]\naddress = 192.0.2.1, 192.0.2.1\n", "t.ini:4: [controller.c1] address: '192.0.2.1' is listed twice" },
 	{ A "[controller.c1]\naddress = 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5\n", "t.ini:4: [controller.c1] address: more than 4 addresses (CONFIG_MAX_CTRL_ADDRS)" },
-	{ A "[controller.c1]\nport = 9910\n", "t.ini:3: [controller.c1] address: missing; expected numeric addresses separated by ',' or spaces" },
+	{ A "[controller.c1]\nport = 9910\n", "t.ini:3: [controller.c1] address: missing; expected numeric addresses (each optionally @path) separated by ',' or spaces" },
 	{ A "[controller.c1]\naddress = 192.0.2.1\nport = 0\n", "t.ini:5: [controller.c1] port: 0 is out of range; expected 1..65535" },
 	/* paths */
 	{ AC "[path.eth]\naddress = auto\n", "t.ini:5: [path.eth] interface: missing; expected an interface name of 1..15 characters" },
@@ -82,7 +83,6 @@ static const struct bad bad_cases[] = {
 	{ AC "[path.eth]\ninterface = eth0\nheartbeat_ms = 10\n", "t.ini:7: [path.eth] heartbeat_ms: 10 is out of range; expected 100..3600000" },
 	/* sensors */
 	{ AC "[sensor.t]\nsource = x\n", "t.ini:5: [sensor.t] driver: missing; expected a sensor driver name" },
-	{ AC "[sensor.t]\ndriver = thermal\n", "t.ini:6: [sensor.t] driver: unknown driver 'thermal'; this build has: simulated" },
 	{ AC "[sensor.t]\ndriver = simulated\ninterval_ms = 5x\n", "t.ini:7: [sensor.t] interval_ms: '5x' is not a whole number; expected 10..86400000" },
 	{ AC "[sensor.t]\ndriver = simulated\nstream = 0\n", "t.ini:7: [sensor.t] stream: 0 is out of range; expected 1..63" },
 	{ AC "[sensor.t]\ndriver = simulated\nstream = 64\n", "t.ini:7: [sensor.t] stream: 64 is out of range; expected 1..63" },
@@ -95,6 +95,9 @@ static const struct bad bad_cases[] = {
 	{ AC "[sensor.t]\ndriver = simulated\nordered = sometimes\n", "t.ini:7: [sensor.t] ordered: 'sometimes' is not a boolean; expected true or false" },
 	{ AC "[sensor.t]\ndriver = simulated\nlifetime_ms = 3600001\n", "t.ini:7: [sensor.t] lifetime_ms: 3600001 is out of range; expected 0..3600000" },
 	{ AC "[sensor.t]\ndriver = simulated\nunit = abcdefghijklmnop\n", "t.ini:7: [sensor.t] unit: value of 16 characters is too long; expected at most 15" },
+	{ A "[controller.c1]\naddress = 192.0.2.1@cell\n[path.eth]\ninterface = eth0\n", "t.ini:4: [controller.c1] address: '@cell' names no [path.cell] section" },
+	{ A "[controller.c1]\naddress = 192.0.2.1@bad/name\n", "t.ini:4: [controller.c1] address: 'bad/name' after '@' is not a path name" },
+	{ A "assoc_max_retrans = 5\n" C "[path.a]\ninterface = eth0\npath_max_retrans = 3\n[path.b]\ninterface = wwan0\npath_max_retrans = 3\n", "t.ini:3: [agent] assoc_max_retrans: 5 is below the sum of the paths' path_max_retrans (6): the association would fail before every path did; expected at least 6" },
 	/* security */
 	{ AC "[security]\nmode = tls\n", "t.ini:6: [security] mode: 'tls' is not valid; expected none, dtls-psk or dtls-cert" },
 	{ AC "[security]\nmode = dtls-psk\n", "t.ini:6: [security] mode: DTLS is not in this build (CONFIG_DTLS); expected none" },
@@ -135,6 +138,25 @@ static void test_bad_cases(void **state)
 	assert_int_equal(failures, 0);
 	/* the issue asks for at least 40 cases: keep it honest */
 	assert_true(sizeof(bad_cases) / sizeof(bad_cases[0]) >= 40);
+}
+
+static void test_unknown_driver_lists_drivers(void **state)
+{
+	const char *const *d = board_sensor_drivers();
+	char want[300];
+	struct cfg_diag diag;
+	struct config *c;
+	int n = snprintf(want, sizeof(want), "t.ini:6: [sensor.t] driver: unknown "
+			 "driver 'lidar'; this build has: ");
+
+	(void)state;
+	for (unsigned int i = 0; d[i]; i++)
+		n += snprintf(want + n, sizeof(want) - (size_t)n, "%s%s", i ? ", " : "", d[i]);
+	assert_int_equal(config_load_text("t.ini", AC "[sensor.t]\ndriver = lidar\n",
+					  &c, &diag), -EINVAL);
+	assert_int_equal(diag.n, 1);
+	assert_string_equal(diag.msg[0], want);
+	assert_non_null(strstr(want, "simulated"));
 }
 
 static void test_all_errors_reported(void **state)
@@ -207,7 +229,7 @@ static void test_good_values_and_defaults(void **state)
 		"interface = wwan0\n"
 		"metered = yes\n"
 		"[controller.c1]\n"
-		"address = 192.0.2.1, 2001:db8::1\n"
+		"address = 192.0.2.1@cell, 2001:db8::1\n"
 		"port = 5000\n"
 		"[controller.c2]\n"
 		"address = 198.51.100.7\n"
@@ -245,6 +267,9 @@ static void test_good_values_and_defaults(void **state)
 	assert_int_equal(c->n_ctrls, 2);
 	assert_int_equal(c->ctrls[0].n_addrs, 2);
 	assert_int_equal(c->ctrls[0].addrs[1].family, NET_AF_INET6);
+	assert_int_equal(c->ctrls[0].addr_path[0], 1);	/* @cell */
+	assert_int_equal(c->ctrls[0].addr_path[1], -1);
+	assert_int_equal(c->ctrls[0].addrs[0].port, 5000);
 	assert_int_equal(c->ctrls[0].port, 5000);
 	assert_int_equal(c->ctrls[1].port, 9910);
 	assert_int_equal(c->ctrls[0].streams, 6);	/* highest stream 5 + 1 */
@@ -296,6 +321,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_bad_cases, setup),
+		cmocka_unit_test_setup(test_unknown_driver_lists_drivers, setup),
 		cmocka_unit_test_setup(test_all_errors_reported, setup),
 		cmocka_unit_test_setup(test_many_errors_capped, setup),
 		cmocka_unit_test_setup(test_long_line, setup),

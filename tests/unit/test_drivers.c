@@ -5,6 +5,7 @@
  * repository root): good values, missing files, garbage, negative and huge
  * values, lookups by name, bad sources; and the driver table.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +15,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/sensor.h"
 #include "board/board.h"
@@ -142,9 +146,9 @@ static void test_hwmon_reads(void **unused)
 {
 	static const struct want w[] = {
 		{ "chip=cpu_thermal,input=temp1," ROOT, 0, 48.312 },
-		{ "chip=sht3x,input=temp1," ROOT, 0, 21.5 },	/* found among six */
+		{ "chip=sht3x,input=temp1," ROOT, 0, 21.5 },	/* found among seven */
 		{ "chip=sht3x,input=humidity1," ROOT, 0, 45.25 },
-		{ "chip=ina219,input=in1," ROOT, 0, 5.012 },
+		{ "chip=ina219,input=in1," ROOT, 0, 5.012 },	/* hwmon2, not hwmon10 */
 		{ "chip=ina219,input=in1_input," ROOT, 0, 5.012 },
 		{ "chip=ina219,input=curr1," ROOT, 0, -0.25 },
 		{ "chip=ina219,input=power1," ROOT, 0, 1.25 },
@@ -179,6 +183,64 @@ static void test_hwmon_bad_source(void **unused)
 			 -ENOENT, "hwmon9");
 	check_open_fails("hwmon", "path=/sys/class/hwmon/hwmon0/name," ROOT, -EINVAL, "'name'");
 	check_open_fails("hwmon", "chip=sht3x,input=temp1,zone=0", -EINVAL, "unknown key 'zone'");
+}
+
+static void put(const char *dir, const char *file, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Module reload: hwmon0 becomes hwmon3; chip= finds it again on -ENOENT. */
+static void test_hwmon_renumbered(void **unused)
+{
+	const struct sensor_ops *o = board_sensor_driver("hwmon");
+	char tmp[] = "/tmp/test_drivers.XXXXXX", d0[128], d3[128], src[96], why[128];
+	void *st;
+	double v;
+
+	(void)unused;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(d0, sizeof(d0), "%s/sys", tmp);
+	assert_int_equal(mkdir(d0, 0700), 0);
+	snprintf(d0, sizeof(d0), "%s/sys/class", tmp);
+	assert_int_equal(mkdir(d0, 0700), 0);
+	snprintf(d0, sizeof(d0), "%s/sys/class/hwmon", tmp);
+	assert_int_equal(mkdir(d0, 0700), 0);
+	snprintf(d3, sizeof(d3), "%s/hwmon3", d0);
+	snprintf(d0 + strlen(d0), sizeof(d0) - strlen(d0), "/hwmon0");
+	assert_int_equal(mkdir(d0, 0700), 0);
+	put(d0, "name", "sht3x\n");
+	put(d0, "temp1_input", "20000\n");
+	snprintf(src, sizeof(src), "chip=sht3x,input=temp1,root=%s", tmp);
+	assert_int_equal(o->open(src, &st, why, sizeof(why)), 0);
+	assert_int_equal(o->read(st, 0, &v), 0);
+	assert_true(v == 20.0);
+	assert_int_equal(rename(d0, d3), 0);
+	put(d3, "temp1_input", "22500\n");
+	assert_int_equal(o->read(st, 0, &v), 0);
+	assert_true(v == 22.5);
+	put(d3, "name", "other\n");		/* gone for good */
+	assert_int_equal(rename(d3, d0), 0);
+	assert_int_equal(unlink(strcat(d0, "/temp1_input")), 0);
+	assert_int_equal(o->read(st, 0, &v), -ENOENT);
+	o->close(st);
+	assert_int_equal(unlink(strcat(strcpy(d3, tmp), "/sys/class/hwmon/hwmon0/name")), 0);
+	d3[strlen(d3) - 5] = 0;
+	assert_int_equal(rmdir(d3), 0);
+	snprintf(d3, sizeof(d3), "%s/sys/class/hwmon", tmp);
+	assert_int_equal(rmdir(d3), 0);
+	snprintf(d3, sizeof(d3), "%s/sys/class", tmp);
+	assert_int_equal(rmdir(d3), 0);
+	snprintf(d3, sizeof(d3), "%s/sys", tmp);
+	assert_int_equal(rmdir(d3), 0);
+	assert_int_equal(rmdir(tmp), 0);
 }
 
 static void test_iio_reads(void **unused)
@@ -256,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_thermal_bad_source),
 		cmocka_unit_test(test_hwmon_reads),
 		cmocka_unit_test(test_hwmon_bad_source),
+		cmocka_unit_test(test_hwmon_renumbered),
 		cmocka_unit_test(test_iio_reads),
 		cmocka_unit_test(test_iio_bad_source),
 		cmocka_unit_test(test_ds18b20_reads),

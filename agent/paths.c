@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Multihoming policy (see paths.h). Peer paths are per association; local
+ * paths are agent-wide. Preference = the local path's priority (lower is
+ * better), then config order; an address not tied to a path ("@path"
+ * missing) ranks after every tied one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/agent_int.h"
+#include "agent/mq.h"
+#include "agent/paths.h"
+#include "port/clock.h"
+#include "port/loop.h"
+
+#define RECENT_MAX 64		/* messages kept per association for resend */
+
+static const struct cfg_path *path_cfg(const struct agent *ag, int p)
+{
+	return p >= 0 ? &ag->cfg->paths[p] : NULL;
+}
+
+static unsigned int rank(const struct assoc *a, int i)
+{
+	const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+
+	return (p ? p->priority : 256u) * 16u + (unsigned int)i;
+}
+
+static bool local_up(const struct agent *ag, int p)
+{
+	return p < 0 || !ag->lpaths[p].link_known || ag->lpaths[p].link_up;
+}
+
+static bool usable(const struct assoc *a, int i)
+{
+	const struct peer_path *pp = &a->peers[i];
+
+	/* RFC 9260: no data to an address before it is CONFIRMED */
+	return local_up(a->ag, pp->path) && pp->state != PS_PATH_INACTIVE &&
+	       pp->state != PS_PATH_PF && pp->state != PS_PATH_UNCONFIRMED;
+}
+
+int paths_best(const struct assoc *a)
+{
+	int best = -1;
+
+	for (int i = 0; i < (int)a->n_peers; i++)
+		if (usable(a, i) && (best < 0 || rank(a, i) < rank(a, best)))
+			best = i;
+	return best;
+}
+
+static int peer_index(const struct assoc *a, const struct net_addr *addr)
+{
+	for (unsigned int i = 0; i < a->n_peers; i++)
+		if (net_addr_same_host(&a->peers[i].addr, addr))
+			return (int)i;
+	return -1;
+}
+
+static const char *path_name(const struct assoc *a, int i)
+{
+	const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+
+	return p ? p->name : "-";
+}
+
+/* Send again what went out in the last @window_ms: it may sit on a dead
+ * link until T3 fires. The controller deduplicates by (stream, seq). */
+static void resend_recent(struct assoc *a, uint32_t window_ms)
+{
+	uint64_t now = clock_mono_ms();
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < mq_len(a->recent); i++) {
+		const struct mq_msg *m = mq_at(a->recent, i);
+		struct ps_sndinfo si = { .assoc = a->id, .stream = m->stream,
+			.ppid = MSG_PPID, .flags = m->flags,
+			.lifetime_ms = m->lifetime_ms, .context = m->seq };
+
+		if (m->at_ms + window_ms < now || m->stream == MSG_STREAM_CTRL)
+			continue;
+		if (!ps_send(a->ag->ep, &si, m->data, m->len))
+			n++;
+	}
+	a->st.resent += n;
+	if (n)
+		ALOG(a, LOG_INFO, "re-sent %u message(s) of the last %u ms on the "
+		     "new primary", n, window_ms);
+}
+
+static void set_primary(struct assoc *a, int i, const char *why)
+{
+	char addr[NET_ADDR_STRLEN];
+	int old = a->primary, rc;
+	bool failover = old >= 0 && !usable(a, old);
+
+	if (i < 0 || i == a->primary)
+		return;
+	net_addr_format(&a->peers[i].addr, addr, sizeof(addr));
+	rc = ps_set_primary(a->ag->ep, a->id, &a->peers[i].addr);
+	if (rc) {
+		ALOG(a, LOG_WARN, "set primary %s failed: %s", addr, strerror(-rc));
+		return;
+	}
+	a->primary = i;
+	if (failover)
+		a->st.failovers++;
+	else if (a->peers[i].failed)
+		a->st.failbacks++;	/* back to a path that had failed */
+	ALOG(a, LOG_INFO, "primary -> %s (path %s): %s", addr, path_name(a, i), why);
+}
+
+static void arm_failback(struct assoc *a, int best)
+{
+	const struct cfg_path *p = path_cfg(a->ag, a->peers[best].path);
+	uint32_t hold = p ? p->failback_hold_ms : 0;
+	uint64_t now = clock_mono_ms(), since = a->peers[best].good_since_ms;
+
+	if (since && now >= since + hold) {
+		set_primary(a, best, "preferred path stable for the hold-down");
+		return;
+	}
+	if (!loop_timer_armed(a->failback_timer))
+		loop_timer_at(a->failback_timer, (since ? since : now) + hold, 0);
+}
+
+/* Re-evaluate after any change. @urgent: the primary just failed. */
+static void evaluate(struct assoc *a, const char *why)
+{
+	int best;
+
+	if (a->state != AS_UP || !a->n_peers)
+		return;
+	best = paths_best(a);
+	if (best < 0) {
+		ALOG(a, LOG_WARN, "no usable path (%s); SCTP keeps trying", why);
+		return;
+	}
+	if (a->primary < 0 || !usable(a, a->primary)) {
+		int dead = a->primary;
+		const struct cfg_path *p = dead >= 0 ? path_cfg(a->ag, a->peers[dead].path) : NULL;
+
+		set_primary(a, best, why);
+		if (dead >= 0 && a->primary == best)
+			resend_recent(a, p ? p->rto_max_ms : 1000);
+		return;
+	}
+	if (rank(a, best) >= rank(a, a->primary)) {
+		loop_timer_stop(a->failback_timer);
+		return;
+	}
+	/* a preferred path that never failed (say, confirmed after INIT went
+	 * out on another) takes over at once; one that failed must first
+	 * prove itself for the hold-down */
+	if (!a->peers[best].failed)
+		set_primary(a, best, "preferred path usable");
+	else
+		arm_failback(a, best);
+}
+
+static void on_failback(void *arg, struct loop_timer *t)
+{
+	struct assoc *a = arg;
+
+	(void)t;
+	evaluate(a, "failback check");
+}
+
+static uint32_t confirm_limit(const struct assoc *a, unsigned int i)
+{
+	const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+
+	return p ? p->confirm_timeout_ms : 10000;
+}
+
+/* Each peer path has its own path's confirm_timeout_ms from COMM_UP. */
+static void on_confirm_timeout(void *arg, struct loop_timer *t)
+{
+	struct assoc *a = arg;
+	uint64_t now = clock_mono_ms(), next = UINT64_MAX;
+
+	(void)t;
+	for (unsigned int i = 0; i < a->n_peers; i++) {
+		struct peer_path *pp = &a->peers[i];
+		uint64_t due = a->up_ms + confirm_limit(a, i);
+		char addr[NET_ADDR_STRLEN];
+
+		if (pp->confirmed || pp->alarmed)
+			continue;
+		if (now < due) {
+			next = due < next ? due : next;
+			continue;
+		}
+		net_addr_format(&pp->addr, addr, sizeof(addr));
+		pp->alarmed = true;
+		a->unconfirmed_alarm = true;
+		ALOG(a, LOG_ERR, "ALARM: peer address %s (path %s) never CONFIRMED "
+		     "in %u ms: SCTP will not fail over to it", addr,
+		     path_name(a, (int)i), confirm_limit(a, i));
+	}
+	if (next != UINT64_MAX)
+		loop_timer_at(a->confirm_timer, next, 0);
+}
+
+static void set_peer_state(struct assoc *a, int i, enum ps_path_state s)
+{
+	struct peer_path *pp = &a->peers[i];
+	bool was = usable(a, i);
+
+	pp->state = s;
+	pp->changed_ms = clock_mono_ms();
+	if (!usable(a, i) && s != PS_PATH_UNCONFIRMED) {
+		pp->good_since_ms = 0;
+		pp->failed = true;
+	} else if (!usable(a, i))
+		pp->good_since_ms = 0;
+	else if (!was || !pp->good_since_ms)
+		pp->good_since_ms = pp->changed_ms;
+}
+
+static void apply_params(struct assoc *a)
+{
+	const struct config *c = a->ag->cfg;
+	struct ps_path_params ap = { .assoc_max_retrans = c->agent.assoc_max_retrans,
+				     .pf_threshold = PS_PF_UNSET };
+	int best = -1;
+
+	for (unsigned int i = 0; i < a->n_peers; i++) {
+		const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+		struct ps_path_params pp = { .pf_threshold = PS_PF_UNSET };
+		int rc;
+
+		if (!p)
+			continue;
+		if (best < 0 || rank(a, (int)i) < rank(a, best))
+			best = (int)i;
+		pp.hb_interval_ms = p->hb_interval_ms;
+		pp.path_max_retrans = p->path_max_retrans;
+		pp.pf_threshold = p->pf_threshold;
+		rc = ps_set_path_params(a->ag->ep, a->id, &a->peers[i].addr, &pp);
+		if (rc)
+			ALOG(a, LOG_WARN, "path %s parameters refused: %s", p->name,
+			     strerror(-rc));
+	}
+	/* RTO is per association in SCTP: take the preferred path's, so the
+	 * path that carries the traffic fails over on its own timing */
+	if (best >= 0) {
+		const struct cfg_path *p = path_cfg(a->ag, a->peers[best].path);
+		ap.rto_initial_ms = p->rto_initial_ms;
+		ap.rto_min_ms = p->rto_min_ms;
+		ap.rto_max_ms = p->rto_max_ms;
+	}
+	if (ps_set_path_params(a->ag->ep, a->id, NULL, &ap))
+		ALOG(a, LOG_WARN, "association parameters refused");
+}
+
+void paths_assoc_up(struct assoc *a)
+{
+	struct ps_path_info info[PS_MAX_ADDRS];
+	unsigned int n = 0;
+	uint32_t confirm = UINT32_MAX;
+
+	a->n_peers = a->cfg->n_addrs;
+	a->up_ms = clock_mono_ms();
+	a->primary = -1;
+	a->unconfirmed_alarm = false;
+	for (unsigned int i = 0; i < a->n_peers; i++) {
+		const struct cfg_path *p;
+		a->peers[i] = (struct peer_path){ .addr = a->cfg->addrs[i],
+			.path = a->cfg->addr_path[i], .state = PS_PATH_UNCONFIRMED };
+		(void)p;
+		if (confirm_limit(a, i) < confirm)
+			confirm = confirm_limit(a, i);
+	}
+	if (!ps_paths(a->ag->ep, a->id, info, PS_MAX_ADDRS, &n))
+		for (unsigned int k = 0; k < n; k++) {
+			int i = peer_index(a, &info[k].addr);
+			if (i < 0)
+				continue;
+			set_peer_state(a, i, info[k].state);
+			a->peers[i].confirmed = info[k].state == PS_PATH_ACTIVE ||
+						info[k].state == PS_PATH_PF;
+			if (info[k].primary)
+				a->primary = i;
+		}
+	apply_params(a);
+	loop_timer_in(a->confirm_timer, confirm);
+	evaluate(a, "association up");
+}
+
+void paths_assoc_down(struct assoc *a)
+{
+	loop_timer_stop(a->failback_timer);
+	loop_timer_stop(a->confirm_timer);
+	mq_clear(a->recent);
+	a->primary = -1;
+}
+
+void paths_on_peer(struct assoc *a, const struct ps_event *ev)
+{
+	int i = peer_index(a, &ev->u.paddr.addr);
+	char addr[NET_ADDR_STRLEN];
+
+	net_addr_format(&ev->u.paddr.addr, addr, sizeof(addr));
+	if (i < 0 && ev->u.paddr.state == PS_ADDR_ADDED && a->n_peers < CONFIG_MAX_CTRL_ADDRS) {
+		i = (int)a->n_peers++;
+		a->peers[i] = (struct peer_path){ .addr = ev->u.paddr.addr, .path = -1,
+						  .state = PS_PATH_UNCONFIRMED };
+		if (!loop_timer_armed(a->confirm_timer))
+			loop_timer_in(a->confirm_timer, confirm_limit(a, (unsigned int)i));
+	}
+	ALOG(a, LOG_INFO, "peer %s (path %s): %s", addr, i >= 0 ? path_name(a, i) : "?",
+	     ps_addr_state_name(ev->u.paddr.state));
+	if (i < 0)
+		return;
+	switch (ev->u.paddr.state) {
+	case PS_ADDR_CONFIRMED:
+		a->peers[i].confirmed = true;
+		/* fall through */
+	case PS_ADDR_AVAILABLE:
+		set_peer_state(a, i, PS_PATH_ACTIVE);
+		break;
+	case PS_ADDR_UNREACHABLE:
+	case PS_ADDR_REMOVED:
+		set_peer_state(a, i, PS_PATH_INACTIVE);
+		break;
+	case PS_ADDR_PF:
+		set_peer_state(a, i, PS_PATH_PF);
+		break;
+	case PS_ADDR_MADE_PRIM:
+		a->primary = i;
+		break;
+	case PS_ADDR_ADDED:
+		break;
+	}
+	evaluate(a, ps_addr_state_name(ev->u.paddr.state));
+}
+
+static int local_by_ifname(const struct agent *ag, const char *ifname)
+{
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++)
+		if (!strcmp(ag->cfg->paths[p].interface, ifname))
+			return (int)p;
+	return -1;
+}
+
+static int local_by_ifindex(const struct agent *ag, uint32_t ifindex)
+{
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++)
+		if (ag->lpaths[p].ifindex == ifindex && ifindex)
+			return (int)p;
+	return -1;
+}
+
+static void each_assoc(struct agent *ag, const char *why)
+{
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		/* peer states are per association; a local link is for all */
+		for (unsigned int k = 0; k < a->n_peers; k++)
+			if (usable(a, (int)k) && !a->peers[k].good_since_ms)
+				a->peers[k].good_since_ms = clock_mono_ms();
+			else if (!usable(a, (int)k) && !local_up(ag, a->peers[k].path)) {
+				a->peers[k].good_since_ms = 0;
+				a->peers[k].failed = true;
+			}
+		evaluate(a, why);
+	}
+}
+
+static void on_link(struct agent *ag, int p, const struct pn_event *ev)
+{
+	struct local_path *lp = &ag->lpaths[p];
+	bool was = lp->link_known ? lp->link_up : true;
+
+	lp->ifindex = ev->ifindex;
+	lp->link_known = true;
+	lp->link_up = ev->up;
+	if (was == ev->up)
+		return;
+	lp->changed_ms = clock_mono_ms();
+	lp->up_since_ms = ev->up ? lp->changed_ms : 0;
+	LOG(LOGM_PATHS, ev->up ? LOG_INFO : LOG_WARN, "path=%s if=%s: link %s",
+	    ag->cfg->paths[p].name, ag->cfg->paths[p].interface, ev->up ? "up" : "DOWN");
+	each_assoc(ag, ev->up ? "local link up" : "local link down");
+}
+
+static int held(const struct local_path *lp, const struct net_addr *addr)
+{
+	for (unsigned int i = 0; i < lp->n_addrs; i++)
+		if (net_addr_same_host(&lp->addrs[i], addr))
+			return (int)i;
+	return -1;
+}
+
+/* An auto path follows its interface's addresses: bind a new one, drop
+ * one that went away (ASCONF tells peers that support it). */
+static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
+{
+	struct local_path *lp = &ag->lpaths[p];
+	bool add = ev->type == PN_ADDR_ADD;
+	int i = held(lp, &ev->addr), rc;
+	char addr[NET_ADDR_STRLEN];
+
+	if (!ag->cfg->paths[p].addr_auto || (add ? i >= 0 : i < 0))
+		return;		/* fixed address, or nothing changes for us */
+	if (add && lp->n_addrs == sizeof(lp->addrs) / sizeof(lp->addrs[0]))
+		return;
+	net_addr_format(&ev->addr, addr, sizeof(addr));
+	rc = ps_bind_change(ag->ep, &ev->addr, add);
+	LOG(LOGM_PATHS, rc ? LOG_WARN : LOG_INFO, "path=%s: %s local address %s%s%s",
+	    ag->cfg->paths[p].name, add ? "add" : "remove", addr, rc ? ": " : "",
+	    rc ? strerror(-rc) : "");
+	for (unsigned int k = 0; add && !rc && k < ag->n_assoc; k++)
+		if (ag->assoc[k].state == AS_UP && !(ag->assoc[k].features & PS_FEAT_ASCONF))
+			ALOG(&ag->assoc[k], LOG_WARN, "peer does not support ASCONF: "
+			     "it learns %s only on a new association", addr);
+	if (add && !rc)
+		lp->addrs[lp->n_addrs++] = ev->addr;
+	else if (!add)		/* gone from the interface: forget it anyway */
+		lp->addrs[i] = lp->addrs[--lp->n_addrs];
+}
+
+void paths_on_netlink(struct agent *ag, const struct pn_event *ev)
+{
+	int p = ev->ifname[0] ? local_by_ifname(ag, ev->ifname) :
+				local_by_ifindex(ag, ev->ifindex);
+
+	if (p < 0)
+		p = local_by_ifindex(ag, ev->ifindex);
+	if (p < 0)
+		return;
+	if (ev->type == PN_LINK)
+		on_link(ag, p, ev);
+	else
+		on_addr(ag, p, ev);
+}
+
+void paths_note_sent(struct assoc *a, uint16_t stream, uint32_t flags,
+		     uint32_t lifetime_ms, uint32_t seq, const void *data,
+		     size_t len)
+{
+	struct mq_msg m = { .stream = stream, .flags = flags, .lifetime_ms = lifetime_ms,
+			    .seq = seq, .at_ms = clock_mono_ms(), .len = len };
+
+	if (a->ag->cfg->n_paths < 2 || stream == MSG_STREAM_CTRL)
+		return;		/* nothing to fail over to */
+	if (mq_len(a->recent) == RECENT_MAX)
+		mq_pop(a->recent);
+	mq_push(a->recent, &m, data, false);
+}
+
+void paths_log_status(struct agent *ag)
+{
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		struct ps_path_info info[PS_MAX_ADDRS];
+		unsigned int n = 0;
+
+		if (a->state != AS_UP || ps_paths(ag->ep, a->id, info, PS_MAX_ADDRS, &n))
+			continue;
+		for (unsigned int k = 0; k < n; k++) {
+			char addr[NET_ADDR_STRLEN];
+			int pi = peer_index(a, &info[k].addr);
+			net_addr_format(&info[k].addr, addr, sizeof(addr));
+			ALOG(a, LOG_INFO, "path %s %s: %s%s srtt=%u rto=%u cwnd=%u mtu=%u "
+			     "changed %llu ms ago", pi >= 0 ? path_name(a, pi) : "-", addr,
+			     ps_path_state_name(info[k].state), info[k].primary ? " PRIMARY" : "",
+			     info[k].srtt_ms, info[k].rto_ms, info[k].cwnd, info[k].mtu,
+			     pi >= 0 ? (unsigned long long)(clock_mono_ms() - a->peers[pi].changed_ms) : 0ull);
+		}
+	}
+}
+
+static void on_nl(void *arg, int fd, uint32_t events)
+{
+	struct agent *ag = arg;
+	struct pn_event ev;
+
+	(void)fd, (void)events;
+	for (int i = 0; i < 64; i++) {
+		int rc = pn_recv(ag->nl, &ev);
+		if (rc == -EAGAIN)
+			break;
+		if (rc == -ENOBUFS) {	/* lost events: ask for the whole state */
+			LOG(LOGM_PATHS, LOG_WARN, "netlink overrun: re-reading links");
+			pn_request_dump(ag->nl);
+			continue;
+		}
+		if (!rc)
+			paths_on_netlink(ag, &ev);
+	}
+}
+
+int paths_init(struct agent *ag)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		a->primary = -1;
+		rc = loop_timer_new(ag->loop, on_failback, a, &a->failback_timer);
+		rc = rc ? rc : loop_timer_new(ag->loop, on_confirm_timeout, a, &a->confirm_timer);
+		rc = rc ? rc : mq_create(RECENT_MAX, &a->recent);
+		if (rc)
+			return rc;
+	}
+	if (!ag->cfg->n_paths)
+		return 0;
+	rc = pn_open(&ag->nl);
+	if (rc) {
+		LOG(LOGM_PATHS, LOG_WARN, "no link events (%s): failover relies on "
+		    "SCTP alone", strerror(-rc));
+		return 0;
+	}
+	rc = loop_watch(ag->loop, pn_fd(ag->nl), LOOP_IN, on_nl, ag);
+	return rc ? rc : pn_request_dump(ag->nl);
+}
+
+void paths_fini(struct agent *ag)
+{
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		loop_timer_free(a->failback_timer);
+		loop_timer_free(a->confirm_timer);
+		mq_destroy(a->recent);
+		a->failback_timer = a->confirm_timer = NULL;
+		a->recent = NULL;
+	}
+	if (ag->nl) {
+		loop_unwatch(ag->loop, pn_fd(ag->nl));
+		pn_close(ag->nl);
+		ag->nl = NULL;
+	}
+}

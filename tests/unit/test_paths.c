@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Multihoming policy against the fake port: per-path parameters, primary
+ * on the preferred path, immediate switch on local link down or peer
+ * UNREACHABLE/PF with a resend of what was in flight, failback only after
+ * the hold-down, no flapping, the unconfirmed-path alarm, and auto
+ * addresses following the interface (bindx add/remove).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/agent.h"
+#include "agent/agent_int.h"
+#include "tests/fake/fake.h"
+
+/* cell is listed first so the kernel's default primary is the wrong one */
+static const char ini[] =
+	"[agent]\nname = mh\nassoc_max_retrans = 10\n"
+	"[path.eth]\ninterface = eth0\naddress = auto\npriority = 10\n"
+	"heartbeat_ms = 1000\nrto_initial_ms = 200\nrto_min_ms = 100\nrto_max_ms = 400\n"
+	"path_max_retrans = 2\nfailback_hold_ms = 5000\nconfirm_timeout_ms = 3000\n"
+	"[path.cell]\ninterface = wwan0\naddress = 10.9.0.2\npriority = 50\nmetered = yes\n"
+	"heartbeat_ms = 600000\nrto_min_ms = 300\nrto_initial_ms = 1000\nrto_max_ms = 3000\n"
+	"path_max_retrans = 4\npf_threshold = 1\nconfirm_timeout_ms = 3000\n"
+	"[controller.c]\naddress = 10.9.0.1@cell, 10.0.0.1@eth\n"
+	"[sensor.t]\ndriver = simulated\nsource = counter\ninterval_ms = 50\n";
+
+struct t {
+	struct config *cfg;
+	struct agent *ag;
+	struct loop *l;
+	struct ps_ep *ep;
+	struct assoc *a;
+};
+
+static void run(struct t *t)
+{
+	for (int i = 0; i < 100 && loop_run_once(t->l, 0) > 0; i++)
+		;
+}
+
+static const struct net_addr *cell_peer(struct t *t) { return &t->cfg->ctrls[0].addrs[0]; }
+static const struct net_addr *eth_peer(struct t *t) { return &t->cfg->ctrls[0].addrs[1]; }
+
+static bool primary_is(struct t *t, const struct net_addr *a)
+{
+	const struct net_addr *p = fake_sctp_primary(t->ep, 1);
+	return p && net_addr_same_host(p, a);
+}
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct cfg_diag d;
+	struct cli_opts o = { 0 };
+
+	fake_reset_all();
+	fake_nl_fail_open(0);
+	assert_int_equal(config_load_text("p.ini", ini, &t->cfg, &d), 0);
+	assert_int_equal(agent_create(t->cfg, &o, &t->ag), 0);
+	t->l = agent_loop(t->ag);
+	t->ep = fake_sctp_last_ep();
+	t->a = &t->ag->assoc[0];
+	fake_nl_link("eth0", 2, true);
+	fake_nl_link("wwan0", 3, true);
+	run(t);
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	agent_destroy(t->ag);
+	config_free(t->cfg);
+	free(t);
+	fake_reset_all();
+	return 0;
+}
+
+static void test_params_and_preferred_primary(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_call *c;
+	bool saw_eth = false, saw_cell = false, saw_assoc = false;
+
+	assert_int_equal(fake_nl_dumps(), 1);
+	for (unsigned int i = 0; i < fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PATH_PARAMS); i++) {
+		c = fake_sctp_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS, i);
+		if (!c->has_peer) {
+			/* RTO is per association: the preferred path's */
+			assert_int_equal(c->params.rto_min_ms, 100);
+			assert_int_equal(c->params.rto_max_ms, 400);
+			assert_int_equal(c->params.assoc_max_retrans, 10);
+			saw_assoc = true;
+		} else if (net_addr_same_host(&c->addrs[0], eth_peer(t))) {
+			assert_int_equal(c->params.hb_interval_ms, 1000);
+			assert_int_equal(c->params.path_max_retrans, 2);
+			assert_int_equal(c->params.pf_threshold, 0);
+			saw_eth = true;
+		} else {
+			assert_int_equal(c->params.hb_interval_ms, 600000);
+			assert_int_equal(c->params.pf_threshold, 1);
+			saw_cell = true;
+		}
+	}
+	assert_true(saw_eth && saw_cell && saw_assoc);
+	assert_true(primary_is(t, eth_peer(t)));
+}
+
+static void test_link_down_switches_at_once_and_resends(void **state)
+{
+	struct t *t = *state;
+	unsigned int before;
+
+	fake_loop_advance(t->l, 500);		/* readings in flight on eth */
+	fake_sctp_clear_sent(t->ep);
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	assert_true(primary_is(t, cell_peer(t)));
+	assert_int_equal(t->a->st.failovers, 1);
+	/* the last rto_max (400 ms) of readings went out again: 9 of them
+	 * (one every 50 ms, both ends included) */
+	before = fake_sctp_nsent(t->ep);
+	assert_int_equal(before, 9);
+	assert_int_equal(t->a->st.resent, 9);
+	assert_true(fake_log_contains("path=eth if=eth0: link DOWN"));
+}
+
+static void test_failback_after_hold_only(void **state)
+{
+	struct t *t = *state;
+
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	assert_true(primary_is(t, cell_peer(t)));
+	fake_nl_link("eth0", 2, true);
+	run(t);
+	fake_loop_advance(t->l, 4999);
+	assert_true(primary_is(t, cell_peer(t)));
+	fake_loop_advance(t->l, 1);
+	assert_true(primary_is(t, eth_peer(t)));
+	assert_int_equal(t->a->st.failbacks, 1);
+}
+
+static void test_flapping_cable_does_not_flap_traffic(void **state)
+{
+	struct t *t = *state;
+	unsigned int sets;
+
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	sets = fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PRIMARY);
+	for (int i = 0; i < 20; i++) {		/* 20 flaps, 1 s up / 1 s down */
+		fake_nl_link("eth0", 2, true);
+		run(t);
+		fake_loop_advance(t->l, 1000);
+		fake_nl_link("eth0", 2, false);
+		run(t);
+		fake_loop_advance(t->l, 1000);
+	}
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PRIMARY), sets);
+	assert_true(primary_is(t, cell_peer(t)));
+	/* stable at last: back after the hold-down */
+	fake_nl_link("eth0", 2, true);
+	run(t);
+	fake_loop_advance(t->l, 5000);
+	assert_true(primary_is(t, eth_peer(t)));
+}
+
+static void test_peer_unreachable_and_pf(void **state)
+{
+	struct t *t = *state;
+
+	fake_sctp_paddr(t->ep, 1, eth_peer(t), PS_ADDR_UNREACHABLE);
+	run(t);
+	assert_true(primary_is(t, cell_peer(t)));
+	fake_sctp_paddr(t->ep, 1, eth_peer(t), PS_ADDR_AVAILABLE);
+	run(t);
+	fake_loop_advance(t->l, 5000);
+	assert_true(primary_is(t, eth_peer(t)));
+	/* potentially failed (RFC 7829) is enough to move */
+	fake_sctp_paddr(t->ep, 1, eth_peer(t), PS_ADDR_PF);
+	run(t);
+	assert_true(primary_is(t, cell_peer(t)));
+	assert_int_equal(t->a->st.failovers, 2);
+}
+
+static void test_unconfirmed_alarm(void **state)
+{
+	struct t *t = *state;
+
+	/* the peer restarts; only the INIT address (eth) is confirmed now */
+	struct ps_path_info pi[2] = {
+		{ .addr = *cell_peer(t), .state = PS_PATH_UNCONFIRMED },
+		{ .addr = *eth_peer(t), .state = PS_PATH_ACTIVE, .primary = true },
+	};
+	assert_int_equal(fake_sctp_set_paths(t->ep, 1, pi, 2), 0);
+	fake_sctp_assoc_change(t->ep, 1, PS_RESTART);
+	run(t);
+	fake_loop_advance(t->l, 2999);
+	assert_false(t->a->unconfirmed_alarm);
+	fake_loop_advance(t->l, 1);
+	assert_true(t->a->unconfirmed_alarm);
+	assert_true(fake_log_contains("ALARM: peer address 10.9.0.1:9910 (path cell) never CONFIRMED in 3000 ms"));
+	assert_false(fake_log_contains("ALARM: peer address 10.0.0.1"));
+}
+
+static void test_auto_address_follows_interface(void **state)
+{
+	struct t *t = *state;
+	struct net_addr a1, a2;
+	const struct fake_sctp_call *c;
+
+	net_addr_parse("10.0.0.2", &a1);
+	net_addr_parse("10.0.0.3", &a2);
+	fake_nl_addr(2, &a1, true);
+	run(t);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_BIND_CHANGE);
+	assert_non_null(c);
+	assert_true(c->add);
+	assert_true(net_addr_same_host(&c->addrs[0], &a1));
+	/* a new address replaces it: add the new one, then remove the old */
+	fake_nl_addr(2, &a2, true);
+	fake_nl_addr(2, &a1, false);
+	run(t);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_BIND_CHANGE);
+	assert_false(c->add);
+	assert_true(net_addr_same_host(&c->addrs[0], &a1));
+	/* removing an address it does not hold is a no-op */
+	fake_nl_addr(2, &a1, false);
+	run(t);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_BIND_CHANGE), 3);
+	/* the fixed-address path (cell) never follows netlink */
+	fake_nl_addr(3, &a1, true);
+	run(t);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_BIND_CHANGE), 3);
+}
+
+static void test_no_asconf_is_said(void **state)
+{
+	struct t *t = *state;
+	struct ps_event ev = { .type = PS_EV_ASSOC_CHANGE, .assoc = 1,
+			       .u.assoc = { .state = PS_RESTART, .out_streams = 10 } };
+	struct net_addr a1;
+
+	fake_sctp_push_event(t->ep, &ev);	/* features 0: no ASCONF */
+	run(t);
+	net_addr_parse("10.0.0.7", &a1);
+	fake_nl_addr(2, &a1, true);
+	run(t);
+	assert_true(fake_log_contains("peer does not support ASCONF"));
+}
+
+static void test_netlink_missing_is_not_fatal(void **state)
+{
+	struct config *cfg;
+	struct cfg_diag d;
+	struct cli_opts o = { 0 };
+	struct agent *ag;
+
+	(void)state;
+	fake_reset_all();
+	fake_nl_fail_open(-EPROTONOSUPPORT);
+	assert_int_equal(config_load_text("p.ini", ini, &cfg, &d), 0);
+	assert_int_equal(agent_create(cfg, &o, &ag), 0);
+	assert_true(fake_log_contains("no link events"));
+	agent_destroy(ag);
+	config_free(cfg);
+	fake_nl_fail_open(0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_params_and_preferred_primary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_down_switches_at_once_and_resends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failback_after_hold_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flapping_cable_does_not_flap_traffic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_unreachable_and_pf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unconfirmed_alarm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_address_follows_interface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_asconf_is_said, setup, teardown),
+		cmocka_unit_test(test_netlink_missing_is_not_fatal),
+	};
+
+	return cmocka_run_group_tests_name("paths", tests, NULL, NULL);
+}
