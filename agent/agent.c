@@ -172,6 +172,7 @@ void agent_stop(struct agent *ag)
 {
 	if (ag->stopping)
 		return;
+	publish_flush_bundles(ag);	/* partial packs go out before EOF */
 	ag->stopping = true;
 	LOG(LOGM_MAIN, LOG_INFO, "stopping: SCTP_EOF on every association");
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
@@ -212,6 +213,7 @@ static int open_endpoint(struct agent *ag)
 		.init_max_attempts = c->agent.init_max_attempts,
 		.init_timeout_ms = c->agent.init_timeout_ms,
 		.max_msg = MAX_MSG, .nodelay = true,
+		.interleave = c->agent.interleave,
 	};
 
 	for (unsigned int i = 0; i < c->n_paths; i++)
@@ -256,6 +258,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++)
 		rc = assoc_init(ag, &ag->assoc[i], i);
 	rc = rc ? rc : paths_init(ag);
+	rc = rc ? rc : publish_init(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
 	if (!rc && ag->cfg->agent.status_interval_ms)
 		loop_timer_at(ag->status_timer, clock_mono_ms() + ag->cfg->agent.status_interval_ms,
@@ -277,6 +280,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 static void teardown(struct agent *ag)
 {
 	sampler_destroy(ag->sampler);
+	publish_fini(ag);
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);

@@ -40,6 +40,7 @@ struct assoc_stats {
 	uint64_t connects, comm_up, comm_lost, restarts;
 	uint64_t acks, cmds, bad_msgs;
 	uint64_t failovers, failbacks, resent;
+	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
 };
 
 struct assoc {
@@ -82,6 +83,15 @@ struct agent_stats {
 	uint64_t unknown_assoc;		/* events for an association we do not know */
 };
 
+/* Readings of one sensor waiting to go out as one SenML pack. */
+struct bundle {
+	struct agent *ag;
+	unsigned int sensor;
+	struct msg_reading *r;		/* bundle_count entries */
+	unsigned int n;
+	struct loop_timer *timer;	/* bundle_ms age limit */
+};
+
 struct agent {
 	const struct config *cfg;
 	struct loop *loop;
@@ -90,6 +100,7 @@ struct agent {
 	struct assoc assoc[CONFIG_MAX_CONTROLLERS];
 	unsigned int n_assoc;
 	uint32_t seq[CONFIG_MAX_STREAMS];	/* last seq sent, per stream */
+	struct bundle bundles[CONFIG_MAX_SENSORS];
 	uint64_t boot_id;
 	int64_t start_wall_ms;
 	bool stopping;
@@ -115,6 +126,12 @@ uint32_t assoc_jitter(uint32_t base, uint32_t rnd);
 struct assoc *assoc_by_id(struct agent *ag, ps_assoc_id id);
 
 /* publish.c */
+int publish_init(struct agent *ag);
+void publish_fini(struct agent *ag);
+/* Send every partial bundle now (stop, READ_NOW). */
+void publish_flush_bundles(struct agent *ag);
+/* Stream priorities for @a's streams (stream scheduler), at COMM_UP. */
+void publish_stream_prio(struct assoc *a);
 void publish_reading(struct agent *ag, unsigned int sensor, double value,
 		     int64_t wall_ms);
 void publish_hello(struct assoc *a);

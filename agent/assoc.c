@@ -138,6 +138,7 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 		     "stream %u cannot be sent", a->out_streams, a->cfg->streams,
 		     a->out_streams - 1);
 	paths_assoc_up(a);
+	publish_stream_prio(a);
 	publish_hello(a);
 	publish_flush(a);
 }

@@ -107,6 +107,9 @@ static void run_sensor_cmd(struct assoc *a, uint32_t id, const struct msg_cmd *c
 		rc = sampler_set_interval(a->ag->sampler, (unsigned int)s, c->interval_ms);
 	} else {
 		rc = sampler_read_now(a->ag->sampler, (unsigned int)s);
+		/* asked for now: do not let it wait in a bundle */
+		if (!rc)
+			publish_flush_bundles(a->ag);
 	}
 	reply(a, id, rc ? MSG_ST_INTERNAL : MSG_ST_OK, rc ? strerror(-rc) : "ok",
 	      NULL, 0);

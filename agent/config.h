@@ -37,6 +37,7 @@ struct cfg_agent {
 	uint32_t shutdown_timeout_ms;	/* wait for SHUTDOWN_COMP at exit */
 	uint16_t assoc_max_retrans;
 	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
+	bool interleave;		/* offer I-DATA (RFC 8260) */
 };
 
 struct cfg_path {
@@ -78,6 +79,9 @@ struct cfg_sensor {
 	char unit[CFG_UNIT_MAX];
 	uint32_t lifetime_ms;		/* PR-SCTP; 0 = reliable */
 	bool ordered;			/* false = unordered delivery */
+	uint8_t bundle_count;		/* readings per message (1 = no bundling) */
+	uint32_t bundle_ms;		/* send a partial bundle after this age */
+	uint8_t priority;		/* stream scheduler: lower = sooner */
 	uint64_t ctrl_mask;		/* bit i = config controller i */
 	unsigned int line;
 };

@@ -32,6 +32,7 @@ static const struct key_def agent_keys[] = {
 	{ "shutdown_timeout_ms", KT_UINT, F(struct cfg_agent, shutdown_timeout_ms), 0, 60000, false, NULL, NULL },
 	{ "assoc_max_retrans", KT_UINT, F(struct cfg_agent, assoc_max_retrans), 1, 255, false, NULL, NULL },
 	{ "status_interval_ms", KT_UINT, F(struct cfg_agent, status_interval_ms), 0, 86400000, false, NULL, NULL },
+	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
 };
 
 static const struct key_def path_keys[] = {
@@ -72,6 +73,9 @@ static const struct key_def sensor_keys[] = {
 	  "a SenML unit such as Cel, %RH, Pa, V" },
 	{ "lifetime_ms", KT_UINT, F(struct cfg_sensor, lifetime_ms), 0, 3600000, false, NULL, NULL },
 	{ "ordered", KT_BOOL, F(struct cfg_sensor, ordered), 0, 0, false, NULL, NULL },
+	{ "bundle_count", KT_UINT, F(struct cfg_sensor, bundle_count), 1, 64, false, NULL, NULL },
+	{ "bundle_ms", KT_UINT, F(struct cfg_sensor, bundle_ms), 0, 3600000, false, NULL, NULL },
+	{ "priority", KT_UINT, F(struct cfg_sensor, priority), 0, 255, false, NULL, NULL },
 	{ "controllers", KT_NAMELIST, 0, 0, 0, 0, false, NULL,
 	  "'all' or a list of controller names" },
 };
@@ -378,6 +382,7 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->init_timeout_ms = 3000;
 		a->shutdown_timeout_ms = 3000;
 		a->assoc_max_retrans = 10;
+		a->interleave = true;
 		break;
 	case SEC_PATH:
 		p->addr_auto = true;
@@ -398,6 +403,8 @@ void cfg_defaults(enum sec_kind kind, void *base)
 	case SEC_SENSOR:
 		s->interval_ms = 1000;
 		s->ordered = true;
+		s->bundle_count = 1;
+		s->priority = 128;
 		break;
 	default:
 		break;

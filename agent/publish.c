@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "agent/agent_int.h"
 #include "agent/mq.h"
+#include "port/loop.h"
 #include "port/sctp.h"
 
 #define MSG_BUF 4096
@@ -172,31 +175,106 @@ static void fan_out(struct agent *ag, const struct cfg_sensor *s,
 			publish_to(&ag->assoc[i], m, data);
 }
 
-void publish_reading(struct agent *ag, unsigned int sensor, double value,
-		     int64_t wall_ms)
+/* One message carries the bundle: a SenML pack of n readings, one seq. */
+static void send_bundle(struct bundle *b)
 {
-	const struct cfg_sensor *s = &ag->cfg->sensors[sensor];
-	struct msg_reading r = {
-		.name = msg_str_of(s->name), .unit = msg_str_of(s->unit),
-		.value = value, .time_ms = wall_ms,
-	};
+	struct agent *ag = b->ag;
+	const struct cfg_sensor *s = &ag->cfg->sensors[b->sensor];
 	char base[CFG_NAME_MAX + 2];
 	uint8_t buf[MSG_BUF];
 	struct mq_msg m = { .stream = s->stream, .lifetime_ms = s->lifetime_ms,
 			    .flags = s->ordered ? 0 : PS_SEND_UNORDERED };
+	unsigned int n = b->n;
 	int rc;
 
-	ag->st.readings++;
+	loop_timer_stop(b->timer);
+	if (!n)
+		return;
 	snprintf(base, sizeof(base), "%s:", ag->cfg->agent.name);
 	m.seq = ++ag->seq[s->stream];
-	rc = msg_encode_readings(buf, sizeof(buf), m.seq, msg_str_of(base), &r, 1,
-				 &m.len);
+	rc = msg_encode_readings(buf, sizeof(buf), m.seq, msg_str_of(base), b->r,
+				 n, &m.len);
+	b->n = 0;
 	if (rc) {
-		LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: cannot encode reading: %s",
-		    s->name, strerror(-rc));
+		LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: cannot encode %u reading(s): %s",
+		    s->name, n, strerror(-rc));
 		return;
 	}
 	fan_out(ag, s, &m, buf);
+}
+
+static void on_bundle_age(void *arg, struct loop_timer *t)
+{
+	(void)t;
+	send_bundle(arg);
+}
+
+void publish_reading(struct agent *ag, unsigned int sensor, double value,
+		     int64_t wall_ms)
+{
+	const struct cfg_sensor *s = &ag->cfg->sensors[sensor];
+	struct bundle *b = &ag->bundles[sensor];
+
+	ag->st.readings++;
+	b->r[b->n++] = (struct msg_reading){ .name = msg_str_of(s->name),
+		.unit = msg_str_of(s->unit), .value = value, .time_ms = wall_ms };
+	if (b->n >= s->bundle_count)
+		send_bundle(b);
+	else if (b->n == 1 && s->bundle_ms)
+		loop_timer_in(b->timer, s->bundle_ms);
+}
+
+void publish_flush_bundles(struct agent *ag)
+{
+	for (unsigned int i = 0; i < ag->cfg->n_sensors; i++)
+		send_bundle(&ag->bundles[i]);
+}
+
+int publish_init(struct agent *ag)
+{
+	for (unsigned int i = 0; i < ag->cfg->n_sensors; i++) {
+		struct bundle *b = &ag->bundles[i];
+		int rc;
+
+		b->ag = ag;
+		b->sensor = i;
+		b->r = calloc(ag->cfg->sensors[i].bundle_count, sizeof(*b->r));
+		if (!b->r)
+			return -ENOMEM;
+		rc = loop_timer_new(ag->loop, on_bundle_age, b, &b->timer);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void publish_fini(struct agent *ag)
+{
+	for (unsigned int i = 0; i < ag->cfg->n_sensors; i++) {
+		free(ag->bundles[i].r);
+		loop_timer_free(ag->bundles[i].timer);
+		ag->bundles[i].r = NULL;
+		ag->bundles[i].timer = NULL;
+	}
+}
+
+void publish_stream_prio(struct assoc *a)
+{
+	const struct config *c = a->ag->cfg;
+	bool any = false;
+
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		any |= c->sensors[i].priority != 128;
+	for (unsigned int i = 0; any && i < c->n_sensors; i++) {
+		int rc = ps_set_stream_prio(a->ag->ep, a->id, c->sensors[i].stream,
+					    c->sensors[i].priority);
+		if (rc) {
+			ALOG(a, LOG_WARN, "stream priorities not applied: %s%s",
+			     strerror(-rc), rc == -EOPNOTSUPP ?
+			     " (kernel without the stream scheduler, < 4.15)" : "");
+			return;
+		}
+	}
 }
 
 void publish_hello(struct assoc *a)
@@ -245,10 +323,18 @@ void publish_send_failed(struct assoc *a, const struct ps_event *ev)
 		     "dropped (counted)", m.stream, m.seq);
 		return;
 	}
-	/* stream sensors carry a lifetime; the config knows it */
+	/* a reading with a lifetime is worthless when late: the stack gave up
+	 * on it (PR-SCTP abandoned it or the association died); count it */
 	for (unsigned int i = 0; i < a->ag->cfg->n_sensors; i++)
 		if (a->ag->cfg->sensors[i].stream == m.stream)
 			m.lifetime_ms = a->ag->cfg->sensors[i].lifetime_ms;
+	if (m.lifetime_ms) {
+		a->st.abandoned++;
+		ALOG(a, LOG_INFO, "stream %u seq %u abandoned (lifetime %u ms; %llu "
+		     "so far)", m.stream, m.seq, m.lifetime_ms,
+		     (unsigned long long)a->st.abandoned);
+		return;
+	}
 	a->st.requeued++;
 	ALOG(a, LOG_INFO, "undelivered stream %u seq %u (%s) re-queued",
 	     m.stream, m.seq, ev->u.send_failed.unsent ? "unsent" : "unacked");

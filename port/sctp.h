@@ -38,6 +38,7 @@ struct ps_config {
 	uint32_t init_timeout_ms;	/* INIT max RTO */
 	uint32_t max_msg;		/* reassembly limit for one message */
 	bool nodelay;			/* disable Nagle (latency over bytes) */
+	bool interleave;		/* offer I-DATA (RFC 8260) if the stack can */
 	bool listen;			/* accept incoming associations */
 };
 
@@ -202,6 +203,7 @@ struct ps_stats {
 	uint64_t unknown_notifications;
 	uint64_t oversize_dropped;	/* messages beyond max_msg */
 	uint64_t sendall_fallbacks;	/* SENDALL emulated by a loop */
+	uint64_t abandoned;		/* PR-SCTP messages the stack dropped */
 };
 
 /*
@@ -259,6 +261,14 @@ int ps_set_path_params(struct ps_ep *ep, ps_assoc_id assoc,
 /* Status of every peer path of @assoc; *n = paths written. -ENOENT. */
 int ps_paths(struct ps_ep *ep, ps_assoc_id assoc, struct ps_path_info *out,
 	     unsigned int max, unsigned int *n);
+
+/*
+ * Serve @stream of @assoc with priority @prio (lower = sooner) using the
+ * stream scheduler (RFC 8260 priority scheduler). -ENOENT, -EOPNOTSUPP the
+ * stack has no scheduler, -EINVAL.
+ */
+int ps_set_stream_prio(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
+		       uint16_t prio);
 
 /* Add or remove a local address on the live endpoint (ASCONF if the peer
  * supports it). -EADDRNOTAVAIL, -EOPNOTSUPP, -EINVAL. */

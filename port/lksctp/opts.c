@@ -64,6 +64,14 @@ int lk_setup_options(struct ps_ep *ep)
 	setopt_future(ep->fd, LK_SO_PR_SUPPORTED, 1);
 	/* PF state and SCTP_ADDR_PF events are hidden unless asked (5.5+). */
 	setopt_future(ep->fd, LK_SO_EXPOSE_PF, LK_PF_EXPOSE_ENABLE);
+	/* User-message interleaving (I-DATA, RFC 8260): needs fragment
+	 * interleave level 2 and net.sctp.intl_enable; best effort. */
+	if (c->interleave) {
+		int two = 2;
+		(void)setopt(ep->fd, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &two,
+			     sizeof(two));
+		setopt_future(ep->fd, LK_SO_INTERLEAVING_SUPPORTED, 1);
+	}
 	/* Automatic ASCONF is only allowed on wildcard-bound sockets. */
 	if (c->n_local == 0)
 		(void)setopt(ep->fd, IPPROTO_SCTP, SCTP_AUTO_ASCONF, &one,

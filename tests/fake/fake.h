@@ -133,6 +133,7 @@ enum fake_sctp_op {
 	FAKE_SCTP_SET_PATH_PARAMS,
 	FAKE_SCTP_PATHS,
 	FAKE_SCTP_BIND_CHANGE,
+	FAKE_SCTP_STREAM_PRIO,
 	FAKE_SCTP_NOPS
 };
 
@@ -165,6 +166,7 @@ struct fake_sctp_call {
 	bool has_peer;			/* set_path_params: @peer != NULL */
 	bool add;			/* bind_change */
 	struct ps_path_params params;	/* set_path_params */
+	uint16_t stream, prio;		/* set_stream_prio */
 	uint64_t at_ms;
 };
 

@@ -902,3 +902,19 @@ void fake_sctp_reset(void)
 	neps = open_calls = 0;
 	memset(faults, 0, sizeof(faults));
 }
+
+int ps_set_stream_prio(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
+		       uint16_t prio)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_STREAM_PRIO, .assoc = assoc,
+				    .stream = stream, .prio = prio };
+	int err;
+
+	check_open(ep, "ps_set_stream_prio");
+	ep->counts[FAKE_SCTP_STREAM_PRIO]++;
+	err = fault(FAKE_SCTP_STREAM_PRIO);
+	if (!err && !find_assoc(ep, assoc))
+		err = -ENOENT;
+	log_call(ep, &c, err);
+	return err;
+}

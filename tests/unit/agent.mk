@@ -9,3 +9,5 @@ UNIT_TESTS += test_agent
 test_agent-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 UNIT_TESTS += test_paths
 test_paths-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+UNIT_TESTS += test_publish
+test_publish-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
