@@ -41,6 +41,8 @@ struct assoc_stats {
 	uint64_t acks, cmds, bad_msgs;
 	uint64_t failovers, failbacks, resent;
 	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
+	uint64_t replayed;		/* un-ACKed readings sent again after a reconnect */
+	uint64_t unacked_evicted;	/* un-ACKed store full: oldest forgotten */
 };
 
 struct assoc {
@@ -57,6 +59,7 @@ struct assoc {
 	struct loop_timer *timer;	/* reconnect */
 	struct mq *queue;		/* messages never handed to the stack yet */
 	struct mq *retq;		/* HELLO + payloads the stack returned */
+	struct mq *unacked;		/* sent readings the controller has not ACKed */
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */
 	/* multihoming (paths.c) */
 	struct peer_path peers[CONFIG_MAX_CTRL_ADDRS];
@@ -140,6 +143,12 @@ void publish_flush(struct assoc *a);
 void publish_flush_all(struct agent *ag);
 /* A payload the stack could not deliver: back to its controller's queue. */
 void publish_send_failed(struct assoc *a, const struct ps_event *ev);
+/* Record a reading handed to the stack until the controller ACKs it. */
+void publish_note_sent(struct assoc *a, const struct mq_msg *m, const void *data);
+/* Cumulative ACK for @stream up to @seq: forget what it covers. */
+void publish_acked(struct assoc *a, uint16_t stream, uint32_t seq);
+/* New association after a loss: HELLO, then every un-ACKed reading. */
+void publish_replay(struct assoc *a);
 /* Send one message to @a now or queue it. */
 int publish_to(struct assoc *a, const struct mq_msg *m, const void *data);
 

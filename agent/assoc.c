@@ -65,6 +65,8 @@ int assoc_init(struct agent *ag, struct assoc *a, unsigned int index)
 	if (!rc)
 		rc = mq_create(ASSOC_QUEUE_MAX, &a->retq);
 	if (!rc)
+		rc = mq_create(ASSOC_QUEUE_MAX, &a->unacked);
+	if (!rc)
 		rc = loop_timer_new(ag->loop, on_reconnect, a, &a->timer);
 	return rc;
 }
@@ -74,6 +76,8 @@ void assoc_fini(struct assoc *a)
 	loop_timer_free(a->timer);
 	mq_destroy(a->queue);
 	mq_destroy(a->retq);
+	mq_destroy(a->unacked);
+	a->unacked = NULL;
 	a->timer = NULL;
 	a->queue = NULL;
 	a->retq = NULL;
@@ -139,7 +143,7 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 		     a->out_streams - 1);
 	paths_assoc_up(a);
 	publish_stream_prio(a);
-	publish_hello(a);
+	publish_replay(a);	/* HELLO, then what the controller never ACKed */
 	publish_flush(a);
 }
 

@@ -50,8 +50,8 @@ static void on_ack(struct assoc *a, const uint8_t *body, size_t len)
 	}
 	a->st.acks++;
 	for (unsigned int i = 0; i < n; i++)
-		if (acks[i].stream < CONFIG_MAX_STREAMS)
-			a->acked[acks[i].stream] = acks[i].seq;
+		if (acks[i].stream < CONFIG_MAX_STREAMS && acks[i].stream)
+			publish_acked(a, acks[i].stream, acks[i].seq);
 }
 
 /* STATUS data: a map of this association's counters and every sensor's

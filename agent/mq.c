@@ -88,3 +88,23 @@ const struct mq_msg *mq_at(const struct mq *q, unsigned int i)
 {
 	return i < q->len ? q->m[(q->head + i) % q->cap] : NULL;
 }
+
+unsigned int mq_filter(struct mq *q, bool (*drop)(const struct mq_msg *m, void *arg),
+		       void *arg)
+{
+	unsigned int kept = 0, n = q->len;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct mq_msg **src = &q->m[(q->head + i) % q->cap];
+		struct mq_msg *m = *src;
+
+		*src = NULL;
+		if (drop(m, arg)) {
+			free(m);
+			continue;
+		}
+		q->m[(q->head + kept++) % q->cap] = m;
+	}
+	q->len = kept;
+	return n - kept;
+}

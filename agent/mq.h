@@ -43,5 +43,9 @@ unsigned int mq_len(const struct mq *q);
 /* The @i-th message from the head (0 = oldest), or NULL. */
 const struct mq_msg *mq_at(const struct mq *q, unsigned int i);
 void mq_clear(struct mq *q);
+/* Remove every message for which @drop returns true; order is kept.
+ * Returns how many were removed. */
+unsigned int mq_filter(struct mq *q, bool (*drop)(const struct mq_msg *m, void *arg),
+		       void *arg);
 
 #endif

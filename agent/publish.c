@@ -21,6 +21,7 @@
 #include "port/sctp.h"
 
 #define MSG_BUF 4096
+#define ASSOC_UNACKED_MAX 1024	/* readings kept per controller until ACKed */
 
 static void count_sent(struct assoc *a, size_t len)
 {
@@ -38,8 +39,7 @@ static int send_now(struct assoc *a, const struct mq_msg *m, const void *data)
 
 	if (!rc) {
 		count_sent(a, m->len);
-		paths_note_sent(a, m->stream, m->flags, m->lifetime_ms, m->seq,
-				data, m->len);
+		publish_note_sent(a, m, data);
 	}
 	return rc;
 }
@@ -162,8 +162,7 @@ static void fan_out(struct agent *ag, const struct cfg_sensor *s,
 			ag->st.sendall++;
 			for (unsigned int i = 0; i < ag->n_assoc; i++) {
 				count_sent(&ag->assoc[i], m->len);
-				paths_note_sent(&ag->assoc[i], m->stream, m->flags,
-						m->lifetime_ms, m->seq, data, m->len);
+				publish_note_sent(&ag->assoc[i], m, data);
 			}
 			return;
 		}
@@ -275,6 +274,59 @@ void publish_stream_prio(struct assoc *a)
 			return;
 		}
 	}
+}
+
+void publish_note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
+{
+	paths_note_sent(a, m->stream, m->flags, m->lifetime_ms, m->seq, data, m->len);
+	/* control messages and readings with a lifetime are not replayed:
+	 * a late reading with a lifetime is worthless by definition */
+	if (m->stream == MSG_STREAM_CTRL || m->lifetime_ms)
+		return;
+	if (mq_len(a->unacked) == ASSOC_UNACKED_MAX) {
+		mq_pop(a->unacked);
+		a->st.unacked_evicted++;
+	}
+	mq_push(a->unacked, m, data, false);
+}
+
+struct ack_range {
+	uint16_t stream;
+	uint32_t seq;
+};
+
+static bool covered(const struct mq_msg *m, void *arg)
+{
+	const struct ack_range *r = arg;
+
+	return m->stream == r->stream && m->seq <= r->seq;
+}
+
+void publish_acked(struct assoc *a, uint16_t stream, uint32_t seq)
+{
+	struct ack_range r = { stream, seq };
+
+	a->acked[stream] = seq;
+	mq_filter(a->unacked, covered, &r);
+}
+
+void publish_replay(struct assoc *a)
+{
+	unsigned int n = mq_len(a->unacked);
+
+	/* returned payloads are in the un-ACKed store too: one copy is enough */
+	mq_clear(a->retq);
+	publish_hello(a);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct mq_msg *m = mq_at(a->unacked, i);
+		enqueue(a->retq, a, m, m->data, false);
+	}
+	/* they are recorded again as they go out */
+	mq_clear(a->unacked);
+	a->st.replayed += n;
+	if (n)
+		ALOG(a, LOG_INFO, "replaying %u reading(s) the controller had not "
+		     "acknowledged", n);
 }
 
 void publish_hello(struct assoc *a)

@@ -284,6 +284,17 @@ static void test_jitter_bounds(void **state)
 	}
 }
 
+static void send_ack(struct t *t, ps_assoc_id id, uint16_t stream, uint32_t seq)
+{
+	struct msg_ack ack = { stream, seq };
+	uint8_t buf[64];
+	size_t len;
+
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), &ack, 1, &len), 0);
+	fake_sctp_data(t->ep, id, 0, MSG_PPID, buf, len);
+	run(t);
+}
+
 static void test_send_failed_requeued(void **state)
 {
 	struct t *t = *state;
@@ -295,7 +306,8 @@ static void test_send_failed_requeued(void **state)
 	run(t);
 	n = fake_sctp_nsent(t->ep);
 	assert_int_equal(n, 9);
-	/* b loses the association; the stack returns seq 2 and 3 for b */
+	/* b ACKed seq 1; it loses the association; the stack returns 2, 3 */
+	send_ack(t, 2, 1, 1);
 	fake_sctp_fail_sent(t->ep, 4, false);		/* 2nd SENDALL, b's copy */
 	fake_sctp_fail_sent(t->ep, 7, true);
 	fake_sctp_comm_lost(t->ep, 2);
@@ -306,11 +318,35 @@ static void test_send_failed_requeued(void **state)
 	fake_sctp_comm_up(t->ep, fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc);
 	fake_sctp_clear_sent(t->ep);
 	run(t);
-	/* after HELLO: seq 2, 3 (returned) before the readings queued later */
+	/* after HELLO: seq 2, 3 (un-ACKed, once each although also returned)
+	 * before the readings queued while b was down */
 	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0)).type, MSG_HELLO);
 	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 1)).seq, 2);
 	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 2)).seq, 3);
 	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 3)).seq, 4);
+	assert_int_equal(t->ag->assoc[1].st.replayed, 2);
+}
+
+/* A controller that crashed with readings delivered by SCTP but never
+ * read: everything it did not ACK goes out again on the new association. */
+static void test_unacked_replayed_after_reconnect(void **state)
+{
+	struct t *t = *state;
+
+	all_up(t);
+	fake_loop_advance(t->l, 1000);			/* temp seq 1..10 */
+	run(t);
+	send_ack(t, 1, 1, 6);				/* a read up to 6 */
+	fake_sctp_assoc_change(t->ep, 1, PS_SHUTDOWN_COMP);	/* a killed */
+	run(t);
+	fake_loop_advance(t->l, 1300);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_comm_up(t->ep, fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc);
+	run(t);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0)).type, MSG_HELLO);
+	for (uint32_t s = 7; s <= 10; s++)
+		assert_int_equal(hdr_of(fake_sctp_sent(t->ep, s - 6)).seq, s);
+	assert_int_equal(t->ag->assoc[0].st.replayed, 4);
 }
 
 static void test_eagain_queues_and_flushes(void **state)
@@ -538,6 +574,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backoff_doubles_to_cap, setup, teardown),
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test_setup_teardown(test_send_failed_requeued, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unacked_replayed_after_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eagain_queues_and_flushes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_one_controller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graceful_stop, setup, teardown),

@@ -31,6 +31,10 @@ fo_bed() {
 	local p=$1 d=${2:-40ms} j=${3:-5ms}
 	ns_create ${p}a
 	ns_create ${p}c
+	# net.sctp.* is per network namespace and starts from the kernel's
+	# defaults (addip off): ASCONF (RFC 5061) needs addip + auth on both ends.
+	ns_exec ${p}a sh -c 'echo 1 >/proc/sys/net/sctp/auth_enable; echo 1 >/proc/sys/net/sctp/addip_enable'
+	ns_exec ${p}c sh -c 'echo 1 >/proc/sys/net/sctp/auth_enable; echo 1 >/proc/sys/net/sctp/addip_enable'
 	veth_pair ${p}a eth0 10.1.0.2/24 ${p}c eth0 10.1.0.1/24
 	veth_pair ${p}a cell0 10.2.0.2/24 ${p}c eth1 10.2.0.1/24
 	netem ${p}a cell0 delay $d $j || fail "netem on cell0"
@@ -44,6 +48,9 @@ fo_bed() {
 #     hold set to HOLD_MS (default 2000) so the scenarios stay short.
 #   PROFILE linux: no [path.*] at all: Linux's SCTP defaults (heartbeat
 #     30 s, RTO 3000/1000/60000, path max retrans 5) and no agent policy.
+#   assoc_max_retrans = 6 (= 2 + 4): Linux refuses SCTP_ASSOCINFO with an
+#     asocmaxrxt above the sum of the paths' pathmaxrxt (EINVAL), so the
+#     board's 10 is logged as "association parameters refused".
 #   CELL_ADDR: the [path.cell] address (default 10.2.0.2; "auto" allowed).
 # Sensors: three counters on streams 1-3, every 150 ms (20 readings/s);
 # append other sections with cat >>.
@@ -54,7 +61,7 @@ fo_ini() {
 		printf '[controller.c]\naddress = 10.1.0.1, 10.2.0.1\nport = 9910\n' >> "$f"
 	else
 		cat >> "$f" <<EOF
-assoc_max_retrans = 10
+assoc_max_retrans = 6
 [path.eth]
 interface = eth0
 address = 10.1.0.2
@@ -99,13 +106,12 @@ fo_ctl_start() {
 	mkfifo "$w/$name.fifo"
 	# reader: plain line to NAME.log, "RX_MS line" to NAME.ts
 	bg_start $name.rd - sh -c '
-		exec 3>"$2"
+		exec >"$3" 3>"$2"
 		while IFS= read -r l; do
 			t=$EPOCHREALTIME
 			echo "$l"
 			echo "$t $l" >&3
-		done <"$1"' rd "$w/$name.fifo" "$w/$name.ts"
-	mv "$w/$name.rd.log" "$w/$name.log"
+		done <"$1"' rd "$w/$name.fifo" "$w/$name.ts" "$w/$name.log"
 	bg_start $name.err "$ns" sh -c 'exec sctpctl "$@" >"$0"' "$w/$name.fifo" \
 		-l $FO_CTL_ADDRS -p 9910 -n c "$@"
 	echo "$(bg_pid $name.err)" > "$_VT_STATE/bg/$name"
@@ -166,6 +172,22 @@ fo_latency() {
 		printf "n=%d worst=%.0f median=%.1f p99=%.1f gap=%.0f\n", n, l[n-1], l[int(n/2)], l[p], gap
 	}' "$VMTEST_WORK/$1.ts"
 }
+
+# fo_primary AGENT NS ADDR_ERE TIMEOUT: SIGUSR1 the agent until its status
+# shows ADDR_ERE as PRIMARY (the kernel may pick the primary itself, in which
+# case the agent logs no "primary ->" line).
+fo_primary() {
+	local t=0 n
+	while [ $t -lt $(($4 * 5)) ]; do
+		n=$(count_lines "$(bg_log $1)" "path [a-z-]+ $3:9910: ACTIVE PRIMARY")
+		bg_kill_usr1 $1
+		sleep 0.2
+		[ "$(count_lines "$(bg_log $1)" "path [a-z-]+ $3:9910: ACTIVE PRIMARY")" -gt "$n" ] && return 0
+		t=$((t + 1))
+	done
+	return 1
+}
+bg_kill_usr1() { kill -USR1 "$(bg_pid "$1")" 2>/dev/null; }
 
 # fo_count FILE ERE: like count_lines (alias for readability).
 fo_count() { count_lines "$@"; }

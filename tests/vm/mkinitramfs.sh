@@ -7,6 +7,7 @@
 #   /sbin/ip, /sbin/tc         Debian iproute2 (busybox has no veth peer/netns/netem)
 #   /usr/bin/sctp_darn, sctp_test   lksctp-tools
 #   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
+#   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -41,7 +42,9 @@ KVER=$(cat "$KDIR/version")
 
 # --- userland packages (cached, extracted) ---------------------------------
 PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
-libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils"
+libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
+tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
+liblzma5 libzstd1 liblz4-1"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -123,6 +126,9 @@ install_elf "$R/usr/bin/sctp_test" usr/bin/sctp_test
 rm -f usr/bin/ip usr/bin/tc usr/sbin/ip usr/sbin/tc
 install_elf "$R/bin/ip" usr/sbin/ip
 install_elf "$R/sbin/tc" usr/sbin/tc
+# tcpdump (packet capture for the pipeline_* scenarios; run it with -Z root:
+# there is no tcpdump user). Its libraries come in through DT_NEEDED.
+[ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
 # stdbuf + libstdbuf.so: line-buffered stdout for dynamic tools writing to files.
 mkdir -p usr/libexec/coreutils
 install_elf "$R/usr/libexec/coreutils/libstdbuf.so" usr/libexec/coreutils/libstdbuf.so

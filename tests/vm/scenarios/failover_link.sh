@@ -18,7 +18,7 @@ fo_ctl_start ctl fc
 fo_agent_start agent fa $INI
 A=$(bg_log agent)
 wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 10 || { dump ctl ctl.err agent; fail "no HELLO"; }
-wait_for_line "$A" 'primary -> 10\.1\.0\.1' 5 || { dump agent; fail "primary never on eth"; }
+fo_primary agent fa '10\.1\.0\.1' 5 || { dump agent; fail "primary never on eth"; }
 sleep 2
 n0=$(ctl_count ctl)
 tdown=$(fo_now_ms)

@@ -1,0 +1,48 @@
+#!/bin/sh
+# failover_flaps: 20 flaps of the agent's eth0 (down 0.3 s, up 0.3 s). No
+# reading lost, duplicated (as printed) or out of order; the primary moves
+# to cell at the first flap and does not flap back while the cable flaps
+# (failback_hold_ms 2 s restarts at every link up): at most 4 "primary ->"
+# lines, the last one back to eth after the flaps.
+. /vmtest/lib.sh
+. /vmtest/ctl-lib.sh
+. /vmtest/failover-lib.sh
+[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
+T0=$(fo_now_ms)
+fo_bed f
+INI=$VMTEST_WORK/agent.ini
+fo_ini $INI ff board 2000
+fo_sensors $INI
+fo_ctl_start ctl fc
+fo_agent_start agent fa $INI
+A=$(bg_log agent)
+wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 10 || { dump ctl ctl.err agent; fail "no HELLO"; }
+fo_primary agent fa '10\.1\.0\.1' 5 || { dump agent; fail "primary never on eth"; }
+sleep 1
+p0=$(count_lines "$A" 'primary ->')
+tdown=$(fo_now_ms)
+i=0
+while [ $i -lt 20 ]; do
+	link_down fa eth0
+	sleep 0.3
+	link_up fa eth0
+	sleep 0.3
+	i=$((i + 1))
+done
+tend=$(fo_now_ms)
+log "20 flaps done in $((tend - tdown)) ms"
+downs=$(count_lines "$A" 'path=eth if=eth0: link DOWN')
+p1=$(count_lines "$A" 'primary ->')
+wait_for_line "$A" 'primary -> 10\.1\.0\.1:9910 \(path eth\)' 8 || { dump agent; fail "no failback to eth after the flaps"; }
+sleep 1
+bg_kill agent TERM
+sleep 0.3
+fo_ctl_stop ctl
+fo_check ctl
+sw=$(($(count_lines "$A" 'primary ->') - p0))
+lat=$(fo_latency ctl $((tdown - 500)) $tend)
+grep -E 'primary ->|re-sent|UNREACHABLE|PF|ALARM|WARN|ERR' "$A" | grep -v 'link DOWN' | sed 's/^/  agent: /' | head -n 30
+log "link DOWN seen $downs/20; primary switches during flaps $((p1 - p0)), total $sw; during the flaps: $lat; wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
+[ "$downs" -ge 10 ] || { dump agent; fail "agent saw only $downs link DOWN events of 20"; }
+[ "$sw" -le 4 ] || { dump agent; fail "primary flapped: $sw switches"; }
+pass
