@@ -129,8 +129,8 @@ vm() {
 		out=$(tests/vm/run-all.sh 2>&1)
 		rc=$?
 		printf '%s\n' "$out"
-		p=$(printf '%s\n' "$out" | grep -c ' PASS')
-		f=$(printf '%s\n' "$out" | grep -cE ' (FAIL|MISSING)')
+		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] PASS ')
+		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] (FAIL|MISSING) |^FAIL build')
 		ok "$p"
 		[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "vm"
 	fi

@@ -16,13 +16,11 @@
 #include "port/sctp.h"
 
 /* ---- constants older build headers may lack (the only #ifdefs) ---- */
-#ifdef SCTP_SENDALL
+/* SCTP_SENDALL is an enum member in linux/sctp.h (no #define to test), so
+ * use its ABI value (Linux 4.17+); older kernels answer EINVAL and the
+ * port falls back to a loop over the associations. */
 #define LK_HAVE_SENDALL 1
-#define LK_SENDALL SCTP_SENDALL
-#else
-#define LK_HAVE_SENDALL 0
-#define LK_SENDALL 0
-#endif
+#define LK_SENDALL (1 << 6)
 #ifndef SCTP_FUTURE_ASSOC
 #define SCTP_FUTURE_ASSOC 0
 #endif

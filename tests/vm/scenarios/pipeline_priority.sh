@@ -1,14 +1,15 @@
-#!/bin/sh
-# pipeline_priority: a 48 kbit/s path (tc tbf on the agent's egress), four
-# bulk counter sensors (every 10 ms, bundles of 64, priority 200, streams
-# 2..5: about 2x what the path carries) and an alarm sensor (every 300 ms,
-# priority 0, stream 1). Latency = controller receive time (uptime, see
-# pl_ctl_ts) - sample time, with the wall/uptime offset taken from the
-# controller's HELLO line; bulk counts each message by its newest reading.
-# Run A (priorities set): the alarm median stays low (< 1 s and < 1/3 of the
-# bulk median) while bulk queues up. Run B (all priority 128, FCFS) is logged
-# as the baseline, and must show the alarm worse than in A.
-# I-DATA: interleave = true and net.sctp.intl_enable=1 in both namespaces;
+# pipeline_priority: a 96 kbit/s path (tc tbf on the agent's egress, a
+# queue of about 4 packets), four bulk sensors (every 10 ms, bundles of 16
+# readings with long names and units, about one full packet per message,
+# priority 200, streams 2..5: about twice what the path carries) and an alarm
+# sensor (every 250 ms, priority 0, stream 1). Latency = controller receive
+# time (uptime, see pl_ctl_ts) - sample time, with the wall/uptime offset
+# taken from the controller's HELLO line; bulk counts each message by its
+# newest reading. Run A (priorities set): the alarm median stays low (< 1 s
+# and < 1/3 of the bulk median) while bulk queues up (median >= 1 s).
+# Run B (all priority 128, the same FCFS order the kernel uses by default) is
+# the baseline: its alarm median must be at least 2x A's.
+# I-DATA: interleave = true and net.sctp.intl_enable=1 in every namespace;
 # the capture says whether DATA or I-DATA chunks were used (sctpctl does not
 # offer I-DATA, so it is not negotiated: logged, not failed).
 . /vmtest/lib.sh
@@ -17,35 +18,41 @@
 
 [ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
 T=${PL_PRIO_S:-9}
-RATE=${PL_PRIO_RATE:-48kbit}
-ns_create ag; ns_create c1
-veth_pair ag eth0 10.5.0.1/24 c1 eth0 10.5.0.2/24
-for n in ag c1; do ns_exec $n sysctl -q -w net.sctp.intl_enable=1 || log "no net.sctp.intl_enable in $n"; done
-ns_exec ag $TC qdisc replace dev eth0 root tbf rate $RATE burst 3000 latency 300ms ||
-	fail "tc tbf failed"
+RATE=${PL_PRIO_RATE:-96kbit}
+LONG=bulk-channel-with-a-long-name
 
 # run TAG PRIO_ALARM PRIO_BULK: sets MED_ALARM MED_BULK (ms)
 run() {
 	local tag=$1 pa=$2 pb=$3 ini=$VMTEST_WORK/$1.ini L off i
+	# fresh namespaces per run (nothing left over from the previous one)
+	ns_create ag$tag; ns_create c$tag
+	veth_pair ag$tag eth0 10.5.0.1/24 c$tag eth0 10.5.0.2/24
+	for i in ag$tag c$tag; do
+		ns_exec $i sysctl -q -w net.sctp.intl_enable=1 || log "no net.sctp.intl_enable"
+	done
+	ns_exec ag$tag $TC qdisc replace dev eth0 root tbf rate $RATE burst 1600 limit 6000 ||
+		fail "tc tbf failed"
 	agent_ini $ini pr$tag
 	echo "interleave = true" >> $ini
+	# short RTO: a packet the tbf drops is resent in 200 ms, not 1 s
+	printf '[path.eth]\ninterface = eth0\nrto_min_ms = 200\nrto_initial_ms = 500\n' >> $ini
 	ini_ctrl $ini C1 10.5.0.2
-	ini_counter $ini alarm 1 300
+	ini_counter $ini alarm 1 250
 	printf 'priority = %s\n' $pa >> $ini
 	for i in 2 3 4 5; do
-		ini_counter $ini bulk$i $i 10
-		printf 'bundle_count = 64\nbundle_ms = 1000\npriority = %s\n' $pb >> $ini
+		printf '[sensor.%s-%s]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 10\nstream = %s\nunit = count-of-things\nbundle_count = 16\nbundle_ms = 1000\npriority = %s\n' \
+			$LONG $i $i $pb >> $ini
 	done
-	pl_cap_start cap$tag c1 eth0 $VMTEST_WORK/$tag.pcap
-	pl_ctl_ts C$tag c1 10.5.0.2
-	bg_start agent$tag ag sctpagent -f -c $ini
+	pl_cap_start cap$tag c$tag eth0 $VMTEST_WORK/$tag.pcap
+	pl_ctl_ts C$tag c$tag 10.5.0.2
+	bg_start agent$tag ag$tag sctpagent -f -c $ini
 	L=$(bg_log C$tag)
 	wait_for_line $L '"event":"hello"' 10 || { dump C$tag agent$tag; fail "$tag: no HELLO"; }
 	sleep $T
 	bg_kill agent$tag KILL
 	bg_kill C$tag TERM
 	pl_cap_stop cap$tag
-	ns_exec ag $TC -s qdisc show dev eth0 | head -n 3 | tr '\n' ' ' | sed "s/^/[$tag] /"; echo
+	ns_exec ag$tag $TC -s qdisc show dev eth0 | head -n 3 | tr '\n' ' ' | sed "s/^/[$tag] /"; echo
 	# offset wall - uptime from the HELLO line (controller's wall "time")
 	off=$(grep '"event":"hello"' $L | head -n1 | awk '{ match($0, /"time":[0-9]+/)
 		print substr($0, RSTART + 7, RLENGTH - 7) - $1 }')
