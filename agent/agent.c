@@ -183,12 +183,51 @@ void agent_stop(struct agent *ag)
 	agent_check_stopped(ag);
 }
 
+/* SIGHUP: re-read the file. A controller gone from it is closed with
+ * SCTP_EOF on its association only; everything else needs a restart
+ * (said in the log), because sensors, streams and paths are bound to the
+ * running associations. A file with errors changes nothing. */
+void agent_reload(struct agent *ag)
+{
+	struct cfg_diag *d = calloc(1, sizeof(*d));
+	struct config *nc = NULL;
+
+	if (!d)
+		return;
+	if (config_load(ag->cfg->file, &nc, d)) {
+		for (unsigned int i = 0; i < d->n; i++)
+			LOG(LOGM_CONFIG, LOG_ERR, "%s", d->msg[i]);
+		LOG(LOGM_CONFIG, LOG_ERR, "reload: %s has errors; keeping the "
+		    "running configuration", ag->cfg->file);
+		free(d);
+		return;
+	}
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		if (config_ctrl_index(nc, a->cfg->name) < 0 && a->state != AS_CLOSED) {
+			ALOG(a, LOG_INFO, "removed from the configuration: closing");
+			assoc_close(a);
+		}
+	}
+	for (unsigned int i = 0; i < nc->n_ctrls; i++)
+		if (config_ctrl_index(ag->cfg, nc->ctrls[i].name) < 0)
+			LOG(LOGM_CONFIG, LOG_WARN, "reload: new [controller.%s] "
+			    "takes effect at the next start", nc->ctrls[i].name);
+	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done", ag->cfg->file);
+	config_free(nc);
+	free(d);
+}
+
 static void on_signal(void *arg, enum loop_sig sig)
 {
 	struct agent *ag = arg;
 
 	if (sig == LOOP_SIG_USR1) {
 		log_status(ag);
+		return;
+	}
+	if (sig == LOOP_SIG_HUP) {
+		agent_reload(ag);
 		return;
 	}
 	agent_stop(ag);
@@ -272,6 +311,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	loop_signal(ag->loop, LOOP_SIG_TERM, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_INT, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_USR1, on_signal, ag);
+	loop_signal(ag->loop, LOOP_SIG_HUP, on_signal, ag);
 	if (o->duration_s)
 		loop_timer_in(ag->stop_timer, o->duration_s * 1000u);
 	return 0;

@@ -27,5 +27,8 @@ void agent_destroy(struct agent *ag);
  * closed or after [agent] shutdown_timeout_ms. */
 void agent_stop(struct agent *ag);
 struct loop *agent_loop(struct agent *ag);
+/* Re-read the config file (SIGHUP): controllers removed from it are
+ * closed with SCTP_EOF; other changes are logged as needing a restart. */
+void agent_reload(struct agent *ag);
 
 #endif

@@ -62,13 +62,34 @@ static size_t status_map(struct assoc *a, uint8_t *buf, size_t cap)
 	struct cbor_enc e;
 	size_t len = 0;
 
+	struct ps_path_info info[PS_MAX_ADDRS];
+	unsigned int n = 0;
+
+	if (ps_paths(a->ag->ep, a->id, info, PS_MAX_ADDRS, &n))
+		n = 0;
 	cbor_enc_init(&e, buf, cap);
-	cbor_put_map(&e, 6);
+	cbor_put_map(&e, 9);
 	cbor_put_cstr(&e, "agent"), cbor_put_cstr(&e, c->agent.name);
 	cbor_put_cstr(&e, "controller"), cbor_put_cstr(&e, a->cfg->name);
 	cbor_put_cstr(&e, "msgs_sent"), cbor_put_uint(&e, a->st.msgs_sent);
 	cbor_put_cstr(&e, "requeued"), cbor_put_uint(&e, a->st.requeued);
 	cbor_put_cstr(&e, "dropped"), cbor_put_uint(&e, a->st.dropped);
+	cbor_put_cstr(&e, "failovers"), cbor_put_uint(&e, a->st.failovers);
+	cbor_put_cstr(&e, "replayed"), cbor_put_uint(&e, a->st.replayed);
+	/* the association's paths as the stack sees them now */
+	cbor_put_cstr(&e, "paths");
+	cbor_put_array(&e, n);
+	for (unsigned int i = 0; i < n; i++) {
+		char addr[NET_ADDR_STRLEN];
+		net_addr_format(&info[i].addr, addr, sizeof(addr));
+		cbor_put_map(&e, 6);
+		cbor_put_cstr(&e, "addr"), cbor_put_cstr(&e, addr);
+		cbor_put_cstr(&e, "state"), cbor_put_cstr(&e, ps_path_state_name(info[i].state));
+		cbor_put_cstr(&e, "primary"), cbor_put_bool(&e, info[i].primary);
+		cbor_put_cstr(&e, "srtt_ms"), cbor_put_uint(&e, info[i].srtt_ms);
+		cbor_put_cstr(&e, "rto_ms"), cbor_put_uint(&e, info[i].rto_ms);
+		cbor_put_cstr(&e, "cwnd"), cbor_put_uint(&e, info[i].cwnd);
+	}
 	cbor_put_cstr(&e, "sensors");
 	cbor_put_map(&e, c->n_sensors);
 	for (unsigned int i = 0; i < c->n_sensors; i++) {

@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/cbor.h"
 #include "agent/msg.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
@@ -433,6 +434,32 @@ static void test_close_one_controller(void **state)
 	assert_true(fake_log_contains("ctrl=b assoc=2 state=shutting-down: shutdown complete"));
 }
 
+static void test_reload_closes_removed_controller(void **state)
+{
+	struct t *t = *state;
+	char *ini = malloc(sizeof(ini3)), *p;
+
+	memcpy(ini, ini3, sizeof(ini3));
+	all_up(t);
+	/* the file on disk loses [controller.b] and gains [controller.d] */
+	p = strstr(ini, "[controller.b]");
+	memcpy(p, "[controller.d]", 14);
+	fake_file_put("t.ini", ini, 0644);
+	free(ini);
+	assert_int_equal(fake_loop_raise(t->l, LOOP_SIG_HUP), 0);
+	run(t);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
+	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: removed from the configuration: closing"));
+	assert_true(fake_log_contains("new [controller.d] takes effect at the next start"));
+	/* a broken file changes nothing */
+	fake_file_put("t.ini", "[agent]\nname = \n", 0644);
+	fake_loop_raise(t->l, LOOP_SIG_HUP);
+	run(t);
+	assert_true(fake_log_contains("has errors; keeping the running configuration"));
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 3), FAKE_ASSOC_UP);
+}
+
 static void test_graceful_stop(void **state)
 {
 	struct t *t = *state;
@@ -525,6 +552,50 @@ static void test_commands(void **state)
 	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 5);
 }
 
+static void test_status_reply(void **state)
+{
+	struct t *t = *state;
+	struct msg_cmd c = { .op = MSG_OP_STATUS };
+	struct msg_reply r;
+	struct cbor_dec d;
+	uint32_t id;
+	size_t n, len;
+	const char *k;
+	bool saw_paths = false, saw_ctrl = false;
+
+	all_up(t);
+	send_cmd(t, 1, 42, &c);
+	r = last_reply(t, &id);
+	assert_int_equal(id, 42);
+	assert_int_equal(r.status, MSG_ST_OK);
+	assert_non_null(r.data);
+	cbor_dec_init(&d, r.data, r.data_len);
+	assert_int_equal(cbor_get_map(&d, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(cbor_get_text(&d, &k, &len), 0);
+		if (len == 5 && !memcmp(k, "paths", 5)) {
+			size_t np;
+			assert_int_equal(cbor_get_array(&d, &np), 0);
+			assert_int_equal(np, 2);	/* controller a: two addresses */
+			for (size_t j = 0; j < np; j++)
+				assert_int_equal(cbor_skip(&d, NULL, NULL), 0);
+			saw_paths = true;
+			continue;
+		}
+		if (len == 10 && !memcmp(k, "controller", 10)) {
+			const char *v;
+			size_t vl;
+			assert_int_equal(cbor_get_text(&d, &v, &vl), 0);
+			assert_int_equal(vl, 1);
+			assert_int_equal(v[0], 'a');
+			saw_ctrl = true;
+			continue;
+		}
+		assert_int_equal(cbor_skip(&d, NULL, NULL), 0);
+	}
+	assert_true(saw_paths && saw_ctrl);
+}
+
 static void test_ack_recorded(void **state)
 {
 	struct t *t = *state;
@@ -577,9 +648,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unacked_replayed_after_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eagain_queues_and_flushes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_one_controller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_closes_removed_controller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graceful_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_association_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bounded, setup, teardown),

@@ -39,7 +39,7 @@ for p in board linux; do
 	wait_for_line "$(bg_log ctl-idle-$p)" '^\{"event":"hello"' 15 || { dump ctl-idle-$p agent-idle-$p; fail "idle $p: no HELLO"; }
 done
 sleep 3	# path confirmation heartbeats are over
-IB0=$(idle_bytes ib); IL0=$(idle_bytes il); TI0=$(fo_now_ms)
+IB0=$(idle_bytes iba); IL0=$(idle_bytes ila); TI0=$(fo_now_ms)
 
 fo_bed f
 ini() {	# ini FILE PROFILE: the benchmark agent
@@ -113,7 +113,7 @@ done
 
 # --- idle bytes ---------------------------------------------------------------
 while [ $(($(fo_now_ms) - TI0)) -lt 65000 ]; do sleep 1; done
-IB1=$(idle_bytes ib); IL1=$(idle_bytes il); TI1=$(fo_now_ms)
+IB1=$(idle_bytes iba); IL1=$(idle_bytes ila); TI1=$(fo_now_ms)
 for p in board linux; do bg_kill agent-idle-$p TERM; done
 echo "IDLE window_ms=$((TI1 - TI0)) board_bytes=$((IB1 - IB0)) linux_bytes=$((IL1 - IL0))" | tee -a $R
 
