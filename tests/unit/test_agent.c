@@ -21,6 +21,7 @@
 #include "agent/msg.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
+#include "tests/unit/harness.h"
 
 static const char ini3[] =
 	"[agent]\nname = t1\nreconnect_min_ms = 1000\nreconnect_max_ms = 60000\n"
@@ -33,47 +34,20 @@ static const char ini3[] =
 	"[sensor.hum]\ndriver = simulated\nsource = counter:start=50\ninterval_ms = 1000\n"
 	"unit = %RH\nordered = false\nlifetime_ms = 500\ncontrollers = a\n";
 
-struct t {
-	struct config *cfg;
-	struct agent *ag;
-	struct loop *l;
-	struct ps_ep *ep;
-};
-
 static void run(struct t *t)
 {
-	for (int i = 0; i < 100 && loop_run_once(t->l, 0) > 0; i++)
-		;
-}
-
-static int setup_cfg(void **state, const char *ini)
-{
-	struct t *t = calloc(1, sizeof(*t));
-	struct cfg_diag d;
-	struct cli_opts o = { 0 };
-
-	fake_reset_all();
-	assert_int_equal(config_load_text("t.ini", ini, &t->cfg, &d), 0);
-	assert_int_equal(agent_create(t->cfg, &o, &t->ag), 0);
-	t->l = agent_loop(t->ag);
-	t->ep = fake_sctp_last_ep();
-	*state = t;
-	return 0;
+	harness_run(t);
 }
 
 static int setup(void **state)
 {
-	return setup_cfg(state, ini3);
+	*state = harness_start(ini3);
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct t *t = *state;
-
-	agent_destroy(t->ag);
-	config_free(t->cfg);
-	free(t);
-	fake_reset_all();
+	harness_stop(*state);
 	return 0;
 }
 

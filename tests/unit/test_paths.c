@@ -19,6 +19,7 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "tests/fake/fake.h"
+#include "tests/unit/harness.h"
 
 /* cell is listed first so the kernel's default primary is the wrong one */
 static const char ini[] =
@@ -32,18 +33,9 @@ static const char ini[] =
 	"[controller.c]\naddress = 10.9.0.1@cell, 10.0.0.1@eth\n"
 	"[sensor.t]\ndriver = simulated\nsource = counter\ninterval_ms = 50\n";
 
-struct t {
-	struct config *cfg;
-	struct agent *ag;
-	struct loop *l;
-	struct ps_ep *ep;
-	struct assoc *a;
-};
-
 static void run(struct t *t)
 {
-	for (int i = 0; i < 100 && loop_run_once(t->l, 0) > 0; i++)
-		;
+	harness_run(t);
 }
 
 static const struct net_addr *cell_peer(struct t *t) { return &t->cfg->ctrls[0].addrs[0]; }
@@ -57,17 +49,8 @@ static bool primary_is(struct t *t, const struct net_addr *a)
 
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
-	struct cfg_diag d;
-	struct cli_opts o = { 0 };
+	struct t *t = harness_start(ini);
 
-	fake_reset_all();
-	fake_nl_fail_open(0);
-	assert_int_equal(config_load_text("p.ini", ini, &t->cfg, &d), 0);
-	assert_int_equal(agent_create(t->cfg, &o, &t->ag), 0);
-	t->l = agent_loop(t->ag);
-	t->ep = fake_sctp_last_ep();
-	t->a = &t->ag->assoc[0];
 	fake_nl_link("eth0", 2, true);
 	fake_nl_link("wwan0", 3, true);
 	run(t);
@@ -79,13 +62,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct t *t = *state;
-
-	agent_destroy(t->ag);
-	config_free(t->cfg);
-	free(t);
-	fake_reset_all();
+	harness_stop(*state);
 	return 0;
+}
+
+/* The one association of these tests. */
+static struct assoc *A(struct t *t)
+{
+	return &t->ag->assoc[0];
 }
 
 static void test_params_and_preferred_primary(void **state)
@@ -128,12 +112,12 @@ static void test_link_down_switches_at_once_and_resends(void **state)
 	fake_nl_link("eth0", 2, false);
 	run(t);
 	assert_true(primary_is(t, cell_peer(t)));
-	assert_int_equal(t->a->st.failovers, 1);
+	assert_int_equal(A(t)->st.failovers, 1);
 	/* the last rto_max (400 ms) of readings went out again: 9 of them
 	 * (one every 50 ms, both ends included) */
 	before = fake_sctp_nsent(t->ep);
 	assert_int_equal(before, 9);
-	assert_int_equal(t->a->st.resent, 9);
+	assert_int_equal(A(t)->st.resent, 9);
 	assert_true(fake_log_contains("path=eth if=eth0: link DOWN"));
 }
 
@@ -150,7 +134,7 @@ static void test_failback_after_hold_only(void **state)
 	assert_true(primary_is(t, cell_peer(t)));
 	fake_loop_advance(t->l, 1);
 	assert_true(primary_is(t, eth_peer(t)));
-	assert_int_equal(t->a->st.failbacks, 1);
+	assert_int_equal(A(t)->st.failbacks, 1);
 }
 
 static void test_flapping_cable_does_not_flap_traffic(void **state)
@@ -193,7 +177,7 @@ static void test_peer_unreachable_and_pf(void **state)
 	fake_sctp_paddr(t->ep, 1, eth_peer(t), PS_ADDR_PF);
 	run(t);
 	assert_true(primary_is(t, cell_peer(t)));
-	assert_int_equal(t->a->st.failovers, 2);
+	assert_int_equal(A(t)->st.failovers, 2);
 }
 
 static void test_unconfirmed_alarm(void **state)
@@ -209,9 +193,9 @@ static void test_unconfirmed_alarm(void **state)
 	fake_sctp_assoc_change(t->ep, 1, PS_RESTART);
 	run(t);
 	fake_loop_advance(t->l, 2999);
-	assert_false(t->a->unconfirmed_alarm);
+	assert_false(A(t)->unconfirmed_alarm);
 	fake_loop_advance(t->l, 1);
-	assert_true(t->a->unconfirmed_alarm);
+	assert_true(A(t)->unconfirmed_alarm);
 	assert_true(fake_log_contains("ALARM: peer address 10.9.0.1:9910 (path cell) never CONFIRMED in 3000 ms"));
 	assert_false(fake_log_contains("ALARM: peer address 10.0.0.1"));
 }

@@ -20,6 +20,7 @@
 #include "agent/agent_int.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
+#include "tests/unit/harness.h"
 
 static const char ini[] =
 	"[agent]\nname = p1\n"
@@ -31,30 +32,15 @@ static const char ini[] =
 	"[sensor.alarm]\ndriver = simulated\nsource = counter\ninterval_ms = 700\n"
 	"priority = 0\nlifetime_ms = 300\n";
 
-struct t {
-	struct config *cfg;
-	struct agent *ag;
-	struct loop *l;
-	struct ps_ep *ep;
-};
-
 static void run(struct t *t)
 {
-	for (int i = 0; i < 100 && loop_run_once(t->l, 0) > 0; i++)
-		;
+	harness_run(t);
 }
 
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
-	struct cfg_diag d;
-	struct cli_opts o = { 0 };
+	struct t *t = harness_start(ini);
 
-	fake_reset_all();
-	assert_int_equal(config_load_text("p.ini", ini, &t->cfg, &d), 0);
-	assert_int_equal(agent_create(t->cfg, &o, &t->ag), 0);
-	t->l = agent_loop(t->ag);
-	t->ep = fake_sctp_last_ep();
 	fake_sctp_comm_up(t->ep, 1);
 	run(t);
 	fake_sctp_clear_sent(t->ep);
@@ -64,12 +50,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct t *t = *state;
-
-	agent_destroy(t->ag);
-	config_free(t->cfg);
-	free(t);
-	fake_reset_all();
+	harness_stop(*state);
 	return 0;
 }
 

@@ -1,0 +1,127 @@
+#!/bin/bash
+# scripts/bench.sh (make bench): bytes on the wire per reading, SCTP bundles
+# vs MQTT QoS 1, with the baseline measured in the same run.
+#
+# SCTP: the VM scenario tests/vm/scenarios/bench_bytes.sh runs the agent with
+#   bundle_count 1, 10 and 50 (one sensor every 10 ms, BENCH_S s each) to one
+#   sctpctl and captures the association on the controller's veth; the pcaps
+#   come out on the serial console (pipeline.pcap=1) and the host's tshark
+#   sums the IP lengths of every packet (both directions: DATA, SACK,
+#   heartbeats, INIT..SHUTDOWN, HELLO and ACK messages) and checks stream ids
+#   and PPID (tests/bench/pcap_check.sh). Divided by the readings delivered.
+# MQTT: a private mosquitto on 127.0.0.1:<free port>, one mosquitto_pub -l
+#   session (one TCP connection) publishing N readings, one JSON object each
+#   ({"n":"temp","u":"Cel","v":21.5,"t":...}) with QoS 1, paced every 10 ms
+#   like the sensor; tcpdump on lo, tshark sums the IP lengths of the
+#   connection both ways (handshake, CONNECT, PUBLISH, PUBACK, DISCONNECT,
+#   FIN) divided by the PUBACKs seen.
+#
+# Environment: BENCH_ARCH (amd64|arm64, default amd64), BENCH_S (seconds per
+# bundle size in the VM, default 6), BENCH_N (MQTT readings, default 600),
+# BENCH_OUT (work directory, default build/bench/DATE).
+# Output: the table on stdout, also in $BENCH_OUT/table.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ARCH=${BENCH_ARCH:-amd64}
+BENCH_S=${BENCH_S:-6}
+N=${BENCH_N:-600}
+OUT=${BENCH_OUT:-$ROOT/build/bench/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+say() { echo "bench: $*" >&2; }
+
+# --- packages ----------------------------------------------------------------
+need=""
+for p in tshark:tshark tcpdump:tcpdump mosquitto:mosquitto mosquitto_pub:mosquitto-clients; do
+	command -v "${p%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${p%%:*}" ] || need="$need ${p#*:}"
+done
+if [ -n "$need" ]; then
+	say "installing$need"
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >"$OUT/apt.log" 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >"$OUT/apt.log" 2>&1; } ||
+		{ say "apt-get install$need failed (see $OUT/apt.log)"; exit 1; }
+fi
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
+# --- SCTP in the VM ------------------------------------------------------------
+cfg=qemu_$ARCH
+say "building $cfg"
+{ make --no-print-directory -j"$(nproc)" CONFIG=$cfg &&
+	make --no-print-directory -j"$(nproc)" -f scripts/build.mk O=build/$cfg progs; } >"$OUT/build.log" 2>&1 ||
+	{ tail -20 "$OUT/build.log"; exit 1; }
+BIN=$OUT/bin
+mkdir -p "$BIN"
+cp build/$cfg/sctpagent.stripped "$BIN/sctpagent"
+cp build/$cfg/sctpctl "$BIN/"
+say "running bench_bytes in the $ARCH VM (about $((BENCH_S * 3 + 30)) s)"
+if ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes --duration "$BENCH_S" \
+	--append "pipeline.pcap=1 bench_s=$BENCH_S" --log "$OUT/serial.log" --timeout 300 >"$OUT/run.log" 2>&1; then
+	cat "$OUT/run.log" >&2
+	exit 1
+fi
+tests/bench/pcap_extract.sh "$OUT/serial.log" "$OUT" >/dev/null
+tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap >"$OUT/pcap_check.txt" ||
+	{ cat "$OUT/pcap_check.txt" >&2; say "pcap check failed"; exit 1; }
+
+# --- MQTT QoS 1 on the host's loopback ----------------------------------------------
+port=""
+for p in $(shuf -i 20000-60000 -n 20); do
+	ss -Htln "sport = :$p" | grep -q . || { port=$p; break; }
+done
+[ -n "$port" ] || { say "no free port"; exit 1; }
+cat >"$OUT/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest file $OUT/mosquitto.log
+CONF
+broker="" cap=""
+cleanup() {
+	[ -z "$cap" ] || kill "$cap" 2>/dev/null || :
+	[ -z "$broker" ] || kill "$broker" 2>/dev/null || :
+	wait 2>/dev/null || :
+}
+trap cleanup EXIT INT TERM
+"$MOSQUITTO" -c "$OUT/mosquitto.conf" >"$OUT/mosquitto.out" 2>&1 &
+broker=$!
+for _ in $(seq 50); do ss -Htln "sport = :$port" | grep -q . && break; sleep 0.1; done
+ss -Htln "sport = :$port" | grep -q . || { cat "$OUT/mosquitto.out" >&2; say "mosquitto did not start"; exit 1; }
+tcpdump -i lo -U -s 0 -w "$OUT/mqtt.pcap" "tcp port $port" >"$OUT/tcpdump.log" 2>&1 &
+cap=$!
+for _ in $(seq 50); do grep -q 'listening on' "$OUT/tcpdump.log" && break; sleep 0.1; done
+say "publishing $N readings (QoS 1, every 10 ms) to mosquitto on 127.0.0.1:$port"
+t0=$(date +%s%3N)
+awk -v n="$N" -v t0="$t0" 'BEGIN { for (i = 0; i < n; i++)
+	printf "{\"n\":\"temp\",\"u\":\"Cel\",\"v\":%g,\"t\":%.3f}\n", 21.5 + 0.5 * i, (t0 + 10 * i) / 1000 }' |
+	while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.01; done |
+	mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -i sctpagent-bench -t sctpagent/bench/temp -l
+sleep 0.5
+kill "$cap"; wait "$cap" 2>/dev/null || :; cap=""
+kill "$broker"; wait "$broker" 2>/dev/null || :; broker=""
+read -r mq_pkts mq_bytes < <(tshark -r "$OUT/mqtt.pcap" -Y ip -T fields -e ip.len 2>/dev/null |
+	awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
+mq_pub=$(tshark -r "$OUT/mqtt.pcap" -Y 'mqtt.msgtype == 3' -T fields -e frame.number 2>/dev/null | wc -l)
+mq_ack=$(tshark -r "$OUT/mqtt.pcap" -Y 'mqtt.msgtype == 4' -T fields -e mqtt.msgid 2>/dev/null | tr ',' '\n' | grep -c . || :)
+[ "$mq_ack" -gt 0 ] || { say "no PUBACK captured"; exit 1; }
+[ "$mq_ack" -ge "$N" ] || say "warning: $mq_ack PUBACKs for $N readings"
+mq_bpr=$(awk -v b="$mq_bytes" -v n="$mq_ack" 'BEGIN { printf "%.1f", b / n }')
+
+# --- table -----------------------------------------------------------------------------
+{
+	echo "# sctpagent bench $(date -u +%Y-%m-%dT%H:%MZ), $ARCH VM (kernel $(sed -n 's/^run.sh: kernel \([^ ]*\).*/\1/p' "$OUT/run.log" | head -n1)), ${BENCH_S} s per bundle size, sensor every 10 ms"
+	echo "# MQTT: mosquitto $("$MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -n1), $mq_ack readings, $mq_pkts packets, $mq_bytes IP bytes"
+	printf '%-7s %-9s %-8s %-10s %-19s %-24s %s\n' bundle readings packets ip_bytes sctp_B_per_reading mqtt_qos1_B_per_reading ratio
+	for b in 1 10 50; do
+		line=$(tr -d '\r' < "$OUT/serial.log" | grep -m1 "^BENCH bundle=$b ")
+		n=$(echo "$line" | sed 's/.*readings=\([0-9]*\).*/\1/')
+		chk=$(grep "bench_b$b.pcap" "$OUT/pcap_check.txt")
+		pk=$(echo "$chk" | sed 's/.* pkts=\([0-9]*\).*/\1/')
+		by=$(echo "$chk" | sed 's/.* ip_bytes=\([0-9]*\).*/\1/')
+		vm_by=$(echo "$line" | sed 's/.*ip_bytes=\([0-9]*\).*/\1/')
+		[ "$by" = "$vm_by" ] || say "note: bundle $b: tshark $by IP bytes, tcpdump in the VM $vm_by"
+		awk -v b=$b -v n=$n -v p=$pk -v by=$by -v m=$mq_bpr 'BEGIN {
+			s = by / n; printf "%-7s %-9d %-8d %-10d %-19.1f %-24.1f %.2f\n", b, n, p, by, s, m, s / m }'
+	done
+} | tee "$OUT/table.txt"
+say "pcaps, logs and table in $OUT"
