@@ -15,6 +15,7 @@
 #include "agent/sensor.h"
 #include "port/clock.h"
 #include "port/loop.h"
+#include "port/worker.h"
 
 struct sampled {
 	struct sampler *sp;
@@ -26,10 +27,16 @@ struct sampled {
 	uint32_t retry_ms;	/* 0 = on schedule */
 	struct loop_timer *timer;
 	struct sampler_stats st;
+	/* blocking drivers: one read in flight on the worker */
+	bool busy;
+	uint64_t job_now;
+	double job_value;
+	int64_t job_wall;
 };
 
 struct sampler {
 	struct loop *loop;
+	struct worker *worker;	/* created when a driver blocks */
 	sampler_cb cb;
 	void *arg;
 	unsigned int n;
@@ -41,33 +48,21 @@ static void schedule(struct sampled *s, uint64_t due)
 	loop_timer_at(s->timer, due, s->retry_ms ? 0 : s->interval_ms);
 }
 
-static int take(struct sampled *s)
+/* After a read (inline or on the worker): deliver, or back off. */
+static void finish(struct sampled *s, int rc, double v, int64_t wall, bool scheduled)
 {
-	double v;
-	int rc = s->ops->read(s->state, clock_mono_ms(), &v);
-
 	s->st.reads++;
-	if (rc) {
-		s->st.errors++;
-		return rc;
-	}
-	s->sp->cb(s->sp->arg, s->index, v, clock_wall_ms());
-	return 0;
-}
-
-static void on_timer(void *arg, struct loop_timer *t)
-{
-	struct sampled *s = arg;
-	int rc = take(s);
-
-	(void)t;
 	if (!rc) {
-		if (s->retry_ms) {	/* recovered: back on the plain schedule */
+		s->sp->cb(s->sp->arg, s->index, v, wall);
+		if (scheduled && s->retry_ms) {	/* recovered: plain schedule */
 			s->retry_ms = 0;
 			schedule(s, clock_mono_ms() + s->interval_ms);
 		}
 		return;
 	}
+	s->st.errors++;
+	if (!scheduled)
+		return;
 	s->retry_ms = s->retry_ms ? s->retry_ms * 2 : s->interval_ms / 8 + 1;
 	if (s->retry_ms > s->interval_ms)
 		s->retry_ms = s->interval_ms;
@@ -75,6 +70,52 @@ static void on_timer(void *arg, struct loop_timer *t)
 	LOG(LOGM_SAMPLER, LOG_WARN, "sensor=%s read failed (%s), retry in %u ms",
 	    s->name, strerror(-rc), s->retry_ms);
 	schedule(s, clock_mono_ms() + s->retry_ms);
+}
+
+static int job_read(void *arg)
+{
+	struct sampled *s = arg;
+	int rc = s->ops->read(s->state, s->job_now, &s->job_value);
+
+	s->job_wall = clock_wall_ms();
+	return rc;
+}
+
+static void job_done(void *arg, int rc)
+{
+	struct sampled *s = arg;
+
+	s->busy = false;
+	finish(s, rc, s->job_value, s->job_wall, true);
+}
+
+/* Take one reading; a blocking driver reads on the worker thread and
+ * reports through job_done(). */
+static int take(struct sampled *s, bool scheduled)
+{
+	double v = 0;
+	int rc;
+
+	if (s->ops->blocking && s->sp->worker) {
+		if (s->busy) {
+			s->st.skipped++;
+			return -EBUSY;
+		}
+		s->job_now = clock_mono_ms();
+		rc = worker_submit(s->sp->worker, job_read, job_done, s);
+		if (!rc)
+			s->busy = true;
+		return rc;
+	}
+	rc = s->ops->read(s->state, clock_mono_ms(), &v);
+	finish(s, rc, v, clock_wall_ms(), scheduled);
+	return rc;
+}
+
+static void on_timer(void *arg, struct loop_timer *t)
+{
+	(void)t;
+	take(arg, true);
 }
 
 static int open_one(struct sampler *sp, unsigned int i,
@@ -118,6 +159,9 @@ int sampler_create(struct loop *l, const struct sampler_sensor_cfg *c,
 	sp->loop = l, sp->cb = cb, sp->arg = arg, sp->n = n;
 	for (unsigned int i = 0; i < n && !rc; i++)
 		rc = open_one(sp, i, &c[i], why, why_size);
+	for (unsigned int i = 0; i < n && !rc; i++)
+		if (sp->s[i].ops->blocking && !sp->worker)
+			rc = worker_create(l, &sp->worker);
 	if (rc) {
 		sampler_destroy(sp);
 		return rc;
@@ -130,6 +174,7 @@ void sampler_destroy(struct sampler *sp)
 {
 	if (!sp)
 		return;
+	worker_destroy(sp->worker);	/* no read runs after this */
 	for (unsigned int i = 0; i < sp->n; i++) {
 		loop_timer_free(sp->s[i].timer);
 		if (sp->s[i].ops)
@@ -152,7 +197,7 @@ int sampler_read_now(struct sampler *sp, unsigned int i)
 {
 	if (i >= sp->n)
 		return -EINVAL;
-	return take(&sp->s[i]);
+	return take(&sp->s[i], false);
 }
 
 void sampler_get_stats(const struct sampler *sp, unsigned int i,

@@ -9,6 +9,7 @@
 #ifndef AGENT_SENSOR_H
 #define AGENT_SENSOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct loop;
@@ -24,6 +25,10 @@ struct sensor_ops {
 	 * ready: retry later), -ERANGE (value out of the device's range). */
 	int (*read)(void *state, uint64_t now_ms, double *value);
 	void (*close)(void *state);
+	/* read() can block (a 1-Wire conversion, an I2C measurement): the
+	 * sampler runs it on the worker thread (port/worker.h), never on
+	 * the loop. read() must then touch only its own state. */
+	bool blocking;
 };
 
 /* The driver called @name, or NULL. Implemented by board/. */
@@ -43,6 +48,7 @@ struct sampler_sensor_cfg {
 
 struct sampler_stats {
 	uint64_t reads, errors, retries;
+	uint64_t skipped;	/* a blocking read still running when due */
 };
 
 /*

@@ -327,4 +327,5 @@ const struct sensor_ops sensor_bme280_ops = {
 	.open = bme_open,
 	.read = bme_read,
 	.close = bme_close,
+	.blocking = true,	/* the kernel (or we) wait for the conversion */
 };

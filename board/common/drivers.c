@@ -8,11 +8,12 @@
 
 extern const struct sensor_ops sensor_sim_ops, sensor_thermal_ops,
 	sensor_hwmon_ops, sensor_iio_ops, sensor_ds18b20_ops,
-	sensor_bme280_ops, sensor_gpio_ops;
+	sensor_bme280_ops, sensor_gpio_ops, sensor_sim_slow_ops;
 
 static const struct sensor_ops *const drivers[] = {
 	&sensor_sim_ops, &sensor_thermal_ops, &sensor_hwmon_ops, &sensor_iio_ops,
 	&sensor_ds18b20_ops, &sensor_bme280_ops, &sensor_gpio_ops,
+	&sensor_sim_slow_ops,
 };
 #define N_DRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 

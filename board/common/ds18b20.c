@@ -123,4 +123,5 @@ const struct sensor_ops sensor_ds18b20_ops = {
 	.open = ds_open,
 	.read = ds_read,
 	.close = ds_close,
+	.blocking = true,	/* the kernel (or we) wait for the conversion */
 };

@@ -155,3 +155,13 @@ const struct sensor_ops sensor_sim_ops = {
 	.read = sim_read,
 	.close = sim_close,
 };
+
+/* The same waveforms read on the worker thread, as a slow bus would be:
+ * for tests and demos of the blocking-driver path. */
+const struct sensor_ops sensor_sim_slow_ops = {
+	.name = "simulated_slow",
+	.open = sim_open,
+	.read = sim_read,
+	.close = sim_close,
+	.blocking = true,
+};

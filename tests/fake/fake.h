@@ -299,6 +299,11 @@ void fake_nl_addr(uint32_t ifindex, const struct net_addr *a, bool add);
 unsigned int fake_nl_dumps(void);	/* pn_request_dump() calls */
 void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
 
+/* --- worker (fake_worker.c) ---------------------------------------------
+ * Jobs wait until fake_worker_run() runs them (fn, then done) in order. */
+unsigned int fake_worker_run(void);	/* jobs run */
+unsigned int fake_worker_pending(void);
+
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */
 static inline void fake_reset_all(void)

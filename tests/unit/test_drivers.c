@@ -87,7 +87,8 @@ static void check_open_fails(const char *drv, const char *source, int rc,
 static void test_registry(void **unused)
 {
 	static const char *const all[] = { "simulated", "thermal", "hwmon", "iio",
-					   "ds18b20", "bme280", "gpio" };
+					   "ds18b20", "bme280", "gpio",
+					   "simulated_slow" };
 	const char *const *names = board_sensor_drivers();
 	size_t n = 0;
 

@@ -203,6 +203,36 @@ static void test_read_now_not_delayed(void **state)
 	assert_int_equal(pack(on_stream(t, 2, 0), &seq, &v), 1);
 }
 
+/* A blocking driver reads on the worker: the loop never waits for it, a
+ * reading due while one is still running is skipped and counted. */
+static void test_blocking_driver_on_worker(void **state)
+{
+	static const char slow_ini[] =
+		"[agent]\nname = s1\n[controller.c]\naddress = 10.0.1.1\n"
+		"[sensor.w1]\ndriver = simulated_slow\nsource = counter:start=5\n"
+		"interval_ms = 100\n";
+	struct t *t = harness_start(slow_ini);
+	struct sampler_stats st;
+	uint32_t seq;
+	double v;
+
+	(void)state;
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 100);		/* due: handed to the worker */
+	assert_int_equal(fake_worker_pending(), 1);
+	assert_null(on_stream(t, 1, 0));	/* nothing yet: still reading */
+	fake_loop_advance(t->l, 100);		/* due again while busy */
+	sampler_get_stats(t->ag->sampler, 0, &st);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(fake_worker_run(), 1);	/* the read completes */
+	run(t);
+	assert_int_equal(pack(on_stream(t, 1, 0), &seq, &v), 1);
+	assert_true(v == 5.0);
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +243,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sampler_no_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_now_not_delayed, setup, teardown),
+		cmocka_unit_test(test_blocking_driver_on_worker),
 	};
 
 	return cmocka_run_group_tests_name("publish", tests, NULL, NULL);

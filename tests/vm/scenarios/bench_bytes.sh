@@ -14,7 +14,8 @@
 . /vmtest/pipeline-lib.sh
 
 [ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
-T=${BENCH_S:-6}
+T=$(sed -n "s/.*bench_s=\([0-9]*\).*/\1/p" /proc/cmdline)
+T=${T:-${BENCH_S:-6}}
 prev=0
 for b in 1 10 50; do
 	ns_create ag$b; ns_create c$b
