@@ -134,14 +134,20 @@ static void log_status(struct agent *ag)
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
 		ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
-		     "requeued %llu, dropped %llu; up %llu, lost %llu",
+		     "requeued %llu, replayed %llu, abandoned %llu, dropped %llu; "
+		     "up %llu, lost %llu; failovers %llu, failbacks %llu; bad input %llu",
 		     (unsigned long long)a->st.msgs_sent,
 		     (unsigned long long)a->st.bytes_sent,
 		     (unsigned long long)a->st.send_failed,
 		     (unsigned long long)a->st.requeued,
+		     (unsigned long long)a->st.replayed,
+		     (unsigned long long)a->st.abandoned,
 		     (unsigned long long)a->st.dropped,
 		     (unsigned long long)a->st.comm_up,
-		     (unsigned long long)a->st.comm_lost);
+		     (unsigned long long)a->st.comm_lost,
+		     (unsigned long long)a->st.failovers,
+		     (unsigned long long)a->st.failbacks,
+		     (unsigned long long)a->st.bad_msgs);
 	}
 	LOG(LOGM_MAIN, LOG_INFO, "readings %llu, fan-outs by SENDALL %llu (%llu "
 	    "emulated by the port), by unicast %llu; notifications %llu, unknown %llu",
@@ -150,6 +156,10 @@ static void log_status(struct agent *ag)
 	    (unsigned long long)ag->st.unicast_fanouts,
 	    (unsigned long long)ps.notifications,
 	    (unsigned long long)ps.unknown_notifications);
+	for (int i = 0; i < MSG_ERR_COUNT; i++)
+		if (ag->st.bad_msgs[i])
+			LOG(LOGM_MAIN, LOG_INFO, "rejected input: %llu x %s",
+			    (unsigned long long)ag->st.bad_msgs[i], msg_err_str((enum msg_err)i));
 	paths_log_status(ag);
 }
 

@@ -18,7 +18,8 @@
 #
 # Environment: BENCH_ARCH (amd64|arm64, default amd64), BENCH_S (seconds per
 # bundle size in the VM, default 6), BENCH_N (MQTT readings, default 600),
-# BENCH_OUT (work directory, default build/bench/DATE).
+# BENCH_OUT (work directory, default build/bench/DATE), BENCH_SERIAL (reuse
+# the serial log of an earlier bench_bytes run with pipeline.pcap=1: no VM).
 # Output: the table on stdout, also in $BENCH_OUT/table.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,13 +55,17 @@ BIN=$OUT/bin
 mkdir -p "$BIN"
 cp build/$cfg/sctpagent.stripped "$BIN/sctpagent"
 cp build/$cfg/sctpctl "$BIN/"
-say "running bench_bytes in the $ARCH VM (about $((BENCH_S * 3 + 30)) s)"
-if ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes --duration "$BENCH_S" \
+if [ -n "${BENCH_SERIAL:-}" ]; then
+	say "reusing the VM serial log $BENCH_SERIAL"
+	tr -d '\r' < "$BENCH_SERIAL" > "$OUT/serial.log"
+	echo "run.sh: kernel $(sed -n 's/.*VMTEST-KERNEL \([^ ]*\).*/\1/p' "$OUT/serial.log" | head -n1)" > "$OUT/run.log"
+elif say "running bench_bytes in the $ARCH VM (about $((BENCH_S * 3 + 30)) s)"; ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes --duration "$BENCH_S" \
 	--append "pipeline.pcap=1 bench_s=$BENCH_S" --log "$OUT/serial.log" --timeout 300 >"$OUT/run.log" 2>&1; then
 	cat "$OUT/run.log" >&2
 	exit 1
 fi
-tests/bench/pcap_extract.sh "$OUT/serial.log" "$OUT" >/dev/null
+tr -d '\r' < "$OUT/serial.log" > "$OUT/serial.txt"
+tests/bench/pcap_extract.sh "$OUT/serial.txt" "$OUT" >/dev/null
 tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap >"$OUT/pcap_check.txt" ||
 	{ cat "$OUT/pcap_check.txt" >&2; say "pcap check failed"; exit 1; }
 
@@ -87,41 +92,58 @@ trap cleanup EXIT INT TERM
 broker=$!
 for _ in $(seq 50); do ss -Htln "sport = :$port" | grep -q . && break; sleep 0.1; done
 ss -Htln "sport = :$port" | grep -q . || { cat "$OUT/mosquitto.out" >&2; say "mosquitto did not start"; exit 1; }
-tcpdump -i lo -U -s 0 -w "$OUT/mqtt.pcap" "tcp port $port" >"$OUT/tcpdump.log" 2>&1 &
-cap=$!
-for _ in $(seq 50); do grep -q 'listening on' "$OUT/tcpdump.log" && break; sleep 0.1; done
-say "publishing $N readings (QoS 1, every 10 ms) to mosquitto on 127.0.0.1:$port"
+# mqtt_run NAME CMD...: capture port $port on lo while CMD publishes; sets
+# MQ_PKTS MQ_BYTES MQ_ACKS (PUBACK packet ids seen) MQ_PER_SEG (PUBLISHes
+# per TCP segment that carried any).
+mqtt_run() {
+	local name=$1 pc=$OUT/mqtt_$1.pcap
+	shift
+	tcpdump -i lo -U -s 0 -w "$pc" "tcp port $port" >"$OUT/tcpdump_$name.log" 2>&1 &
+	cap=$!
+	for _ in $(seq 50); do grep -q 'listening on' "$OUT/tcpdump_$name.log" && break; sleep 0.1; done
+	"$@"
+	sleep 0.5
+	kill "$cap"; wait "$cap" 2>/dev/null || :; cap=""
+	read -r MQ_PKTS MQ_BYTES < <(tshark -r "$pc" -Y ip -T fields -e ip.len 2>/dev/null |
+		awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
+	MQ_ACKS=$(tshark -r "$pc" -d tcp.port==$port,mqtt -Y 'mqtt.msgtype == 4' -T fields -e mqtt.msgid 2>/dev/null |
+		tr ',' '\n' | grep -c . || :)
+	MQ_PER_SEG=$(tshark -r "$pc" -d tcp.port==$port,mqtt -Y 'mqtt.msgtype == 3' -T fields -e mqtt.msgid 2>/dev/null |
+		awk -F, '{ n++; s += NF } END { printf "%.1f", n ? s / n : 0 }')
+	[ "$MQ_ACKS" -gt 0 ] || { say "$name: no PUBACK captured"; exit 1; }
+	[ "$MQ_ACKS" -ge "$N" ] || say "warning: $name: $MQ_ACKS PUBACKs for $N readings"
+}
+say "publishing $N readings (QoS 1, one JSON object each, every 10 ms) to mosquitto on 127.0.0.1:$port"
 t0=$(date +%s%3N)
-awk -v n="$N" -v t0="$t0" 'BEGIN { for (i = 0; i < n; i++)
-	printf "{\"n\":\"temp\",\"u\":\"Cel\",\"v\":%g,\"t\":%.3f}\n", 21.5 + 0.5 * i, (t0 + 10 * i) / 1000 }' |
-	while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.01; done |
-	mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -i sctpagent-bench -t sctpagent/bench/temp -l
-sleep 0.5
-kill "$cap"; wait "$cap" 2>/dev/null || :; cap=""
+pub_l() {
+	awk -v n="$N" -v t0="$t0" 'BEGIN { for (i = 0; i < n; i++)
+		printf "{\"n\":\"temp\",\"u\":\"Cel\",\"v\":%g,\"t\":%.3f}\n", 21.5 + 0.5 * i, (t0 + 10 * i) / 1000 }' |
+		while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.01; done |
+		mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -i sctpagent-bench -t sctpagent/bench/temp -l
+}
+mqtt_run pub_l pub_l
+l_bytes=$MQ_BYTES l_pkts=$MQ_PKTS l_acks=$MQ_ACKS l_seg=$MQ_PER_SEG
+mq_bpr=$(awk -v b="$l_bytes" -v n="$l_acks" 'BEGIN { printf "%.1f", b / n }')
+mqtt_run raw python3 tests/bench/mqtt_pub.py 127.0.0.1 "$port" "$N" 0.01 >/dev/null
+r_bytes=$MQ_BYTES r_pkts=$MQ_PKTS r_acks=$MQ_ACKS
+mq_raw_bpr=$(awk -v b="$r_bytes" -v n="$r_acks" 'BEGIN { printf "%.1f", b / n }')
 kill "$broker"; wait "$broker" 2>/dev/null || :; broker=""
-read -r mq_pkts mq_bytes < <(tshark -r "$OUT/mqtt.pcap" -Y ip -T fields -e ip.len 2>/dev/null |
-	awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
-mq_pub=$(tshark -r "$OUT/mqtt.pcap" -Y 'mqtt.msgtype == 3' -T fields -e frame.number 2>/dev/null | wc -l)
-mq_ack=$(tshark -r "$OUT/mqtt.pcap" -Y 'mqtt.msgtype == 4' -T fields -e mqtt.msgid 2>/dev/null | tr ',' '\n' | grep -c . || :)
-[ "$mq_ack" -gt 0 ] || { say "no PUBACK captured"; exit 1; }
-[ "$mq_ack" -ge "$N" ] || say "warning: $mq_ack PUBACKs for $N readings"
-mq_bpr=$(awk -v b="$mq_bytes" -v n="$mq_ack" 'BEGIN { printf "%.1f", b / n }')
 
 # --- table -----------------------------------------------------------------------------
 {
 	echo "# sctpagent bench $(date -u +%Y-%m-%dT%H:%MZ), $ARCH VM (kernel $(sed -n 's/^run.sh: kernel \([^ ]*\).*/\1/p' "$OUT/run.log" | head -n1)), ${BENCH_S} s per bundle size, sensor every 10 ms"
-	echo "# MQTT: mosquitto $("$MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -n1), $mq_ack readings, $mq_pkts packets, $mq_bytes IP bytes"
-	printf '%-7s %-9s %-8s %-10s %-19s %-24s %s\n' bundle readings packets ip_bytes sctp_B_per_reading mqtt_qos1_B_per_reading ratio
+	echo "# MQTT: mosquitto $("$MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -n1) on lo; mosquitto_pub -l: $l_acks readings, $l_pkts packets, $l_bytes IP bytes ($l_seg PUBLISH per segment); one PUBLISH per segment (tests/bench/mqtt_pub.py): $r_acks readings, $r_pkts packets, $r_bytes IP bytes = $mq_raw_bpr B/reading"
+	printf '%-7s %-9s %-8s %-10s %-19s %-24s %-6s %s\n' bundle readings packets ip_bytes sctp_B_per_reading mqtt_qos1_B_per_reading ratio ratio_vs_mqtt_1perseg
 	for b in 1 10 50; do
-		line=$(tr -d '\r' < "$OUT/serial.log" | grep -m1 "^BENCH bundle=$b ")
+		line=$(grep "^BENCH bundle=$b " "$OUT/serial.txt" | head -n1)
 		n=$(echo "$line" | sed 's/.*readings=\([0-9]*\).*/\1/')
 		chk=$(grep "bench_b$b.pcap" "$OUT/pcap_check.txt")
 		pk=$(echo "$chk" | sed 's/.* pkts=\([0-9]*\).*/\1/')
 		by=$(echo "$chk" | sed 's/.* ip_bytes=\([0-9]*\).*/\1/')
 		vm_by=$(echo "$line" | sed 's/.*ip_bytes=\([0-9]*\).*/\1/')
 		[ "$by" = "$vm_by" ] || say "note: bundle $b: tshark $by IP bytes, tcpdump in the VM $vm_by"
-		awk -v b=$b -v n=$n -v p=$pk -v by=$by -v m=$mq_bpr 'BEGIN {
-			s = by / n; printf "%-7s %-9d %-8d %-10d %-19.1f %-24.1f %.2f\n", b, n, p, by, s, m, s / m }'
+		awk -v b=$b -v n=$n -v p=$pk -v by=$by -v m=$mq_bpr -v r=$mq_raw_bpr 'BEGIN {
+			s = by / n; printf "%-7s %-9d %-8d %-10d %-19.1f %-24.1f %-6.2f %.2f\n", b, n, p, by, s, m, s / m, s / r }'
 	done
 } | tee "$OUT/table.txt"
 say "pcaps, logs and table in $OUT"

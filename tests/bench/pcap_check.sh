@@ -3,7 +3,10 @@
 # VM captures with tshark. For each file: every SCTP DATA / I-DATA chunk must
 # carry PPID 0x53414731 (1396786993) and a stream of --streams (if given).
 # Prints one line per file:
-#   FILE chunks=N sids=0:a,3:b ppid_bad=0 sid_bad=0 pkts=N ip_bytes=N
+#   FILE chunks=N idata_frames=N sids=0:a,3:b ppid_bad=0 sid_bad=0 pkts=N
+#        ip_bytes=N init_ext=.. initack_ext=..
+# (init_ext / initack_ext: the Supported Extensions chunk types of the INIT /
+# INIT ACK, e.g. 64 = I-DATA offered; "-" = none listed)
 # (pkts / ip_bytes: every IPv4 packet of the capture, both directions, IP
 # total length summed: what the bench divides by the readings delivered).
 # Exit 1 if a check failed.
@@ -45,7 +48,9 @@ for f in "$@"; do
 		sid_bad=$(printf '%s\n' "$chunks" | awk -v ok=",$STREAMS," 'NF && index(ok, "," $1 ",") == 0' | wc -l)
 	fi
 	set -- $(tshark -r "$f" -Y ip -T fields -e ip.len 2>/dev/null | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
-	echo "$f chunks=$n idata_frames=$idata sids=$sids ppid_bad=$ppid_bad sid_bad=$sid_bad pkts=$1 ip_bytes=$2"
+	iext=$(tshark -r "$f" -Y 'sctp.chunk_type == 1' -T fields -e sctp.supported_chunk_type 2>/dev/null | head -n1)
+	aext=$(tshark -r "$f" -Y 'sctp.chunk_type == 2' -T fields -e sctp.supported_chunk_type 2>/dev/null | head -n1)
+	echo "$f chunks=$n idata_frames=$idata sids=$sids ppid_bad=$ppid_bad sid_bad=$sid_bad pkts=$1 ip_bytes=$2 init_ext=${iext:--} initack_ext=${aext:--}"
 	[ "$n" -gt 0 ] && [ "$ppid_bad" = 0 ] && [ "$sid_bad" = 0 ] || rc=1
 done
 exit $rc

@@ -23,6 +23,10 @@ sleep 1
 link_down fa eth0
 wait_for_line "$A" 'primary -> 10\.2\.0\.1:9910 \(path cell\)' 3 || { dump agent; fail "no switch to cell"; }
 sleep 1
+# deleting the subnet's primary address would flush 10.2.0.3 (a secondary)
+# with it, unless secondaries are promoted (a modem gets a new address the
+# same way: the old one goes, the new one stays)
+ns_exec fa sh -c 'echo 1 >/proc/sys/net/ipv4/conf/cell0/promote_secondaries'
 addr_add fa cell0 10.2.0.3/24
 wait_for_line "$A" 'path=cell: add local address 10\.2\.0\.3' 3 || { dump agent; fail "agent did not react to the new cell address"; }
 ADDERR=$(grep 'path=cell: add local address 10\.2\.0\.3: ' "$A" | sed 's/.*10\.2\.0\.3: //' | head -n1)

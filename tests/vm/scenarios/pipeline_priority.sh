@@ -11,7 +11,9 @@
 # the baseline: its alarm median must be at least 2x A's.
 # I-DATA: interleave = true and net.sctp.intl_enable=1 in every namespace;
 # the capture says whether DATA or I-DATA chunks were used (sctpctl does not
-# offer I-DATA, so it is not negotiated: logged, not failed).
+# offer I-DATA, so it is not negotiated: logged, not failed). With
+# pipeline.pcap=1 the pcaps are printed; tests/bench/pcap_check.sh shows the
+# Supported Extensions of INIT and INIT ACK (64 = I-DATA).
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/pipeline-lib.sh
@@ -71,6 +73,7 @@ run() {
 	N_IDATA=$(tcpdump -Z root -r $VMTEST_WORK/$tag.pcap -nn -v 2>/dev/null | grep -cE 'I-DATA|chunk type: 64|\[0x40\]')
 	N_DATA=$(pl_chunks $VMTEST_WORK/$tag.pcap | grep -c '^DATA')
 	log "$tag (alarm prio $pa, bulk prio $pb, $RATE): alarm $N_ALARM readings, median latency $MED_ALARM ms (max $MAX_ALARM); bulk $N_BULK messages, median $MED_BULK ms; chunks DATA $N_DATA, I-DATA $N_IDATA"
+	pl_pcap_emit $VMTEST_WORK/$tag.pcap priority_$tag
 	[ "$N_ALARM" -ge 10 ] && [ "$N_BULK" -ge 10 ] || { dump C$tag agent$tag; fail "$tag: too few readings (alarm $N_ALARM, bulk msgs $N_BULK)"; }
 }
 
