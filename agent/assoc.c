@@ -104,12 +104,15 @@ static void schedule_reconnect(struct assoc *a)
 
 void assoc_connect(struct assoc *a)
 {
+	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
+	unsigned int n;
 	int rc;
 
 	if (a->ag->stopping || a->state == AS_CLOSED)
 		return;
+	n = paths_connect_order(a->ag, a->cfg, addrs);
 	a->st.connects++;
-	rc = ps_connect(a->ag->ep, a->cfg->addrs, a->cfg->n_addrs, &a->id);
+	rc = ps_connect(a->ag->ep, addrs, n, &a->id);
 	if (rc) {
 		ALOG(a, LOG_WARN, "connect failed: %s", strerror(-rc));
 		schedule_reconnect(a);

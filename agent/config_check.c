@@ -213,9 +213,7 @@ static void check_path(struct cfg_ctx *x, unsigned int i)
 	}
 }
 
-/* "addr@path" names a [path.NAME]; the paths' retransmissions must fit
- * in the association's, or the association dies before the paths fail
- * over (RFC 9260 6.4: path failures alone never end it). */
+/* "addr@path" names a [path.NAME]. */
 static void check_ctrl_paths(struct cfg_ctx *x, unsigned int ci)
 {
 	struct config *c = x->c;
@@ -237,18 +235,28 @@ static void check_ctrl_paths(struct cfg_ctx *x, unsigned int ci)
 	}
 }
 
+/* RFC 9260 8.1: Association.Max.Retrans should not exceed the sum of
+ * the paths' Path.Max.Retrans, or every path can be inactive while the
+ * association still counts the peer reachable; Linux refuses it (EINVAL)
+ * on a multihomed association. 0 = that sum (or 10 with one path). */
 static void check_retrans(struct cfg_ctx *x)
 {
+	struct cfg_agent *a = &x->c->agent;
 	unsigned int sum = 0;
 
 	for (unsigned int p = 0; p < x->c->n_paths; p++)
 		sum += x->c->paths[p].path_max_retrans;
-	if (x->c->n_paths > 1 && x->c->agent.assoc_max_retrans < sum)
+	if (!a->assoc_max_retrans) {
+		a->assoc_max_retrans = (uint16_t)(x->c->n_paths > 1 ? sum : 10);
+		return;
+	}
+	if (x->c->n_paths > 1 && a->assoc_max_retrans > sum)
 		cfg_err(x, kline(x, SEC_AGENT, 0, "assoc_max_retrans"), "agent",
-			"assoc_max_retrans", "%u is below the sum of the paths' "
-			"path_max_retrans (%u): the association would fail before "
-			"every path did; expected at least %u",
-			x->c->agent.assoc_max_retrans, sum, sum);
+			"assoc_max_retrans", "%u is above the sum of the paths' "
+			"path_max_retrans (%u): every path could be down while the "
+			"association lives on (RFC 9260 8.1) and the kernel refuses "
+			"it; expected at most %u, or 0 for the sum",
+			a->assoc_max_retrans, sum, sum);
 }
 
 static void check_key_file(struct cfg_ctx *x, const char *key, const char *path)

@@ -30,7 +30,7 @@ static const struct key_def agent_keys[] = {
 	{ "init_max_attempts", KT_UINT, F(struct cfg_agent, init_max_attempts), 1, 255, false, NULL, NULL },
 	{ "init_timeout_ms", KT_UINT, F(struct cfg_agent, init_timeout_ms), 100, 600000, false, NULL, NULL },
 	{ "shutdown_timeout_ms", KT_UINT, F(struct cfg_agent, shutdown_timeout_ms), 0, 60000, false, NULL, NULL },
-	{ "assoc_max_retrans", KT_UINT, F(struct cfg_agent, assoc_max_retrans), 1, 255, false, NULL, NULL },
+	{ "assoc_max_retrans", KT_UINT, F(struct cfg_agent, assoc_max_retrans), 0, 255, false, NULL, NULL },
 	{ "status_interval_ms", KT_UINT, F(struct cfg_agent, status_interval_ms), 0, 86400000, false, NULL, NULL },
 	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
 };
@@ -381,7 +381,7 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->init_max_attempts = 4;
 		a->init_timeout_ms = 3000;
 		a->shutdown_timeout_ms = 3000;
-		a->assoc_max_retrans = 10;
+		a->assoc_max_retrans = 0;	/* = the paths' sum (config_check.c) */
 		a->interleave = true;
 		break;
 	case SEC_PATH:

@@ -16,6 +16,8 @@
 #include "port/loop.h"
 
 #define RECENT_MAX 64		/* messages kept per association for resend */
+#define BIND_TRIES 10		/* a new address not yet routable: retries */
+#define BIND_RETRY_MS 200
 
 static const struct cfg_path *path_cfg(const struct agent *ag, int p)
 {
@@ -258,6 +260,41 @@ static void apply_params(struct assoc *a)
 		ALOG(a, LOG_WARN, "association parameters refused");
 }
 
+/* The preferred path's RTOs for every future association, so even INIT
+ * retransmits on the board's timing, not the kernel's 3 s default. */
+static void apply_defaults(struct agent *ag)
+{
+	const struct cfg_path *best = NULL;
+	struct ps_path_params ap = { .pf_threshold = PS_PF_UNSET };
+
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++)
+		if (!best || ag->cfg->paths[p].priority < best->priority)
+			best = &ag->cfg->paths[p];
+	ap.rto_initial_ms = best->rto_initial_ms;
+	ap.rto_min_ms = best->rto_min_ms;
+	ap.rto_max_ms = best->rto_max_ms;
+	if (ps_set_path_params(ag->ep, 0, NULL, &ap))
+		LOG(LOGM_PATHS, LOG_WARN, "default RTOs for new associations refused");
+}
+
+/* Controller addresses for INIT: those whose local link is up first, by
+ * path priority, so INIT does not start on a dead link. */
+unsigned int paths_connect_order(const struct agent *ag, const struct cfg_controller *c,
+				 struct net_addr *out)
+{
+	unsigned int n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned int prio = 0; prio <= 256; prio++)
+			for (unsigned int i = 0; i < c->n_addrs; i++) {
+				int p = c->addr_path[i];
+				unsigned int pr = p >= 0 ? ag->cfg->paths[p].priority : 256;
+				if (pr == prio && local_up(ag, p) == (pass == 0))
+					out[n++] = c->addrs[i];
+			}
+	return n;
+}
+
 void paths_assoc_up(struct assoc *a)
 {
 	struct ps_path_info info[PS_MAX_ADDRS];
@@ -408,10 +445,25 @@ static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
 
 	if (!ag->cfg->paths[p].addr_auto || (add ? i >= 0 : i < 0))
 		return;		/* fixed address, or nothing changes for us */
+	/* an IPv6 link-local address reaches no controller */
+	if (ev->addr.family == NET_AF_INET6 && ev->addr.a[0] == 0xfe &&
+	    (ev->addr.a[1] & 0xc0) == 0x80)
+		return;
 	if (add && lp->n_addrs == sizeof(lp->addrs) / sizeof(lp->addrs[0]))
 		return;
 	net_addr_format(&ev->addr, addr, sizeof(addr));
 	rc = ps_bind_change(ag->ep, &ev->addr, add);
+	/* the kernel announces an address before its local route exists:
+	 * a bind that fails so is tried again shortly */
+	if (add && rc == -EADDRNOTAVAIL && lp->bind_tries < BIND_TRIES) {
+		lp->pending = ev->addr;
+		lp->bind_tries++;
+		loop_timer_in(lp->bind_timer, BIND_RETRY_MS);
+		LOG(LOGM_PATHS, LOG_DEBUG, "path=%s: %s not usable yet, retrying",
+		    ag->cfg->paths[p].name, addr);
+		return;
+	}
+	lp->bind_tries = 0;
 	LOG(LOGM_PATHS, rc ? LOG_WARN : LOG_INFO, "path=%s: %s local address %s%s%s",
 	    ag->cfg->paths[p].name, add ? "add" : "remove", addr, rc ? ": " : "",
 	    rc ? strerror(-rc) : "");
@@ -423,6 +475,16 @@ static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
 		lp->addrs[lp->n_addrs++] = ev->addr;
 	else if (!add)		/* gone from the interface: forget it anyway */
 		lp->addrs[i] = lp->addrs[--lp->n_addrs];
+}
+
+static void on_bind_retry(void *arg, struct loop_timer *t)
+{
+	struct local_path *lp = arg;
+	struct pn_event ev = { .type = PN_ADDR_ADD, .ifindex = lp->ifindex,
+			       .addr = lp->pending };
+
+	(void)t;
+	on_addr(lp->ag, lp->index, &ev);
 }
 
 void paths_on_netlink(struct agent *ag, const struct pn_event *ev)
@@ -509,8 +571,17 @@ int paths_init(struct agent *ag)
 		if (rc)
 			return rc;
 	}
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++) {
+		struct local_path *lp = &ag->lpaths[p];
+		lp->ag = ag;
+		lp->index = (int)p;
+		rc = loop_timer_new(ag->loop, on_bind_retry, lp, &lp->bind_timer);
+		if (rc)
+			return rc;
+	}
 	if (!ag->cfg->n_paths)
 		return 0;
+	apply_defaults(ag);
 	rc = pn_open(&ag->nl);
 	if (rc) {
 		LOG(LOGM_PATHS, LOG_WARN, "no link events (%s): failover relies on "
@@ -530,6 +601,10 @@ void paths_fini(struct agent *ag)
 		mq_destroy(a->recent);
 		a->failback_timer = a->confirm_timer = NULL;
 		a->recent = NULL;
+	}
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++) {
+		loop_timer_free(ag->lpaths[p].bind_timer);
+		ag->lpaths[p].bind_timer = NULL;
 	}
 	if (ag->nl) {
 		loop_unwatch(ag->loop, pn_fd(ag->nl));

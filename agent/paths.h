@@ -25,6 +25,8 @@
 
 struct agent;
 struct assoc;
+struct loop_timer;
+struct cfg_controller;
 
 /* Per association, per controller address. */
 struct peer_path {
@@ -46,6 +48,12 @@ struct local_path {
 	 * endpoint (an interface may hold the old and the new a while) */
 	struct net_addr addrs[4];
 	unsigned int n_addrs;
+	/* a new address the kernel announced before it could be bound */
+	struct net_addr pending;
+	unsigned int bind_tries;
+	struct loop_timer *bind_timer;
+	struct agent *ag;
+	int index;
 	uint64_t changed_ms;
 	uint64_t up_since_ms;
 };
@@ -68,6 +76,11 @@ void paths_note_sent(struct assoc *a, uint16_t stream, uint32_t flags,
 
 /* Log every association's paths (SIGUSR1, status timer). */
 void paths_log_status(struct agent *ag);
+
+/* @c's addresses in the order INIT should try them (live local links
+ * first, by priority); returns how many were written to @out. */
+unsigned int paths_connect_order(const struct agent *ag, const struct cfg_controller *c,
+				 struct net_addr *out);
 
 /* Index of the peer path that should be primary now, or -1. */
 int paths_best(const struct assoc *a);

@@ -365,8 +365,11 @@ void publish_send_failed(struct assoc *a, const struct ps_event *ev)
 	};
 
 	a->st.send_failed++;
-	if (ev->u.send_failed.ppid != MSG_PPID || !m.len) {
-		ALOG(a, LOG_WARN, "SEND_FAILED for a foreign or empty message: ignored");
+	if (ev->u.send_failed.ppid != MSG_PPID || !m.len ||
+	    m.stream == MSG_STREAM_CTRL) {
+		/* HELLO goes again on the next association; a reply or
+		 * anything foreign belonged to the old one */
+		ALOG(a, LOG_DEBUG, "SEND_FAILED on stream %u: not resent", m.stream);
 		return;
 	}
 	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN) {
@@ -387,10 +390,12 @@ void publish_send_failed(struct assoc *a, const struct ps_event *ev)
 		     (unsigned long long)a->st.abandoned);
 		return;
 	}
+	/* A reliable message fails only with its association. Linux returns
+	 * them path by path, not in send order; the un-ACKed store has them
+	 * in order and the next association replays it, so nothing is resent
+	 * here (into a dying association, out of order). */
 	a->st.requeued++;
-	ALOG(a, LOG_INFO, "undelivered stream %u seq %u (%s) re-queued",
-	     m.stream, m.seq, ev->u.send_failed.unsent ? "unsent" : "unacked");
-	/* SEND_FAILED events come in send order: append keeps that order */
-	enqueue(a->retq, a, &m, ev->u.send_failed.buf, false);
-	publish_flush(a);
+	ALOG(a, LOG_DEBUG, "undelivered stream %u seq %u (%s): replayed on the "
+	     "next association", m.stream, m.seq,
+	     ev->u.send_failed.unsent ? "unsent" : "unacked");
 }

@@ -178,7 +178,9 @@ struct ps_path_params {
 	uint32_t hb_interval_ms;
 	bool hb_disable;
 	uint16_t path_max_retrans;
-	uint16_t pf_threshold;		/* 0xffff = unset, 0 = PF off */
+	uint16_t pf_threshold;		/* RFC 7829 PF threshold: timeouts
+					 * before POTENTIALLY_FAILED, 0 = at the
+					 * first; PS_PF_UNSET = leave alone */
 	uint32_t rto_initial_ms;	/* RTO fields are per association */
 	uint32_t rto_min_ms;
 	uint32_t rto_max_ms;

@@ -86,7 +86,8 @@ static int set_pf(struct ps_ep *ep, ps_assoc_id assoc,
 	th.spt_assoc_id = (sctp_assoc_t)assoc;
 	th.spt_address = *ss;
 	th.spt_pathmaxrxt = p->path_max_retrans;
-	th.spt_pathpfthld = p->pf_threshold ? p->pf_threshold : 0xffff;
+	/* RFC 7829: PF after this many timeouts; 0 = at the first one */
+	th.spt_pathpfthld = p->pf_threshold;
 	return setopt_sctp(ep->fd, LK_SO_THLDS, &th, sizeof(th));
 }
 

@@ -360,6 +360,8 @@ static void on_readings(struct ctl *c, const struct ps_event *ev,
 		jb_str(&b, r[i].unit.p, r[i].unit.len);
 		jb_key(&b, "time");
 		jb_int(&b, r[i].time_ms);
+		jb_key(&b, "rx_ms");	/* this controller's wall clock now */
+		jb_int(&b, clock_wall_ms());
 		if (v == TRK_LATE) {
 			jb_key(&b, "late");
 			jb_bool(&b, true);
@@ -596,6 +598,14 @@ static int setup(struct ctl *c)
 		     strerror(-rc), rc == -EPROTONOSUPPORT ?
 		     " (no SCTP in this kernel: modprobe sctp)" : "");
 		return rc;
+	}
+	if (o->hb_ms) {
+		/* sparse heartbeats toward metered agents: every association */
+		struct ps_path_params hp = { .hb_interval_ms = o->hb_ms,
+					     .pf_threshold = PS_PF_UNSET };
+		rc = ps_set_path_params(c->ep, 0, NULL, &hp);
+		if (rc)
+			elog("--hb-ms %u refused: %s", o->hb_ms, strerror(-rc));
 	}
 	rc = loop_watch(c->loop, ps_fd(c->ep), LOOP_IN, on_sctp, c);
 	rc = rc ? rc : loop_timer_new(c->loop, on_ack_timer, c, &c->ack_timer);

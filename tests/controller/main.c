@@ -19,6 +19,7 @@ static const char usage[] =
 	"  -p PORT         SCTP port (default 9910)\n"
 	"  -n NAME         controller name in the output (default ctl)\n"
 	"  --ack-ms N      cumulative ACK period (default 200; 0 = never ACK)\n"
+	"  --hb-ms N       heartbeat interval toward agents (sparse on metered links)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
@@ -183,6 +184,10 @@ int main(int argc, char **argv)
 			if (parse_uint(val, 3600000, &v))
 				return bad_arg(a, val, "milliseconds 0..3600000");
 			o.ack_ms = (uint32_t)v;
+		} else if (!strcmp(a, "--hb-ms")) {
+			if (parse_uint(val, 86400000, &v))
+				return bad_arg(a, val, "milliseconds 0..86400000");
+			o.hb_ms = (uint32_t)v;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");

@@ -97,7 +97,7 @@ static const struct bad bad_cases[] = {
 	{ AC "[sensor.t]\ndriver = simulated\nunit = abcdefghijklmnop\n", "t.ini:7: [sensor.t] unit: value of 16 characters is too long; expected at most 15" },
 	{ A "[controller.c1]\naddress = 192.0.2.1@cell\n[path.eth]\ninterface = eth0\n", "t.ini:4: [controller.c1] address: '@cell' names no [path.cell] section" },
 	{ A "[controller.c1]\naddress = 192.0.2.1@bad/name\n", "t.ini:4: [controller.c1] address: 'bad/name' after '@' is not a path name" },
-	{ A "assoc_max_retrans = 5\n" C "[path.a]\ninterface = eth0\npath_max_retrans = 3\n[path.b]\ninterface = wwan0\npath_max_retrans = 3\n", "t.ini:3: [agent] assoc_max_retrans: 5 is below the sum of the paths' path_max_retrans (6): the association would fail before every path did; expected at least 6" },
+	{ A "assoc_max_retrans = 7\n" C "[path.a]\ninterface = eth0\npath_max_retrans = 3\n[path.b]\ninterface = wwan0\npath_max_retrans = 3\n", "t.ini:3: [agent] assoc_max_retrans: 7 is above the sum of the paths' path_max_retrans (6): every path could be down while the association lives on (RFC 9260 8.1) and the kernel refuses it; expected at most 6, or 0 for the sum" },
 	/* security */
 	{ AC "[security]\nmode = tls\n", "t.ini:6: [security] mode: 'tls' is not valid; expected none, dtls-psk or dtls-cert" },
 	{ AC "[security]\nmode = dtls-psk\n", "t.ini:6: [security] mode: DTLS is not in this build (CONFIG_DTLS); expected none" },
@@ -257,6 +257,7 @@ static void test_good_values_and_defaults(void **state)
 	assert_string_equal(c->agent.state_dir, "/var/lib/sctpagent");
 	assert_int_equal(c->agent.reconnect_min_ms, 1000);
 	assert_int_equal(c->agent.reconnect_max_ms, 60000);
+	assert_int_equal(c->agent.assoc_max_retrans, 10);	/* 5 + 5 */
 	assert_int_equal(c->n_paths, 2);
 	assert_false(c->paths[0].addr_auto);
 	assert_int_equal(c->paths[0].addr.family, NET_AF_INET4);

@@ -23,7 +23,7 @@
 
 /* cell is listed first so the kernel's default primary is the wrong one */
 static const char ini[] =
-	"[agent]\nname = mh\nassoc_max_retrans = 10\n"
+	"[agent]\nname = mh\n"
 	"[path.eth]\ninterface = eth0\naddress = auto\npriority = 10\n"
 	"heartbeat_ms = 1000\nrto_initial_ms = 200\nrto_min_ms = 100\nrto_max_ms = 400\n"
 	"path_max_retrans = 2\nfailback_hold_ms = 5000\nconfirm_timeout_ms = 3000\n"
@@ -76,16 +76,23 @@ static void test_params_and_preferred_primary(void **state)
 {
 	struct t *t = *state;
 	const struct fake_sctp_call *c;
-	bool saw_eth = false, saw_cell = false, saw_assoc = false;
+	bool saw_eth = false, saw_cell = false, saw_assoc = false, saw_defaults = false;
 
 	assert_int_equal(fake_nl_dumps(), 1);
 	for (unsigned int i = 0; i < fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PATH_PARAMS); i++) {
 		c = fake_sctp_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS, i);
+		if (!c->has_peer && c->assoc == 0) {
+			/* endpoint defaults: INIT already on the board's RTOs */
+			assert_int_equal(c->params.rto_initial_ms, 200);
+			assert_int_equal(c->params.rto_min_ms, 100);
+			saw_defaults = true;
+			continue;
+		}
 		if (!c->has_peer) {
 			/* RTO is per association: the preferred path's */
 			assert_int_equal(c->params.rto_min_ms, 100);
 			assert_int_equal(c->params.rto_max_ms, 400);
-			assert_int_equal(c->params.assoc_max_retrans, 10);
+			assert_int_equal(c->params.assoc_max_retrans, 6);	/* 2 + 4 */
 			saw_assoc = true;
 		} else if (net_addr_same_host(&c->addrs[0], eth_peer(t))) {
 			assert_int_equal(c->params.hb_interval_ms, 1000);
@@ -98,7 +105,7 @@ static void test_params_and_preferred_primary(void **state)
 			saw_cell = true;
 		}
 	}
-	assert_true(saw_eth && saw_cell && saw_assoc);
+	assert_true(saw_eth && saw_cell && saw_assoc && saw_defaults);
 	assert_true(primary_is(t, eth_peer(t)));
 }
 
@@ -231,6 +238,47 @@ static void test_auto_address_follows_interface(void **state)
 	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_BIND_CHANGE), 3);
 }
 
+static void test_bind_retried_and_link_local_skipped(void **state)
+{
+	struct t *t = *state;
+	struct net_addr a1, ll;
+	unsigned int before = fake_sctp_ncalls(t->ep, FAKE_SCTP_BIND_CHANGE);
+
+	net_addr_parse("10.0.0.9", &a1);
+	net_addr_parse("fe80::1%2", &ll);
+	fake_nl_addr(2, &ll, true);		/* link-local: ignored */
+	run(t);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_BIND_CHANGE), before);
+	/* not routable yet: EADDRNOTAVAIL twice, then it binds */
+	fake_sctp_fail_next(FAKE_SCTP_BIND_CHANGE, -EADDRNOTAVAIL, 2);
+	fake_nl_addr(2, &a1, true);
+	run(t);
+	fake_loop_advance(t->l, 200);
+	fake_loop_advance(t->l, 200);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_BIND_CHANGE), before + 3);
+	assert_int_equal(fake_sctp_last_call(t->ep, FAKE_SCTP_BIND_CHANGE)->ret, 0);
+	assert_true(fake_log_contains("path=eth: add local address 10.0.0.9"));
+}
+
+static void test_connect_starts_on_a_live_link(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_call *c;
+
+	/* eth is down when the association is lost: INIT goes to cell first */
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	fake_sctp_comm_lost(t->ep, 1);
+	run(t);
+	fake_loop_advance(t->l, 1300);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(c->n_addrs, 2);
+	assert_true(net_addr_same_host(&c->addrs[0], cell_peer(t)));
+	/* with both up, the preferred (eth) address leads */
+	c = fake_sctp_call(t->ep, FAKE_SCTP_CONNECT, 0);
+	assert_true(net_addr_same_host(&c->addrs[0], eth_peer(t)));
+}
+
 static void test_no_asconf_is_said(void **state)
 {
 	struct t *t = *state;
@@ -274,6 +322,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_unreachable_and_pf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unconfirmed_alarm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_address_follows_interface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_retried_and_link_local_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_starts_on_a_live_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_asconf_is_said, setup, teardown),
 		cmocka_unit_test(test_netlink_missing_is_not_fatal),
 	};

@@ -15,7 +15,7 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
-		grep -v '^demo' | paste -sd, -)
+		grep -vE '^(demo|bench_)' | paste -sd, -)
 elif [ -n "${1:-}" ]; then
 	list=$1
 fi
