@@ -43,14 +43,12 @@ fo_bed() {
 
 # fo_ini FILE NAME PROFILE [HOLD_MS] [CELL_ADDR]: agent config.
 #   PROFILE board: the board defaults of board/rpi/sctpagent.ini (eth:
-#     heartbeat 1 s, RTO 200/100/400, path_max_retrans 2; cell: metered,
-#     heartbeat 600 s, RTO 1000/300/3000, path_max_retrans 4), the failback
+#     heartbeat 1 s, RTO 100/30/1000, path_max_retrans 2, PF at the first
+#     timeout; cell: metered, heartbeat 600 s, RTO 1000/300/3000,
+#     path_max_retrans 4; assoc_max_retrans = their sum), the failback
 #     hold set to HOLD_MS (default 2000) so the scenarios stay short.
 #   PROFILE linux: no [path.*] at all: Linux's SCTP defaults (heartbeat
 #     30 s, RTO 3000/1000/60000, path max retrans 5) and no agent policy.
-#   assoc_max_retrans = 6 (= 2 + 4): Linux refuses SCTP_ASSOCINFO with an
-#     asocmaxrxt above the sum of the paths' pathmaxrxt (EINVAL), so the
-#     board's 10 is logged as "association parameters refused".
 #   CELL_ADDR: the [path.cell] address (default 10.2.0.2; "auto" allowed).
 # Sensors: three counters on streams 1-3, every 150 ms (20 readings/s);
 # append other sections with cat >>.
@@ -61,16 +59,16 @@ fo_ini() {
 		printf '[controller.c]\naddress = 10.1.0.1, 10.2.0.1\nport = 9910\n' >> "$f"
 	else
 		cat >> "$f" <<EOF
-assoc_max_retrans = 6
 [path.eth]
 interface = eth0
 address = 10.1.0.2
 priority = 10
 heartbeat_ms = 1000
-rto_initial_ms = 200
-rto_min_ms = 100
-rto_max_ms = 400
+rto_initial_ms = 100
+rto_min_ms = 30
+rto_max_ms = 1000
 path_max_retrans = 2
+pf_threshold = 0
 failback_hold_ms = $hold
 confirm_timeout_ms = 5000
 [path.cell]

@@ -32,7 +32,10 @@ for p in board linux; do
 	fo_bed $b
 	fo_ini $VMTEST_WORK/idle-$p.ini idle-$p $p
 	ini_counter $VMTEST_WORK/idle-$p.ini slow 1 86400000
-	fo_ctl_start ctl-idle-$p ${b}c --quiet
+	# a controller of metered agents keeps its own heartbeats sparse too
+	hb=""
+	[ $p = board ] && hb="--hb-ms 600000"
+	fo_ctl_start ctl-idle-$p ${b}c --quiet $hb
 	fo_agent_start agent-idle-$p ${b}a $VMTEST_WORK/idle-$p.ini
 done
 for p in board linux; do
