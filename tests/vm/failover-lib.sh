@@ -45,7 +45,7 @@ fo_bed() {
 #   PROFILE board: the board defaults of board/rpi/sctpagent.ini (eth:
 #     heartbeat 1 s, RTO 100/30/1000, path_max_retrans 2, PF at the first
 #     timeout; cell: metered, heartbeat 600 s, RTO 1000/300/3000,
-#     path_max_retrans 4; assoc_max_retrans = their sum), the failback
+#     path_max_retrans 4, PF after 2 timeouts; assoc_max_retrans = their sum), the failback
 #     hold set to HOLD_MS (default 2000) so the scenarios stay short.
 #   PROFILE linux: no [path.*] at all: Linux's SCTP defaults (heartbeat
 #     30 s, RTO 3000/1000/60000, path max retrans 5) and no agent policy.
@@ -81,6 +81,7 @@ rto_initial_ms = 1000
 rto_min_ms = 300
 rto_max_ms = 3000
 path_max_retrans = 4
+pf_threshold = 2
 failback_hold_ms = $hold
 confirm_timeout_ms = 5000
 [controller.c]
