@@ -185,6 +185,10 @@ struct ps_path_params {
 	uint32_t rto_min_ms;
 	uint32_t rto_max_ms;
 	uint16_t assoc_max_retrans;
+	/* SACK behaviour (per association): 1 = SACK every packet; a peer
+	 * that delays SACKs 200 ms makes any RTO below that fire spuriously */
+	uint16_t sack_freq;
+	uint32_t sack_delay_ms;		/* 0..500 */
 };
 #define PS_PF_UNSET 0xffff
 

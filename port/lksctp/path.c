@@ -114,6 +114,15 @@ static int set_assoc_params(struct ps_ep *ep, ps_assoc_id assoc,
 		ap.sasoc_asocmaxrxt = p->assoc_max_retrans;
 		rc = setopt_sctp(ep->fd, SCTP_ASSOCINFO, &ap, sizeof(ap));
 	}
+	if (rc == 0 && (p->sack_freq || p->sack_delay_ms)) {
+		struct sctp_sack_info si;
+
+		memset(&si, 0, sizeof(si));
+		si.sack_assoc_id = (sctp_assoc_t)assoc;
+		si.sack_delay = p->sack_delay_ms;
+		si.sack_freq = p->sack_freq;
+		rc = setopt_sctp(ep->fd, SCTP_DELAYED_SACK, &si, sizeof(si));
+	}
 	return rc;
 }
 

@@ -599,13 +599,17 @@ static int setup(struct ctl *c)
 		     " (no SCTP in this kernel: modprobe sctp)" : "");
 		return rc;
 	}
-	if (o->hb_ms) {
-		/* sparse heartbeats toward metered agents: every association */
+	{
+		/* every future association: SACK as told (default: each packet,
+		 * so an agent's fast RTO never fires on a delayed SACK) and
+		 * heartbeats as sparse as asked */
 		struct ps_path_params hp = { .hb_interval_ms = o->hb_ms,
-					     .pf_threshold = PS_PF_UNSET };
+					     .pf_threshold = PS_PF_UNSET,
+					     .sack_freq = o->sack_freq };
 		rc = ps_set_path_params(c->ep, 0, NULL, &hp);
 		if (rc)
-			elog("--hb-ms %u refused: %s", o->hb_ms, strerror(-rc));
+			elog("--hb-ms %u / --sack-freq %u refused: %s", o->hb_ms,
+			     o->sack_freq, strerror(-rc));
 	}
 	rc = loop_watch(c->loop, ps_fd(c->ep), LOOP_IN, on_sctp, c);
 	rc = rc ? rc : loop_timer_new(c->loop, on_ack_timer, c, &c->ack_timer);

@@ -20,6 +20,7 @@ static const char usage[] =
 	"  -n NAME         controller name in the output (default ctl)\n"
 	"  --ack-ms N      cumulative ACK period (default 200; 0 = never ACK)\n"
 	"  --hb-ms N       heartbeat interval toward agents (sparse on metered links)\n"
+	"  --sack-freq N   packets per SACK (default 1: SACK each packet; 2 = Linux)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 	o.port = 9910;
 	o.name = "ctl";
 	o.ack_ms = 200;
+	o.sack_freq = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -188,6 +190,10 @@ int main(int argc, char **argv)
 			if (parse_uint(val, 86400000, &v))
 				return bad_arg(a, val, "milliseconds 0..86400000");
 			o.hb_ms = (uint32_t)v;
+		} else if (!strcmp(a, "--sack-freq")) {
+			if (parse_uint(val, 100, &v) || v == 0)
+				return bad_arg(a, val, "packets per SACK 1..100");
+			o.sack_freq = (uint16_t)v;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");

@@ -62,14 +62,14 @@ pl_pcap_emit() {
 	echo "PCAP-END $2"
 }
 # pl_ctl_ts NAME NS ADDR [sctpctl args...]: like ctl_start, but every output
-# line is prefixed with the reception time "UPTIME_MS " (from /proc/uptime,
-# read with the shell builtin: no fork per line). Busybox date has no %N and
+# line is prefixed with the reception time "UPTIME_MS " (/proc/uptime, 10 ms
+# steps, read by one awk: no fork per line). Busybox date has no %N and
 # sctpctl prints no receive time, so this is the controller's clock.
 pl_ctl_ts() {
 	local name=$1 ns=$2 addr=$3
 	shift 3
-	bg_start "$name" "$ns" sh -c 'sctpctl "$@" 2>&1 | while IFS= read -r l; do
-		read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}0 $l"; done' \
+	bg_start "$name" "$ns" sh -c 'sctpctl "$@" 2>&1 | awk "{ getline u < \"/proc/uptime\"
+		close(\"/proc/uptime\"); split(u, a, \" \"); printf \"%d %s\\n\", a[1] * 1000, \$0; fflush() }"' \
 		sh -l "$addr" -n "$name" "$@"
 	wait_sctp_listen "$ns" 9910 10 || { dump "$name"; fail "controller $name not listening"; }
 }
