@@ -58,6 +58,7 @@ struct assoc {
 	uint64_t state_since_ms;
 	struct loop_timer *timer;	/* reconnect */
 	struct mq *queue;		/* messages never handed to the stack yet */
+	struct mq *queue_hi;		/* the same for priority < 128 (alarms) */
 	struct mq *retq;		/* HELLO + the replay of un-ACKed readings */
 	struct mq *unacked;		/* sent readings the controller has not ACKed */
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */

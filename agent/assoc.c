@@ -63,6 +63,8 @@ int assoc_init(struct agent *ag, struct assoc *a, unsigned int index)
 	a->backoff_ms = ag->cfg->agent.reconnect_min_ms;
 	rc = mq_create(ASSOC_QUEUE_MAX, &a->queue);
 	if (!rc)
+		rc = mq_create(ASSOC_QUEUE_MAX, &a->queue_hi);
+	if (!rc)
 		rc = mq_create(ASSOC_QUEUE_MAX, &a->retq);
 	if (!rc)
 		rc = mq_create(ASSOC_QUEUE_MAX, &a->unacked);
@@ -75,6 +77,8 @@ void assoc_fini(struct assoc *a)
 {
 	loop_timer_free(a->timer);
 	mq_destroy(a->queue);
+	mq_destroy(a->queue_hi);
+	a->queue_hi = NULL;
 	mq_destroy(a->retq);
 	mq_destroy(a->unacked);
 	a->unacked = NULL;
@@ -135,11 +139,14 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 		a->st.restarts++;
 	else
 		a->st.comm_up++;
-	ALOG(a, LOG_INFO, "%s: %u out / %u in streams%s%s",
+	ALOG(a, LOG_INFO, "%s: %u out / %u in streams%s%s%s%s%s",
 	     restart ? "peer restarted" : "association up",
 	     ev->u.assoc.out_streams, ev->u.assoc.in_streams,
 	     a->features & PS_FEAT_PR ? ", PR-SCTP" : "",
-	     a->features & PS_FEAT_ASCONF ? ", ASCONF" : "");
+	     a->features & PS_FEAT_ASCONF ? ", ASCONF" : "",
+	     a->features & PS_FEAT_AUTH ? ", AUTH" : "",
+	     a->features & PS_FEAT_RECONFIG ? ", RECONFIG" : "",
+	     a->features & PS_FEAT_INTERLEAVE ? ", I-DATA" : "");
 	if (a->out_streams && a->out_streams < a->cfg->streams)
 		ALOG(a, LOG_WARN, "peer granted %u streams of %u: sensors above "
 		     "stream %u cannot be sent", a->out_streams, a->cfg->streams,

@@ -22,7 +22,7 @@ static void reply(struct assoc *a, uint32_t id, enum msg_status st,
 	struct msg_reply r = { .status = st, .msg = msg_str_of(text),
 			       .data = data, .data_len = data_len };
 	uint8_t buf[REPLY_BUF];
-	struct mq_msg m = { .stream = MSG_STREAM_CTRL };
+	struct mq_msg m = { .stream = MSG_STREAM_CTRL, .prio = 0 };	/* replies first */
 
 	if (msg_encode_reply(buf, sizeof(buf), id, &r, &m.len)) {
 		ALOG(a, LOG_ERR, "cannot encode reply to request %u", id);

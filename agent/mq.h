@@ -19,6 +19,7 @@ struct mq_msg {
 	uint32_t flags;		/* PS_SEND_* */
 	uint32_t lifetime_ms;
 	uint32_t seq;
+	uint8_t prio;		/* sensor priority: lower goes first */
 	uint64_t at_ms;		/* caller's time stamp (e.g. when sent) */
 	size_t len;
 	uint8_t data[];

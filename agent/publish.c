@@ -66,16 +66,25 @@ static bool fatal_send_error(int rc)
 	return rc == -EINVAL || rc == -EMSGSIZE;
 }
 
-/* Returned messages (and HELLO) are older than anything in the queue:
- * everything in the queue was never handed to the stack. */
+/* HELLO and the replay first (older than anything queued), then alarm-
+ * class streams, then the rest: the kernel's stream scheduler can only
+ * order what it holds, so a backlog here must not keep an alarm behind
+ * bulk readings. A stream is in one class only, so its order is kept. */
 static struct mq *next_queue(struct assoc *a)
 {
-	return mq_len(a->retq) ? a->retq : a->queue;
+	if (mq_len(a->retq))
+		return a->retq;
+	return mq_len(a->queue_hi) ? a->queue_hi : a->queue;
+}
+
+static struct mq *class_queue(struct assoc *a, const struct mq_msg *m)
+{
+	return m->prio < 128 ? a->queue_hi : a->queue;
 }
 
 static unsigned int backlog(const struct assoc *a)
 {
-	return mq_len(a->retq) + mq_len(a->queue);
+	return mq_len(a->retq) + mq_len(a->queue_hi) + mq_len(a->queue);
 }
 
 void publish_flush(struct assoc *a)
@@ -114,7 +123,7 @@ int publish_to(struct assoc *a, const struct mq_msg *m, const void *data)
 	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN)
 		return -ENOTCONN;	/* closed on purpose: nothing to deliver */
 	if (a->state != AS_UP || backlog(a)) {
-		enqueue(a->queue, a, m, data, false);
+		enqueue(class_queue(a, m), a, m, data, false);
 		publish_flush(a);
 		return 0;
 	}
@@ -126,7 +135,7 @@ int publish_to(struct assoc *a, const struct mq_msg *m, const void *data)
 		return rc;
 	}
 	if (rc) {
-		enqueue(a->queue, a, m, data, false);
+		enqueue(class_queue(a, m), a, m, data, false);
 		if (rc == -EAGAIN)
 			agent_want_writable(a->ag, true);
 	}
@@ -182,7 +191,8 @@ static void send_bundle(struct bundle *b)
 	char base[CFG_NAME_MAX + 2];
 	uint8_t buf[MSG_BUF];
 	struct mq_msg m = { .stream = s->stream, .lifetime_ms = s->lifetime_ms,
-			    .flags = s->ordered ? 0 : PS_SEND_UNORDERED };
+			    .flags = s->ordered ? 0 : PS_SEND_UNORDERED,
+			    .prio = s->priority };
 	unsigned int n = b->n;
 	int rc;
 

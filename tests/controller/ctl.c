@@ -585,6 +585,7 @@ static int setup(struct ctl *c)
 		.out_streams = 4, .in_streams = 1024, .init_max_attempts = 4,
 		.init_timeout_ms = 3000, .max_msg = 64 * 1024, .nodelay = true,
 		.listen = true,
+		.interleave = o->interleave,
 	};
 	int rc = loop_create(&c->loop);
 

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  --ack-ms N      cumulative ACK period (default 200; 0 = never ACK)\n"
 	"  --hb-ms N       heartbeat interval toward agents (sparse on metered links)\n"
 	"  --sack-freq N   packets per SACK (default 1: SACK each packet; 2 = Linux)\n"
+	"  --interleave    offer I-DATA (needs sysctl net.sctp.intl_enable=1)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
@@ -166,6 +167,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--quiet")) {
 			o.quiet = true;
+			continue;
+		}
+		if (!strcmp(a, "--interleave")) {
+			o.interleave = true;
 			continue;
 		}
 		if (!val)

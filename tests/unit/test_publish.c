@@ -233,6 +233,39 @@ static void test_blocking_driver_on_worker(void **state)
 	harness_stop(t);
 }
 
+/* A backlog in the agent's own queue must not keep an alarm behind bulk
+ * readings: alarm-class streams are flushed first, each stream in order. */
+static void test_alarm_overtakes_backlog(void **state)
+{
+	static const char prio_ini[] =
+		"[agent]\nname = q1\n[controller.c]\naddress = 10.0.1.1\n"
+		"[sensor.bulk]\ndriver = simulated\nsource = counter\ninterval_ms = 100\n"
+		"priority = 200\n"
+		"[sensor.alarm]\ndriver = simulated\nsource = counter\ninterval_ms = 650\n"
+		"priority = 0\n";
+	struct t *t = harness_start(prio_ini);
+	uint32_t seq, last = 0;
+	double v;
+
+	(void)state;
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_set_writable(t->ep, false);
+	fake_loop_advance(t->l, 700);		/* 7 bulk then 1 alarm queued */
+	fake_sctp_set_writable(t->ep, true);
+	run(t);
+	assert_int_equal(fake_sctp_nsent(t->ep), 8);
+	assert_int_equal(fake_sctp_sent(t->ep, 0)->si.stream, 2);	/* alarm first */
+	for (unsigned int i = 1; i < 8; i++) {	/* then bulk, in order */
+		assert_int_equal(fake_sctp_sent(t->ep, i)->si.stream, 1);
+		pack(fake_sctp_sent(t->ep, i), &seq, &v);
+		assert_true(seq > last);
+		last = seq;
+	}
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sampler_no_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_now_not_delayed, setup, teardown),
 		cmocka_unit_test(test_blocking_driver_on_worker),
+		cmocka_unit_test(test_alarm_overtakes_backlog),
 	};
 
 	return cmocka_run_group_tests_name("publish", tests, NULL, NULL);
