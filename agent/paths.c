@@ -243,6 +243,10 @@ static void apply_params(struct assoc *a)
 		pp.hb_interval_ms = p->hb_interval_ms;
 		pp.path_max_retrans = p->path_max_retrans;
 		pp.pf_threshold = p->pf_threshold;
+		/* a sparse-heartbeat backup path would otherwise meet its first
+		 * data with the association's initial RTO and no RTT sample:
+		 * spurious timeouts exactly when it takes over */
+		pp.hb_now = true;
 		rc = ps_set_path_params(a->ag->ep, a->id, &a->peers[i].addr, &pp);
 		if (rc)
 			ALOG(a, LOG_WARN, "path %s parameters refused: %s", p->name,

@@ -177,6 +177,9 @@ enum ps_path_state {
 struct ps_path_params {
 	uint32_t hb_interval_ms;
 	bool hb_disable;
+	bool hb_now;			/* send one heartbeat now (per path): a
+					 * backup path's RTT is known before
+					 * traffic fails over to it */
 	uint16_t path_max_retrans;
 	uint16_t pf_threshold;		/* RFC 7829 PF threshold: timeouts
 					 * before POTENTIALLY_FAILED, 0 = at the

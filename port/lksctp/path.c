@@ -57,7 +57,8 @@ static int set_paddr_params(struct ps_ep *ep, ps_assoc_id assoc,
 {
 	struct sctp_paddrparams pp;
 
-	if (!p->hb_interval_ms && !p->hb_disable && !p->path_max_retrans)
+	if (!p->hb_interval_ms && !p->hb_disable && !p->path_max_retrans &&
+	    !p->hb_now)
 		return 0;
 	memset(&pp, 0, sizeof(pp));
 	pp.spp_assoc_id = (sctp_assoc_t)assoc;
@@ -68,13 +69,16 @@ static int set_paddr_params(struct ps_ep *ep, ps_assoc_id assoc,
 		pp.spp_flags = SPP_HB_DISABLE;
 	else if (p->hb_interval_ms)
 		pp.spp_flags = SPP_HB_ENABLE;
+	/* one heartbeat now: measures the path's RTT before it carries data */
+	if (p->hb_now && ss->ss_family != AF_UNSPEC)
+		pp.spp_flags |= SPP_HB_DEMAND;
 	/* Pre-5.1 size (no flowlabel/dscp): accepted by old and new kernels. */
 	return setopt_sctp(ep->fd, SCTP_PEER_ADDR_PARAMS, &pp,
 			   (offsetof(struct sctp_paddrparams, spp_ipv6_flowlabel)
 			    + 3) & ~(socklen_t)3);
 }
 
-/* PS pf_threshold 0 = PF off; Linux turns PF off with pf_retrans > pmr. */
+/* RFC 7829 PF threshold (0 = PF at the first timeout). */
 static int set_pf(struct ps_ep *ep, ps_assoc_id assoc,
 		  const struct sockaddr_storage *ss, const struct ps_path_params *p)
 {

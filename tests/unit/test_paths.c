@@ -96,11 +96,13 @@ static void test_params_and_preferred_primary(void **state)
 			saw_assoc = true;
 		} else if (net_addr_same_host(&c->addrs[0], eth_peer(t))) {
 			assert_int_equal(c->params.hb_interval_ms, 1000);
+			assert_true(c->params.hb_now);	/* RTT measured at once */
 			assert_int_equal(c->params.path_max_retrans, 2);
 			assert_int_equal(c->params.pf_threshold, 0);
 			saw_eth = true;
 		} else {
 			assert_int_equal(c->params.hb_interval_ms, 600000);
+			assert_true(c->params.hb_now);
 			assert_int_equal(c->params.pf_threshold, 1);
 			saw_cell = true;
 		}

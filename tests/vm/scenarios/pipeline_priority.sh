@@ -72,7 +72,8 @@ run() {
 	N_ALARM=$(wc -l < $VMTEST_WORK/$tag.alarm)
 	N_BULK=$(wc -l < $VMTEST_WORK/$tag.bulk)
 	MAX_ALARM=$(sort -n $VMTEST_WORK/$tag.alarm | tail -n1)
-	N_IDATA=$(tcpdump -Z root -r $VMTEST_WORK/$tag.pcap -nn -v 2>/dev/null | grep -cE 'I-DATA|chunk type: 64|\[0x40\]')
+	# tcpdump 4.99 has no name for I-DATA: "[Unknown chunk type: 0x40]"
+	N_IDATA=$(tcpdump -Z root -r $VMTEST_WORK/$tag.pcap -nn -v 2>/dev/null | grep -cE 'I-DATA|chunk type: (64|0x40)')
 	N_DATA=$(pl_chunks $VMTEST_WORK/$tag.pcap | grep -c '^DATA')
 	log "$tag (alarm prio $pa, bulk prio $pb, $RATE): alarm $N_ALARM readings, median latency $MED_ALARM ms (max $MAX_ALARM); bulk $N_BULK messages, median $MED_BULK ms; chunks DATA $N_DATA, I-DATA $N_IDATA"
 	pl_pcap_emit $VMTEST_WORK/$tag.pcap priority_$tag
