@@ -80,7 +80,7 @@ static void resend_recent(struct assoc *a, uint32_t window_ms)
 	for (unsigned int i = 0; i < mq_len(a->recent); i++) {
 		const struct mq_msg *m = mq_at(a->recent, i);
 		struct ps_sndinfo si = { .assoc = a->id, .stream = m->stream,
-			.ppid = MSG_PPID, .flags = m->flags,
+			.ppid = MSG_PPID, .flags = m->flags & PS_SEND_UNORDERED,
 			.lifetime_ms = m->lifetime_ms, .context = m->seq };
 
 		if (m->at_ms + window_ms < now || m->stream == MSG_STREAM_CTRL)

@@ -22,6 +22,9 @@
 
 #define MSG_BUF 4096
 #define ASSOC_UNACKED_MAX 1024	/* readings kept per controller until ACKed */
+/* Internal mq_msg flag (never given to the stack): a replayed copy of a
+ * reading that stays in the un-ACKed store. */
+#define MQ_F_REPLAY (1u << 31)
 
 static void count_sent(struct assoc *a, size_t len)
 {
@@ -33,13 +36,15 @@ static int send_now(struct assoc *a, const struct mq_msg *m, const void *data)
 {
 	struct ps_sndinfo si = {
 		.assoc = a->id, .stream = m->stream, .ppid = MSG_PPID,
-		.flags = m->flags, .lifetime_ms = m->lifetime_ms, .context = m->seq,
+		.flags = m->flags & ~MQ_F_REPLAY, .lifetime_ms = m->lifetime_ms,
+		.context = m->seq,
 	};
 	int rc = ps_send(a->ag->ep, &si, data, m->len);
 
 	if (!rc) {
 		count_sent(a, m->len);
-		publish_note_sent(a, m, data);
+		if (!(m->flags & MQ_F_REPLAY))	/* a replay is still stored */
+			publish_note_sent(a, m, data);
 	}
 	return rc;
 }
@@ -324,15 +329,17 @@ void publish_replay(struct assoc *a)
 {
 	unsigned int n = mq_len(a->unacked);
 
-	/* returned payloads are in the un-ACKed store too: one copy is enough */
+	/* what a previous replay did not get out is in the store too */
 	mq_clear(a->retq);
 	publish_hello(a);
 	for (unsigned int i = 0; i < n; i++) {
-		const struct mq_msg *m = mq_at(a->unacked, i);
-		enqueue(a->retq, a, m, m->data, false);
+		struct mq_msg m = *mq_at(a->unacked, i);
+
+		/* the store keeps its copy until an ACK covers it, so a second
+		 * loss in the middle of a replay loses nothing */
+		m.flags |= MQ_F_REPLAY;
+		enqueue(a->retq, a, &m, mq_at(a->unacked, i)->data, false);
 	}
-	/* they are recorded again as they go out */
-	mq_clear(a->unacked);
 	a->st.replayed += n;
 	if (n)
 		ALOG(a, LOG_INFO, "replaying %u reading(s) the controller had not "

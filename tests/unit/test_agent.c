@@ -324,6 +324,39 @@ static void test_unacked_replayed_after_reconnect(void **state)
 	assert_int_equal(t->ag->assoc[0].st.replayed, 4);
 }
 
+/* Lost again before the replay got out: nothing is forgotten. */
+static void test_second_loss_during_replay(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_call *c;
+	unsigned int seen = 0;
+
+	all_up(t);
+	fake_loop_advance(t->l, 500);			/* temp seq 1..5 */
+	run(t);
+	fake_sctp_comm_lost(t->ep, 1);
+	run(t);
+	fake_loop_advance(t->l, 1300);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	fake_sctp_set_writable(t->ep, false);		/* replay cannot go out */
+	fake_sctp_comm_up(t->ep, c->assoc);
+	run(t);
+	fake_sctp_comm_lost(t->ep, c->assoc);		/* and it is lost again */
+	run(t);
+	fake_sctp_set_writable(t->ep, true);
+	fake_loop_advance(t->l, 2500);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_comm_up(t->ep, c->assoc);
+	run(t);
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		if (m->assoc == c->assoc && m->si.stream == 1 && hdr_of(m).seq == seen + 1)
+			seen++;
+	}
+	assert_true(seen >= 5);				/* 1..5, in order, and on */
+}
+
 static void test_eagain_queues_and_flushes(void **state)
 {
 	struct t *t = *state;
@@ -620,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test_setup_teardown(test_send_failed_requeued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unacked_replayed_after_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_loss_during_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eagain_queues_and_flushes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_one_controller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_closes_removed_controller, setup, teardown),
