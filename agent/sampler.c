@@ -27,6 +27,7 @@ struct sampled {
 	uint32_t retry_ms;	/* 0 = on schedule */
 	struct loop_timer *timer;
 	struct sampler_stats st;
+	int event_fd;		/* -1, or watched for changes */
 	/* blocking drivers: one read in flight on the worker */
 	bool busy;
 	uint64_t job_now;
@@ -118,6 +119,15 @@ static void on_timer(void *arg, struct loop_timer *t)
 	take(arg, true);
 }
 
+static void on_event(void *arg, int fd, uint32_t events)
+{
+	struct sampled *s = arg;
+
+	(void)fd, (void)events;
+	s->st.events++;
+	take(s, false);
+}
+
 static int open_one(struct sampler *sp, unsigned int i,
 		    const struct sampler_sensor_cfg *c, char *why, unsigned int n)
 {
@@ -126,6 +136,7 @@ static int open_one(struct sampler *sp, unsigned int i,
 	int rc;
 
 	s->sp = sp, s->index = i, s->name = c->name, s->interval_ms = c->interval_ms;
+	s->event_fd = -1;
 	s->ops = board_sensor_driver(c->driver);
 	if (!s->ops) {
 		snprintf(why, n, "sensor %s: unknown driver '%s'", c->name, c->driver);
@@ -142,6 +153,12 @@ static int open_one(struct sampler *sp, unsigned int i,
 	rc = loop_timer_new(sp->loop, on_timer, s, &s->timer);
 	if (rc)
 		return rc;
+	s->event_fd = s->ops->event_fd ? s->ops->event_fd(s->state) : -1;
+	if (s->event_fd >= 0) {
+		rc = loop_watch(sp->loop, s->event_fd, LOOP_IN, on_event, s);
+		if (rc)
+			return rc;
+	}
 	/* first reading one interval after start, like every later one */
 	schedule(s, clock_mono_ms() + s->interval_ms);
 	return 0;
@@ -176,6 +193,8 @@ void sampler_destroy(struct sampler *sp)
 		return;
 	worker_destroy(sp->worker);	/* no read runs after this */
 	for (unsigned int i = 0; i < sp->n; i++) {
+		if (sp->s[i].ops && sp->s[i].event_fd >= 0)
+			loop_unwatch(sp->loop, sp->s[i].event_fd);
 		loop_timer_free(sp->s[i].timer);
 		if (sp->s[i].ops)
 			sp->s[i].ops->close(sp->s[i].state);

@@ -25,6 +25,10 @@ struct sensor_ops {
 	 * ready: retry later), -ERANGE (value out of the device's range). */
 	int (*read)(void *state, uint64_t now_ms, double *value);
 	void (*close)(void *state);
+	/* Optional: an fd that becomes readable when the value changes (a
+	 * GPIO edge); the sampler then reads at once, besides the interval.
+	 * -1 (or no function) = polled only. */
+	int (*event_fd)(void *state);
 	/* read() can block (a 1-Wire conversion, an I2C measurement): the
 	 * sampler runs it on the worker thread (port/worker.h), never on
 	 * the loop. read() must then touch only its own state. */
@@ -49,6 +53,7 @@ struct sampler_sensor_cfg {
 struct sampler_stats {
 	uint64_t reads, errors, retries;
 	uint64_t skipped;	/* a blocking read still running when due */
+	uint64_t events;	/* reads caused by a change (event_fd) */
 };
 
 /*

@@ -3,13 +3,18 @@
  * gpio: the level of one GPIO line, 0 or 1, through the GPIO character
  * device (uAPI v2; sysfs /sys/class/gpio is deprecated and absent on
  * recent Pi kernels).
- *   chip=gpiochip0,line=17[,active_low=1][,bias=pull-up|pull-down|disable][,root=/]
+ *   chip=gpiochip0,line=17[,active_low=1][,bias=pull-up|pull-down|disable]
+ *        [,edge=both|rising|falling][,root=/]
  * chip= also takes the bare number. The line is requested as an input once,
  * at open, and held until close, so nothing else can drive it meanwhile.
+ * With edge=, the kernel reports changes on the line's fd: the sampler
+ * watches it (sensor_ops.event_fd) and reads at once on a change, besides
+ * the interval.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +32,8 @@ struct gpio {
 	const struct gpio_io *io;
 	void *ctx;
 	int line;
+	bool edge;
+	uint64_t edges;		/* edge events seen */
 };
 
 /* --- the uAPI v2 backend ------------------------------------------------ */
@@ -62,7 +69,26 @@ static int uapi_request(void *ctx, int chip, unsigned int offset, uint64_t flags
 	snprintf(req.consumer, sizeof(req.consumer), "sctpagent");
 	if (ioctl(chip, GPIO_V2_GET_LINE_IOCTL, &req) < 0)
 		return -errno;
+	/* edge events are drained from the loop: never block on them */
+	fcntl(req.fd, F_SETFL, fcntl(req.fd, F_GETFL) | O_NONBLOCK);
 	return req.fd;
+}
+
+static int uapi_drain(void *ctx, int line)
+{
+	struct gpio_v2_line_event ev[16];
+	int n = 0;
+
+	(void)ctx;
+	for (;;) {
+		ssize_t r = read(line, ev, sizeof(ev));
+
+		if (r < 0)
+			return errno == EAGAIN ? n : -errno;
+		if (r < (ssize_t)sizeof(ev[0]))
+			return n;
+		n += (int)(r / (ssize_t)sizeof(ev[0]));
+	}
 }
 
 static int uapi_get(void *ctx, int line)
@@ -86,10 +112,30 @@ const struct gpio_io gpio_uapi = {
 	.chip_lines = uapi_chip_lines,
 	.request = uapi_request,
 	.get = uapi_get,
+	.drain = uapi_drain,
 	.close = uapi_close,
 };
 
 /* --- the driver ----------------------------------------------------------- */
+
+static int parse_edge(const struct src *s, uint64_t *flags, char *why, unsigned int n)
+{
+	const char *edge = src_get(s, "edge");
+
+	if (!edge)
+		return 0;
+	if (!strcmp(edge, "both"))
+		*flags |= GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
+	else if (!strcmp(edge, "rising"))
+		*flags |= GPIO_V2_LINE_FLAG_EDGE_RISING;
+	else if (!strcmp(edge, "falling"))
+		*flags |= GPIO_V2_LINE_FLAG_EDGE_FALLING;
+	else {
+		snprintf(why, n, "edge='%s': expected both, rising or falling", edge);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int parse_flags(const struct src *s, uint64_t *flags, char *why, unsigned int n)
 {
@@ -174,7 +220,7 @@ int gpio_open_io(const struct gpio_io *io, void *ctx, const char *source,
 		 void **state, char *why, unsigned int n)
 {
 	static const char *const keys[] = { "chip", "line", "active_low", "bias",
-					    "root", NULL };
+					    "edge", "root", NULL };
 	char path[SYSFS_PATH_MAX];
 	unsigned long line = ~0ul;
 	uint64_t flags;
@@ -184,7 +230,8 @@ int gpio_open_io(const struct gpio_io *io, void *ctx, const char *source,
 
 	if (rc || (rc = chip_path(&s, path, sizeof(path), why, n)) ||
 	    (rc = src_uint(&s, "line", 4095, &line, why, n)) ||
-	    (rc = parse_flags(&s, &flags, why, n)))
+	    (rc = parse_flags(&s, &flags, why, n)) ||
+	    (rc = parse_edge(&s, &flags, why, n)))
 		return rc;
 	if (line == ~0ul) {
 		snprintf(why, n, "need line=N (the line offset on the chip)");
@@ -194,6 +241,7 @@ int gpio_open_io(const struct gpio_io *io, void *ctx, const char *source,
 	if (!g)
 		return -ENOMEM;
 	g->io = io, g->ctx = ctx;
+	g->edge = src_get(&s, "edge") != NULL;
 	rc = request_line(g, path, line, flags, why, n);
 	if (rc) {
 		free(g);
@@ -211,9 +259,15 @@ static int gpio_open(const char *source, void **state, char *why, unsigned int n
 static int gpio_read(void *state, uint64_t now_ms, double *value)
 {
 	struct gpio *g = state;
-	int v = g->io->get(g->ctx, g->line);
+	int v;
 
 	(void)now_ms;
+	if (g->edge) {		/* the events only say "look": the value is read */
+		int e = g->io->drain(g->ctx, g->line);
+		if (e > 0)
+			g->edges += (uint64_t)e;
+	}
+	v = g->io->get(g->ctx, g->line);
 	if (v < 0)
 		return sysfs_errno(-v);
 	*value = v;
@@ -228,9 +282,17 @@ static void gpio_close(void *state)
 	free(g);
 }
 
+static int gpio_event_fd(void *state)
+{
+	struct gpio *g = state;
+
+	return g->edge ? g->line : -1;
+}
+
 const struct sensor_ops sensor_gpio_ops = {
 	.name = "gpio",
 	.open = gpio_open,
 	.read = gpio_read,
 	.close = gpio_close,
+	.event_fd = gpio_event_fd,
 };

@@ -19,6 +19,9 @@ struct gpio_io {
 	int (*request)(void *ctx, int chip, unsigned int offset, uint64_t flags);
 	/* The line's logical value (active_low applied): 0, 1 or -errno. */
 	int (*get)(void *ctx, int line);
+	/* Consume the line's pending edge events (non-blocking): how many,
+	 * or -errno. */
+	int (*drain)(void *ctx, int line);
 	void (*close)(void *ctx, int handle);
 };
 

@@ -11,3 +11,7 @@ UNIT_TESTS += test_paths
 test_paths-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 UNIT_TESTS += test_publish
 test_publish-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+# The sampler with its own test drivers (no board objects).
+UNIT_TESTS += test_sampler
+test_sampler-objs := agent/sampler.o agent/log.o tests/fake/fake_clock.o \
+	tests/fake/fake_loop.o tests/fake/fake_log.o tests/fake/fake_worker.o

@@ -24,7 +24,7 @@
 #define LINE 4
 
 struct fake {
-	int lines, open, request_rc, get_rc;
+	int lines, open, request_rc, get_rc, pending_edges, drains;
 	unsigned int offset;
 	uint64_t flags;
 	int level[64];		/* physical levels */
@@ -73,6 +73,17 @@ static int f_get(void *ctx, int line)
 	return f->level[f->offset] ^ !!(f->flags & GPIO_V2_LINE_FLAG_ACTIVE_LOW);
 }
 
+static int f_drain(void *ctx, int line)
+{
+	struct fake *f = ctx;
+	int n = f->pending_edges;
+
+	assert_int_equal(line, LINE);
+	f->drains++;
+	f->pending_edges = 0;
+	return n;
+}
+
 static void f_close(void *ctx, int handle)
 {
 	assert_true(handle == CHIP || handle == LINE);
@@ -80,7 +91,7 @@ static void f_close(void *ctx, int handle)
 }
 
 static const struct gpio_io fake_io = { f_open_chip, f_chip_lines, f_request,
-					f_get, f_close };
+					f_get, f_drain, f_close };
 
 static void reset(void)
 {
@@ -91,6 +102,43 @@ static void reset(void)
 static int open_g(const char *source, void **st, char *why)
 {
 	return gpio_open_io(&fake_io, &F, source, st, why, 128);
+}
+
+/* edge=: the line's fd is watched; a read drains the events first. */
+static void test_edges(void **unused)
+{
+	const struct sensor_ops *o = board_sensor_driver("gpio");
+	char why[128] = "";
+	void *st;
+	double v = -1;
+
+	(void)unused;
+	reset();
+	assert_int_equal(open_g("chip=0,line=5,edge=both," ROOT, &st, why), 0);
+	assert_true(F.flags == (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
+				GPIO_V2_LINE_FLAG_EDGE_FALLING));
+	assert_int_equal(o->event_fd(st), LINE);
+	F.pending_edges = 3;
+	F.level[5] = 1;
+	assert_int_equal(o->read(st, 0, &v), 0);
+	assert_true(v == 1.0);
+	assert_int_equal(F.drains, 1);
+	assert_int_equal(F.pending_edges, 0);
+	o->close(st);
+	/* rising only; a polled line has no fd to watch and drains nothing */
+	reset();
+	assert_int_equal(open_g("chip=0,line=5,edge=rising," ROOT, &st, why), 0);
+	assert_true(F.flags == (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING));
+	o->close(st);
+	reset();
+	assert_int_equal(open_g("chip=0,line=5," ROOT, &st, why), 0);
+	assert_int_equal(o->event_fd(st), -1);
+	assert_int_equal(o->read(st, 0, &v), 0);
+	assert_int_equal(F.drains, 0);
+	o->close(st);
+	reset();
+	assert_int_equal(open_g("chip=0,line=5,edge=sideways," ROOT, &st, why), -EINVAL);
+	assert_string_equal(why, "edge='sideways': expected both, rising or falling");
 }
 
 static void test_values(void **unused)
@@ -184,7 +232,7 @@ static void test_bad_source(void **unused)
 	check_fail("chip=0,line=abc", -EINVAL, "line='abc'", 0);
 	check_fail("chip=0,line=17,active_low=2", -EINVAL, "active_low='2'", 0);
 	check_fail("chip=0,line=17,bias=weak", -EINVAL, "bias='weak'", 0);
-	check_fail("chip=0,line=17,edge=both", -EINVAL, "unknown key 'edge'", 0);
+	check_fail("chip=0,line=17,colour=red", -EINVAL, "unknown key 'colour'", 0);
 }
 
 /* The real backend: the fixture's gpiochip0 is a plain file (ENOTTY). */
@@ -207,6 +255,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_bad_source),
