@@ -94,6 +94,25 @@ static void resend_recent(struct assoc *a, uint32_t window_ms)
 		     "new primary", n, window_ms);
 }
 
+/* How far back messages may still be unacknowledged on a dead path: two
+ * of its current RTOs as the stack reports them (one for the data, one for
+ * the SACK that never came), at most the path's rto_max. Resending more
+ * only floods the new path. */
+static uint32_t inflight_window(struct assoc *a, int dead)
+{
+	const struct cfg_path *p = path_cfg(a->ag, a->peers[dead].path);
+	uint32_t cap = p ? p->rto_max_ms : 1000, rto = cap;
+	struct ps_path_info info[PS_MAX_ADDRS];
+	unsigned int n = 0;
+
+	if (!ps_paths(a->ag->ep, a->id, info, PS_MAX_ADDRS, &n))
+		for (unsigned int k = 0; k < n; k++)
+			if (net_addr_same_host(&info[k].addr, &a->peers[dead].addr) &&
+			    info[k].rto_ms)
+				rto = info[k].rto_ms;
+	return 2 * rto + 20 < cap ? 2 * rto + 20 : cap;
+}
+
 static void set_primary(struct assoc *a, int i, const char *why)
 {
 	char addr[NET_ADDR_STRLEN];
@@ -144,11 +163,10 @@ static void evaluate(struct assoc *a, const char *why)
 	}
 	if (a->primary < 0 || !usable(a, a->primary)) {
 		int dead = a->primary;
-		const struct cfg_path *p = dead >= 0 ? path_cfg(a->ag, a->peers[dead].path) : NULL;
 
 		set_primary(a, best, why);
 		if (dead >= 0 && a->primary == best)
-			resend_recent(a, p ? p->rto_max_ms : 1000);
+			resend_recent(a, inflight_window(a, dead));
 		return;
 	}
 	if (rank(a, best) >= rank(a, a->primary)) {

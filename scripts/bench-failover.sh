@@ -50,4 +50,4 @@ if [ $rc -ne 0 ] || ! grep -q 'VMTEST bench_failover PASS' "$log"; then
 	tail -30 "$log.out" >&2
 	exit 1
 fi
-rm -f "$log" "$log.out"
+[ "${KEEP_LOG:-0}" = 1 ] && echo "# serial log: $log" || rm -f "$log" "$log.out"

@@ -130,6 +130,25 @@ static void test_link_down_switches_at_once_and_resends(void **state)
 	assert_true(fake_log_contains("path=eth if=eth0: link DOWN"));
 }
 
+/* The resend window follows the dead path's current RTO (2 x RTO + 20). */
+static void test_resend_window_follows_rto(void **state)
+{
+	struct t *t = *state;
+	struct ps_path_info pi[2] = {
+		{ .addr = *cell_peer(t), .state = PS_PATH_ACTIVE, .rto_ms = 300 },
+		{ .addr = *eth_peer(t), .state = PS_PATH_ACTIVE, .primary = true,
+		  .rto_ms = 50 },
+	};
+
+	assert_int_equal(fake_sctp_set_paths(t->ep, 1, pi, 2), 0);
+	fake_loop_advance(t->l, 500);
+	fake_sctp_clear_sent(t->ep);
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	/* 120 ms back from t=500: the readings of 400, 450 and 500 */
+	assert_int_equal(A(t)->st.resent, 3);
+}
+
 static void test_failback_after_hold_only(void **state)
 {
 	struct t *t = *state;
@@ -319,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_params_and_preferred_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_switches_at_once_and_resends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resend_window_follows_rto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failback_after_hold_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flapping_cable_does_not_flap_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_unreachable_and_pf, setup, teardown),
