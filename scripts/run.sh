@@ -47,7 +47,9 @@ fifo=$work/console
 rm -f "$fifo.in" "$fifo.out"
 mkfifo "$fifo.in" "$fifo.out"
 echo ">>> booting Debian's $ARCH kernel $(cat $kdir/version) under QEMU (TCG); demo for ${DURATION}s, Ctrl-C stops it cleanly"
-"${qemu[@]}" -accel tcg -smp 2 -m 512 -nodefaults -no-user-config -display none \
+# its own session: Ctrl-C reaches this script (which stops the demo
+# cleanly through the console), not qemu
+setsid "${qemu[@]}" -accel tcg -smp 2 -m 512 -nodefaults -no-user-config -display none \
 	-no-reboot -monitor none -chardev pipe,id=con,path="$fifo" -serial chardev:con \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio.gz" \
 	-append "console=$console quiet loglevel=3 panic=-1 scenarios=demo duration=$DURATION scenario_timeout=$((DURATION + 60))" &
@@ -62,9 +64,15 @@ stop() {
 	echo STOP >&3
 	( sleep 30; kill $qpid 2>/dev/null ) &
 }
+# The display ignores Ctrl-C (it must show the summaries that follow);
+# this shell waits in `wait`, which a trapped signal interrupts.
+( trap '' INT; tr -d '\r' <"$fifo.out" | grep --line-buffered -vE '^VMTEST-(KERNEL|BOOTED)' |
+	sed -u 's/^VMTEST demo PASS/>>> demo finished/; s/^VMTEST-DONE.*/>>> VM powered off/' ) &
+disp=$!
 trap stop INT TERM
-tr -d '\r' <"$fifo.out" | grep --line-buffered -vE '^VMTEST-(KERNEL|BOOTED)' |
-	sed -u 's/^VMTEST demo PASS/>>> demo finished/; s/^VMTEST-DONE.*/>>> VM powered off/'
-wait $qpid 2>/dev/null
+while kill -0 $qpid 2>/dev/null; do
+	wait $qpid 2>/dev/null
+done
+wait $disp 2>/dev/null
 exec 3>&-
 rm -f "$fifo.in" "$fifo.out"

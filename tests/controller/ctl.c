@@ -533,6 +533,8 @@ static void on_event(struct ctl *c, const struct ps_event *ev)
 		elog("assoc %u: peer address %s %s", (unsigned int)ev->assoc, addr,
 		     ps_addr_state_name(ev->u.paddr.state));
 		break;
+	case PS_EV_SENDER_DRY:	/* every time the queue empties: noise */
+		break;
 	default:
 		elog("assoc %u: event %s", (unsigned int)ev->assoc, ps_ev_name(ev->type));
 		break;
