@@ -71,6 +71,13 @@ static bool fatal_send_error(int rc)
 	return rc == -EINVAL || rc == -EMSGSIZE;
 }
 
+static void drop_unsendable(struct assoc *a, const struct mq_msg *m, int rc)
+{
+	a->st.dropped++;
+	ALOG(a, LOG_ERR, "stream %u seq %u can never be sent (%s): dropped",
+	     m->stream, m->seq, strerror(-rc));
+}
+
 /* HELLO and the replay first (older than anything queued), then alarm-
  * class streams, then the rest: the kernel's stream scheduler can only
  * order what it holds, so a backlog here must not keep an alarm behind
@@ -105,11 +112,8 @@ void publish_flush(struct assoc *a)
 		}
 		if (rc && !fatal_send_error(rc))
 			return;		/* down: an ASSOC_CHANGE will follow */
-		if (rc) {
-			a->st.dropped++;
-			ALOG(a, LOG_ERR, "stream %u seq %u can never be sent (%s): dropped",
-			     m->stream, m->seq, strerror(-rc));
-		}
+		if (rc)
+			drop_unsendable(a, m, rc);
 		mq_pop(next_queue(a));
 	}
 }
@@ -134,9 +138,7 @@ int publish_to(struct assoc *a, const struct mq_msg *m, const void *data)
 	}
 	rc = send_now(a, m, data);
 	if (rc && fatal_send_error(rc)) {
-		a->st.dropped++;
-		ALOG(a, LOG_ERR, "stream %u seq %u can never be sent (%s): dropped",
-		     m->stream, m->seq, strerror(-rc));
+		drop_unsendable(a, m, rc);
 		return rc;
 	}
 	if (rc) {

@@ -125,6 +125,18 @@ static void line_start(struct jbuf *b, char *buf)
 	jb_obj(b);
 }
 
+/* "agent", "controller", "assoc": the first keys of most lines. */
+static void jb_who(struct jbuf *b, const struct ctl *c, const char *agent,
+		   ps_assoc_id assoc)
+{
+	jb_key(b, "agent");
+	jb_cstr(b, agent);
+	jb_key(b, "controller");
+	jb_cstr(b, c->o->name);
+	jb_key(b, "assoc");
+	jb_uint(b, assoc);
+}
+
 /* ---- ACKs --------------------------------------------------------------- */
 
 static void ack_agent(struct ctl *c, struct trk_agent *ag)
@@ -279,12 +291,7 @@ static void on_hello(struct ctl *c, const struct ps_event *ev,
 	line_start(&b, line);
 	jb_key(&b, "event");
 	jb_cstr(&b, "hello");
-	jb_key(&b, "agent");
-	jb_cstr(&b, ag->name);
-	jb_key(&b, "controller");
-	jb_cstr(&b, c->o->name);
-	jb_key(&b, "assoc");
-	jb_uint(&b, ev->assoc);
+	jb_who(&b, c, ag->name, ev->assoc);
 	jb_key(&b, "sw");
 	jb_str(&b, h.sw.p, h.sw.len);
 	jb_key(&b, "proto");
@@ -339,12 +346,7 @@ static void on_readings(struct ctl *c, const struct ps_event *ev,
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		line_start(&b, line);
-		jb_key(&b, "agent");
-		jb_cstr(&b, ag->name);
-		jb_key(&b, "controller");
-		jb_cstr(&b, c->o->name);
-		jb_key(&b, "assoc");
-		jb_uint(&b, ev->assoc);
+		jb_who(&b, c, ag->name, ev->assoc);
 		jb_key(&b, "stream");
 		jb_uint(&b, ev->u.data.stream);
 		jb_key(&b, "seq");
@@ -388,12 +390,7 @@ static void on_reply(struct ctl *c, const struct ps_event *ev,
 	line_start(&b, line);
 	jb_key(&b, "event");
 	jb_cstr(&b, "reply");
-	jb_key(&b, "agent");
-	jb_cstr(&b, ag ? ag->name : "?");
-	jb_key(&b, "controller");
-	jb_cstr(&b, c->o->name);
-	jb_key(&b, "assoc");
-	jb_uint(&b, ev->assoc);
+	jb_who(&b, c, ag ? ag->name : "?", ev->assoc);
 	jb_key(&b, "id");
 	jb_uint(&b, hd->seq);
 	jb_key(&b, "status");

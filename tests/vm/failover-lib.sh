@@ -190,3 +190,27 @@ bg_kill_usr1() { kill -USR1 "$(bg_pid "$1")" 2>/dev/null; }
 
 # fo_count FILE ERE: like count_lines (alias for readability).
 fo_count() { count_lines "$@"; }
+
+# fo_start NAME [CELL_ADDR] [BEFORE]: the common start of a failover
+# scenario: the bed "f", the board profile (hold 2 s, cell address default
+# 10.2.0.2 or "auto"), three sensors, the controller "ctl" and the agent
+# "agent" (log in $A, config in $INI), up to the controller's HELLO. BEFORE
+# is a command run on the bed before anything starts (e.g. a link down).
+# Sets T0 (ms) first.
+fo_start() {
+	[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
+	T0=$(fo_now_ms)
+	fo_bed f
+	[ -z "${3:-}" ] || $3
+	INI=$VMTEST_WORK/agent.ini
+	fo_ini $INI "$1" board 2000 ${2:-10.2.0.2}
+	fo_sensors $INI
+	fo_ctl_start ctl fc
+	fo_agent_start agent fa $INI
+	A=$(bg_log agent)
+	wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 15 || { dump ctl ctl.err agent; fail "no HELLO"; }
+}
+# fo_on_eth: wait until the agent made the Ethernet address primary.
+fo_on_eth() {
+	fo_primary agent fa '10\.1\.0\.1' 5 || { dump agent; fail "primary never on eth"; }
+}

@@ -9,16 +9,7 @@
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
-[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
-T0=$(fo_now_ms)
-fo_bed f
-INI=$VMTEST_WORK/agent.ini
-fo_ini $INI fa board 2000 auto
-fo_sensors $INI
-fo_ctl_start ctl fc
-fo_agent_start agent fa $INI
-A=$(bg_log agent)
-wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 10 || { dump ctl ctl.err agent; fail "no HELLO"; }
+fo_start fa auto
 sleep 1
 link_down fa eth0
 wait_for_line "$A" 'primary -> 10\.2\.0\.1:9910 \(path cell\)' 3 || { dump agent; fail "no switch to cell"; }

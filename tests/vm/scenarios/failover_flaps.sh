@@ -7,17 +7,8 @@
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
-[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
-T0=$(fo_now_ms)
-fo_bed f
-INI=$VMTEST_WORK/agent.ini
-fo_ini $INI ff board 2000
-fo_sensors $INI
-fo_ctl_start ctl fc
-fo_agent_start agent fa $INI
-A=$(bg_log agent)
-wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 10 || { dump ctl ctl.err agent; fail "no HELLO"; }
-fo_primary agent fa '10\.1\.0\.1' 5 || { dump agent; fail "primary never on eth"; }
+fo_start ff
+fo_on_eth
 sleep 1
 p0=$(count_lines "$A" 'primary ->')
 tdown=$(fo_now_ms)

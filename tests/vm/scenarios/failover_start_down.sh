@@ -6,17 +6,7 @@
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
-[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
-T0=$(fo_now_ms)
-fo_bed f
-link_down fa eth0
-INI=$VMTEST_WORK/agent.ini
-fo_ini $INI fs board 2000
-fo_sensors $INI
-fo_ctl_start ctl fc
-fo_agent_start agent fa $INI
-A=$(bg_log agent)
-wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 15 || { dump ctl ctl.err agent; fail "no HELLO with eth down"; }
+fo_start fs 10.2.0.2 'link_down fa eth0'
 thello=$(fo_now_ms)
 fo_primary agent fa '10\.2\.0\.1' 5 || { dump agent; fail "primary not on cell"; }
 sleep 3
