@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/secure.h"
 #include "agent/sensor.h"
 #include "port/clock.h"
 #include "port/loop.h"
@@ -80,7 +81,11 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 		assoc_on_change(a, ev);
 		break;
 	case PS_EV_DATA:
-		command_on_data(a, ev);
+		secure_on_data(a, ev);	/* decrypts, then command_on_data */
+		break;
+	case PS_EV_AUTH:
+	case PS_EV_SENDER_DRY:
+		secure_on_event(a, ev);
 		break;
 	case PS_EV_SEND_FAILED:
 		publish_send_failed(a, ev);
@@ -148,6 +153,7 @@ static void log_status(struct agent *ag)
 		     (unsigned long long)a->st.failovers,
 		     (unsigned long long)a->st.failbacks,
 		     (unsigned long long)a->st.bad_msgs);
+		secure_log_status(a);
 	}
 	LOG(LOGM_MAIN, LOG_INFO, "readings %llu, fan-outs by SENDALL %llu (%llu "
 	    "emulated by the port), by unicast %llu; notifications %llu, unknown %llu",
@@ -306,6 +312,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++)
 		rc = assoc_init(ag, &ag->assoc[i], i);
+	rc = rc ? rc : secure_init(ag);	/* before any connect: AUTH chunks */
 	rc = rc ? rc : paths_init(ag);
 	rc = rc ? rc : publish_init(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
@@ -330,6 +337,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 static void teardown(struct agent *ag)
 {
 	sampler_destroy(ag->sampler);
+	secure_fini(ag);
 	publish_fini(ag);
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)

@@ -22,6 +22,7 @@ struct loop_timer;
 struct mq;
 struct mq_msg;
 struct sampler;
+struct sec_agent;
 
 enum assoc_state {
 	AS_IDLE,		/* not started */
@@ -116,6 +117,7 @@ struct agent {
 	struct pn_sock *nl;
 	int exit_code;
 	struct agent_stats st;
+	struct sec_agent *sec;		/* secure.c: DTLS channels (NULL = plaintext) */
 };
 
 /* assoc.c */
@@ -125,6 +127,9 @@ void assoc_fini(struct assoc *a);
 void assoc_connect(struct assoc *a);
 void assoc_on_change(struct assoc *a, const struct ps_event *ev);
 void assoc_close(struct assoc *a);		/* graceful EOF, no reconnect */
+/* The association's channel is open (at COMM_UP, or when its DTLS
+ * handshake completed): HELLO, replay, flush, backoff reset. */
+void assoc_channel_ready(struct assoc *a);
 /* Next reconnect delay: @base +-20 % from @rnd (32 random bits). */
 uint32_t assoc_jitter(uint32_t base, uint32_t rnd);
 struct assoc *assoc_by_id(struct agent *ag, ps_assoc_id id);

@@ -17,6 +17,7 @@
 
 #include "agent/agent_int.h"
 #include "agent/mq.h"
+#include "agent/secure.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -93,6 +94,7 @@ static void schedule_reconnect(struct assoc *a)
 	uint32_t max = a->ag->cfg->agent.reconnect_max_ms;
 
 	set_state(a, AS_DOWN);
+	secure_on_down(a);
 	paths_assoc_down(a);
 	if (a->id)
 		a->old_id = a->id;
@@ -132,7 +134,6 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 	a->id = ev->assoc;
 	a->out_streams = ev->u.assoc.out_streams;
 	a->features = ev->u.assoc.features;
-	a->backoff_ms = a->ag->cfg->agent.reconnect_min_ms;
 	loop_timer_stop(a->timer);
 	set_state(a, AS_UP);
 	if (restart)
@@ -153,6 +154,16 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 		     a->out_streams - 1);
 	paths_assoc_up(a);
 	publish_stream_prio(a);
+	if (secure_on_up(a, restart))
+		return;		/* DTLS: ready once the handshake completed */
+	assoc_channel_ready(a);
+}
+
+void assoc_channel_ready(struct assoc *a)
+{
+	/* a backoff survives associations whose channel never opened
+	 * (refused handshakes), so those do not reconnect in a hot loop */
+	a->backoff_ms = a->ag->cfg->agent.reconnect_min_ms;
 	publish_replay(a);	/* HELLO, then what the controller never ACKed */
 	publish_flush(a);
 }
@@ -164,6 +175,7 @@ static void comm_down(struct assoc *a, const struct ps_event *ev)
 	if (s == PS_SHUTDOWN_COMP && a->state == AS_SHUTTING_DOWN) {
 		ALOG(a, LOG_INFO, "shutdown complete");
 		set_state(a, AS_CLOSED);
+		secure_on_down(a);
 		paths_assoc_down(a);
 		a->old_id = a->id;
 		a->id = 0;
@@ -203,7 +215,7 @@ void assoc_close(struct assoc *a)
 		set_state(a, AS_CLOSED);
 		return;
 	}
-	rc = ps_send(a->ag->ep, &si, NULL, 0);
+	rc = secure_shutdown(a);	/* DTLS: close_notify once dry, then EOF */
 	if (rc) {
 		ALOG(a, LOG_WARN, "EOF failed: %s; aborting", strerror(-rc));
 		si.flags = PS_SEND_ABORT;

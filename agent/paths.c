@@ -12,6 +12,7 @@
 #include "agent/agent_int.h"
 #include "agent/mq.h"
 #include "agent/paths.h"
+#include "agent/secure.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -85,7 +86,7 @@ static void resend_recent(struct assoc *a, uint32_t window_ms)
 
 		if (m->at_ms + window_ms < now || m->stream == MSG_STREAM_CTRL)
 			continue;
-		if (!ps_send(a->ag->ep, &si, m->data, m->len))
+		if (!secure_send(a, &si, m->data, m->len))
 			n++;
 	}
 	a->st.resent += n;

@@ -17,6 +17,7 @@
 
 #include "agent/agent_int.h"
 #include "agent/mq.h"
+#include "agent/secure.h"
 #include "port/loop.h"
 #include "port/sctp.h"
 
@@ -39,7 +40,7 @@ static int send_now(struct assoc *a, const struct mq_msg *m, const void *data)
 		.flags = m->flags & ~MQ_F_REPLAY, .lifetime_ms = m->lifetime_ms,
 		.context = m->seq,
 	};
-	int rc = ps_send(a->ag->ep, &si, data, m->len);
+	int rc = secure_send(a, &si, data, m->len);
 
 	if (!rc) {
 		count_sent(a, m->len);
@@ -103,7 +104,7 @@ void publish_flush(struct assoc *a)
 {
 	const struct mq_msg *m;
 
-	while (a->state == AS_UP && (m = mq_peek(next_queue(a)))) {
+	while (a->state == AS_UP && secure_is_open(a) && (m = mq_peek(next_queue(a)))) {
 		int rc = send_now(a, m, m->data);
 
 		if (rc == -EAGAIN) {
@@ -131,7 +132,7 @@ int publish_to(struct assoc *a, const struct mq_msg *m, const void *data)
 
 	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN)
 		return -ENOTCONN;	/* closed on purpose: nothing to deliver */
-	if (a->state != AS_UP || backlog(a)) {
+	if (a->state != AS_UP || !secure_is_open(a) || backlog(a)) {
 		enqueue(class_queue(a, m), a, m, data, false);
 		publish_flush(a);
 		return 0;
@@ -154,8 +155,8 @@ int publish_to(struct assoc *a, const struct mq_msg *m, const void *data)
  * would be overtaken. */
 static bool sendall_ok(struct agent *ag, const struct cfg_sensor *s)
 {
-	if (ag->n_assoc < 2)
-		return false;
+	if (ag->n_assoc < 2 || secure_enabled(ag))
+		return false;	/* DTLS: keys differ per association */
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
 		if (!((s->ctrl_mask >> i) & 1) || a->state != AS_UP ||

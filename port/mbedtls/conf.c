@@ -4,6 +4,7 @@
  * every session (mbedTLS 2.28). Sessions build their own mbedtls_ssl_config
  * on top (the exporter callback of 2.28 is per config, not per context).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,9 +16,13 @@ struct ffile {
 	size_t len;
 	uint32_t mode;
 	unsigned int writes;
+	uint32_t uid;
+	enum fake_file_type type;
 };
 
 static struct ffile *files;
+static uint32_t fake_euid;
+static unsigned int live_secrets;
 static int fail_err[FAKE_FILE_WRITE + 1];
 static bool torn;
 static size_t torn_prefix;
@@ -195,4 +199,88 @@ void fake_file_reset(void)
 	}
 	memset(fail_err, 0, sizeof(fail_err));
 	torn = false;
+	fake_euid = 0;
+	live_secrets = 0;
+}
+
+/* --- credential files ---------------------------------------------------- */
+
+void fake_file_set_attr(const char *path, uint32_t uid, enum fake_file_type type)
+{
+	struct ffile *f = find(path);
+
+	if (!f)
+		f = store(path, "", 0);
+	f->uid = uid;
+	f->type = type;
+}
+
+void fake_file_set_euid(uint32_t uid)
+{
+	fake_euid = uid;
+}
+
+static int cred_check(const struct ffile *f, enum pf_cred kind,
+		      struct pf_cred_info *info)
+{
+	info->euid = fake_euid;
+	if (!f)
+		return -ENOENT;
+	if (f->type == FAKE_FILE_SYMLINK)
+		return -ELOOP;		/* O_NOFOLLOW */
+	info->mode = f->mode;
+	info->uid = f->uid;
+	if (f->type == FAKE_FILE_DIR)
+		return -EISDIR;
+	if (f->type == FAKE_FILE_FIFO)
+		return -EINVAL;
+	if (f->uid != 0 && f->uid != fake_euid)
+		return -EPERM;
+	if ((kind == PF_SECRET && (f->mode & 077)) ||
+	    (kind == PF_PUBLIC && (f->mode & 022)))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+int pf_check_cred(const char *path, enum pf_cred kind, struct pf_cred_info *info)
+{
+	struct pf_cred_info dummy;
+	int err = take_fault(FAKE_FILE_READ);
+
+	return err ? err : cred_check(find(path), kind, info ? info : &dummy);
+}
+
+int pf_read_cred(const char *path, enum pf_cred kind, size_t max,
+		 uint8_t **buf, size_t *len, struct pf_cred_info *info)
+{
+	struct pf_cred_info dummy;
+	const struct ffile *f = find(path);
+	int err = take_fault(FAKE_FILE_READ);
+
+	if (!err)
+		err = cred_check(f, kind, info ? info : &dummy);
+	if (err)
+		return err;
+	if (f->len > max)
+		return -EFBIG;
+	*buf = xmalloc(f->len + 1);
+	memcpy(*buf, f->data, f->len + 1);
+	*len = f->len;
+	live_secrets++;
+	return 0;
+}
+
+void pf_free_secret(uint8_t *buf, size_t len)
+{
+	if (!buf)
+		return;
+	for (size_t i = 0; i <= len; i++)
+		((volatile uint8_t *)buf)[i] = 0;
+	live_secrets--;
+	free(buf);
+}
+
+unsigned int fake_file_live_secrets(void)
+{
+	return live_secrets;
 }

@@ -1,8 +1,11 @@
 # The association core and the sampler against the fake port.
+# DTLS: the secure channel and the real engine (mbedTLS) on the fake port.
+DTLS_ENGINE_OBJS := $(if $(filter y,$(CONFIG_DTLS)),port/mbedtls/conf.o port/mbedtls/io.o port/mbedtls/sess.o)
+DTLS_OBJS := $(if $(filter y,$(CONFIG_DTLS)),agent/secure.o agent/secure_cred.o) $(DTLS_ENGINE_OBJS)
 AGENT_CORE_OBJS := agent/agent.o agent/assoc.o agent/publish.o agent/command.o \
 	agent/mq.o agent/sampler.o agent/paths.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
 	agent/config.o agent/config_keys.o agent/config_check.o \
-	port/netaddr.o port/sctp_names.o $(BOARD_OBJS)
+	port/netaddr.o port/sctp_names.o $(BOARD_OBJS) $(DTLS_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
 	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o
 UNIT_TESTS += test_agent

@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The secure channel of one association: DTLS 1.2 over SCTP (RFC 6083).
+ *
+ *   COMM_UP -> check the peer authenticates DATA (SCTP-AUTH) or ABORT
+ *           -> handshake on stream 0 (nothing of the agent's protocol yet)
+ *           -> exporter key installed as key id + 1 (65535 wraps to 1)
+ *           -> ChangeCipherSpec only once the SCTP sender is dry
+ *           -> the new key made active just before the first record of
+ *              the new epoch (our Finished)
+ *           -> open: the old key deactivated, deleted at FREE_KEY;
+ *              records that overtook the Finished on other streams fed;
+ *              HELLO and the replay go out (assoc_channel_ready)
+ *   rekey (lifetime or record count): renegotiation, the same steps,
+ *           application data held meanwhile
+ *   close: close_notify once dry, then SCTP EOF
+ *   failure or refusal: counted by reason, logged, ABORT; the association
+ *           layer backs off (its backoff resets only when a channel opens)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/mq.h"
+#include "agent/secure_int.h"
+#include "port/clock.h"
+#include "port/loop.h"
+
+static struct sec_chan *chan(const struct assoc *a)
+{
+	return &a->ag->sec->ch[a->index];
+}
+
+bool secure_enabled(const struct agent *ag)
+{
+	return ag->sec && ag->sec->on;
+}
+
+const struct secure_stats *secure_stats(const struct assoc *a)
+{
+	return &chan(a)->st;
+}
+
+/* ---- keys (RFC 6083 4.7) ---------------------------------------------- */
+
+static uint16_t next_id(uint16_t id)
+{
+	return id == 65535 ? 1 : (uint16_t)(id + 1);
+}
+
+static void key_error(struct sec_chan *ch, const char *what, uint16_t id, int rc)
+{
+	ch->st.key_errors++;
+	ALOG(ch->a, LOG_ERR, "SCTP-AUTH: %s key %u failed: %s", what, id, strerror(-rc));
+}
+
+/* The exporter value of the handshake in progress: the next key id. */
+static void on_key(void *arg, const uint8_t key[PD_KEY_LEN])
+{
+	struct sec_chan *ch = arg;
+	struct assoc *a = ch->a;
+	uint16_t id = next_id(ch->key);
+	int rc = ps_auth_key_set(a->ag->ep, a->id, id, key, PD_KEY_LEN);
+
+	if (rc) {
+		key_error(ch, "install", id, rc);
+		return;
+	}
+	ch->next_key = id;
+	ch->has_next = true;
+	ALOG(a, LOG_DEBUG, "SCTP-AUTH: key %u installed (exporter)", id);
+}
+
+/* Before the first record of a new epoch (our Finished): switch. */
+static void switch_key(struct sec_chan *ch)
+{
+	struct assoc *a = ch->a;
+	int rc;
+
+	if (!ch->has_next)
+		return;
+	rc = ps_auth_key(a->ag->ep, a->id, ch->next_key, PS_AUTH_ACTIVATE);
+	if (rc) {
+		key_error(ch, "activate", ch->next_key, rc);
+		return;
+	}
+	ch->old_key = ch->key;
+	ch->has_old = true;
+	ch->key = ch->next_key;
+	ch->has_next = false;
+}
+
+/* After the peer's Finished: the old key goes (at FREE_KEY if the stack
+ * can deactivate, so chunks still queued with it are not orphaned). */
+static void retire_old_key(struct sec_chan *ch)
+{
+	struct assoc *a = ch->a;
+	int rc;
+
+	if (!ch->has_old)
+		return;
+	rc = ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DEACTIVATE);
+	if (rc == -EOPNOTSUPP)
+		rc = ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DELETE);
+	else if (!rc)
+		return;		/* deleted at FREE_KEY */
+	if (rc)
+		key_error(ch, "remove", ch->old_key, rc);
+	ch->has_old = false;
+}
+
+/* ---- engine I/O ------------------------------------------------------- */
+
+static bool sender_dry(struct sec_chan *ch)
+{
+	unsigned int n = 1;
+
+	return !ps_assoc_pending(ch->a->ag->ep, ch->a->id, &n) && n == 0;
+}
+
+static int io_send(void *arg, const uint8_t *rec, size_t len)
+{
+	struct sec_chan *ch = arg;
+	struct assoc *a = ch->a;
+	struct ps_sndinfo si = { .assoc = a->id, .stream = MSG_STREAM_CTRL,
+				 .ppid = MSG_PPID };
+	uint16_t epoch = pd_record_epoch(rec, len);
+	int rc;
+
+	if (rec[0] == PD_REC_APP && ch->cur) {
+		si = *ch->cur;
+		si.flags &= ~(uint32_t)PS_SEND_SENDALL;
+	}
+	/* RFC 6083 4.7: all user messages acknowledged before the CCS */
+	if (rec[0] == PD_REC_CCS && !sender_dry(ch)) {
+		ch->wait_dry = true;
+		return -EAGAIN;
+	}
+	if (epoch > ch->tx_epoch) {
+		switch_key(ch);
+		ch->tx_epoch = epoch;
+	}
+	rc = ps_send(a->ag->ep, &si, rec, len);
+	if (!rc)
+		ch->st.records_out++;
+	else if (rc == -EAGAIN && rec[0] != PD_REC_APP)
+		loop_timer_in(ch->hs_timer, SEC_OUT_RETRY_MS);
+	return rc;
+}
+
+static void io_timer(void *arg, uint32_t ms)
+{
+	struct sec_chan *ch = arg;
+
+	if (ms)
+		loop_timer_in(ch->hs_timer, ms);
+	else
+		loop_timer_stop(ch->hs_timer);
+}
+
+/* ---- failure ---------------------------------------------------------- */
+
+static void stop_timers(struct sec_chan *ch)
+{
+	loop_timer_stop(ch->hs_timer);
+	loop_timer_stop(ch->rekey_timer);
+	loop_timer_stop(ch->close_timer);
+}
+
+/* Refused or failed: logged, ABORT of this association only. The
+ * COMM_LOST that follows tears the session down; reconnects back off. */
+static void refuse(struct sec_chan *ch, const char *why)
+{
+	struct assoc *a = ch->a;
+	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_ABORT };
+	char reason[200];
+	int n = snprintf(reason, sizeof(reason), "DTLS: %s", why);
+
+	ALOG(a, LOG_ERR, "secure channel refused: %s; aborting this association", why);
+	ch->state = CH_DEAD;
+	stop_timers(ch);
+	(void)ps_send(a->ag->ep, &si, reason, n > 0 ? (size_t)n : 0);
+}
+
+static void fail(struct sec_chan *ch)
+{
+	enum pd_fail f = pd_fail_reason(ch->s);
+	char why[240];
+
+	ch->st.failures++;
+	ch->st.fail_by[f < PD_FAIL_COUNT ? f : PD_FAIL_INTERNAL]++;
+	snprintf(why, sizeof(why), "%s failed (%s): %s",
+		 ch->state == CH_REKEY ? "rekey" : "handshake", pd_fail_name(f),
+		 pd_last_error(ch->s));
+	refuse(ch, why);
+}
+
+/* ---- records in -------------------------------------------------------- */
+
+/* A DTLS 1.x record header: type 20..23, version 254.x. */
+static bool is_record(const uint8_t *p, size_t n)
+{
+	return n >= PD_REC_HDR && p[0] >= PD_REC_CCS && p[0] <= PD_REC_APP &&
+	       p[1] == 0xfe && (size_t)(p[11] << 8 | p[12]) + PD_REC_HDR == n;
+}
+
+/* One decrypted message to the command layer, as if it came in clear. */
+static void deliver(struct sec_chan *ch, const struct ps_event *ev,
+		    const uint8_t *msg, size_t n)
+{
+	struct ps_event m = *ev;
+
+	m.u.data.buf = msg;
+	m.u.data.len = n;
+	/* records carry our PPID; RFC 6083 peers (OpenSSL) often send 0 */
+	if (m.u.data.ppid == 0)
+		m.u.data.ppid = MSG_PPID;
+	command_on_data(ch->a, &m);
+}
+
+static void handshake_done(struct sec_chan *ch);
+static void drive(struct sec_chan *ch, const uint8_t *rec, size_t len);
+
+static void read_open(struct sec_chan *ch, const struct ps_event *ev)
+{
+	static uint8_t out[PD_MAX_MSG];	/* the loop's thread only */
+	size_t n = 0;
+	int rc = pd_read(ch->s, ev->u.data.buf, ev->u.data.len, out, sizeof(out), &n);
+
+	if (!rc) {
+		if (n)
+			deliver(ch, ev, out, n);
+		return;
+	}
+	if (rc == -EAGAIN) {		/* the peer asked for a new handshake */
+		ch->state = CH_REKEY;
+		ch->hs_start_ms = clock_mono_ms();
+		ALOG(ch->a, LOG_INFO, "DTLS: the controller started a renegotiation");
+	} else if (rc == -ENOTCONN) {
+		ch->state = CH_CLOSING;
+		ALOG(ch->a, LOG_INFO, "DTLS: the controller closed the session (close_notify)");
+	} else if (rc == -EBADMSG) {
+		ch->st.bad_records++;
+		ALOG(ch->a, LOG_DEBUG, "DTLS: record dropped (%llu so far)", ch->st.bad_records);
+	} else {
+		fail(ch);
+	}
+}
+
+/* During a handshake, application records of an epoch the engine cannot
+ * read yet have overtaken the Finished (another stream): hold them. */
+static bool hold_early(struct sec_chan *ch, const struct ps_event *ev)
+{
+	const uint8_t *p = ev->u.data.buf;
+	size_t n = ev->u.data.len;
+	struct mq_msg m = { .stream = ev->u.data.stream, .len = n,
+			    .flags = ev->u.data.unordered ? PS_SEND_UNORDERED : 0,
+			    .seq = ev->u.data.ppid };
+
+	if (p[0] != PD_REC_APP)
+		return false;
+	if (ch->state == CH_REKEY && pd_record_epoch(p, n) <= pd_rx_epoch(ch->s)) {
+		/* an old-epoch record inside the renegotiation: the engine
+		 * (mbedTLS 2.28) cannot read it there; peers of ours hold
+		 * their data during a handshake */
+		ch->st.early_dropped++;
+		ALOG(ch->a, LOG_WARN, "DTLS: old-epoch record during the rekey dropped");
+		return true;
+	}
+	if (mq_push(ch->early, &m, p, false)) {
+		ch->st.early_dropped++;
+		ALOG(ch->a, LOG_WARN, "DTLS: early records over %u: oldest dropped",
+		     SEC_EARLY_MAX);
+	}
+	ch->st.early_buffered++;
+	return true;
+}
+
+static void feed_early(struct sec_chan *ch, const struct ps_event *like)
+{
+	while (mq_len(ch->early) && ch->state == CH_OPEN) {
+		const struct mq_msg *m = mq_peek(ch->early);
+		struct ps_event ev = *like;
+
+		ev.u.data.stream = m->stream;
+		ev.u.data.unordered = m->flags & PS_SEND_UNORDERED;
+		ev.u.data.ppid = m->seq;
+		ev.u.data.buf = m->data;
+		ev.u.data.len = m->len;
+		read_open(ch, &ev);
+		if (ch->state == CH_DEAD)
+			return;
+		mq_pop(ch->early);
+	}
+}
+
+void secure_on_data(struct assoc *a, const struct ps_event *ev)
+{
+	struct sec_chan *ch;
+
+	if (!secure_enabled(a->ag)) {
+		command_on_data(a, ev);
+		return;
+	}
+	ch = chan(a);
+	if (ch->state == CH_IDLE || ch->state == CH_DEAD || !ch->s)
+		return;
+	if (!is_record(ev->u.data.buf, ev->u.data.len)) {
+		ch->st.plaintext_dropped++;
+		if (ch->state == CH_HANDSHAKE)
+			refuse(ch, "the controller sent plaintext, not DTLS (is its "
+			       "[security] mode dtls too?)");
+		else
+			ALOG(a, LOG_WARN, "DTLS: message that is not a DTLS record "
+			     "dropped (%llu so far)", ch->st.plaintext_dropped);
+		return;
+	}
+	ch->st.records_in++;
+	if (ch->state == CH_OPEN || ch->state == CH_CLOSING) {
+		read_open(ch, ev);
+		return;
+	}
+	if (hold_early(ch, ev))
+		return;
+	drive(ch, ev->u.data.buf, ev->u.data.len);
+	if (ch->state == CH_OPEN)
+		feed_early(ch, ev);
+}
+
+/* ---- the handshake driver --------------------------------------------- */
+
+static void drive(struct sec_chan *ch, const uint8_t *rec, size_t len)
+{
+	int rc = pd_handshake(ch->s, rec, len);
+
+	if (!rc)
+		handshake_done(ch);
+	else if (rc != -EAGAIN)
+		fail(ch);
+}
+
+static void on_hs_timer(void *arg, struct loop_timer *t)
+{
+	struct sec_chan *ch = arg;
+
+	(void)t;
+	if (ch->state == CH_HANDSHAKE || ch->state == CH_REKEY)
+		drive(ch, NULL, 0);
+}
+
+static void start_rekey(struct sec_chan *ch, const char *why)
+{
+	int rc;
+
+	if (ch->state != CH_OPEN)
+		return;
+	ALOG(ch->a, LOG_INFO, "DTLS: rekeying (%s)", why);
+	ch->state = CH_REKEY;
+	ch->hs_start_ms = clock_mono_ms();
+	rc = pd_renegotiate(ch->s);
+	if (!rc)
+		handshake_done(ch);
+	else if (rc != -EAGAIN)
+		fail(ch);
+}
+
+static void on_rekey_timer(void *arg, struct loop_timer *t)
+{
+	(void)t;
+	start_rekey(arg, "lifetime");
+}
+
+static void handshake_done(struct sec_chan *ch)
+{
+	struct assoc *a = ch->a;
+	const struct cfg_security_sec *s = &a->ag->cfg->security;
+	bool first = ch->state == CH_HANDSHAKE;
+
+	loop_timer_stop(ch->hs_timer);
+	retire_old_key(ch);
+	ch->state = CH_OPEN;
+	ch->open_ms = clock_mono_ms();
+	if (first)
+		ch->st.handshakes++;
+	else
+		ch->st.rekeys++;
+	ALOG(a, LOG_INFO, "DTLS %s: %s, SCTP-AUTH key %u, %llu ms",
+	     first ? "up" : "rekeyed", pd_suite(ch->s), ch->key,
+	     (unsigned long long)(ch->open_ms - ch->hs_start_ms));
+	if (s->rekey_interval_s)
+		loop_timer_in(ch->rekey_timer, s->rekey_interval_s * 1000u);
+	if (first)
+		assoc_channel_ready(a);	/* HELLO, replay, queue */
+	else
+		publish_flush(a);	/* what the rekey held */
+}
+
+/* ---- association events ------------------------------------------------ */
+
+static bool peer_authenticates(struct sec_chan *ch, char *why, size_t n)
+{
+	struct assoc *a = ch->a;
+	uint8_t c[PS_AUTH_MAX_CHUNKS];
+	unsigned int k = 0;
+	uint8_t need[2] = { a->features & PS_FEAT_INTERLEAVE ? PS_CHUNK_IDATA : PS_CHUNK_DATA,
+			    a->features & PS_FEAT_INTERLEAVE ? PS_CHUNK_IFWD_TSN : PS_CHUNK_FWD_TSN };
+	unsigned int n_need = a->features & PS_FEAT_PR ? 2 : 1;
+
+	if (!(a->features & PS_FEAT_AUTH)) {
+		snprintf(why, n, "the controller does not support SCTP-AUTH (RFC 4895), "
+			 "which RFC 6083 requires");
+		return false;
+	}
+	if (ps_auth_chunks(a->ag->ep, a->id, true, c, sizeof(c), &k))
+		k = 0;
+	for (unsigned int i = 0; i < n_need; i++)
+		if (!memchr(c, need[i], k)) {
+			snprintf(why, n, "the controller does not authenticate chunk "
+				 "type 0x%02x (SCTP-AUTH, RFC 6083 needs DATA%s)", need[i],
+				 n_need > 1 ? " and FORWARD-TSN" : "");
+			return false;
+		}
+	return true;
+}
+
+/* A RESTART keeps the association's keys (Linux): back to key 0. */
+static void reset_keys(struct sec_chan *ch)
+{
+	struct assoc *a = ch->a;
+
+	if (ch->key == 0 && !ch->has_next && !ch->has_old)
+		return;
+	(void)ps_auth_key_set(a->ag->ep, a->id, 0, NULL, 0);
+	(void)ps_auth_key(a->ag->ep, a->id, 0, PS_AUTH_ACTIVATE);
+	if (ch->key)
+		(void)ps_auth_key(a->ag->ep, a->id, ch->key, PS_AUTH_DELETE);
+	if (ch->has_next)
+		(void)ps_auth_key(a->ag->ep, a->id, ch->next_key, PS_AUTH_DELETE);
+	if (ch->has_old && ch->old_key)
+		(void)ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DELETE);
+}
+
+static void drop_session(struct sec_chan *ch)
+{
+	stop_timers(ch);
+	pd_sess_destroy(ch->s);
+	ch->s = NULL;
+	mq_clear(ch->early);
+	ch->cur = NULL;
+	ch->wait_dry = ch->close_pending = false;
+}
+
+bool secure_on_up(struct assoc *a, bool restart)
+{
+	struct sec_chan *ch;
+	struct pd_io io;
+	char why[200];
+	int rc;
+
+	if (!secure_enabled(a->ag))
+		return false;
+	ch = chan(a);
+	if (restart)
+		reset_keys(ch);
+	drop_session(ch);
+	ch->key = ch->next_key = ch->old_key = 0;
+	ch->has_next = ch->has_old = false;
+	ch->tx_epoch = 0;
+	ch->state = CH_HANDSHAKE;
+	ch->hs_start_ms = clock_mono_ms();
+	if (!peer_authenticates(ch, why, sizeof(why))) {
+		ch->st.refused_no_auth++;
+		refuse(ch, why);
+		return true;
+	}
+	io = (struct pd_io){ .send = io_send, .set_timer = io_timer, .on_key = on_key,
+			     .arg = ch };
+	rc = pd_sess_create(a->ag->sec->conf, &io, a->cfg->tls_name[0] ?
+			    a->cfg->tls_name : a->cfg->name, &ch->s);
+	if (rc) {
+		ch->st.failures++;
+		ch->st.fail_by[PD_FAIL_INTERNAL]++;
+		refuse(ch, strerror(-rc));
+		return true;
+	}
+	ALOG(a, LOG_INFO, "DTLS: handshake started (%s)", a->ag->cfg->security.mode ==
+	     CFG_SEC_DTLS_PSK ? "PSK" : "certificates");
+	drive(ch, NULL, 0);
+	return true;
+}
+
+void secure_on_down(struct assoc *a)
+{
+	struct sec_chan *ch;
+
+	if (!secure_enabled(a->ag))
+		return;
+	ch = chan(a);
+	drop_session(ch);
+	ch->state = CH_IDLE;
+	ch->key = 0;
+	ch->has_next = ch->has_old = false;
+}
+
+bool secure_is_open(const struct assoc *a)
+{
+	return !secure_enabled(a->ag) || chan(a)->state == CH_OPEN;
+}
+
+int secure_send(struct assoc *a, const struct ps_sndinfo *si, const void *buf,
+		size_t len)
+{
+	struct sec_chan *ch;
+	int rc;
+
+	if (!secure_enabled(a->ag))
+		return ps_send(a->ag->ep, si, buf, len);
+	ch = chan(a);
+	if (ch->state != CH_OPEN)
+		return -ENOTCONN;
+	ch->cur = si;
+	rc = pd_write(ch->s, buf, len);
+	ch->cur = NULL;
+	if (rc == -EPROTO) {
+		fail(ch);
+		return -ENOTCONN;
+	}
+	if (pd_tx_seq(ch->s) >= (a->ag->cfg->security.rekey_records ?
+				 a->ag->cfg->security.rekey_records : SEC_REKEY_SEQ))
+		start_rekey(ch, "record count");
+	return rc;
+}
+
+/* ---- close ------------------------------------------------------------- */
+
+static int send_eof(struct assoc *a)
+{
+	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
+
+	return ps_send(a->ag->ep, &si, NULL, 0);
+}
+
+/* RFC 6083 4.8: close_notify only once everything was acknowledged. */
+static void close_now(struct sec_chan *ch)
+{
+	int rc;
+
+	ch->close_pending = false;
+	loop_timer_stop(ch->close_timer);
+	(void)pd_close_notify(ch->s);
+	rc = send_eof(ch->a);
+	if (rc) {
+		struct ps_sndinfo si = { .assoc = ch->a->id, .flags = PS_SEND_ABORT };
+
+		ALOG(ch->a, LOG_WARN, "EOF after close_notify failed: %s; aborting",
+		     strerror(-rc));
+		(void)ps_send(ch->a->ag->ep, &si, "closing", 7);
+	}
+}
+
+static void on_close_timer(void *arg, struct loop_timer *t)
+{
+	struct sec_chan *ch = arg;
+
+	(void)t;
+	if (ch->close_pending) {
+		ALOG(ch->a, LOG_WARN, "DTLS: sender not dry after %u ms: closing anyway",
+		     SEC_CLOSE_WAIT_MS);
+		close_now(ch);
+	}
+}
+
+int secure_shutdown(struct assoc *a)
+{
+	struct sec_chan *ch;
+
+	if (!secure_enabled(a->ag) || chan(a)->state != CH_OPEN)
+		return send_eof(a);
+	ch = chan(a);
+	ch->state = CH_CLOSING;
+	if (sender_dry(ch)) {
+		close_now(ch);
+		return 0;
+	}
+	ch->close_pending = true;
+	loop_timer_in(ch->close_timer, SEC_CLOSE_WAIT_MS);
+	return 0;
+}
+
+/* ---- notifications ----------------------------------------------------- */
+
+void secure_on_event(struct assoc *a, const struct ps_event *ev)
+{
+	struct sec_chan *ch;
+
+	if (!secure_enabled(a->ag))
+		return;
+	ch = chan(a);
+	if (ev->type == PS_EV_SENDER_DRY) {
+		if (ch->close_pending)
+			close_now(ch);
+		if (ch->wait_dry && ch->s) {
+			ch->wait_dry = false;
+			drive(ch, NULL, 0);
+		}
+		return;
+	}
+	if (ev->type != PS_EV_AUTH)
+		return;
+	switch (ev->u.auth.indication) {
+	case PS_AUTH_FREE_KEY:
+		if (ch->has_old && ev->u.auth.keynumber == ch->old_key) {
+			int rc = ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DELETE);
+
+			if (rc)
+				key_error(ch, "delete", ch->old_key, rc);
+			ch->has_old = false;
+		}
+		break;
+	case PS_AUTH_NO_AUTH:
+		ch->st.refused_no_auth++;
+		refuse(ch, "the controller does not support SCTP-AUTH");
+		break;
+	default:
+		ALOG(a, LOG_DEBUG, "SCTP-AUTH: the controller uses key %u",
+		     ev->u.auth.keynumber);
+		break;
+	}
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+void secure_log_status(struct assoc *a)
+{
+	const struct sec_chan *ch;
+
+	if (!secure_enabled(a->ag))
+		return;
+	ch = chan(a);
+	ALOG(a, LOG_INFO, "DTLS: %s, key %u; handshakes %llu, rekeys %llu, failures "
+	     "%llu (no AUTH %llu); records in %llu out %llu, bad %llu, early %llu "
+	     "(dropped %llu), not DTLS %llu, key errors %llu",
+	     ch->state == CH_OPEN ? pd_suite(ch->s) : "not open", ch->key,
+	     ch->st.handshakes, ch->st.rekeys, ch->st.failures, ch->st.refused_no_auth,
+	     ch->st.records_in, ch->st.records_out, ch->st.bad_records,
+	     ch->st.early_buffered, ch->st.early_dropped, ch->st.plaintext_dropped,
+	     ch->st.key_errors);
+}
+
+static int chan_init(struct sec_agent *sa, unsigned int i)
+{
+	struct sec_chan *ch = &sa->ch[i];
+	struct loop *l = sa->ag->loop;
+	int rc;
+
+	ch->sa = sa;
+	ch->a = &sa->ag->assoc[i];
+	rc = mq_create(SEC_EARLY_MAX, &ch->early);
+	rc = rc ? rc : loop_timer_new(l, on_hs_timer, ch, &ch->hs_timer);
+	rc = rc ? rc : loop_timer_new(l, on_rekey_timer, ch, &ch->rekey_timer);
+	return rc ? rc : loop_timer_new(l, on_close_timer, ch, &ch->close_timer);
+}
+
+int secure_init(struct agent *ag)
+{
+	static const uint8_t chunks[] = { PS_CHUNK_DATA, PS_CHUNK_FWD_TSN,
+					  PS_CHUNK_IDATA, PS_CHUNK_IFWD_TSN };
+	static const uint16_t hmacs[] = { PS_HMAC_SHA256, PS_HMAC_SHA1 };
+	struct sec_agent *sa;
+	int rc;
+
+	if (ag->cfg->security.mode == CFG_SEC_NONE)
+		return 0;
+	sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return -ENOMEM;
+	ag->sec = sa;
+	sa->ag = ag;
+	rc = secure_cred_load(ag->cfg, &sa->conf);
+	for (unsigned int i = 0; !rc && i < ag->n_assoc; i++)
+		rc = chan_init(sa, i);
+	if (rc)
+		return rc;
+	rc = ps_auth_setup(ag->ep, chunks, sizeof(chunks), hmacs, 2);
+	if (rc) {
+		LOG(LOGM_MAIN, LOG_ERR, "SCTP-AUTH cannot be enabled on the socket: %s%s",
+		    strerror(-rc), rc == -EACCES ? " (set sysctl net.sctp.auth_enable=1; "
+		    "DTLS over SCTP, RFC 6083, needs SCTP-AUTH)" : "");
+		return rc;
+	}
+	sa->on = true;
+	return 0;
+}
+
+void secure_fini(struct agent *ag)
+{
+	struct sec_agent *sa = ag->sec;
+
+	if (!sa)
+		return;
+	for (unsigned int i = 0; i < CONFIG_MAX_CONTROLLERS; i++) {
+		struct sec_chan *ch = &sa->ch[i];
+
+		pd_sess_destroy(ch->s);
+		loop_timer_free(ch->hs_timer);
+		loop_timer_free(ch->rekey_timer);
+		loop_timer_free(ch->close_timer);
+		mq_destroy(ch->early);
+	}
+	pd_conf_destroy(sa->conf);
+	free(sa);
+	ag->sec = NULL;
+}
