@@ -44,7 +44,7 @@ const struct secure_stats *secure_stats(const struct assoc *a)
 
 /* ---- keys (RFC 6083 4.7) ---------------------------------------------- */
 
-static uint16_t next_id(uint16_t id)
+uint16_t secure_next_key_id(uint16_t id)
 {
 	return id == 65535 ? 1 : (uint16_t)(id + 1);
 }
@@ -60,7 +60,7 @@ static void on_key(void *arg, const uint8_t key[PD_KEY_LEN])
 {
 	struct sec_chan *ch = arg;
 	struct assoc *a = ch->a;
-	uint16_t id = next_id(ch->key);
+	uint16_t id = secure_next_key_id(ch->key);
 	int rc = ps_auth_key_set(a->ag->ep, a->id, id, key, PD_KEY_LEN);
 
 	if (rc) {

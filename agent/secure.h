@@ -40,6 +40,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "port/sctp.h"
 
@@ -77,6 +78,8 @@ void secure_on_event(struct assoc *a, const struct ps_event *ev);
 int secure_shutdown(struct assoc *a);
 void secure_log_status(struct assoc *a);
 const struct secure_stats *secure_stats(const struct assoc *a);
+/* RFC 6083 4.7: the key id after @id (65535 wraps to 1, never 0). */
+uint16_t secure_next_key_id(uint16_t id);
 #else
 #include "agent/secure_none.h"
 #endif

@@ -18,3 +18,8 @@ test_publish-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 UNIT_TESTS += test_sampler
 test_sampler-objs := agent/sampler.o agent/log.o tests/fake/fake_clock.o \
 	tests/fake/fake_loop.o tests/fake/fake_log.o tests/fake/fake_worker.o
+# The secure channel with the real engine on both ends (needs CONFIG_DTLS).
+ifeq ($(CONFIG_DTLS),y)
+UNIT_TESTS += test_secure
+test_secure-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+endif
