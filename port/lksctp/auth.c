@@ -103,7 +103,8 @@ int ps_auth_key_set(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
 	k->sca_assoc_id = (sctp_assoc_t)assoc;
 	k->sca_keynumber = id;
 	k->sca_keylength = (uint16_t)len;
-	memcpy(k->sca_key, key, len);
+	if (len)
+		memcpy(k->sca_key, key, len);
 	rc = set(ep, SCTP_AUTH_KEY, k, (socklen_t)sz);
 	explicit_bzero(k, sz);
 	free(k);

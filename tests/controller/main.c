@@ -24,6 +24,10 @@ static const char usage[] =
 	"  --interleave    offer I-DATA (needs sysctl net.sctp.intl_enable=1)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
+	"  --dtls-psk FILE DTLS over SCTP with PSKs: FILE has 'identity hexkey' lines\n"
+	"  --dtls-ca F --dtls-cert F --dtls-key F   DTLS with certificates (P-256);\n"
+	"                  the agent's certificate must chain to the CA\n"
+	"  --dtls-suites L allowed suites (mbedTLS names, comma separated)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
 	"                  read_now SENSOR | close\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
@@ -199,6 +203,16 @@ int main(int argc, char **argv)
 			if (parse_uint(val, 100, &v) || v == 0)
 				return bad_arg(a, val, "packets per SACK 1..100");
 			o.sack_freq = (uint16_t)v;
+		} else if (!strcmp(a, "--dtls-psk")) {
+			o.dtls.psk_table = val;
+		} else if (!strcmp(a, "--dtls-ca")) {
+			o.dtls.ca = val;
+		} else if (!strcmp(a, "--dtls-cert")) {
+			o.dtls.cert = val;
+		} else if (!strcmp(a, "--dtls-key")) {
+			o.dtls.key = val;
+		} else if (!strcmp(a, "--dtls-suites")) {
+			o.dtls.suites = val;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");
@@ -225,6 +239,9 @@ int main(int argc, char **argv)
 			return bad_arg(a, NULL, "unknown option");
 		}
 	}
+	if (o.dtls.ca && (!o.dtls.cert || !o.dtls.key))
+		return bad_arg("--dtls-ca", o.dtls.ca, "needs --dtls-cert and --dtls-key");
+	o.dtls.name = o.name;
 	if (!o.n_addrs)
 		return bad_arg("-l", NULL, "at least one local address is required");
 	return ctl_run(&o);

@@ -1023,7 +1023,8 @@ int ps_auth_key_set(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
 	memset(k, 0, sizeof(*k));
 	k->id = id;
 	k->len = len;
-	memcpy(k->key, key, len);
+	if (len)
+		memcpy(k->key, key, len);
 	return 0;
 }
 
