@@ -146,6 +146,9 @@ static int io_send(void *arg, const uint8_t *rec, size_t len)
 		ch->st.records_out++;
 	else if (rc == -EAGAIN && rec[0] != PD_REC_APP)
 		loop_timer_in(ch->hs_timer, SEC_OUT_RETRY_MS);
+	else if (rc != -EAGAIN)
+		ALOG(a, LOG_WARN, "DTLS record (type %u, %zu bytes, stream %u) not sent: %s",
+		     rec[0], len, si.stream, strerror(-rc));
 	return rc;
 }
 
