@@ -14,13 +14,22 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
- pipeline_streams pipeline_capture pipeline_priority"
+ pipeline_streams pipeline_capture pipeline_priority
+ dtls_psk dtls_openssl dtls_refusals"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
 		grep -vE '^(demo|bench_)' | paste -sd, -)
 elif [ -n "${1:-}" ]; then
 	list=$1
+fi
+
+# OpenSSL with SCTP for the dtls_openssl interop (cached in build/; make
+# test starts this build early, in the background: here it waits for it).
+if ! scripts/openssl-sctp.sh amd64 arm64 >build/.log-openssl 2>&1; then
+	echo "FAIL build openssl-sctp (build/.log-openssl)"
+	tail -5 build/.log-openssl
+	rc=1
 fi
 
 for arch in amd64 arm64; do
@@ -48,6 +57,10 @@ for arch in amd64 arm64; do
 	r=$?
 	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|MISSING)|kernel|time' | sed "s/^/  [$arch] /"
 	[ $r -eq 0 ] || { rc=1; printf '%s\n' "$out" | tail -40 | sed 's/^/    | /'; }
+	# the dtls_* captures, checked with the host's tshark
+	if printf '%s\n' "$list" | grep -q dtls_; then
+		tests/vm/dtls_tshark.sh build/vm/$arch/last/serial.log $arch || rc=1
+	fi
 	echo "  [$arch] wall $((SECONDS - start)) s"
 done
 exit $rc
