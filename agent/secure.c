@@ -11,8 +11,13 @@
  *           -> open: the old key deactivated, deleted at FREE_KEY;
  *              records that overtook the Finished on other streams fed;
  *              HELLO and the replay go out (assoc_channel_ready)
- *   rekey (lifetime or record count): renegotiation, the same steps,
- *           application data held meanwhile
+ *   rekey (lifetime or record count): once the sender is dry (so the
+ *           peer has every record of the old epoch before our
+ *           ClientHello), renegotiation, the same steps; our application
+ *           data held meanwhile; the peer's records of the old epoch are
+ *           still read (port/dtls.h), those of the new one held until our
+ *           handshake completes; a peer that refuses to renegotiate gets a
+ *           graceful close and a new association (new keys, replay)
  *   close: close_notify once dry, then SCTP EOF
  *   failure or refusal: counted by reason, logged, ABORT; the association
  *           layer backs off (its backoff resets only when a channel opens)
@@ -26,6 +31,9 @@
 #include "agent/secure_int.h"
 #include "port/clock.h"
 #include "port/loop.h"
+
+_Static_assert(PD_FAIL_COUNT <= sizeof(((struct secure_stats *)0)->fail_by) /
+	       sizeof(((struct secure_stats *)0)->fail_by[0]), "fail_by too small");
 
 static struct sec_chan *chan(const struct assoc *a)
 {
@@ -225,15 +233,25 @@ static void deliver(struct sec_chan *ch, const struct ps_event *ev,
 static void handshake_done(struct sec_chan *ch);
 static void drive(struct sec_chan *ch, const uint8_t *rec, size_t len);
 
+static uint8_t rx_plain[PD_MAX_MSG];	/* decrypted; the loop's thread only */
+
 static void read_open(struct sec_chan *ch, const struct ps_event *ev)
 {
-	static uint8_t out[PD_MAX_MSG];	/* the loop's thread only */
 	size_t n = 0;
-	int rc = pd_read(ch->s, ev->u.data.buf, ev->u.data.len, out, sizeof(out), &n);
+	int rc = pd_read(ch->s, ev->u.data.buf, ev->u.data.len, rx_plain,
+			 sizeof(rx_plain), &n);
 
 	if (!rc) {
 		if (n)
-			deliver(ch, ev, out, n);
+			deliver(ch, ev, rx_plain, n);
+		return;
+	}
+	if (ch->state == CH_CLOSING && rc != -EPROTO) {
+		/* after a refused rekey: the session is mid-handshake, only
+		 * application records are still read; an alert in answer to
+		 * our close_notify is expected */
+		ALOG(ch->a, LOG_DEBUG, "DTLS: record type %u while closing ignored",
+		     ev->u.data.buf[0]);
 		return;
 	}
 	if (rc == -EAGAIN) {		/* the peer asked for a new handshake */
@@ -251,33 +269,42 @@ static void read_open(struct sec_chan *ch, const struct ps_event *ev)
 	}
 }
 
-/* During a handshake, application records of an epoch the engine cannot
- * read yet have overtaken the Finished (another stream): hold them. */
-static bool hold_early(struct sec_chan *ch, const struct ps_event *ev)
+/* During a handshake, application records of the epoch it is making have
+ * overtaken the Finished (another stream, or unordered): hold them. */
+static void hold_early(struct sec_chan *ch, const struct ps_event *ev)
 {
-	const uint8_t *p = ev->u.data.buf;
-	size_t n = ev->u.data.len;
-	struct mq_msg m = { .stream = ev->u.data.stream, .len = n,
+	struct mq_msg m = { .stream = ev->u.data.stream, .len = ev->u.data.len,
 			    .flags = ev->u.data.unordered ? PS_SEND_UNORDERED : 0,
 			    .seq = ev->u.data.ppid };
 
-	if (p[0] != PD_REC_APP)
-		return false;
-	if (ch->state == CH_REKEY && pd_record_epoch(p, n) <= pd_rx_epoch(ch->s)) {
-		/* an old-epoch record inside the renegotiation: the engine
-		 * (mbedTLS 2.28) cannot read it there; peers of ours hold
-		 * their data during a handshake */
-		ch->st.early_dropped++;
-		ALOG(ch->a, LOG_WARN, "DTLS: old-epoch record during the rekey dropped");
-		return true;
-	}
-	if (mq_push(ch->early, &m, p, false)) {
+	if (mq_push(ch->early, &m, ev->u.data.buf, false)) {
 		ch->st.early_dropped++;
 		ALOG(ch->a, LOG_WARN, "DTLS: early records over %u: oldest dropped",
 		     SEC_EARLY_MAX);
 	}
 	ch->st.early_buffered++;
-	return true;
+}
+
+/* An application record while a handshake runs: one of the epoch before a
+ * renegotiation (the peer may send until its ChangeCipherSpec: commands,
+ * ACKs) is read now, one of the coming epoch waits for the Finished. */
+static void read_in_handshake(struct sec_chan *ch, const struct ps_event *ev)
+{
+	size_t n = 0;
+	int rc = pd_read(ch->s, ev->u.data.buf, ev->u.data.len, rx_plain,
+			 sizeof(rx_plain), &n);
+
+	if (rc == -EINPROGRESS) {
+		hold_early(ch, ev);
+	} else if (!rc) {
+		ch->st.old_epoch_read++;
+		if (n)
+			deliver(ch, ev, rx_plain, n);
+	} else {
+		ch->st.bad_records++;
+		ALOG(ch->a, LOG_WARN, "DTLS: record during the handshake dropped "
+		     "(%llu so far)", ch->st.bad_records);
+	}
 }
 
 static void feed_early(struct sec_chan *ch, const struct ps_event *like)
@@ -320,12 +347,15 @@ void secure_on_data(struct assoc *a, const struct ps_event *ev)
 		return;
 	}
 	ch->st.records_in++;
-	if (ch->state == CH_OPEN || ch->state == CH_CLOSING) {
+	if (ch->state == CH_OPEN || ch->state == CH_CLOSING ||
+	    (ch->state == CH_REKEY && ch->rekey_wait)) {
 		read_open(ch, ev);
 		return;
 	}
-	if (hold_early(ch, ev))
+	if (ev->u.data.buf[0] == PD_REC_APP) {
+		read_in_handshake(ch, ev);
 		return;
+	}
 	drive(ch, ev->u.data.buf, ev->u.data.len);
 	if (ch->state == CH_OPEN)
 		feed_early(ch, ev);
@@ -333,34 +363,82 @@ void secure_on_data(struct assoc *a, const struct ps_event *ev)
 
 /* ---- the handshake driver --------------------------------------------- */
 
+static void close_now(struct sec_chan *ch);
+
+/* The peer refused our renegotiation: this session cannot go on (the
+ * engine has no way back to the old keys), and the policy wants new
+ * keys: close_notify, SCTP EOF, and the association layer reconnects
+ * (SHUTDOWN_COMP of an association it did not close) and replays. */
+static void reassociate(struct sec_chan *ch)
+{
+	ch->st.rekey_refused++;
+	ALOG(ch->a, LOG_WARN, "DTLS: %s; closing this association for a new one "
+	     "with new keys (refusals so far: %llu)", pd_last_error(ch->s),
+	     ch->st.rekey_refused);
+	loop_timer_stop(ch->hs_timer);
+	loop_timer_stop(ch->rekey_timer);
+	ch->state = CH_CLOSING;
+	if (sender_dry(ch)) {
+		close_now(ch);
+		return;
+	}
+	ch->close_pending = true;
+	loop_timer_in(ch->close_timer, SEC_CLOSE_WAIT_MS);
+}
+
 static void drive(struct sec_chan *ch, const uint8_t *rec, size_t len)
 {
 	int rc = pd_handshake(ch->s, rec, len);
 
 	if (!rc)
 		handshake_done(ch);
+	else if (rc == -ECONNREFUSED)
+		reassociate(ch);
 	else if (rc != -EAGAIN)
 		fail(ch);
 }
+
+static void renegotiate(struct sec_chan *ch);
 
 static void on_hs_timer(void *arg, struct loop_timer *t)
 {
 	struct sec_chan *ch = arg;
 
 	(void)t;
-	if (ch->state == CH_HANDSHAKE || ch->state == CH_REKEY)
+	if (ch->state == CH_REKEY && ch->rekey_wait) {
+		ALOG(ch->a, LOG_WARN, "DTLS: sender not dry after %u ms: rekeying anyway",
+		     ch->a->ag->cfg->security.handshake_timeout_ms);
+		renegotiate(ch);
+	} else if (ch->state == CH_HANDSHAKE || ch->state == CH_REKEY) {
 		drive(ch, NULL, 0);
+	}
 }
 
+/* Our application data is held from here on (the channel is not open).
+ * The ClientHello waits until everything we sent is acknowledged, so no
+ * record of the old epoch reaches the peer after it: engines such as
+ * mbedTLS drop application data in the middle of a handshake. */
 static void start_rekey(struct sec_chan *ch, const char *why)
 {
-	int rc;
-
 	if (ch->state != CH_OPEN)
 		return;
 	ALOG(ch->a, LOG_INFO, "DTLS: rekeying (%s)", why);
 	ch->state = CH_REKEY;
 	ch->hs_start_ms = clock_mono_ms();
+	if (sender_dry(ch)) {
+		renegotiate(ch);
+		return;
+	}
+	ch->rekey_wait = true;
+	loop_timer_in(ch->hs_timer, ch->a->ag->cfg->security.handshake_timeout_ms);
+}
+
+static void renegotiate(struct sec_chan *ch)
+{
+	int rc;
+
+	ch->rekey_wait = false;
+	loop_timer_stop(ch->hs_timer);
 	rc = pd_renegotiate(ch->s);
 	if (!rc)
 		handshake_done(ch);
@@ -451,7 +529,7 @@ static void drop_session(struct sec_chan *ch)
 	ch->s = NULL;
 	mq_clear(ch->early);
 	ch->cur = NULL;
-	ch->wait_dry = ch->close_pending = false;
+	ch->wait_dry = ch->close_pending = ch->rekey_wait = false;
 }
 
 bool secure_on_up(struct assoc *a, bool restart)
@@ -603,6 +681,8 @@ void secure_on_event(struct assoc *a, const struct ps_event *ev)
 	if (ev->type == PS_EV_SENDER_DRY) {
 		if (ch->close_pending)
 			close_now(ch);
+		if (ch->rekey_wait && ch->state == CH_REKEY)
+			renegotiate(ch);
 		if (ch->wait_dry && ch->s) {
 			ch->wait_dry = false;
 			drive(ch, NULL, 0);
@@ -625,6 +705,10 @@ void secure_on_event(struct assoc *a, const struct ps_event *ev)
 		ch->st.refused_no_auth++;
 		refuse(ch, "the controller does not support SCTP-AUTH");
 		break;
+	case PS_AUTH_NEW_KEY:	/* the kernel verified a chunk with this key */
+		ALOG(a, LOG_INFO, "SCTP-AUTH: the controller authenticates with key %u",
+		     ev->u.auth.keynumber);
+		break;
 	default:
 		ALOG(a, LOG_DEBUG, "SCTP-AUTH: the controller uses key %u",
 		     ev->u.auth.keynumber);
@@ -641,14 +725,14 @@ void secure_log_status(struct assoc *a)
 	if (!secure_enabled(a->ag))
 		return;
 	ch = chan(a);
-	ALOG(a, LOG_INFO, "DTLS: %s, key %u; handshakes %llu, rekeys %llu, failures "
-	     "%llu (no AUTH %llu); records in %llu out %llu, bad %llu, early %llu "
-	     "(dropped %llu), not DTLS %llu, key errors %llu",
+	ALOG(a, LOG_INFO, "DTLS: %s, key %u; handshakes %llu, rekeys %llu (refused "
+	     "%llu), failures %llu (no AUTH %llu); records in %llu out %llu, bad %llu, "
+	     "early %llu (dropped %llu), old epoch %llu, not DTLS %llu, key errors %llu",
 	     ch->state == CH_OPEN ? pd_suite(ch->s) : "not open", ch->key,
-	     ch->st.handshakes, ch->st.rekeys, ch->st.failures, ch->st.refused_no_auth,
-	     ch->st.records_in, ch->st.records_out, ch->st.bad_records,
-	     ch->st.early_buffered, ch->st.early_dropped, ch->st.plaintext_dropped,
-	     ch->st.key_errors);
+	     ch->st.handshakes, ch->st.rekeys, ch->st.rekey_refused, ch->st.failures,
+	     ch->st.refused_no_auth, ch->st.records_in, ch->st.records_out,
+	     ch->st.bad_records, ch->st.early_buffered, ch->st.early_dropped,
+	     ch->st.old_epoch_read, ch->st.plaintext_dropped, ch->st.key_errors);
 }
 
 static int chan_init(struct sec_agent *sa, unsigned int i)

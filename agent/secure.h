@@ -50,10 +50,12 @@ struct assoc;
 /* Per-association counters (SIGUSR1, STATUS). */
 struct secure_stats {
 	unsigned long long handshakes, rekeys, failures;
-	unsigned long long fail_by[12];		/* per enum pd_fail */
+	unsigned long long fail_by[16];		/* per enum pd_fail */
 	unsigned long long refused_no_auth;	/* peer does not authenticate DATA */
+	unsigned long long rekey_refused;	/* peer refused: new association */
 	unsigned long long records_in, records_out, bad_records;
 	unsigned long long early_buffered, early_dropped;
+	unsigned long long old_epoch_read;	/* previous-epoch records read mid-rekey */
 	unsigned long long plaintext_dropped;	/* data that was not a record */
 	unsigned long long key_errors;		/* AUTH key operations refused */
 };

@@ -38,6 +38,7 @@ struct sec_chan {
 	bool has_next, has_old;
 	uint16_t tx_epoch;		/* epoch of the last record sent */
 	bool wait_dry;			/* a ChangeCipherSpec waits for SENDER_DRY */
+	bool rekey_wait;		/* a rekey waits for SENDER_DRY to start */
 	bool close_pending;		/* EOF after close_notify, once dry */
 	struct mq *early;		/* new-epoch records ahead of the Finished */
 	struct loop_timer *hs_timer;	/* the engine's timer, or a resend retry */

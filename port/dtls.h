@@ -52,6 +52,7 @@ enum pd_fail {
 	PD_FAIL_CLOCK,		/* our wall clock is not set: cannot check */
 	PD_FAIL_PROTOCOL,	/* anything else the peer got wrong */
 	PD_FAIL_INTERNAL,	/* out of memory, RNG, our own send failed */
+	PD_FAIL_REFUSED,	/* the peer refused our renegotiation */
 	PD_FAIL_COUNT
 };
 
@@ -82,6 +83,9 @@ struct pd_params {
 	 * NULL or "" = the mode's default (forward secret AEAD suites) */
 	const char *suites;
 	uint32_t handshake_timeout_ms;	/* the whole handshake; no resends */
+	/* refuse renegotiations with a no_renegotiation warning alert (as
+	 * OpenSSL 3.0's servers do unless told otherwise) */
+	bool no_renegotiation;
 };
 
 /* Default suites per mode (for docs and logs). */
@@ -124,8 +128,13 @@ void pd_sess_destroy(struct pd_sess *s);	/* NULL ok */
 
 /*
  * Drive the handshake, feeding @rec (one received record, or NULL) first.
+ * Application records go to pd_read(), even during a handshake.
  * 0 handshake complete; -EAGAIN waiting for the peer (or for the caller,
- * after io.send said -EAGAIN); -EPROTO failed (pd_fail_reason says why;
+ * after io.send said -EAGAIN); -ECONNREFUSED the peer refused our
+ * renegotiation (a no_renegotiation alert: OpenSSL 3 does so unless told
+ * otherwise); the engine cannot go back to the old keys for sending, so
+ * the caller ends the session (pd_close_notify still works) and gets new
+ * keys from a new association; -EPROTO failed (pd_fail_reason says why;
  * the session is dead).
  */
 int pd_handshake(struct pd_sess *s, const uint8_t *rec, size_t len);
@@ -137,12 +146,19 @@ int pd_renegotiate(struct pd_sess *s);
 bool pd_open(const struct pd_sess *s);	/* handshake complete, not closed */
 
 /*
- * Decrypt one received record of an open session into @out (@cap >=
- * PD_MAX_MSG), *n = bytes (0 for a record without data).
- * 0; -EAGAIN the record started a handshake (a renegotiation): drive it
- * with pd_handshake; -ENOTCONN the peer closed (close_notify); -EBADMSG
- * record dropped (not decryptable, old epoch); -EPROTO fatal (the
- * session is dead).
+ * Decrypt one received record into @out (@cap >= PD_MAX_MSG), *n = bytes
+ * (0 for a record without data).
+ * On an open session: 0; -EAGAIN the record started a handshake (a
+ * renegotiation): drive it with pd_handshake; -ENOTCONN the peer closed
+ * (close_notify); -EBADMSG record dropped (not decryptable, old epoch);
+ * -EPROTO fatal (the session is dead).
+ * While a handshake runs, for application records only (RFC 6083: the
+ * peer may send until its ChangeCipherSpec, and records on other streams
+ * or unordered ones arrive in any order): a record of the epoch before the
+ * renegotiation is decrypted with that epoch's keys, 0 (the engine alone
+ * would drop it); -EINPROGRESS the record belongs to the epoch the
+ * handshake is making: hold it and hand it in again once pd_handshake
+ * returned 0; -EBADMSG undecryptable; -EINVAL not an application record.
  */
 int pd_read(struct pd_sess *s, const uint8_t *rec, size_t len, uint8_t *out,
 	    size_t cap, size_t *n);
@@ -152,7 +168,8 @@ int pd_read(struct pd_sess *s, const uint8_t *rec, size_t len, uint8_t *out,
  * (-EAGAIN: nothing was sent, call again later). */
 int pd_write(struct pd_sess *s, const uint8_t *msg, size_t len);
 
-/* Send close_notify. 0, -ENOTCONN, io.send's error. */
+/* Send close_notify (also after a refused renegotiation). 0, -ENOTCONN
+ * (dead or already closed), -EAGAIN, -EIO. */
 int pd_close_notify(struct pd_sess *s);
 
 /* Epoch of the records the session decrypts now; epoch and sequence

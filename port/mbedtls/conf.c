@@ -143,6 +143,7 @@ int pd_conf_create(const struct pd_params *p, struct pd_conf **out,
 	c->role = p->role;
 	c->mode = p->mode;
 	c->hs_timeout_ms = p->handshake_timeout_ms ? p->handshake_timeout_ms : 10000;
+	c->no_reneg = p->no_renegotiation;
 	mbedtls_x509_crt_init(&c->ca);
 	mbedtls_x509_crt_init(&c->cert);
 	mbedtls_pk_init(&c->pk);

@@ -7,12 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+/* mbedtls_ssl_decrypt_buf and mbedtls_record: 2.28 installs this header
+ * and exports the function; see read_old_epoch() */
+#include <mbedtls/ssl_internal.h>
+
 #include "port/mbedtls/pd_int.h"
 
 static const char *const fail_names[PD_FAIL_COUNT] = {
 	"none", "timeout", "peer-alert", "unknown-psk-identity", "bad-mac",
 	"bad-certificate", "certificate-time", "clock-not-set", "protocol",
-	"internal",
+	"internal", "renegotiation-refused",
 };
 
 const char *pd_fail_name(enum pd_fail f)
@@ -117,6 +123,23 @@ static void alert_peer(struct pd_sess *s)
 		(void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, a);
 }
 
+/* mbedTLS 2.28 answers a no_renegotiation alert (while it waits for the
+ * ServerHello of our renegotiation) by waiting on until its record limit;
+ * it has no way back to the old session. Say what happened instead. */
+static bool refused_reneg(struct pd_sess *s)
+{
+	if (s->ssl.in_msgtype != MBEDTLS_SSL_MSG_ALERT || s->ssl.in_msglen < 2 ||
+	    s->ssl.in_msg[1] != MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION)
+		return false;
+	s->ssl.keep_current_message = 0;
+	s->refused = true;
+	s->open = false;
+	s->fail = PD_FAIL_REFUSED;
+	snprintf(s->err, sizeof(s->err), "the peer refused to renegotiate "
+		 "(no_renegotiation alert)");
+	return true;
+}
+
 int pd_handshake(struct pd_sess *s, const uint8_t *rec, size_t len)
 {
 	int rc;
@@ -135,9 +158,21 @@ int pd_handshake(struct pd_sess *s, const uint8_t *rec, size_t len)
 	}
 	if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return -EAGAIN;
+	if (rc == MBEDTLS_ERR_SSL_WAITING_SERVER_HELLO_RENEGO && refused_reneg(s))
+		return -ECONNREFUSED;
 	set_fail(s, rc);
 	alert_peer(s);
 	return -EPROTO;
+}
+
+/* Remember the keys in use now: if this record or call starts a
+ * renegotiation, they are the "old epoch" of read_old_epoch(). */
+static void note_epoch(struct pd_sess *s)
+{
+	if (s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER) {
+		s->old_tf = s->ssl.transform_in;
+		s->old_epoch = s->ssl.in_epoch;
+	}
 }
 
 int pd_renegotiate(struct pd_sess *s)
@@ -147,6 +182,7 @@ int pd_renegotiate(struct pd_sess *s)
 	if (!s->open || s->c->role != PD_CLIENT)
 		return -EINVAL;
 	s->open = false;
+	note_epoch(s);
 	rc = mbedtls_ssl_renegotiate(&s->ssl);
 	if (!rc) {
 		s->open = true;
@@ -163,6 +199,63 @@ bool pd_open(const struct pd_sess *s)
 	return s && s->open && !s->dead;
 }
 
+/* An application record of the epoch before the running renegotiation,
+ * decrypted with that epoch's transform (still ssl.transform, or still
+ * ssl.transform_in before the peer's ChangeCipherSpec). mbedTLS 2.28's
+ * own record layer drops application data during a handshake except
+ * right after a client's ClientHello; RFC 6083 peers may send until
+ * their ChangeCipherSpec, and SCTP delivers other streams and unordered
+ * messages in any order. No replay window to update (RFC 6083). */
+static int read_old_epoch(struct pd_sess *s, const uint8_t *rec, size_t len,
+			  uint8_t *out, size_t cap, size_t *n)
+{
+	mbedtls_ssl_transform *tf = (mbedtls_ssl_transform *)s->old_tf;
+	mbedtls_record r;
+	uint8_t *buf;
+	int rc;
+
+	if (tf != s->ssl.transform && tf != s->ssl.transform_in)
+		return -EBADMSG;	/* already freed: too late */
+	buf = malloc(len);
+	if (!buf)
+		return -EBADMSG;
+	memcpy(buf, rec, len);
+	memset(&r, 0, sizeof(r));
+	memcpy(r.ctr, rec + 3, 8);	/* epoch + sequence number */
+	r.type = rec[0];
+	r.ver[0] = rec[1];
+	r.ver[1] = rec[2];
+	r.buf = buf;
+	r.buf_len = len;
+	r.data_offset = PD_REC_HDR;
+	r.data_len = len - PD_REC_HDR;
+	rc = mbedtls_ssl_decrypt_buf(&s->ssl, tf, &r);
+	if (!rc && (r.type != PD_REC_APP || r.data_len > cap))
+		rc = -1;
+	if (!rc) {
+		memcpy(out, r.buf + r.data_offset, r.data_len);
+		*n = r.data_len;
+	}
+	mbedtls_platform_zeroize(buf, len);
+	free(buf);
+	return rc ? -EBADMSG : 0;
+}
+
+static int read_in_handshake(struct pd_sess *s, const uint8_t *rec, size_t len,
+			     uint8_t *out, size_t cap, size_t *n)
+{
+	uint16_t ep = pd_record_epoch(rec, len);
+
+	if (len <= PD_REC_HDR || rec[0] != PD_REC_APP ||
+	    (size_t)(rec[11] << 8 | rec[12]) + PD_REC_HDR != len)
+		return -EINVAL;
+	if (s->old_tf && ep == s->old_epoch)
+		return read_old_epoch(s, rec, len, out, cap, n);
+	if (ep > (s->old_tf ? s->old_epoch : 0))
+		return -EINPROGRESS;
+	return -EBADMSG;
+}
+
 int pd_read(struct pd_sess *s, const uint8_t *rec, size_t len, uint8_t *out,
 	    size_t cap, size_t *n)
 {
@@ -171,6 +264,9 @@ int pd_read(struct pd_sess *s, const uint8_t *rec, size_t len, uint8_t *out,
 	*n = 0;
 	if (s->dead)
 		return -EPROTO;
+	if (s->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER)
+		return read_in_handshake(s, rec, len, out, cap, n);
+	note_epoch(s);
 	s->rx = rec;
 	s->rx_len = len;
 	rc = mbedtls_ssl_read(&s->ssl, out, cap);
@@ -222,10 +318,14 @@ int pd_close_notify(struct pd_sess *s)
 {
 	int rc;
 
-	if (!pd_open(s))
+	if (!pd_open(s) && !(s->refused && !s->dead))
 		return -ENOTCONN;
-	rc = mbedtls_ssl_close_notify(&s->ssl);
+	/* mbedtls_ssl_close_notify() is silent outside HANDSHAKE_OVER; after
+	 * a refused renegotiation the old keys still protect the alert */
+	rc = mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_WARNING,
+					    MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY);
 	s->open = false;
+	s->refused = false;
 	return rc == MBEDTLS_ERR_SSL_WANT_WRITE ? -EAGAIN : rc ? -EIO : 0;
 }
 

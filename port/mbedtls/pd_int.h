@@ -27,6 +27,7 @@ struct pd_conf {
 	enum pd_role role;
 	enum pd_mode mode;
 	uint32_t hs_timeout_ms;
+	bool no_reneg;			/* refuse renegotiations (alert) */
 	int suites[PD_MAX_SUITES];	/* 0-terminated */
 	/* PSK client */
 	uint8_t psk_id[PD_MAX_IDENTITY];
@@ -57,6 +58,12 @@ struct pd_sess {
 	/* timer (mbedtls_ssl_set_timer_cb), on the monotonic clock */
 	uint64_t t_int, t_fin;		/* 0 = cancelled */
 	bool open, dead;
+	bool refused;			/* the peer refused our renegotiation */
+	/* the keys of the epoch before a renegotiation (mbedTLS keeps them
+	 * in ssl.transform until the handshake ends): records of that epoch
+	 * arriving mid-handshake are decrypted with them (port/dtls.h) */
+	const void *old_tf;
+	uint16_t old_epoch;
 	enum pd_fail fail;
 	char err[200];
 	char peer_name[128];

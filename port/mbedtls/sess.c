@@ -194,7 +194,8 @@ static int setup_conf(struct pd_sess *s)
 	/* min == max: one timeout for the whole handshake, no resend */
 	mbedtls_ssl_conf_handshake_timeout(k, c->hs_timeout_ms, c->hs_timeout_ms);
 	mbedtls_ssl_conf_export_keys_ext_cb(k, export_keys, s);
-	mbedtls_ssl_conf_renegotiation(k, MBEDTLS_SSL_RENEGOTIATION_ENABLED);
+	mbedtls_ssl_conf_renegotiation(k, c->no_reneg ? MBEDTLS_SSL_RENEGOTIATION_DISABLED :
+				       MBEDTLS_SSL_RENEGOTIATION_ENABLED);
 	mbedtls_ssl_conf_legacy_renegotiation(k, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
 	mbedtls_ssl_conf_session_tickets(k, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 	if (c->role == PD_SERVER)

@@ -77,12 +77,13 @@ struct srv {
 	uint8_t key[PD_KEY_LEN];
 	unsigned int keys;		/* exporter calls */
 	bool wrong_psk, hold;		/* hold: queue records, do not push */
+	bool no_reneg;			/* refuse renegotiations (OpenSSL 3's default) */
 	uint8_t held[16][2048];
 	size_t held_len[16];
 	unsigned int n_held;
 	unsigned int cursor;		/* next agent message to read */
 	/* decrypted messages from the agent */
-	unsigned int n_msgs;
+	unsigned int n_msgs, n_replies;
 	uint8_t last_type;
 	uint16_t last_stream;
 	uint32_t last_seq;
@@ -133,7 +134,8 @@ static void srv_start(struct t *t, enum pd_mode mode, const char *ca,
 		      const char *crt, const char *key)
 {
 	struct pd_params p = { .role = PD_SERVER, .mode = mode, .psk_lookup = srv_lookup,
-			       .psk_arg = &S, .handshake_timeout_ms = 5000 };
+			       .psk_arg = &S, .handshake_timeout_ms = 5000,
+			       .no_renegotiation = S.no_reneg };
 	struct pd_io io = { .send = srv_send, .on_key = srv_key, .arg = &S };
 	char why[200];
 	char *b[3] = { NULL, NULL, NULL };
@@ -178,6 +180,7 @@ static void pump_once(struct t *t)
 			(void)pd_handshake(S.s, NULL, 0);
 		if (!rc && n >= 8) {
 			S.n_msgs++;
+			S.n_replies += out[1] == MSG_REPLY;
 			S.last_type = out[1];
 			S.last_stream = m->si.stream;
 			S.last_seq = (uint32_t)out[4] << 24 | out[5] << 16 | out[6] << 8 | out[7];
@@ -453,6 +456,183 @@ static void test_rekey_by_record_count(void **state)
 	assert_true(stats(t)->rekeys >= 1);
 	assert_true(fake_sctp_active_key(t->ep, 1) >= 2);
 	assert_true(fake_log_contains("rekeying (record count)"));
+}
+
+/* ---- receiving during an agent-initiated rekey --------------------------- */
+
+static const char ini_rekey[] =
+	"[agent]\nname = pi-1\nreconnect_min_ms = 1000\n[controller.c]\naddress = 10.0.1.1\n"
+	"[sensor.temp]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 1000\n"
+	"[security]\nmode = dtls-psk\npsk_identity = pi-1\npsk_key_file = /k/psk\n"
+	"rekey_interval_s = 60\nhandshake_timeout_ms = 5000\n";
+
+/* Up, key 0 freed, then the lifetime runs out: our ClientHello is sent
+ * (not yet read by the server). */
+static struct t *up_then_rekey(void)
+{
+	struct t *t = start_psk(ini_rekey);
+
+	srv_start(t, PD_PSK, NULL, NULL, NULL);
+	fake_sctp_comm_up(t->ep, 1);
+	pump(t);
+	assert_true(secure_is_open(&t->ag->assoc[0]));
+	fake_sctp_auth_event(t->ep, 1, PS_AUTH_FREE_KEY, 0);
+	fake_loop_advance(t->l, 60000);
+	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_int_equal(fake_sctp_last_send(t->ep)->buf[0], PD_REC_HANDSHAKE);
+	return t;
+}
+
+/* The server encrypts a ping now, in its current epoch; the record is
+ * kept by the test (delivered later, as another stream or an unordered
+ * message would be). */
+static size_t srv_ping(uint32_t id, uint8_t *rec)
+{
+	struct msg_cmd mc = { .op = MSG_OP_PING };
+	uint8_t cmd[64];
+	size_t len, n;
+
+	assert_int_equal(msg_encode_cmd(cmd, sizeof(cmd), id, &mc, &len), 0);
+	S.hold = true;
+	S.n_held = 0;
+	assert_int_equal(pd_write(S.s, cmd, len), 0);
+	S.hold = false;
+	assert_int_equal(S.n_held, 1);
+	n = S.held_len[0];
+	memcpy(rec, S.held[0], n);
+	S.n_held = 0;
+	return n;
+}
+
+/* A ping the controller sent in the old epoch arrives after its
+ * ServerHelloDone: mbedTLS alone would drop it mid-handshake. It is read
+ * with the old epoch's keys and answered once the rekey completed. */
+static void test_rekey_reads_old_epoch_record(void **state)
+{
+	struct t *t = *state = up_then_rekey();
+	uint8_t ping[256];
+	size_t n = srv_ping(7, ping);
+	unsigned int replies = S.n_replies;
+
+	pump_once(t);			/* the server reads the ClientHello, answers */
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, ping, n);
+	harness_run(t);
+	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_int_equal(stats(t)->old_epoch_read, 1);
+	assert_int_equal(stats(t)->early_dropped, 0);
+	assert_int_equal(stats(t)->bad_records, 0);
+	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 0);
+	pump(t);
+	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_int_equal(stats(t)->rekeys, 1);
+	assert_int_equal(S.n_replies, replies + 1);	/* the pong, after the rekey */
+	assert_int_equal(fake_sctp_active_key(t->ep, 1), 2);
+}
+
+/* Between the server's ChangeCipherSpec and its Finished: an old-epoch
+ * ping (read with the old keys, which mbedTLS still holds) and a ping of
+ * the new epoch (held, fed after the Finished). Both answered. */
+static void test_rekey_records_around_ccs(void **state)
+{
+	struct t *t = *state = up_then_rekey();
+	uint8_t ping[256], ccs[2048], fin[2048], ping2[256];
+	size_t n = srv_ping(7, ping), n2, nc, nf;
+	unsigned int replies = S.n_replies;
+
+	pump_once(t);
+	harness_run(t);			/* the agent's CKE, CCS, Finished */
+	S.hold = true;
+	pump_once(t);			/* the server's CCS and Finished, held */
+	S.hold = false;
+	assert_true(pd_open(S.s));
+	assert_int_equal(S.n_held, 2);
+	assert_int_equal(S.held[0][0], PD_REC_CCS);
+	nc = S.held_len[0], nf = S.held_len[1];
+	memcpy(ccs, S.held[0], nc);
+	memcpy(fin, S.held[1], nf);
+	n2 = srv_ping(8, ping2);
+	assert_int_equal(pd_record_epoch(ping2, n2), pd_record_epoch(ping, n) + 1);
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, ccs, nc);
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, ping, n);
+	fake_sctp_data(t->ep, 1, 2, MSG_PPID, ping2, n2);
+	harness_run(t);
+	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_int_equal(stats(t)->old_epoch_read, 1);
+	assert_int_equal(stats(t)->early_buffered, 1);
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, fin, nf);
+	harness_run(t);
+	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_int_equal(stats(t)->early_dropped, 0);
+	assert_int_equal(stats(t)->bad_records, 0);
+	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 1);	/* ping2 came on stream 2 */
+	pump(t);
+	assert_int_equal(S.n_replies, replies + 1);
+}
+
+/* The ClientHello waits until everything sent is acknowledged (so no
+ * reading of the old epoch reaches the peer after it); readings wait. */
+static void test_rekey_waits_for_dry(void **state)
+{
+	struct t *t = *state = start_psk(ini_rekey);
+	unsigned int before;
+
+	srv_start(t, PD_PSK, NULL, NULL, NULL);
+	fake_sctp_comm_up(t->ep, 1);
+	pump(t);
+	fake_loop_advance(t->l, 59990);
+	fake_sctp_set_pending(t->ep, 1, 4);
+	before = fake_sctp_nsent(t->ep);
+	fake_loop_advance(t->l, 10);		/* the lifetime is over */
+	assert_false(secure_is_open(&t->ag->assoc[0]));
+	fake_loop_advance(t->l, 2000);		/* readings due: held */
+	assert_int_equal(fake_sctp_nsent(t->ep), before);	/* no ClientHello either */
+	fake_sctp_sender_dry(t->ep, 1);
+	harness_run(t);
+	assert_int_equal(fake_sctp_last_send(t->ep)->buf[0], PD_REC_HANDSHAKE);
+	pump(t);
+	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_int_equal(stats(t)->rekeys, 1);
+	assert_int_equal(S.last_type, MSG_READINGS);	/* the held ones, flushed */
+	/* never dry: after handshake_timeout_ms the rekey starts anyway */
+	fake_loop_advance(t->l, 60000 - 10);	/* rekeyed at +62 s: next at +122 s */
+	fake_sctp_set_pending(t->ep, 1, 4);
+	before = fake_sctp_nsent(t->ep);
+	fake_loop_advance(t->l, 10 + 4900);
+	assert_int_equal(fake_sctp_nsent(t->ep), before);
+	fake_loop_advance(t->l, 200);
+	assert_true(fake_log_contains("sender not dry after 5000 ms: rekeying anyway"));
+	assert_int_equal(fake_sctp_last_send(t->ep)->buf[0], PD_REC_HANDSHAKE);
+}
+
+/* A controller that refuses renegotiation (no_renegotiation alert, like
+ * OpenSSL 3.0 without -client_renegotiation): no ABORT, no failure, a
+ * close_notify and a graceful EOF; the association layer reconnects and
+ * the new association has new keys and gets the replay. */
+static void test_rekey_refused_reassociates(void **state)
+{
+	struct t *t;
+	const struct fake_sctp_msg *m;
+
+	fake_reset_all();
+	S.no_reneg = true;
+	t = *state = up_then_rekey();
+	pump(t);
+	assert_int_equal(stats(t)->rekey_refused, 1);
+	assert_int_equal(stats(t)->failures, 0);
+	assert_null(last_abort(t));
+	m = fake_sctp_last_send(t->ep);
+	assert_true(m->si.flags & PS_SEND_EOF);
+	m = fake_sctp_sent(t->ep, fake_sctp_nsent(t->ep) - 2);
+	assert_int_equal(m->buf[0], PD_REC_ALERT);	/* close_notify, old keys */
+	assert_true(S.saw_close_notify);
+	assert_true(fake_log_contains("the peer refused to renegotiate (no_renegotiation "
+				      "alert); closing this association for a new one"));
+	/* the peer completes the shutdown: reconnect at the minimum delay */
+	fake_sctp_assoc_change(t->ep, 1, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	assert_true(fake_log_contains("reconnect in"));
+	fake_loop_advance(t->l, 1300);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 2);
 }
 
 static void test_key_ids_wrap(void **state)
@@ -812,6 +992,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_early_records_buffered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_advances_key_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_by_record_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_reads_old_epoch_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_records_around_ccs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_waits_for_dry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_refused_reassociates, setup, teardown),
 		cmocka_unit_test(test_key_ids_wrap),
 		cmocka_unit_test_setup_teardown(test_peer_without_auth_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk_refused_and_backoff, setup, teardown),
