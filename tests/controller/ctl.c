@@ -622,7 +622,7 @@ static int setup(struct ctl *c)
 			     o->sack_freq, strerror(-rc));
 	}
 	if ((o->dtls.psk_table || o->dtls.ca) &&
-	    ctl_dtls_init(c->ep, &o->dtls, dtls_deliver, c))
+	    ctl_dtls_init(c->ep, c->loop, &o->dtls, dtls_deliver, c))
 		return -EINVAL;
 	rc = loop_watch(c->loop, ps_fd(c->ep), LOOP_IN, on_sctp, c);
 	rc = rc ? rc : loop_timer_new(c->loop, on_ack_timer, c, &c->ack_timer);
@@ -669,7 +669,9 @@ int ctl_run(const struct ctl_opts *o)
 		if (rc)
 			elog("loop: %s", strerror(-rc));
 		jb_init(&b, line, sizeof(line));
-		trk_summary_json(&c.trk, o->name, &b);
+		trk_summary_json_open(&c.trk, o->name, &b);
+		ctl_dtls_summary(&b);	/* "dtls": handshakes, refusals (none without) */
+		jb_end(&b);
 		emit(&b);
 	}
 	for (unsigned int i = 0; i < o->n_cmds; i++)

@@ -5,6 +5,8 @@
  * exporter key installed as key id + 1, ChangeCipherSpec only once the
  * sender is dry, the new key active before our Finished, the old one
  * deactivated when the handshake completed and deleted at FREE_KEY.
+ * Every handshake (first or renegotiation) has a deadline from its start
+ * (COMM_UP, or the agent's ClientHello): an agent that stalls is ABORTed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -18,6 +20,7 @@
 #include "port/clock.h"
 #include "port/dtls.h"
 #include "port/file.h"
+#include "port/loop.h"
 #include "tests/controller/dtls.h"
 #include "tests/controller/track.h"
 
@@ -27,7 +30,8 @@
 struct dsess {
 	ps_assoc_id id;
 	struct pd_sess *s;
-	bool used, dead, wait_dry;
+	struct loop_timer *deadline;	/* kept across drop() */
+	bool used, dead, wait_dry, rekeying;
 	uint16_t key, next, old, tx_epoch;
 	bool has_next, has_old;
 	const struct ps_sndinfo *cur;
@@ -41,6 +45,7 @@ struct psk_ent {
 
 static struct {
 	struct ps_ep *ep;
+	struct loop *loop;
 	const struct ctl_dtls_opts *o;
 	struct pd_conf *conf;
 	ctl_dtls_deliver deliver;
@@ -48,8 +53,14 @@ static struct {
 	struct dsess s[MAX_SESS];
 	struct psk_ent psk[MAX_PSKS];
 	unsigned int n_psk;
-	unsigned long up, refused;
+	unsigned long up, rekeys, refused, timeouts, rekeys_refused;
+	unsigned long old_epoch, early_dropped;
 } D;
+
+static unsigned int hs_timeout(void)
+{
+	return D.o->hs_timeout_ms ? D.o->hs_timeout_ms : 10000;
+}
 
 static void elog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void elog(const char *fmt, ...)
@@ -80,6 +91,33 @@ static void event_line(ps_assoc_id id, const char *state, const char *k, const c
 	jb_uint(&b, id);
 	jb_key(&b, k);
 	jb_cstr(&b, v);
+	jb_key(&b, "time");
+	jb_int(&b, clock_wall_ms());
+	jb_end(&b);
+	if (!jb_finish(&b)) {
+		fputs(line, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+}
+
+static void auth_line(ps_assoc_id id, unsigned int key)
+{
+	char line[256];
+	struct jbuf b;
+
+	jb_init(&b, line, sizeof(line));
+	jb_obj(&b);
+	jb_key(&b, "event");
+	jb_cstr(&b, "auth");
+	jb_key(&b, "controller");
+	jb_cstr(&b, D.o->name ? D.o->name : "ctl");
+	jb_key(&b, "assoc");
+	jb_uint(&b, id);
+	jb_key(&b, "indication");
+	jb_cstr(&b, "new_key");
+	jb_key(&b, "key");
+	jb_uint(&b, key);
 	jb_key(&b, "time");
 	jb_int(&b, clock_wall_ms());
 	jb_end(&b);
@@ -164,8 +202,12 @@ static struct dsess *find(ps_assoc_id id, bool add)
 
 static void drop(struct dsess *d)
 {
+	struct loop_timer *t = d->deadline;
+
+	loop_timer_stop(t);
 	pd_sess_destroy(d->s);
 	memset(d, 0, sizeof(*d));
+	d->deadline = t;
 }
 
 static void refuse(struct dsess *d, const char *why)
@@ -176,6 +218,7 @@ static void refuse(struct dsess *d, const char *why)
 
 	D.refused++;
 	d->dead = true;
+	loop_timer_stop(d->deadline);
 	elog("assoc %u refused: %s; aborted (%lu refused so far)", (unsigned int)d->id,
 	     why, D.refused);
 	event_line(d->id, "refused", "reason", why);
@@ -227,13 +270,43 @@ static void on_key(void *arg, const uint8_t key[PD_KEY_LEN])
 static void done(struct dsess *d)
 {
 	char txt[64];
+	bool rekey = d->rekeying;
 
+	loop_timer_stop(d->deadline);
+	d->rekeying = false;
 	if (d->has_old && ps_auth_key(D.ep, d->id, d->old, PS_AUTH_DEACTIVATE) == -EOPNOTSUPP)
 		(void)ps_auth_key(D.ep, d->id, d->old, PS_AUTH_DELETE), d->has_old = false;
-	D.up++;
+	if (rekey)
+		D.rekeys++;
+	else
+		D.up++;
 	snprintf(txt, sizeof(txt), "%s", pd_suite(d->s));
-	elog("assoc %u: DTLS up (%s), AUTH key %u", (unsigned int)d->id, txt, d->key);
-	event_line(d->id, "up", "suite", txt);
+	elog("assoc %u: DTLS %s (%s), AUTH key %u", (unsigned int)d->id,
+	     rekey ? "rekeyed" : "up", txt, d->key);
+	event_line(d->id, rekey ? "rekeyed" : "up", "suite", txt);
+}
+
+static void on_deadline(void *arg, struct loop_timer *t)
+{
+	struct dsess *d = arg;
+	char why[120];
+
+	(void)t;
+	if (!d->used || d->dead || pd_open(d->s))
+		return;
+	D.timeouts++;
+	snprintf(why, sizeof(why), "%s not completed within %u ms (the agent stalled "
+		 "or is too slow)", d->rekeying ? "renegotiation" : "handshake", hs_timeout());
+	refuse(d, why);
+}
+
+static void start_deadline(struct dsess *d)
+{
+	if (!d->deadline && loop_timer_new(D.loop, on_deadline, d, &d->deadline)) {
+		elog("assoc %u: no timer for the handshake deadline", (unsigned int)d->id);
+		return;
+	}
+	loop_timer_in(d->deadline, hs_timeout());
 }
 
 static void drive(struct dsess *d, const uint8_t *rec, size_t len)
@@ -271,6 +344,29 @@ static void on_up(const struct ps_event *ev)
 	}
 	if (pd_sess_create(D.conf, &io, NULL, &d->s))
 		refuse(d, "out of memory");
+	else
+		start_deadline(d);
+}
+
+/* An application record while a handshake runs: one of the epoch before
+ * the renegotiation is read now (the agent may have sent it on another
+ * stream before its ClientHello). One of the coming epoch cannot come
+ * before our Finished in a full handshake (the client sends data only
+ * after it): counted and dropped. */
+static int read_in_handshake(struct dsess *d, const struct ps_event *ev,
+			     uint8_t *out, size_t cap, size_t *n)
+{
+	int rc = pd_read(d->s, ev->u.data.buf, ev->u.data.len, out, cap, n);
+
+	if (!rc)
+		D.old_epoch++;
+	if (rc == -EINPROGRESS) {
+		D.early_dropped++;
+		elog("assoc %u: a record of the next epoch before the handshake "
+		     "completed: dropped", (unsigned int)d->id);
+		return -EBADMSG;
+	}
+	return rc;
 }
 
 static void on_data(const struct ps_event *ev)
@@ -289,17 +385,27 @@ static void on_data(const struct ps_event *ev)
 		       "dtls-psk or dtls-cert?)");
 		return;
 	}
-	if (!pd_open(d->s)) {
+	if (!pd_open(d->s) && p[0] != PD_REC_APP) {
 		drive(d, p, len);
 		return;
 	}
-	rc = pd_read(d->s, p, len, out, sizeof(out), &n);
+	rc = pd_open(d->s) ? pd_read(d->s, p, len, out, sizeof(out), &n) :
+	     read_in_handshake(d, ev, out, sizeof(out), &n);
 	if (rc == -EAGAIN) {
 		elog("assoc %u: the agent renegotiates (rekey)", (unsigned int)d->id);
+		d->rekeying = true;
+		start_deadline(d);
 		return;
 	}
 	if (rc == -ENOTCONN) {
 		elog("assoc %u: close_notify", (unsigned int)d->id);
+		return;
+	}
+	if (rc == -EBADMSG && p[0] == PD_REC_HANDSHAKE && D.o->no_renegotiation) {
+		D.rekeys_refused++;
+		elog("assoc %u: renegotiation refused (no_renegotiation alert)",
+		     (unsigned int)d->id);
+		event_line(d->id, "rekey_refused", "reason", "no_renegotiation");
 		return;
 	}
 	if (rc == -EPROTO) {
@@ -339,6 +445,8 @@ void ctl_dtls_event(const struct ps_event *ev)
 		break;
 	case PS_EV_AUTH:
 		d = find(ev->assoc, false);
+		if (d && ev->u.auth.indication == PS_AUTH_NEW_KEY)
+			auth_line(d->id, ev->u.auth.keynumber);
 		if (d && d->has_old && ev->u.auth.indication == PS_AUTH_FREE_KEY &&
 		    ev->u.auth.keynumber == d->old) {
 			(void)ps_auth_key(D.ep, d->id, d->old, PS_AUTH_DELETE);
@@ -372,10 +480,22 @@ bool ctl_dtls_on(void)
 	return D.conf != NULL;
 }
 
-void ctl_dtls_counts(unsigned long *up, unsigned long *refused)
+void ctl_dtls_summary(struct jbuf *b)
 {
-	*up = D.up;
-	*refused = D.refused;
+	static const char *const k[] = { "handshakes", "rekeys", "refused", "timeouts",
+					 "rekeys_refused", "old_epoch", "dropped" };
+	const unsigned long v[] = { D.up, D.rekeys, D.refused, D.timeouts,
+				    D.rekeys_refused, D.old_epoch, D.early_dropped };
+
+	if (!D.conf)
+		return;
+	jb_key(b, "dtls");
+	jb_obj(b);
+	for (unsigned int i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		jb_key(b, k[i]);
+		jb_uint(b, v[i]);
+	}
+	jb_end(b);
 }
 
 static char *slurp(const char *path, enum pf_cred kind, size_t *n)
@@ -390,19 +510,20 @@ static char *slurp(const char *path, enum pf_cred kind, size_t *n)
 	return (char *)b;
 }
 
-int ctl_dtls_init(struct ps_ep *ep, const struct ctl_dtls_opts *o,
+int ctl_dtls_init(struct ps_ep *ep, struct loop *loop, const struct ctl_dtls_opts *o,
 		  ctl_dtls_deliver deliver, void *arg)
 {
 	static const uint8_t chunks[] = { PS_CHUNK_DATA, PS_CHUNK_FWD_TSN,
 					  PS_CHUNK_IDATA, PS_CHUNK_IFWD_TSN };
 	static const uint16_t hmacs[] = { PS_HMAC_SHA256, PS_HMAC_SHA1 };
 	struct pd_params p = { .role = PD_SERVER, .suites = o->suites,
-			       .handshake_timeout_ms = 10000 };
+			       .handshake_timeout_ms = o->hs_timeout_ms ? o->hs_timeout_ms : 10000,
+			       .no_renegotiation = o->no_renegotiation };
 	char why[200], *ca = NULL, *crt = NULL, *key = NULL;
 	size_t n1 = 0, n2 = 0, n3 = 0;
 	int rc;
 
-	D.ep = ep, D.o = o, D.deliver = deliver, D.arg = arg;
+	D.ep = ep, D.loop = loop, D.o = o, D.deliver = deliver, D.arg = arg;
 	if (o->psk_table) {
 		p.mode = PD_PSK;
 		p.psk_lookup = lookup;
@@ -432,17 +553,21 @@ int ctl_dtls_init(struct ps_ep *ep, const struct ctl_dtls_opts *o,
 		elog("SCTP-AUTH: %s (net.sctp.auth_enable=1?)", strerror(-rc));
 		return -1;
 	}
-	elog("DTLS over SCTP (%s), suites %s", p.mode == PD_PSK ? "PSK" : "certificates",
-	     o->suites ? o->suites : pd_default_suites(p.mode));
+	elog("DTLS over SCTP (%s), suites %s, handshake timeout %u ms%s",
+	     p.mode == PD_PSK ? "PSK" : "certificates",
+	     o->suites ? o->suites : pd_default_suites(p.mode), hs_timeout(),
+	     o->no_renegotiation ? ", renegotiation refused" : "");
 	return 0;
 }
 
 void ctl_dtls_fini(void)
 {
-	for (int i = 0; i < MAX_SESS; i++)
+	for (int i = 0; i < MAX_SESS; i++) {
 		if (D.s[i].used)
 			drop(&D.s[i]);
+		loop_timer_free(D.s[i].deadline);
+		D.s[i].deadline = NULL;
+	}
 	pd_conf_destroy(D.conf);
-	memset(D.psk, 0, sizeof(D.psk));
-	D.conf = NULL;
+	memset(&D, 0, sizeof(D));	/* the PSK table with it */
 }

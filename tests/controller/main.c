@@ -28,6 +28,10 @@ static const char usage[] =
 	"  --dtls-ca F --dtls-cert F --dtls-key F   DTLS with certificates (P-256);\n"
 	"                  the agent's certificate must chain to the CA\n"
 	"  --dtls-suites L allowed suites (mbedTLS names, comma separated)\n"
+	"  --dtls-hs-timeout MS  a handshake (first or rekey) must complete within MS\n"
+	"                  from its start, else the association is aborted (10000)\n"
+	"  --dtls-no-reneg refuse the agent's renegotiations (no_renegotiation alert,\n"
+	"                  as OpenSSL 3.0's s_server does without -client_renegotiation)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
 	"                  read_now SENSOR | close\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
@@ -177,6 +181,10 @@ int main(int argc, char **argv)
 			o.interleave = true;
 			continue;
 		}
+		if (!strcmp(a, "--dtls-no-reneg")) {
+			o.dtls.no_renegotiation = true;
+			continue;
+		}
 		if (!val)
 			return bad_arg(a, NULL, "unknown option or missing value");
 		i++;
@@ -213,6 +221,10 @@ int main(int argc, char **argv)
 			o.dtls.key = val;
 		} else if (!strcmp(a, "--dtls-suites")) {
 			o.dtls.suites = val;
+		} else if (!strcmp(a, "--dtls-hs-timeout")) {
+			if (parse_uint(val, 600000, &v) || v < 100)
+				return bad_arg(a, val, "milliseconds 100..600000");
+			o.dtls.hs_timeout_ms = (unsigned int)v;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");
