@@ -43,10 +43,28 @@ dtls_cap_check() {
 	if grep -q "$2" "$1"; then echo "bad plaintext '$2' on the wire"; return; fi
 	echo "ok $(tcpdump -Z root -r "$1" -nn -v 2>/dev/null | grep -c 'DATA\]')"
 }
-# dtls_pcap_emit FILE TAG: the capture to the console (base64) for the
-# host's tshark check (tests/vm/dtls_tshark.sh), always (small files).
+# dtls_pcap_emit FILE TAG [KEYS [NAME]]: the capture to the console
+# (base64) for the host's tshark check (tests/vm/dtls_tshark.sh), always
+# (small files). KEYS (default 1): SCTP-AUTH key ids 1..KEYS must each
+# authenticate DATA chunks in it (rekeys); NAME (default boilerroom): a
+# sensor name that must not be on the wire in clear.
 dtls_pcap_emit() {
-	echo "DTLSPCAP-BEGIN $2"
+	echo "DTLSPCAP-BEGIN $2 ${3:-1} ${4:-boilerroom}"
 	base64 "$1"
 	echo "DTLSPCAP-END $2"
+}
+# dtls_summary NAME KEY: KEY of the "dtls" member of sctpctl NAME's summary.
+dtls_summary() {
+	grep '^{"summary":true' "$(bg_log "$1")" | tail -n1 |
+		sed -n 's/.*"dtls":{\([^}]*\)}.*/\1/p' | tr ',' '\n' |
+		sed -n "s/^\"$2\":\([0-9]*\)$/\1/p"
+}
+# agent_dtls_status AGENT: SIGUSR1, then the agent's last "DTLS:" status
+# line (counters).
+agent_dtls_status() {
+	local n
+	n=$(count_lines "$(bg_log "$1")" 'DTLS: .*handshakes')
+	kill -USR1 "$(bg_pid "$1")" 2>/dev/null
+	wait_for_lines "$(bg_log "$1")" 'DTLS: .*handshakes' $((n + 1)) 5 >/dev/null
+	grep 'DTLS: .*handshakes' "$(bg_log "$1")" | tail -n1
 }
