@@ -150,6 +150,7 @@ static int io_send(void *arg, const uint8_t *rec, size_t len)
 		ch->tx_epoch = epoch;
 	}
 	rc = ps_send(a->ag->ep, &si, rec, len);
+	ch->send_err = rc;
 	if (!rc)
 		ch->st.records_out++;
 	else if (rc == -EAGAIN && rec[0] != PD_REC_APP)
@@ -199,6 +200,16 @@ static void fail(struct sec_chan *ch)
 	enum pd_fail f = pd_fail_reason(ch->s);
 	char why[240];
 
+	if (ch->send_err == -EPIPE) {
+		/* the controller shuts the association down (SHUTDOWN) in the
+		 * middle of a handshake: not a failure, nothing to ABORT; the
+		 * association layer sees SHUTDOWN_COMP and reconnects */
+		ALOG(ch->a, LOG_INFO, "DTLS: %s cut short by the controller's shutdown",
+		     ch->state == CH_REKEY ? "rekey" : "handshake");
+		ch->state = CH_DEAD;
+		stop_timers(ch);
+		return;
+	}
 	ch->st.failures++;
 	ch->st.fail_by[f < PD_FAIL_COUNT ? f : PD_FAIL_INTERNAL]++;
 	snprintf(why, sizeof(why), "%s failed (%s): %s",
@@ -530,6 +541,7 @@ static void drop_session(struct sec_chan *ch)
 	mq_clear(ch->early);
 	ch->cur = NULL;
 	ch->wait_dry = ch->close_pending = ch->rekey_wait = false;
+	ch->send_err = 0;
 }
 
 bool secure_on_up(struct assoc *a, bool restart)

@@ -39,6 +39,7 @@ struct sec_chan {
 	uint16_t tx_epoch;		/* epoch of the last record sent */
 	bool wait_dry;			/* a ChangeCipherSpec waits for SENDER_DRY */
 	bool rekey_wait;		/* a rekey waits for SENDER_DRY to start */
+	int send_err;			/* the last ps_send error of a record */
 	bool close_pending;		/* EOF after close_notify, once dry */
 	struct mq *early;		/* new-epoch records ahead of the Finished */
 	struct loop_timer *hs_timer;	/* the engine's timer, or a resend retry */

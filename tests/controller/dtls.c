@@ -34,6 +34,7 @@ struct dsess {
 	bool used, dead, wait_dry, rekeying;
 	uint16_t key, next, old, tx_epoch;
 	bool has_next, has_old;
+	int send_err;			/* the last ps_send error */
 	const struct ps_sndinfo *cur;
 };
 
@@ -252,7 +253,8 @@ static int io_send(void *arg, const uint8_t *rec, size_t len)
 	}
 	if (ep > d->tx_epoch)
 		d->tx_epoch = ep;
-	return ps_send(D.ep, &si, rec, len);
+	d->send_err = ps_send(D.ep, &si, rec, len);
+	return d->send_err;
 }
 
 static void on_key(void *arg, const uint8_t key[PD_KEY_LEN])
@@ -309,6 +311,19 @@ static void start_deadline(struct dsess *d)
 	loop_timer_in(d->deadline, hs_timeout());
 }
 
+/* Our record met -EPIPE: the agent shut the association down in the
+ * middle of a handshake (a stop during a rekey). Not a refusal, nothing
+ * to ABORT: SHUTDOWN_COMP drops the session. */
+static bool cut_by_shutdown(struct dsess *d)
+{
+	if (d->send_err != -EPIPE)
+		return false;
+	elog("assoc %u: handshake cut short by the agent's shutdown", (unsigned int)d->id);
+	d->dead = true;
+	loop_timer_stop(d->deadline);
+	return true;
+}
+
 static void drive(struct dsess *d, const uint8_t *rec, size_t len)
 {
 	char why[240];
@@ -316,7 +331,7 @@ static void drive(struct dsess *d, const uint8_t *rec, size_t len)
 
 	if (!rc) {
 		done(d);
-	} else if (rc != -EAGAIN) {
+	} else if (rc != -EAGAIN && !cut_by_shutdown(d)) {
 		snprintf(why, sizeof(why), "handshake failed (%s): %s",
 			 pd_fail_name(pd_fail_reason(d->s)), pd_last_error(d->s));
 		refuse(d, why);
@@ -409,7 +424,8 @@ static void on_data(const struct ps_event *ev)
 		return;
 	}
 	if (rc == -EPROTO) {
-		refuse(d, pd_last_error(d->s));
+		if (!cut_by_shutdown(d))
+			refuse(d, pd_last_error(d->s));
 		return;
 	}
 	if (rc || !n)

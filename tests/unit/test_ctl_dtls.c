@@ -275,6 +275,22 @@ static void test_rekey_served_old_epoch_read(void **state)
 	assert_true(abort_says("renegotiation not completed within 2000 ms"));
 }
 
+/* The agent stops in the middle of a rekey (SHUTDOWN): our flight meets
+ * -EPIPE. Not a refusal, no ABORT. */
+static void test_rekey_cut_by_agent_shutdown(void **state)
+{
+	(void)state;
+	handshake();
+	assert_int_equal(pd_renegotiate(C.s), -EAGAIN);
+	fake_sctp_fail_next(FAKE_SCTP_SEND, -EPIPE, 8);
+	to_ctl();
+	fake_sctp_fail_next(FAKE_SCTP_SEND, 0, 0);
+	assert_null(abort_msg());
+	assert_non_null(strstr(summary(), "\"refused\":0"));
+	fake_loop_advance(C.l, 5000);		/* and no deadline either */
+	assert_null(abort_msg());
+}
+
 /* --dtls-no-reneg: the ClientHello of a renegotiation gets a
  * no_renegotiation alert; the session goes on, the refusal is counted. */
 static void test_rekey_refused(void **state)
@@ -303,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_agent_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completed_handshake_not_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_served_old_epoch_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_cut_by_agent_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_refused, setup_no_reneg, teardown),
 	};
 

@@ -635,6 +635,20 @@ static void test_rekey_refused_reassociates(void **state)
 	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 2);
 }
 
+/* The controller shuts the association down in the middle of a rekey:
+ * our next handshake record meets -EPIPE. Not a failure, no ABORT. */
+static void test_rekey_cut_by_peer_shutdown(void **state)
+{
+	struct t *t = *state = up_then_rekey();
+
+	fake_sctp_fail_next(FAKE_SCTP_SEND, -EPIPE, 8);
+	pump(t);
+	assert_null(last_abort(t));
+	assert_int_equal(stats(t)->failures, 0);
+	assert_true(fake_log_contains("DTLS: rekey cut short by the controller's shutdown"));
+	fake_sctp_fail_next(FAKE_SCTP_SEND, 0, 0);
+}
+
 static void test_key_ids_wrap(void **state)
 {
 	(void)state;
@@ -996,6 +1010,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rekey_records_around_ccs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_waits_for_dry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_refused_reassociates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_cut_by_peer_shutdown, setup, teardown),
 		cmocka_unit_test(test_key_ids_wrap),
 		cmocka_unit_test_setup_teardown(test_peer_without_auth_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk_refused_and_backoff, setup, teardown),

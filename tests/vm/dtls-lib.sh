@@ -32,16 +32,17 @@ psk_table() {
 # AUTH chunk before it, and NAME (a sensor name) is nowhere in the bytes.
 # Prints "ok DATA_PKTS" or "bad REASON".
 dtls_cap_check() {
-	local bad
-	bad=$(tcpdump -Z root -r "$1" -nn -v 2>/dev/null | awk '
+	local bad txt=$VMTEST_WORK/.capcheck.txt
+	tcpdump -Z root -r "$1" -nn -v >"$txt" 2>/dev/null
+	bad=$(awk '
 		/DATA\]/ { n++; a = index($0, "[AUTH]"); d = index($0, "DATA]")
 			# tcpdump 4.99 names AUTH (chunk type 15) "Unknown chunk type: 0xf"
 			if (!a) a = index($0, "[Unknown chunk type: 0xf]")
 			if (!a || a > d) { print "packet without AUTH before DATA: " $0; exit } }
-		END { if (!n) print "no DATA chunk captured" }')
+		END { if (!n) print "no DATA chunk captured" }' "$txt")
 	[ -z "$bad" ] || { echo "bad $bad"; return; }
 	if grep -q "$2" "$1"; then echo "bad plaintext '$2' on the wire"; return; fi
-	echo "ok $(tcpdump -Z root -r "$1" -nn -v 2>/dev/null | grep -c 'DATA\]')"
+	echo "ok $(grep -c 'DATA\]' "$txt")"
 }
 # dtls_pcap_emit FILE TAG [KEYS [NAME]]: the capture to the console
 # (base64) for the host's tshark check (tests/vm/dtls_tshark.sh), always

@@ -1,17 +1,19 @@
 #!/bin/sh
-# dtls_failover: the Ethernet link-down of failover_link with DTLS on, and
-# beside it, in the same run and at the same moment, the same bed in
-# plaintext as the baseline (failover-lib.sh: eth without delay, cell
-# 40 ms each way, the board profile, three sensors every 150 ms).
-# The DTLS connection belongs to the association, not to a path: the
-# link-down moves the traffic to cellular without a new handshake (key 1
-# all along, no refusal), nothing is lost, duplicated as printed or out
-# of order per stream, the recent messages the agent re-sends on the new
-# primary go through the secure channel (the controller decrypts them and
-# drops them as duplicates), every DATA chunk on the cellular path is
-# AUTHenticated (tcpdump here, tshark on the host), and the delivery
-# figures around the link-down (worst latency, longest gap) stay within
-# a bound of the plaintext bed's.
+# dtls_failover: failover_link with DTLS on (failover-lib.sh bed: eth
+# without delay, cell 40 ms each way, the board profile; three sensors
+# every 70 ms, so the re-send window of a link-down, two Ethernet RTOs +
+# 20 ms >= 80 ms, always holds messages of each). The DTLS connection
+# belongs to the association, not to a path: the Ethernet link-down moves
+# the traffic to cellular at once with no new handshake (key 1 all along,
+# nothing refused), readings keep flowing on cell, nothing is lost,
+# duplicated as printed or out of order per stream, the recent messages
+# the agent re-sends on the new primary go through the secure channel (the
+# controller decrypts them and drops them as duplicates), every DATA chunk
+# on the cellular path is AUTHenticated (tcpdump here, tshark on the
+# host), and the worst delivery latency around the link-down stays under
+# 1 s (Linux's default settings alone take about 1.05 s: the agent's fast
+# failover works through DTLS). The side-by-side figures against a
+# plaintext bed in the same run are in `make bench` (bench_dtls).
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
@@ -21,86 +23,73 @@
 T0=$(fo_now_ms)
 K=$VMTEST_WORK/k
 dtls_creds $K
-fo_bed p	# plaintext: pa, pc
-fo_bed d	# DTLS: da, dc
+fo_bed f
 psk_table $K/table pi-d $K/psk.hex
-for m in p d; do
-	fo_ini $VMTEST_WORK/$m.ini pi-$m board 2000
-	ini_counter $VMTEST_WORK/$m.ini boilerroom 1 150
-	ini_counter $VMTEST_WORK/$m.ini furnace 2 150
-	ini_counter $VMTEST_WORK/$m.ini chimney 3 150
-done
-ini_psk $VMTEST_WORK/d.ini pi-d $K/psk.hex
+INI=$VMTEST_WORK/agent.ini
+fo_ini $INI pi-d board 2000
+ini_counter $INI boilerroom 1 70
+ini_counter $INI furnace 2 70
+ini_counter $INI chimney 3 70
+ini_psk $INI pi-d $K/psk.hex
 PCAP=$VMTEST_WORK/cell.pcap
-bg_start cap dc tcpdump -Z root -U -n -i eth1 -s 0 -w $PCAP sctp
+bg_start cap fc tcpdump -Z root -U -n -i eth1 -s 0 -w $PCAP sctp
 wait_for_line "$(bg_log cap)" 'listening on' 10 || fail "tcpdump did not start"
-fo_ctl_start ctlp pc
-fo_ctl_start ctld dc --dtls-psk $K/table
-fo_agent_start agentp pa $VMTEST_WORK/p.ini
-fo_agent_start agentd da $VMTEST_WORK/d.ini
-AP=$(bg_log agentp) AD=$(bg_log agentd)
-wait_for_line "$(bg_log ctlp)" '^\{"event":"hello"' 15 || { dump ctlp agentp; fail "plaintext: no HELLO"; }
-wait_for_line "$(bg_log ctld)" '^\{"event":"hello"' 15 || { dump ctld agentd; fail "DTLS: no HELLO"; }
-fo_primary agentp pa '10\.1\.0\.1' 5 || { dump agentp; fail "plaintext: primary never on eth"; }
-fo_primary agentd da '10\.1\.0\.1' 5 || { dump agentd; fail "DTLS: primary never on eth"; }
-sleep 1.5
+fo_ctl_start ctl fc --dtls-psk $K/table
+fo_agent_start agent fa $INI
+A=$(bg_log agent)
+wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 15 || { dump ctl agent; fail "no HELLO through DTLS"; }
+# on Ethernet and quiet for 1 s (on a loaded TCG host a 30 ms RTO can fire
+# spuriously: PF, cell primary for the 2 s hold-down)
+changes() { grep -cE 'primary ->|: PF' "$A"; }
+quiet=0
+for i in 1 2 3 4 5 6; do
+	fo_on_eth
+	c0=$(changes)
+	sleep 1
+	[ "$(changes)" = "$c0" ] && { quiet=1; break; }
+	log "a path changed before the link-down: waiting again"
+done
+[ $quiet = 1 ] || { dump agent; fail "the paths never stayed quiet for 1 s"; }
+rs0=$(sed -n 's/.*re-sent \([0-9]*\) message(s).*/\1/p' "$A" | awk '{ s += $1 } END { print s + 0 }')
+n0=$(ctl_count ctl)
 tdown=$(fo_now_ms)
-link_down pa eth0
-link_down da eth0
-log "eth0 down on both beds"
-for a in agentp agentd; do
-	wait_for_line "$(bg_log $a)" 'primary -> 10\.2\.0\.1:9910 \(path cell\): local link down' 3 ||
-		{ dump $a; fail "$a: no switch to cell on link down"; }
-done
-sleep 3
-link_up pa eth0
-link_up da eth0
-for a in agentp agentd; do
-	wait_for_line "$(bg_log $a)" 'primary -> 10\.1\.0\.1:9910 \(path eth\)' 8 || { dump $a; fail "$a: no failback to eth"; }
-done
-sleep 1
-st=$(agent_dtls_status agentd)
-bg_kill agentp TERM
-bg_kill agentd TERM
+link_down fa eth0
+log "eth0 down"
+wait_for_line "$A" 'primary -> 10\.2\.0\.1:9910 \(path cell\): local link down' 2 ||
+	{ dump agent; fail "no switch to cell on link down"; }
+sleep 2
+n1=$(ctl_count ctl)
+[ $((n1 - n0)) -ge 40 ] || { dump agent ctl; fail "only $((n1 - n0)) readings in 2 s on cell"; }
+st=$(agent_dtls_status agent)
+bg_kill agent TERM
 sleep 0.3
-fo_ctl_stop ctlp
-fo_ctl_stop ctld
+fo_ctl_stop ctl
 bg_kill cap INT
 sleep 0.3
-fo_check ctlp
-sum_p=$FO_SUM
-fo_check ctld
-sum_d=$FO_SUM
-# the DTLS connection survived the failover: one handshake, key 1, no refusal
-[ "$(dtls_summary ctld handshakes)" = 1 ] || { dump ctld; fail "DTLS: $(dtls_summary ctld handshakes) handshakes (expected 1)"; }
-[ "$(dtls_summary ctld refused)" = 0 ] || fail "DTLS: refusals at the controller"
+fo_check ctl
+# the DTLS connection survived the failover: one handshake, key 1, nothing refused
+[ "$(dtls_summary ctl handshakes)" = 1 ] || { dump ctl; fail "$(dtls_summary ctl handshakes) handshakes (expected 1)"; }
+[ "$(dtls_summary ctl refused)" = 0 ] || fail "refusals at the controller"
 case $st in
 *"key 1; handshakes 1, rekeys 0"*"bad 0,"*"(dropped 0)"*) ;;
-*) dump agentd; fail "DTLS agent status: $st" ;;
+*) dump agent; fail "agent DTLS status: $st" ;;
 esac
-grep -q 'secure channel refused\|aborting' "$AD" && { dump agentd; fail "DTLS agent refused or aborted"; }
+grep -q 'secure channel refused\|aborting' "$A" && { dump agent; fail "the agent refused or aborted"; }
 # the re-sent recent messages went through the secure channel
-rs=$(sed -n 's/.*re-sent \([0-9]*\) message(s).*/\1/p' "$AD" | head -n1)
-[ "${rs:-0}" -ge 1 ] || { dump agentd; fail "DTLS agent re-sent nothing on the new primary"; }
-dups=$(ctl_summary ctld dups)
-[ "${dups:-0}" -ge 1 ] || { dump ctld; fail "the controller saw none of the re-sent messages (dups=$dups)"; }
-[ "$(ctl_summary ctld bad)" = 0 ] || fail "DTLS controller: bad messages"
+rs=$(sed -n 's/.*re-sent \([0-9]*\) message(s).*/\1/p' "$A" | awk '{ s += $1 } END { print s + 0 }')
+[ $((rs - rs0)) -ge 3 ] || { dump agent; fail "the link-down re-sent $((rs - rs0)) messages (expected one per sensor at least)"; }
+dups=$(ctl_summary ctl dups)
+[ "${dups:-0}" -ge 1 ] && [ "$dups" -le "$rs" ] ||
+	{ dump ctl; fail "the controller dropped $dups duplicates for $rs re-sent messages"; }
+[ "$(ctl_summary ctl bad)" = 0 ] || fail "bad messages at the controller"
 r=$(dtls_cap_check $PCAP boilerroom)
 set -- $r
 [ "$1" = ok ] || fail "cell capture: $r"
 ncell=$2
-[ "$ncell" -ge 20 ] || fail "only $ncell DATA packets on the cellular path"
+[ "$ncell" -ge 40 ] || fail "only $ncell DATA packets on the cellular path"
 dtls_pcap_emit $PCAP dtls_failover_cell
-# delivery figures beside the plaintext bed's
-lp=$(fo_latency ctlp $((tdown - 500)) $((tdown + 1500)))
-ld=$(fo_latency ctld $((tdown - 500)) $((tdown + 1500)))
-log "plaintext: $sum_p; around link down $lp"
-log "DTLS:      $sum_d; around link down $ld; re-sent $rs through DTLS; $ncell DATA packets on cell, all AUTHenticated"
-kv() { echo "$1" | sed -n "s/.*$2=\([0-9-]*\).*/\1/p"; }
-wp=$(kv "$lp" worst) wd=$(kv "$ld" worst) gp=$(kv "$lp" gap) gd=$(kv "$ld" gap)
-echo "BENCH dtls_failover plain_worst_ms=$wp dtls_worst_ms=$wd plain_gap_ms=$gp dtls_gap_ms=$gd resent=$rs ctl_dups=$dups"
-# within 150 ms of the plaintext bed (TCG on a loaded host adds jitter to both)
-[ "$wd" -le $((wp + 150)) ] || fail "DTLS worst latency $wd ms vs plaintext $wp ms"
-[ "$gd" -le $((gp + 300)) ] || fail "DTLS longest gap $gd ms vs plaintext $gp ms"
-log "wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
+lat=$(fo_latency ctl $((tdown - 500)) $((tdown + 1500)))
+worst=$(echo "$lat" | sed -n 's/.*worst=\([0-9-]*\).*/\1/p')
+log "$FO_SUM; around link down $lat; re-sent $((rs - rs0)) through DTLS ($dups dropped as duplicates); $ncell DATA packets on cell, all AUTHenticated; wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
+[ "$worst" -ge 0 ] && [ "$worst" -lt 1000 ] || fail "worst latency around the link-down: $worst ms"
 pass
