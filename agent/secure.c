@@ -6,8 +6,8 @@
  *           -> handshake on stream 0 (nothing of the agent's protocol yet)
  *           -> exporter key installed as key id + 1 (65535 wraps to 1)
  *           -> ChangeCipherSpec only once the SCTP sender is dry
- *           -> the new key made active just before the first record of
- *              the new epoch (our Finished)
+ *           -> the new key made active right after our Finished (the
+ *              controller has it only once it read our key exchange)
  *           -> open: the old key deactivated, deleted at FREE_KEY;
  *              records that overtook the Finished on other streams fed;
  *              HELLO and the replay go out (assoc_channel_ready)
@@ -80,7 +80,14 @@ static void on_key(void *arg, const uint8_t key[PD_KEY_LEN])
 	ALOG(a, LOG_DEBUG, "SCTP-AUTH: key %u installed (exporter)", id);
 }
 
-/* Before the first record of a new epoch (our Finished): switch. */
+/* Right after our first record of a new epoch (our Finished): switch.
+ * We send the first Finished of a full handshake (the client's), and the
+ * controller installs the new key only once its application processed our
+ * ClientKeyExchange: a Finished under the new key would often reach its
+ * kernel first and be discarded (unknown key id) until a retransmission
+ * timeout, which also marks the path PF (a spurious failover). OpenSSL's
+ * client switches at the same point (TLS_ST_CW_FINISHED post-work); the
+ * second Finished (the server's) goes under the new key. */
 static void switch_key(struct sec_chan *ch)
 {
 	struct assoc *a = ch->a;
@@ -145,12 +152,12 @@ static int io_send(void *arg, const uint8_t *rec, size_t len)
 		ch->wait_dry = true;
 		return -EAGAIN;
 	}
-	if (epoch > ch->tx_epoch) {
+	rc = ps_send(a->ag->ep, &si, rec, len);
+	ch->send_err = rc;
+	if (!rc && epoch > ch->tx_epoch) {
 		switch_key(ch);
 		ch->tx_epoch = epoch;
 	}
-	rc = ps_send(a->ag->ep, &si, rec, len);
-	ch->send_err = rc;
 	if (!rc)
 		ch->st.records_out++;
 	else if (rc == -EAGAIN && rec[0] != PD_REC_APP)

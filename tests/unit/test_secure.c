@@ -284,7 +284,7 @@ static void test_psk_handshake_and_keys(void **state)
 	struct t *t = *state = start_psk(ini_psk);
 	const struct fake_auth_key *k;
 	uint8_t req[PS_AUTH_MAX_CHUNKS];
-	unsigned int n, ccs = 0, fin = 0;
+	unsigned int n, ccs = 0, fin = 0, app = 0;
 
 	/* AUTH on the endpoint before any connect: DATA and FORWARD-TSN */
 	assert_true(fake_sctp_auth_enabled(t->ep));
@@ -312,7 +312,9 @@ static void test_psk_handshake_and_keys(void **state)
 	assert_int_equal(S.keys, 1);
 	assert_memory_equal(k->key, S.key, PD_KEY_LEN);
 	assert_int_equal(fake_sctp_active_key(t->ep, 1), 1);
-	/* CCS went with key 0, our Finished (first epoch-1 record) with key 1 */
+	/* CCS and our Finished (the first Finished: the controller installs
+	 * key 1 only once it read our key exchange) with key 0, everything
+	 * after it (HELLO first) with key 1 */
 	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
 		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
 
@@ -320,14 +322,19 @@ static void test_psk_handshake_and_keys(void **state)
 			assert_int_equal(m->auth_key, 0);
 			ccs++;
 		} else if (m->buf[0] == PD_REC_HANDSHAKE && pd_record_epoch(m->buf, m->len) == 1) {
-			assert_int_equal(m->auth_key, 1);
+			assert_int_equal(m->auth_key, 0);
 			fin++;
 		} else if (m->buf[0] == PD_REC_HANDSHAKE) {
 			assert_int_equal(m->si.stream, 0);
+		} else if (m->buf[0] == PD_REC_APP) {
+			assert_int_equal(m->auth_key, 1);
+			assert_int_equal(fin, 1);
+			app++;
 		}
 	}
 	assert_int_equal(ccs, 1);
 	assert_int_equal(fin, 1);
+	assert_true(app >= 1);
 	/* key 0 deactivated, deleted once the stack says it is free */
 	assert_true(fake_sctp_key(t->ep, 1, 0)->deactivated);
 	fake_sctp_auth_event(t->ep, 1, PS_AUTH_FREE_KEY, 0);

@@ -15,7 +15,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
  pipeline_streams pipeline_capture pipeline_priority
- dtls_psk dtls_openssl dtls_refusals"
+ dtls_psk dtls_openssl dtls_refusals
+ dtls_failover dtls_rekey"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |

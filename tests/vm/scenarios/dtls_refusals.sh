@@ -59,6 +59,11 @@ refused=$(grep -c '"state":"refused"' "$C")
 log "good board: $2 readings in order; $refused refusals (rogue CA, expired, plaintext)"
 for i in 1 2 3 4; do bg_kill a$i TERM; done
 ctl_stop ctl
+# the summary line counts them (and the good board's one handshake)
+refused=$(grep -c '"state":"refused"' "$C")
+[ "$(dtls_summary ctl refused)" -ge 3 ] && [ "$(dtls_summary ctl refused)" = "$refused" ] ||
+	{ dump ctl; fail "summary: refused=$(dtls_summary ctl refused), $refused refusal events"; }
+[ "$(dtls_summary ctl handshakes)" = 1 ] || fail "summary: handshakes=$(dtls_summary ctl handshakes)"
 
 # a DTLS board against a plaintext controller
 ctl_start plain c 10.13.1.2
