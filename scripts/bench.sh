@@ -30,7 +30,7 @@
 # Environment: BENCH_ARCH (amd64|arm64, default amd64), BENCH_S (seconds per
 # bundle size in the VM, default 6), BENCH_N (MQTT readings, default 600),
 # BENCH_RUNS (handshake runs per mode and link, default 5), BENCH_FO_RUNS
-# (failover runs per mode, default 3),
+# (failover runs per mode, default 5),
 # BENCH_OUT (work directory, default build/bench/DATE), BENCH_SERIAL (reuse
 # the serial log of an earlier bench_bytes run with pipeline.pcap=1: no VM).
 # Output: the table on stdout, also in $BENCH_OUT/table.txt.
@@ -41,7 +41,7 @@ ARCH=${BENCH_ARCH:-amd64}
 BENCH_S=${BENCH_S:-6}
 N=${BENCH_N:-600}
 RUNS=${BENCH_RUNS:-5}
-FO_RUNS=${BENCH_FO_RUNS:-3}
+FO_RUNS=${BENCH_FO_RUNS:-5}
 OUT=${BENCH_OUT:-$ROOT/build/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 say() { echo "bench: $*" >&2; }
@@ -210,7 +210,7 @@ fo() { grep "^BENCH-FO mode=$1 " "$OUT/serial.txt" | sed -n "s/.* $2=\([0-9-]*\)
 			hh="-"
 			[ "$h" = - ] || hh="$(med "$h") ($(rng "$h"))"
 			awk -v d="$d ms each way" -v m=$m -v v=$v -v r="$(rng "$l")" -v b=$base -v hh="$hh" 'BEGIN {
-				printf "%-13s %-6s %-14s %-12s %-10.2f %s\n", d, m, v, r, b > 0 ? v / b : 0, hh }'
+				printf "%-13s %-6s %-14s %-12s %-10.2f %s\n", d, m, v, r, (b > 0 ? v / b : 0), hh }'
 		done
 	done
 	echo
@@ -221,7 +221,7 @@ fo() { grep "^BENCH-FO mode=$1 " "$OUT/serial.txt" | sed -n "s/.* $2=\([0-9-]*\)
 		w=$(fo $m worst_ms) g=$(fo $m gap_ms)
 		lost=$(fo $m gaps | tr ',' '\n' | awk '{ s += $1 } END { print s + 0 }')
 		awk -v m=$m -v w="$(med "$w") ($(rng "$w"))" -v g="$(med "$g") ($(rng "$g"))" -v l=$lost \
-			-v r="$(med "$w")" -v p=$pw 'BEGIN { printf "%-6s %-16s %-16s %-6s %-12s %.2f\n", m, w, g, l, 0, p > 0 ? r / p : 0 }'
+			-v r="$(med "$w")" -v p=$pw 'BEGIN { printf "%-6s %-16s %-16s %-6s %-12s %.2f\n", m, w, g, l, 0, (p > 0 ? r / p : 0) }'
 	done
 	echo
 	echo "## static agent (stripped), with DTLS (defconfig) and CONFIG_DTLS=n, built in this run"

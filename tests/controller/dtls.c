@@ -201,11 +201,17 @@ static struct dsess *find(ps_assoc_id id, bool add)
 	return NULL;
 }
 
+static void stop_deadline(struct dsess *d)
+{
+	if (d->deadline)
+		loop_timer_stop(d->deadline);
+}
+
 static void drop(struct dsess *d)
 {
 	struct loop_timer *t = d->deadline;
 
-	loop_timer_stop(t);
+	stop_deadline(d);
 	pd_sess_destroy(d->s);
 	memset(d, 0, sizeof(*d));
 	d->deadline = t;
@@ -219,7 +225,7 @@ static void refuse(struct dsess *d, const char *why)
 
 	D.refused++;
 	d->dead = true;
-	loop_timer_stop(d->deadline);
+	stop_deadline(d);
 	elog("assoc %u refused: %s; aborted (%lu refused so far)", (unsigned int)d->id,
 	     why, D.refused);
 	event_line(d->id, "refused", "reason", why);
@@ -274,7 +280,7 @@ static void done(struct dsess *d)
 	char txt[64];
 	bool rekey = d->rekeying;
 
-	loop_timer_stop(d->deadline);
+	stop_deadline(d);
 	d->rekeying = false;
 	if (d->has_old && ps_auth_key(D.ep, d->id, d->old, PS_AUTH_DEACTIVATE) == -EOPNOTSUPP)
 		(void)ps_auth_key(D.ep, d->id, d->old, PS_AUTH_DELETE), d->has_old = false;
@@ -320,7 +326,7 @@ static bool cut_by_shutdown(struct dsess *d)
 		return false;
 	elog("assoc %u: handshake cut short by the agent's shutdown", (unsigned int)d->id);
 	d->dead = true;
-	loop_timer_stop(d->deadline);
+	stop_deadline(d);
 	return true;
 }
 

@@ -275,6 +275,32 @@ static void test_rekey_served_old_epoch_read(void **state)
 	assert_true(abort_says("renegotiation not completed within 2000 ms"));
 }
 
+/* An agent that does not authenticate DATA is refused at COMM_UP (before
+ * any deadline exists: this crashed on a NULL timer once), a plaintext
+ * agent at its first message; both counted, the others untouched. */
+static void test_refusals_before_handshake(void **state)
+{
+	static const uint8_t plain[] = { 1, MSG_HELLO, 0, 0, 0, 0, 0, 0, 0xa0 };
+	struct net_addr a;
+	ps_assoc_id id2;
+
+	(void)state;
+	assert_int_equal(net_addr_parse("10.0.0.3", &a), 0);
+	id2 = fake_sctp_accept(C.ep, &a, 1);
+	assert_int_equal(fake_sctp_set_peer_auth(C.ep, id2, NULL, 0), 0);
+	fake_sctp_comm_up(C.ep, id2);
+	ctl_run();
+	assert_true(abort_says("does not authenticate DATA"));
+	assert_int_equal(fake_sctp_assoc_state(C.ep, id2), FAKE_ASSOC_DOWN);
+	fake_sctp_data(C.ep, C.id, 0, MSG_PPID, plain, sizeof(plain));
+	ctl_run();
+	assert_true(abort_says("speaks plaintext"));
+	assert_non_null(strstr(summary(), "\"handshakes\":0,\"rekeys\":0,\"refused\":2,"
+			       "\"timeouts\":0"));
+	fake_loop_advance(C.l, 5000);		/* no deadline fires on them */
+	assert_non_null(strstr(summary(), "\"refused\":2,\"timeouts\":0"));
+}
+
 /* The agent stops in the middle of a rekey (SHUTDOWN): our flight meets
  * -EPIPE. Not a refusal, no ABORT. */
 static void test_rekey_cut_by_agent_shutdown(void **state)
@@ -319,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_agent_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completed_handshake_not_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_served_old_epoch_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_before_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_cut_by_agent_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_refused, setup_no_reneg, teardown),
 	};

@@ -2,9 +2,11 @@
 # dtls_rekey: renegotiation on the same association (RFC 6083 4.7), with
 # 20 ms each way on the link so records are in flight while it runs.
 #   1. the reference controller: the agent rekeys every second (its
-#      lifetime); key ids advance 1 -> 2 -> 3, the controller's kernel
-#      reports each new key as verified (AUTH NEW_KEY), readings on two
-#      streams keep flowing with nothing lost or duplicated, every ping
+#      lifetime); key ids advance 1 -> 2 -> 3: the agent's kernel accepts
+#      the controller's Finished under each new key (the rekey completes),
+#      the controller's kernel the agent's readings under it (they keep
+#      arriving; tshark sees the agent's DATA under each id), readings on
+#      two streams flow with nothing lost or duplicated, every ping
 #      the controller sends meanwhile (every 150 ms) is answered, and no
 #      record is dropped on the agent (the controller's ACKs and commands
 #      of the old epoch that arrive mid-renegotiation are read). The
@@ -68,6 +70,10 @@ wait_for_line "$(bg_log stall)" 'DTLS: handshake started' 10 || { dump stall; fa
 kill -STOP "$(bg_pid stall)"	# its ClientHello is on the way, the answer not yet read
 wait_for_line "$A" 'DTLS up: .*SCTP-AUTH key 1' 10 || { dump agent ctl; fail "no DTLS handshake"; }
 wait_for_line "$A" 'DTLS rekeyed: .*SCTP-AUTH key 3' 12 || { dump agent ctl; fail "no second rekey (key 3)"; }
+# the controller's kernel accepts what the agent sends under the new keys:
+# readings keep arriving (a chunk under a key id it lacks is discarded)
+n0=$(grep -c '^{"agent":"pi-1"' "$(bg_log ctl)")
+wait_for_lines "$(bg_log ctl)" '^\{"agent":"pi-1"' $((n0 + 10)) 5 || { dump ctl agent; fail "no readings after the second rekey"; }
 wait_for_line "$(bg_log ctl)" '"state":"refused".*handshake not completed within 3000 ms' 8 ||
 	{ dump ctl stall; fail "the stalled board was not aborted at the deadline"; }
 grep -q 'DTLS up: .*SCTP-AUTH key 1' "$(bg_log stall)" && fail "the stalled board completed its handshake?"
@@ -98,10 +104,6 @@ for s in 1 2; do
 	[ "$2" -ge 40 ] || fail "stream $s: only $2 readings"
 done
 [ "$(ctl_summary ctl gaps)" = 0 ] || fail "gaps in the controller summary"
-for k in 1 2 3; do
-	grep -q '^{"event":"auth".*"indication":"new_key","key":'$k',' "$(bg_log ctl)" ||
-		{ dump ctl; fail "the controller's kernel never verified key $k"; }
-done
 rk=$(dtls_summary ctl rekeys)
 [ "${rk:-0}" -ge 2 ] || { dump ctl; fail "controller summary: rekeys=$rk"; }
 [ "$(dtls_summary ctl timeouts)" = 1 ] || { grep "refused" "$(bg_log ctl)"; fail "controller summary: timeouts=$(dtls_summary ctl timeouts)"; }
@@ -111,7 +113,7 @@ r=$(dtls_cap_check $PCAP boilerroom)
 set -- $r
 [ "$1" = ok ] || fail "capture: $r"
 dtls_pcap_emit $PCAP dtls_rekey 3
-log "reference controller: $rk rekeys, keys 1-3 verified by its kernel, streams 1-2 in order, 16 pings answered; summary $(grep '^{"summary"' "$(bg_log ctl)" | sed 's/.*"dtls"/"dtls"/')"
+log "reference controller: $rk rekeys, readings under keys 1-3 delivered, streams 1-2 in order, 16 pings answered; summary $(grep '^{"summary"' "$(bg_log ctl)" | sed 's/.*"dtls"/"dtls"/')"
 
 # 2. s_server -client_renegotiation
 ns_exec c sysctl -q -w net.sctp.auth_enable=1
