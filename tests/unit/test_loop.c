@@ -212,10 +212,14 @@ static void test_timer_order(void **state)
 	assert_false(loop_timer_armed(c.t[0]));
 
 	/* In the future: the loop sleeps on the timerfd until each is due. */
+	/* absolute due times from one clock reading: relative arms taken at
+	 * different moments reorder when the process is descheduled between
+	 * them (seen under qemu-arm on a loaded machine) */
 	c.tr.n = c.fired = 0;
-	loop_timer_in(c.t[0], 3);
-	loop_timer_in(c.t[1], 1);
-	loop_timer_in(c.t[2], 2);
+	now = clock_mono_ms();
+	loop_timer_at(c.t[0], now + 3, 0);
+	loop_timer_at(c.t[1], now + 1, 0);
+	loop_timer_at(c.t[2], now + 2, 0);
 	loop_timer_in(c.t[3], 50);
 	loop_timer_stop(c.t[3]);
 	run_until(c.l, &c.fired, 3);
