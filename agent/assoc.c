@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-controller association state machine, driven by the port's
- * normalized ASSOC_CHANGE events:
- *
- *   IDLE --connect--> CONNECTING --COMM_UP--> UP --EOF--> SHUTTING_DOWN
- *     CONNECTING --CANT_STR_ASSOC--> DOWN      UP --COMM_LOST--> DOWN
- *     SHUTTING_DOWN --SHUTDOWN_COMP--> CLOSED (or DOWN if the peer closed)
- *     DOWN --backoff timer--> CONNECTING        UP --RESTART--> UP (HELLO)
+ * One controller's association: the state machine (see assoc.h), driven
+ * by the port's normalized ASSOC_CHANGE events. The send path (queues,
+ * store, replay) is in assoc_tx.c.
  *
  * Reconnects back off exponentially (reconnect_min_ms doubling to
  * reconnect_max_ms) with +-20 % jitter so a fleet does not reconnect in
@@ -15,12 +11,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include "agent/agent_int.h"
+#include "agent/assoc_int.h"
+#include "agent/config.h"
 #include "agent/mq.h"
+#include "agent/store.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
 #define ASSOC_QUEUE_MAX 1024	/* messages kept per controller while down */
+#define ASSOC_UNACKED_MAX 1024	/* readings kept per controller until ACKed */
 
 const char *assoc_state_name(enum assoc_state s)
 {
@@ -30,12 +29,17 @@ const char *assoc_state_name(enum assoc_state s)
 	return s <= AS_CLOSED ? n[s] : "?";
 }
 
-static void set_state(struct assoc *a, enum assoc_state s)
+void assoc_set_state(struct assoc *a, enum assoc_state s)
 {
-	if (a->state == s)
+	enum assoc_state old = a->state;
+
+	if (old == s)
 		return;
 	a->state = s;
 	a->state_since_ms = clock_mono_ms();
+	if (s != AS_UP)
+		a->ready = false;
+	a->env->on_state(a->env->arg, a, old);
 }
 
 uint32_t assoc_jitter(uint32_t base, uint32_t rnd)
@@ -52,24 +56,21 @@ static void on_reconnect(void *arg, struct loop_timer *t)
 	assoc_connect(arg);
 }
 
-int assoc_init(struct agent *ag, struct assoc *a, unsigned int index)
+int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 {
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	a->ag = ag;
+	a->env = env;
 	a->index = index;
-	a->cfg = &ag->cfg->ctrls[index];
-	a->backoff_ms = ag->cfg->agent.reconnect_min_ms;
+	a->cfg = &env->cfg->ctrls[index];
+	a->backoff_ms = env->cfg->agent.reconnect_min_ms;
+	a->primary = -1;
 	rc = mq_create(ASSOC_QUEUE_MAX, &a->queue);
-	if (!rc)
-		rc = mq_create(ASSOC_QUEUE_MAX, &a->queue_hi);
-	if (!rc)
-		rc = mq_create(ASSOC_QUEUE_MAX, &a->retq);
-	if (!rc)
-		rc = mq_create(ASSOC_QUEUE_MAX, &a->unacked);
-	if (!rc)
-		rc = loop_timer_new(ag->loop, on_reconnect, a, &a->timer);
+	rc = rc ? rc : mq_create(ASSOC_QUEUE_MAX, &a->queue_hi);
+	rc = rc ? rc : mq_create(ASSOC_QUEUE_MAX, &a->ctrlq);
+	rc = rc ? rc : store_create(ASSOC_UNACKED_MAX, &a->store);
+	rc = rc ? rc : loop_timer_new(env->loop, on_reconnect, a, &a->timer);
 	return rc;
 }
 
@@ -78,29 +79,29 @@ void assoc_fini(struct assoc *a)
 	loop_timer_free(a->timer);
 	mq_destroy(a->queue);
 	mq_destroy(a->queue_hi);
-	a->queue_hi = NULL;
-	mq_destroy(a->retq);
-	mq_destroy(a->unacked);
-	a->unacked = NULL;
+	mq_destroy(a->ctrlq);
+	store_destroy(a->store);
 	a->timer = NULL;
-	a->queue = NULL;
-	a->retq = NULL;
+	a->queue = a->queue_hi = a->ctrlq = NULL;
+	a->store = NULL;
+}
+
+static void forget_id(struct assoc *a)
+{
+	if (a->id)
+		a->old_id = a->id;
+	a->id = 0;
 }
 
 static void schedule_reconnect(struct assoc *a)
 {
 	uint32_t delay = assoc_jitter(a->backoff_ms, clock_random());
-	uint32_t max = a->ag->cfg->agent.reconnect_max_ms;
+	uint32_t max = a->env->cfg->agent.reconnect_max_ms;
 
-	set_state(a, AS_DOWN);
-	paths_assoc_down(a);
-	if (a->id)
-		a->old_id = a->id;
-	a->id = 0;
-	if (a->ag->stopping) {
-		agent_check_stopped(a->ag);
+	forget_id(a);
+	assoc_set_state(a, AS_DOWN);
+	if (a->final)
 		return;
-	}
 	ALOG(a, LOG_INFO, "reconnect in %u ms", delay);
 	loop_timer_in(a->timer, delay);
 	a->backoff_ms = a->backoff_ms > max / 2 ? max : a->backoff_ms * 2;
@@ -112,33 +113,23 @@ void assoc_connect(struct assoc *a)
 	unsigned int n;
 	int rc;
 
-	if (a->ag->stopping || a->state == AS_CLOSED)
+	if (a->final || a->state == AS_CLOSED)
 		return;
-	n = paths_connect_order(a->ag, a->cfg, addrs);
+	n = a->env->connect_order(a->env->arg, a, addrs);
 	a->st.connects++;
-	rc = ps_connect(a->ag->ep, addrs, n, &a->id);
+	rc = ps_connect(a->env->ep, addrs, n, &a->id);
 	if (rc) {
 		ALOG(a, LOG_WARN, "connect failed: %s", strerror(-rc));
 		schedule_reconnect(a);
 		return;
 	}
-	set_state(a, AS_CONNECTING);
+	assoc_set_state(a, AS_CONNECTING);
 	ALOG(a, LOG_INFO, "connecting to %u address%s port %u", a->cfg->n_addrs,
 	     a->cfg->n_addrs == 1 ? "" : "es", a->cfg->port);
 }
 
-static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
+static void log_up(struct assoc *a, const struct ps_event *ev, bool restart)
 {
-	a->id = ev->assoc;
-	a->out_streams = ev->u.assoc.out_streams;
-	a->features = ev->u.assoc.features;
-	a->backoff_ms = a->ag->cfg->agent.reconnect_min_ms;
-	loop_timer_stop(a->timer);
-	set_state(a, AS_UP);
-	if (restart)
-		a->st.restarts++;
-	else
-		a->st.comm_up++;
 	ALOG(a, LOG_INFO, "%s: %u out / %u in streams%s%s%s%s%s",
 	     restart ? "peer restarted" : "association up",
 	     ev->u.assoc.out_streams, ev->u.assoc.in_streams,
@@ -151,10 +142,37 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 		ALOG(a, LOG_WARN, "peer granted %u streams of %u: sensors above "
 		     "stream %u cannot be sent", a->out_streams, a->cfg->streams,
 		     a->out_streams - 1);
-	paths_assoc_up(a);
-	publish_stream_prio(a);
-	publish_replay(a);	/* HELLO, then what the controller never ACKed */
-	publish_flush(a);
+}
+
+static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
+{
+	a->id = ev->assoc;
+	a->out_streams = ev->u.assoc.out_streams;
+	a->features = ev->u.assoc.features;
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	loop_timer_stop(a->timer);
+	if (restart)
+		a->st.restarts++;
+	else
+		a->st.comm_up++;
+	log_up(a, ev, restart);
+	a->ready = false;
+	if (a->state == AS_UP)		/* RESTART: up again, from scratch */
+		a->env->on_state(a->env->arg, a, AS_UP);
+	else
+		assoc_set_state(a, AS_UP);
+	if (a->env->channel_open)
+		a->env->channel_open(a->env->arg, a);
+	else
+		assoc_channel_ready(a);
+}
+
+void assoc_channel_ready(struct assoc *a)
+{
+	if (a->state != AS_UP || a->ready)
+		return;
+	a->ready = true;
+	assoc_tx_up(a);		/* HELLO, then what the controller never ACKed */
 }
 
 static void comm_down(struct assoc *a, const struct ps_event *ev)
@@ -163,11 +181,8 @@ static void comm_down(struct assoc *a, const struct ps_event *ev)
 
 	if (s == PS_SHUTDOWN_COMP && a->state == AS_SHUTTING_DOWN) {
 		ALOG(a, LOG_INFO, "shutdown complete");
-		set_state(a, AS_CLOSED);
-		paths_assoc_down(a);
-		a->old_id = a->id;
-		a->id = 0;
-		agent_check_stopped(a->ag);
+		forget_id(a);
+		assoc_set_state(a, AS_CLOSED);
 		return;
 	}
 	if (s == PS_COMM_LOST)
@@ -193,32 +208,82 @@ void assoc_on_change(struct assoc *a, const struct ps_event *ev)
 	}
 }
 
+/* Seam (a): a secure channel decrypts here before the agent sees it. */
+void assoc_on_data(struct assoc *a, const struct ps_event *ev)
+{
+	a->env->on_message(a->env->arg, a, ev->u.data.stream, ev->u.data.ppid,
+			   ev->u.data.buf, ev->u.data.len);
+}
+
 void assoc_close(struct assoc *a)
 {
 	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
 	int rc;
 
 	loop_timer_stop(a->timer);
+	a->final = true;
 	if (a->state != AS_UP && a->state != AS_CONNECTING) {
-		set_state(a, AS_CLOSED);
+		assoc_set_state(a, AS_CLOSED);
 		return;
 	}
-	rc = ps_send(a->ag->ep, &si, NULL, 0);
+	rc = ps_send(a->env->ep, &si, NULL, 0);
 	if (rc) {
 		ALOG(a, LOG_WARN, "EOF failed: %s; aborting", strerror(-rc));
 		si.flags = PS_SEND_ABORT;
-		ps_send(a->ag->ep, &si, "closing", 7);
-		set_state(a, AS_CLOSED);
+		ps_send(a->env->ep, &si, "closing", 7);
+		assoc_set_state(a, AS_CLOSED);
 		return;
 	}
-	set_state(a, AS_SHUTTING_DOWN);
+	assoc_set_state(a, AS_SHUTTING_DOWN);
 	ALOG(a, LOG_INFO, "graceful shutdown (SCTP_EOF) of this association only");
 }
 
-struct assoc *assoc_by_id(struct agent *ag, ps_assoc_id id)
+void assoc_count_input(struct assoc *a, enum assoc_input what)
 {
-	for (unsigned int i = 0; i < ag->n_assoc; i++)
-		if (ag->assoc[i].id == id && id)
-			return &ag->assoc[i];
-	return NULL;
+	if (what == ASSOC_IN_ACK)
+		a->st.acks++;
+	else if (what == ASSOC_IN_CMD)
+		a->st.cmds++;
+	else
+		a->st.bad_msgs++;
+}
+
+const char *assoc_name(const struct assoc *a)
+{
+	return a->cfg->name;
+}
+
+unsigned int assoc_index(const struct assoc *a)
+{
+	return a->index;
+}
+
+enum assoc_state assoc_state(const struct assoc *a)
+{
+	return a->state;
+}
+
+ps_assoc_id assoc_id(const struct assoc *a)
+{
+	return a->id;
+}
+
+bool assoc_owns_id(const struct assoc *a, ps_assoc_id id)
+{
+	return id && (a->id == id || a->old_id == id);
+}
+
+void assoc_get_stats(const struct assoc *a, struct assoc_stats *st)
+{
+	*st = a->st;
+}
+
+uint32_t assoc_acked(const struct assoc *a, uint16_t stream)
+{
+	return stream < CONFIG_MAX_STREAMS ? a->acked[stream] : 0;
+}
+
+uint32_t assoc_backoff_ms(const struct assoc *a)
+{
+	return a->backoff_ms;
 }

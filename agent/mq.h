@@ -21,6 +21,7 @@ struct mq_msg {
 	uint32_t seq;
 	uint8_t prio;		/* sensor priority: lower goes first */
 	uint64_t at_ms;		/* caller's time stamp (e.g. when sent) */
+	uint64_t ticket;	/* caller's order number (agent/store.c) */
 	size_t len;
 	uint8_t data[];
 };
