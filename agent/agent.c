@@ -347,7 +347,7 @@ static void wire(struct agent *ag)
 {
 	ag->aenv = (struct assoc_env){
 		.cfg = ag->cfg, .loop = ag->loop, .ep = ag->ep,
-		.boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
+		.epoch = ag->epoch, .boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
 		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
 		.on_sent = a_on_sent, .want_writable = a_want_writable,
 		.connect_order = a_connect_order,
@@ -443,6 +443,9 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 		return -ENOMEM;
 	ag->cfg = cfg;
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
+	do	/* a new sequence space per run (persisted by the outbox later) */
+		ag->epoch = clock_random();
+	while (!ag->epoch);
 	ag->start_wall_ms = clock_wall_ms();
 	rc = setup(ag, o);
 	if (rc) {

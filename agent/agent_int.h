@@ -41,6 +41,7 @@ struct agent {
 	struct publish_env penv;
 	struct command_env cenv;
 	struct status_src ssrc;
+	uint32_t epoch;			/* this run's sequence space, never 0 */
 	uint64_t boot_id;
 	int64_t start_wall_ms;
 	bool stopping;

@@ -13,6 +13,7 @@
 
 #include "agent/assoc_int.h"
 #include "agent/config.h"
+#include "agent/gaps.h"
 #include "agent/mq.h"
 #include "agent/store.h"
 #include "port/clock.h"
@@ -20,6 +21,7 @@
 
 #define ASSOC_QUEUE_MAX 1024	/* messages kept per controller while down */
 #define ASSOC_UNACKED_MAX 1024	/* readings kept per controller until ACKed */
+#define ASSOC_GAPS_MAX 256	/* lost ranges kept until the ACK passes them */
 
 const char *assoc_state_name(enum assoc_state s)
 {
@@ -70,6 +72,7 @@ int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 	rc = rc ? rc : mq_create(ASSOC_QUEUE_MAX, &a->queue_hi);
 	rc = rc ? rc : mq_create(ASSOC_QUEUE_MAX, &a->ctrlq);
 	rc = rc ? rc : store_create(ASSOC_UNACKED_MAX, &a->store);
+	rc = rc ? rc : gaps_create(ASSOC_GAPS_MAX, &a->gaps);
 	rc = rc ? rc : loop_timer_new(env->loop, on_reconnect, a, &a->timer);
 	return rc;
 }
@@ -81,6 +84,8 @@ void assoc_fini(struct assoc *a)
 	mq_destroy(a->queue_hi);
 	mq_destroy(a->ctrlq);
 	store_destroy(a->store);
+	gaps_destroy(a->gaps);
+	a->gaps = NULL;
 	a->timer = NULL;
 	a->queue = a->queue_hi = a->ctrlq = NULL;
 	a->store = NULL;

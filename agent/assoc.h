@@ -66,6 +66,10 @@ struct assoc_stats {
 	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
 	uint64_t replayed;		/* un-ACKed readings sent again after a reconnect */
 	uint64_t unacked_evicted;	/* un-ACKed store full: oldest forgotten */
+	uint64_t lost;			/* seqs reported lost to the controller (GAP) */
+	uint64_t gap_msgs;		/* GAP messages sent */
+	uint64_t ack_beyond;		/* ACKs above the highest seq assigned: refused */
+	uint64_t ack_other_epoch;	/* ACKs naming an epoch this run does not hold */
 };
 
 /* What the association needs from the agent that owns it. */
@@ -73,6 +77,7 @@ struct assoc_env {
 	const struct config *cfg;
 	struct loop *loop;
 	struct ps_ep *ep;
+	uint32_t epoch;			/* this run's epoch (never 0) */
 	uint64_t boot_id;
 	int64_t start_wall_ms;
 	void *arg;			/* first argument of every callback */
@@ -121,13 +126,19 @@ void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data);
  */
 bool assoc_send_group(struct assoc *const *as, unsigned int n, uint64_t mask,
 		      const struct mq_msg *m, const void *data);
+/* Seq @seq of @stream was assigned but will never be sent to @a (it
+ * could not be encoded): reported in a GAP. */
+void assoc_gap(struct assoc *a, uint16_t stream, uint32_t seq);
 /* A control message (a reply): before any reading waiting for @a. */
 void assoc_send_ctrl(struct assoc *a, const void *data, size_t len);
 /* Send what waits for @a while the socket takes it. */
 void assoc_flush(struct assoc *a);
 
-/* A cumulative ACK from the controller: forget what it covers. */
-void assoc_on_ack(struct assoc *a, uint16_t stream, uint32_t seq);
+/* A cumulative ACK from the controller for (@epoch, @stream) up to @seq
+ * (@epoch 0 = the current one): forget what it covers. An ACK above the
+ * highest seq assigned is refused and counted; one that does not move
+ * forward (serial-number order) is ignored. */
+void assoc_on_ack(struct assoc *a, uint32_t epoch, uint16_t stream, uint32_t seq);
 /* Counters of what the controller sent (command.c). */
 enum assoc_input { ASSOC_IN_ACK, ASSOC_IN_CMD, ASSOC_IN_BAD };
 void assoc_count_input(struct assoc *a, enum assoc_input what);

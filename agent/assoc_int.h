@@ -15,6 +15,7 @@
 #include "agent/paths_types.h"
 
 struct agent;
+struct gaps;
 struct loop_timer;
 struct mq;
 struct store;
@@ -42,7 +43,10 @@ struct assoc {
 	struct mq *queue_hi;		/* readings of priority < 128 (alarms) */
 	struct mq *queue;		/* the other readings */
 	struct store *store;		/* sent readings the controller has not ACKed */
+	struct gaps *gaps;		/* lost ranges until the ACK passes them */
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */
+	uint32_t assigned[CONFIG_MAX_STREAMS];	/* highest seq handed to us */
+	uint64_t ack_log_ms;		/* rate limit of the refused-ACK line */
 	/* multihoming (paths.c) */
 	struct peer_path peers[CONFIG_MAX_CTRL_ADDRS];
 	unsigned int n_peers;
@@ -59,5 +63,7 @@ struct assoc {
 void assoc_set_state(struct assoc *a, enum assoc_state s);
 /* The association is up and ready: HELLO, replay, queue. */
 void assoc_tx_up(struct assoc *a);
+/* @m (a reading for this controller) will never be sent: GAP. */
+void assoc_lose(struct assoc *a, const struct mq_msg *m);
 
 #endif

@@ -13,11 +13,17 @@
 
 #include "agent/assoc_int.h"
 #include "agent/config.h"
+#include "agent/gaps.h"
 #include "agent/mq.h"
 #include "agent/msg.h"
+#include "agent/seqnum.h"
 #include "agent/store.h"
+#include "port/clock.h"
 
-#define HELLO_BUF 4096
+/* HELLO: the fixed keys, one stream entry and one "low" entry per sensor */
+#define HELLO_BUF (512 + CONFIG_MAX_SENSORS * (16 + 2 * CFG_NAME_MAX + 16))
+#define GAP_BUF (MSG_HDR_LEN + MSG_EPOCH_LEN + 2 + MSG_MAX_ITEMS * 15)
+#define ACK_LOG_MS 10000	/* one refused-ACK line per 10 s at most */
 
 static void count_sent(struct assoc *a, size_t len)
 {
@@ -37,18 +43,35 @@ static int xmit(struct assoc *a, const struct mq_msg *m, const void *data)
 	return ps_send(a->env->ep, &si, data, m->len);
 }
 
-static void drop_counted(struct assoc *a, const char *why)
+void assoc_lose(struct assoc *a, const struct mq_msg *m)
 {
-	(void)why;
-	a->st.dropped++;
-	ALOG(a, LOG_WARN, "queue full: dropped the oldest message "
-	     "(%llu dropped so far)", (unsigned long long)a->st.dropped);
+	if (m->stream == MSG_STREAM_CTRL)
+		return;
+	a->st.lost++;
+	gaps_add(a->gaps, m->epoch ? m->epoch : a->env->epoch, m->stream, m->seq,
+		 m->seq);
+}
+
+static void lose_range(struct assoc *a, const struct store_range *r)
+{
+	a->st.lost += (uint32_t)(r->last - r->first) + 1ull;
+	gaps_add(a->gaps, r->epoch, r->stream, r->first, r->last);
+}
+
+void assoc_gap(struct assoc *a, uint16_t stream, uint32_t seq)
+{
+	struct mq_msg m = { .stream = stream, .seq = seq };
+
+	a->assigned[stream] = seq;
+	assoc_lose(a, &m);
+	assoc_flush(a);
 }
 
 /* A reading just handed to the stack: keep it until the controller ACKs. */
 static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
 {
 	struct store_range lost;
+	struct mq_msg h = *m;
 
 	count_sent(a, m->len);
 	a->env->on_sent(a->env->arg, a, m, data);
@@ -56,19 +79,30 @@ static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
 	 * a late reading with a lifetime is worthless by definition */
 	if (m->stream == MSG_STREAM_CTRL || m->lifetime_ms)
 		return;
-	if (store_append(a->store, m, data, &lost) == 1)
+	h.epoch = m->epoch ? m->epoch : a->env->epoch;
+	if (store_append(a->store, &h, data, &lost) == 1) {
 		a->st.unacked_evicted++;
+		lose_range(a, &lost);
+	}
 }
 
 static void enqueue(struct mq *q, struct assoc *a, const struct mq_msg *m,
 		    const void *data, bool front)
 {
-	int rc = mq_push(q, m, data, front);
+	const struct mq_msg *old = mq_full(q) ? mq_peek(q) : NULL;
+	int rc;
 
-	if (rc == 1) {
-		drop_counted(a, "queue full");
-	} else if (rc < 0) {
+	if (old) {		/* the oldest goes to make room */
 		a->st.dropped++;
+		assoc_lose(a, old);
+		mq_pop(q);
+		ALOG(a, LOG_WARN, "queue full: dropped the oldest message "
+		     "(%llu dropped so far)", (unsigned long long)a->st.dropped);
+	}
+	rc = mq_push(q, m, data, front);
+	if (rc < 0) {
+		a->st.dropped++;
+		assoc_lose(a, m);
 		ALOG(a, LOG_ERR, "out of memory: message stream %u seq %u dropped",
 		     m->stream, m->seq);
 	}
@@ -83,6 +117,7 @@ static bool fatal_send_error(int rc)
 static void drop_unsendable(struct assoc *a, const struct mq_msg *m, int rc)
 {
 	a->st.dropped++;
+	assoc_lose(a, m);
 	ALOG(a, LOG_ERR, "stream %u seq %u can never be sent (%s): dropped",
 	     m->stream, m->seq, strerror(-rc));
 }
@@ -94,8 +129,35 @@ static struct mq *class_queue(struct assoc *a, const struct mq_msg *m)
 
 unsigned int assoc_backlog(const struct assoc *a)
 {
-	return mq_len(a->ctrlq) + mq_len(a->queue_hi) + mq_len(a->queue) +
-	       (a->replaying ? 1u : 0u);
+	return mq_len(a->ctrlq) + gaps_unsent(a->gaps) + mq_len(a->queue_hi) +
+	       mq_len(a->queue) + (a->replaying ? 1u : 0u);
+}
+
+/* Lost ranges not sent on this association yet: one GAP message. */
+static int send_gaps(struct assoc *a)
+{
+	struct msg_gap g[MSG_MAX_ITEMS];
+	uint8_t buf[GAP_BUF];
+	uint32_t epoch = 0;
+	struct mq_msg m = { .stream = MSG_STREAM_CTRL };
+	unsigned int n = gaps_take(a->gaps, g, MSG_MAX_ITEMS, &epoch);
+	int rc;
+
+	if (!n)
+		return 1;
+	rc = msg_encode_gap(buf, sizeof(buf), epoch == a->env->epoch ? 0 : epoch,
+			    g, n, &m.len);
+	if (!rc)
+		rc = xmit(a, &m, buf);
+	if (rc == -EAGAIN || (rc && !fatal_send_error(rc))) {
+		gaps_unsend_all(a->gaps);	/* all again: GAP is idempotent */
+		return rc;
+	}
+	if (rc)
+		ALOG(a, LOG_ERR, "GAP not sent: %s", strerror(-rc));
+	else
+		count_sent(a, m.len), a->st.gap_msgs++;
+	return 0;
 }
 
 /* The next replay entry, or NULL when the replay is done. */
@@ -121,6 +183,8 @@ static int flush_one(struct assoc *a)
 	uint64_t ticket = 0;
 	int rc;
 
+	if (!m && gaps_unsent(a->gaps))
+		return send_gaps(a);
 	if (!m && (m = replay_next(a, &ticket)))
 		q = NULL;
 	if (!m) {
@@ -159,6 +223,7 @@ void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data)
 {
 	int rc;
 
+	a->assigned[m->stream] = m->seq;
 	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN)
 		return;		/* closed on purpose: nothing to deliver */
 	if (!a->ready || assoc_backlog(a)) {
@@ -208,8 +273,10 @@ bool assoc_send_group(struct assoc *const *as, unsigned int n, uint64_t mask,
 			.lifetime_ms = m->lifetime_ms, .context = m->seq,
 		};
 		if (!ps_send(as[0]->env->ep, &si, data, m->len)) {
-			for (unsigned int i = 0; i < n; i++)
+			for (unsigned int i = 0; i < n; i++) {
+				as[i]->assigned[m->stream] = m->seq;
 				note_sent(as[i], m, data);
+			}
 			return true;
 		}
 		/* partial or refused: per controller (duplicates are deduped) */
@@ -230,14 +297,52 @@ void assoc_send_ctrl(struct assoc *a, const void *data, size_t len)
 	assoc_flush(a);
 }
 
+/* The lowest seq of @stream still held for this controller (queued or
+ * stored), or the next one to be assigned. */
+static uint32_t lowest_held(const struct assoc *a, uint16_t stream)
+{
+	const struct mq *qs[] = { a->queue_hi, a->queue };
+	uint32_t low = a->assigned[stream] + 1, s;
+
+	if (store_lowest(a->store, a->env->epoch, stream, &s) && seq_lt(s, low))
+		low = s;
+	for (unsigned int k = 0; k < 2; k++)
+		for (unsigned int i = 0; i < mq_len(qs[k]); i++) {
+			const struct mq_msg *m = mq_at(qs[k], i);
+
+			if (m->stream == stream && seq_lt(m->seq, low))
+				low = m->seq;
+		}
+	return low;
+}
+
+/* HELLO "low": per stream, where something below the lowest seq still
+ * held was neither acknowledged by this controller nor will come. */
+static unsigned int hello_low(const struct assoc *a, struct msg_low *low)
+{
+	const struct config *c = a->env->cfg;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		uint16_t st = c->sensors[i].stream;
+		uint32_t l = lowest_held(a, st);
+
+		if ((c->sensors[i].ctrl_mask >> a->index) & 1 && l - 1 != a->acked[st])
+			low[n++] = (struct msg_low){ a->env->epoch, st, l };
+	}
+	return n;
+}
+
 static void send_hello(struct assoc *a)
 {
 	const struct config *c = a->env->cfg;
 	struct msg_stream_info streams[CONFIG_MAX_SENSORS];
+	struct msg_low low[CONFIG_MAX_SENSORS];
 	struct msg_hello h = {
 		.name = msg_str_of(c->agent.name), .sw = msg_str_of(SCTPAGENT_VERSION),
 		.proto = MSG_VERSION, .boot_id = a->env->boot_id,
 		.start_ms = (uint64_t)a->env->start_wall_ms, .streams = streams,
+		.epoch = a->env->epoch, .low = low, .n_low = hello_low(a, low),
 	};
 	uint8_t buf[HELLO_BUF];
 	struct mq_msg m = { .stream = MSG_STREAM_CTRL };
@@ -287,6 +392,7 @@ void assoc_tx_up(struct assoc *a)
 	stream_prio(a);
 	mq_clear(a->ctrlq);		/* replies belonged to the old association */
 	send_hello(a);
+	gaps_unsend_all(a->gaps);	/* a GAP may have died with the old one */
 	a->replaying = n > 0;
 	a->replay_pos = 1;
 	a->replay_end = store_next_ticket(a->store);
@@ -297,10 +403,32 @@ void assoc_tx_up(struct assoc *a)
 	assoc_flush(a);
 }
 
-void assoc_on_ack(struct assoc *a, uint16_t stream, uint32_t seq)
+void assoc_on_ack(struct assoc *a, uint32_t epoch, uint16_t stream, uint32_t seq)
 {
+	uint64_t now = clock_mono_ms();
+
+	if (epoch && epoch != a->env->epoch) {
+		/* an older run's readings: none is held in memory */
+		a->st.ack_other_epoch++;
+		store_ack(a->store, epoch, stream, seq);
+		gaps_ack(a->gaps, epoch, stream, seq);
+		return;
+	}
+	if (seq_gt(seq, a->assigned[stream])) {
+		a->st.ack_beyond++;
+		if (!a->ack_log_ms || now >= a->ack_log_ms + ACK_LOG_MS) {
+			a->ack_log_ms = now;
+			ALOG(a, LOG_DEBUG, "ACK of stream %u up to %u, above the highest "
+			     "seq sent (%u): refused (%llu so far)", stream, seq,
+			     a->assigned[stream], (unsigned long long)a->st.ack_beyond);
+		}
+		return;
+	}
+	if (!seq_gt(seq, a->acked[stream]))
+		return;		/* old news (or moving backwards) */
 	a->acked[stream] = seq;
-	store_ack(a->store, stream, seq);
+	store_ack(a->store, a->env->epoch, stream, seq);
+	gaps_ack(a->gaps, a->env->epoch, stream, seq);
 }
 
 void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev)
@@ -329,7 +457,11 @@ void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev)
 		if (c->sensors[i].stream == stream)
 			lifetime = c->sensors[i].lifetime_ms;
 	if (lifetime) {
+		struct mq_msg m = { .stream = stream, .seq = seq };
+
 		a->st.abandoned++;
+		assoc_lose(a, &m);	/* it will never come: say so */
+		assoc_flush(a);
 		ALOG(a, LOG_INFO, "stream %u seq %u abandoned (lifetime %u ms; %llu "
 		     "so far)", stream, seq, lifetime,
 		     (unsigned long long)a->st.abandoned);

@@ -38,8 +38,8 @@ static void bad(struct command *c, struct assoc *a, enum msg_err why)
 	ALOG(a, LOG_WARN, "rejected message from controller: %s", msg_err_str(why));
 }
 
-static void on_ack(struct command *c, struct assoc *a, const uint8_t *body,
-		   size_t len)
+static void on_ack(struct command *c, struct assoc *a, uint32_t epoch,
+		   const uint8_t *body, size_t len)
 {
 	struct msg_ack acks[MSG_MAX_ITEMS];
 	enum msg_err why;
@@ -52,7 +52,7 @@ static void on_ack(struct command *c, struct assoc *a, const uint8_t *body,
 	assoc_count_input(a, ASSOC_IN_ACK);
 	for (unsigned int i = 0; i < n; i++)
 		if (acks[i].stream < CONFIG_MAX_STREAMS && acks[i].stream)
-			assoc_on_ack(a, acks[i].stream, acks[i].seq);
+			assoc_on_ack(a, epoch, acks[i].stream, acks[i].seq);
 }
 
 static int sensor_of(const struct command *c, struct msg_str name)
@@ -155,7 +155,7 @@ void command_on_message(struct command *c, struct assoc *a, uint16_t stream,
 		return;
 	}
 	if (h.type == MSG_ACK)
-		on_ack(c, a, body, blen);
+		on_ack(c, a, h.epoch, body, blen);
 	else if (h.type == MSG_CMD)
 		on_cmd(c, a, h.seq, body, blen);
 	else

@@ -84,6 +84,11 @@ unsigned int mq_len(const struct mq *q)
 	return q->len;
 }
 
+bool mq_full(const struct mq *q)
+{
+	return q->len == q->cap;
+}
+
 const struct mq_msg *mq_at(const struct mq *q, unsigned int i)
 {
 	return i < q->len ? q->m[(q->head + i) % q->cap] : NULL;

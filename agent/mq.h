@@ -19,6 +19,7 @@ struct mq_msg {
 	uint32_t flags;		/* PS_SEND_* */
 	uint32_t lifetime_ms;
 	uint32_t seq;
+	uint32_t epoch;		/* the reading's epoch (agent/store.c) */
 	uint8_t prio;		/* sensor priority: lower goes first */
 	uint64_t at_ms;		/* caller's time stamp (e.g. when sent) */
 	uint64_t ticket;	/* caller's order number (agent/store.c) */
@@ -42,6 +43,7 @@ int mq_push(struct mq *q, const struct mq_msg *hdr, const void *data, bool front
 const struct mq_msg *mq_peek(const struct mq *q);
 void mq_pop(struct mq *q);
 unsigned int mq_len(const struct mq *q);
+bool mq_full(const struct mq *q);
 /* The @i-th message from the head (0 = oldest), or NULL. */
 const struct mq_msg *mq_at(const struct mq *q, unsigned int i);
 void mq_clear(struct mq *q);

@@ -65,13 +65,16 @@ static void send_bundle(struct bundle *b)
 		return;
 	snprintf(base, sizeof(base), "%s:", c->agent.name);
 	m.seq = ++p->seq[s->stream];
-	rc = msg_encode_readings(buf, sizeof(buf), m.seq, msg_str_of(base), b->r,
+	rc = msg_encode_readings(buf, sizeof(buf), 0, m.seq, msg_str_of(base), b->r,
 				 n, &m.len);
 	b->n = 0;
 	if (rc) {
 		p->st.encode_failed++;
-		LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: cannot encode %u reading(s): %s",
-		    s->name, n, strerror(-rc));
+		LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: cannot encode %u reading(s): %s; "
+		    "seq %u reported lost", s->name, n, strerror(-rc), m.seq);
+		for (unsigned int i = 0; i < p->env->n_assocs; i++)
+			if ((s->ctrl_mask >> i) & 1)
+				assoc_gap(p->env->assocs[i], s->stream, m.seq);
 		return;
 	}
 	fan_out(p, s, &m, buf);

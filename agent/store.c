@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "agent/mq.h"
+#include "agent/seqnum.h"
 #include "agent/store.h"
 
 struct store {
@@ -47,6 +48,7 @@ void store_destroy(struct store *s)
 
 static void range_of(const struct mq_msg *m, struct store_range *r)
 {
+	r->epoch = m->epoch;
 	r->stream = m->stream;
 	r->first = r->last = m->seq;
 }
@@ -79,6 +81,7 @@ int store_append(struct store *s, const struct mq_msg *m, const void *data,
 }
 
 struct ack_range {
+	uint32_t epoch;
 	uint16_t stream;
 	uint32_t seq;
 };
@@ -87,14 +90,32 @@ static bool covered(const struct mq_msg *m, void *arg)
 {
 	const struct ack_range *r = arg;
 
-	return m->stream == r->stream && m->seq <= r->seq;
+	return m->epoch == r->epoch && m->stream == r->stream && seq_le(m->seq, r->seq);
 }
 
-unsigned int store_ack(struct store *s, uint16_t stream, uint32_t seq)
+unsigned int store_ack(struct store *s, uint32_t epoch, uint16_t stream,
+		       uint32_t seq)
 {
-	struct ack_range r = { stream, seq };
+	struct ack_range r = { epoch, stream, seq };
 
 	return mq_filter(s->q, covered, &r);
+}
+
+bool store_lowest(const struct store *s, uint32_t epoch, uint16_t stream,
+		  uint32_t *seq)
+{
+	bool found = false;
+
+	for (unsigned int i = 0; i < mq_len(s->q); i++) {
+		const struct mq_msg *m = mq_at(s->q, i);
+
+		if (m->epoch == epoch && m->stream == stream &&
+		    (!found || seq_lt(m->seq, *seq))) {
+			*seq = m->seq;
+			found = true;
+		}
+	}
+	return found;
 }
 
 const struct mq_msg *store_from(const struct store *s, uint64_t pos,

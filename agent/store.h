@@ -22,8 +22,9 @@
 struct mq_msg;
 struct store;
 
-/* One lost sequence range of one stream (inclusive). */
+/* One lost sequence range of one (epoch, stream) (inclusive). */
 struct store_range {
+	uint32_t epoch;
 	uint16_t stream;
 	uint32_t first, last;
 };
@@ -33,13 +34,19 @@ struct store_range {
 int store_create(unsigned int cap, struct store **out);
 void store_destroy(struct store *s);
 
-/* Keep a copy of a reading just sent. Returns 0, 1 if the oldest entry was
- * evicted to make room (*@lost names it), -ENOMEM (nothing changed). */
+/* Keep a copy of a reading just sent (m->epoch, m->stream, m->seq).
+ * Returns 0, 1 if the oldest entry was evicted to make room (*@lost names
+ * it), -ENOMEM (nothing changed). */
 int store_append(struct store *s, const struct mq_msg *m, const void *data,
 		 struct store_range *lost);
-/* Cumulative ACK: remove every entry of @stream with seq <= @seq.
- * Returns how many were removed. */
-unsigned int store_ack(struct store *s, uint16_t stream, uint32_t seq);
+/* Cumulative ACK: remove every entry of (@epoch, @stream) with seq <= @seq
+ * (serial-number order). Returns how many were removed. */
+unsigned int store_ack(struct store *s, uint32_t epoch, uint16_t stream,
+		       uint32_t seq);
+/* The lowest seq (serial order) stored for (@epoch, @stream): true and
+ * *@seq, or false if there is none. */
+bool store_lowest(const struct store *s, uint32_t epoch, uint16_t stream,
+		  uint32_t *seq);
 /* The oldest entry whose ticket is >= @pos (NULL if none); *@ticket gets
  * its ticket. Replay: pos = 1, then ticket + 1 after each entry. */
 const struct mq_msg *store_from(const struct store *s, uint64_t pos,

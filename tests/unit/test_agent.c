@@ -116,6 +116,7 @@ static void test_hello_on_comm_up(void **state)
 	const struct fake_sctp_msg *m;
 	struct msg_hello h;
 	struct msg_stream_info si[8];
+	struct msg_low low[8];
 	const uint8_t *body;
 	size_t len;
 	enum msg_err why;
@@ -130,7 +131,7 @@ static void test_hello_on_comm_up(void **state)
 	assert_int_equal(m->si.ppid, MSG_PPID);
 	assert_int_equal(msg_hdr_parse(m->buf, m->len, &hd, &body, &len, &why), 0);
 	assert_int_equal(hd.type, MSG_HELLO);
-	assert_int_equal(msg_decode_hello(body, len, &h, si, 8, &why), 0);
+	assert_int_equal(msg_decode_hello(body, len, &h, si, 8, low, 8, &why), 0);
 	assert_int_equal(h.name.len, 2);
 	assert_memory_equal(h.name.p, "t1", 2);
 	assert_int_equal(h.n_streams, 2);		/* controller a takes both */
@@ -277,7 +278,7 @@ static void send_ack(struct t *t, ps_assoc_id id, uint16_t stream, uint32_t seq)
 	uint8_t buf[64];
 	size_t len;
 
-	assert_int_equal(msg_encode_ack(buf, sizeof(buf), &ack, 1, &len), 0);
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, &ack, 1, &len), 0);
 	fake_sctp_data(t->ep, id, 0, MSG_PPID, buf, len);
 	run(t);
 }
@@ -615,20 +616,42 @@ static void test_status_reply(void **state)
 	assert_true(saw_paths && saw_ctrl);
 }
 
+/* ACKs: cumulative per stream, serial-number order; one above the highest
+ * seq the agent assigned is refused and counted, one moving backwards is
+ * ignored. */
 static void test_ack_recorded(void **state)
 {
 	struct t *t = *state;
 	struct msg_ack acks[2] = { { 1, 17 }, { 2, 3 } };
+	struct assoc_stats st;
 	uint8_t buf[64];
 	size_t len;
 
 	all_up(t);
-	assert_int_equal(msg_encode_ack(buf, sizeof(buf), acks, 2, &len), 0);
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, acks, 2, &len), 0);
 	fake_sctp_data(t->ep, 3, 0, MSG_PPID, buf, len);
 	run(t);
-	assert_int_equal(t->ag->assoc[2].acked[1], 17);
-	assert_int_equal(t->ag->assoc[2].acked[2], 3);
-	assert_int_equal(t->ag->assoc[2].st.acks, 1);
+	/* nothing was sent yet: both refused */
+	assoc_get_stats(t->ag->assocs[2], &st);
+	assert_int_equal(st.ack_beyond, 2);
+	assert_int_equal(assoc_acked(t->ag->assocs[2], 1), 0);
+	fake_loop_advance(t->l, 2000);			/* temp seq 1..20 */
+	fake_sctp_data(t->ep, 3, 0, MSG_PPID, buf, len);
+	run(t);
+	assoc_get_stats(t->ag->assocs[2], &st);
+	assert_int_equal(assoc_acked(t->ag->assocs[2], 1), 17);
+	assert_int_equal(assoc_acked(t->ag->assocs[2], 2), 0);	/* c has no hum */
+	assert_int_equal(st.ack_beyond, 3);
+	assert_int_equal(st.acks, 2);
+	send_ack(t, 3, 1, 12);				/* backwards: ignored */
+	assert_int_equal(assoc_acked(t->ag->assocs[2], 1), 17);
+	/* an ACK naming another epoch moves nothing of this run */
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), t->ag->epoch + 1, acks, 1, &len), 0);
+	fake_sctp_data(t->ep, 3, 0, MSG_PPID, buf, len);
+	run(t);
+	assoc_get_stats(t->ag->assocs[2], &st);
+	assert_int_equal(st.ack_other_epoch, 1);
+	assert_int_equal(assoc_acked(t->ag->assocs[2], 1), 17);
 }
 
 static void test_foreign_association_aborted(void **state)

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every reading accounted for (protocol v2) against the fake port: HELLO
+ * carries the epoch and, per stream, the lowest seq still held; a seq that
+ * is assigned but never sent (not encodable, evicted, abandoned, refused)
+ * is named in a GAP, which goes again on every new association until the
+ * controller's cumulative ACK has passed it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/agent.h"
+#include "agent/agent_int.h"
+#include "agent/msg.h"
+#include "tests/fake/fake.h"
+#include "tests/unit/harness.h"
+
+static const char ini2[] =
+	"[agent]\nname = d1\nreconnect_min_ms = 1000\nreconnect_max_ms = 1000\n"
+	"[controller.a]\naddress = 10.0.1.1\n"
+	"[controller.b]\naddress = 10.0.2.1\n"
+	"[sensor.temp]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 100\n"
+	"[sensor.alarm]\ndriver = simulated\nsource = counter\ninterval_ms = 1000\n"
+	"lifetime_ms = 500\n";
+
+static void run(struct t *t)
+{
+	harness_run(t);
+}
+
+static int setup(void **state)
+{
+	*state = harness_start(ini2);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	harness_stop(*state);
+	return 0;
+}
+
+static struct msg_hdr hdr_of(const struct fake_sctp_msg *m, const uint8_t **body,
+			     size_t *len)
+{
+	struct msg_hdr h;
+	enum msg_err why;
+
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &h, body, len, &why), 0);
+	assert_int_equal(h.version, MSG_VERSION);
+	return h;
+}
+
+/* The GAP ranges sent to @assoc since the log was cleared, in order. */
+static unsigned int gaps_to(struct t *t, ps_assoc_id assoc, struct msg_gap *out,
+			    unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *b;
+		size_t bl;
+		unsigned int k;
+
+		if (m->assoc != assoc || !m->len || hdr_of(m, &b, &bl).type != MSG_GAP)
+			continue;
+		assert_int_equal(m->si.stream, MSG_STREAM_CTRL);
+		assert_int_equal(msg_decode_gap(b, bl, out + n, max - n, &k, NULL), 0);
+		n += k;
+	}
+	return n;
+}
+
+/* The HELLO last sent to @assoc. */
+static void hello_to(struct t *t, ps_assoc_id assoc, struct msg_hello *h,
+		     struct msg_low *low)
+{
+	static struct msg_stream_info si[CONFIG_MAX_SENSORS];
+
+	for (unsigned int i = fake_sctp_nsent(t->ep); i-- > 0;) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *b;
+		size_t bl;
+
+		if (m->assoc == assoc && m->len && hdr_of(m, &b, &bl).type == MSG_HELLO) {
+			assert_int_equal(msg_decode_hello(b, bl, h, si, CONFIG_MAX_SENSORS,
+							  low, CONFIG_MAX_SENSORS, NULL), 0);
+			return;
+		}
+	}
+	fail_msg("no HELLO to assoc %u", (unsigned int)assoc);
+}
+
+static void send_ack(struct t *t, ps_assoc_id id, uint32_t epoch, uint16_t stream,
+		     uint32_t seq)
+{
+	struct msg_ack ack = { stream, seq };
+	uint8_t buf[64];
+	size_t len;
+
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), epoch, &ack, 1, &len), 0);
+	fake_sctp_data(t->ep, id, 0, MSG_PPID, buf, len);
+	run(t);
+}
+
+static ps_assoc_id reconnect(struct t *t)
+{
+	ps_assoc_id id;
+
+	fake_loop_advance(t->l, 1300);
+	id = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc;
+	fake_sctp_comm_up(t->ep, id);
+	run(t);
+	return id;
+}
+
+static void test_hello_epoch(void **state)
+{
+	struct t *t = *state;
+	struct msg_low low[CONFIG_MAX_SENSORS];
+	struct msg_hello h;
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	hello_to(t, 1, &h, low);
+	assert_int_equal(h.proto, 2);
+	assert_int_not_equal(h.epoch, 0);
+	assert_int_equal(h.epoch, t->ag->epoch);
+	assert_int_equal(h.n_low, 0);		/* nothing missing yet */
+}
+
+/* A reading that cannot be encoded still used its seq: every controller
+ * of the sensor is told it will never come, and the next one follows. */
+static void test_unencodable_is_a_gap(void **state)
+{
+	struct t *t = *state;
+	struct msg_gap g[4];
+	struct assoc_stats st;
+	struct publish_stats ps;
+
+	fake_sctp_comm_up(t->ep, 1);
+	fake_sctp_comm_up(t->ep, 2);
+	run(t);
+	fake_loop_advance(t->l, 200);			/* temp seq 1, 2 */
+	fake_sctp_clear_sent(t->ep);
+	publish_reading(t->ag->pub, 0, NAN, 1700000000000ll);	/* seq 3 */
+	run(t);
+	for (ps_assoc_id id = 1; id <= 2; id++) {
+		assert_int_equal(gaps_to(t, id, g, 4), 1);
+		assert_int_equal(g[0].stream, 1);
+		assert_int_equal(g[0].first, 3);
+		assert_int_equal(g[0].last, 3);
+	}
+	publish_get_stats(t->ag->pub, &ps);
+	assert_int_equal(ps.encode_failed, 1);
+	assoc_get_stats(t->ag->assocs[0], &st);
+	assert_int_equal(st.lost, 1);
+	assert_int_equal(st.gap_msgs, 1);
+	/* an ACK over the range retires it: the next association does not
+	 * hear of it again; without that ACK it would */
+	fake_loop_advance(t->l, 100);			/* seq 4 */
+	send_ack(t, 1, 0, 1, 4);
+	fake_sctp_comm_lost(t->ep, 1);
+	fake_sctp_comm_lost(t->ep, 2);
+	run(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_loop_advance(t->l, 1300);
+	for (unsigned int i = 2; i < 4; i++)
+		fake_sctp_comm_up(t->ep, fake_sctp_call(t->ep, FAKE_SCTP_CONNECT, i)->assoc);
+	run(t);
+	assert_int_equal(gaps_to(t, fake_sctp_call(t->ep, FAKE_SCTP_CONNECT, 2)->assoc, g, 4), 0);
+	assert_int_equal(gaps_to(t, fake_sctp_call(t->ep, FAKE_SCTP_CONNECT, 3)->assoc, g, 4), 1);
+	assert_int_equal(g[0].first, 3);
+}
+
+/* PR-SCTP gave up on a reading with a lifetime: the controller is told,
+ * so its cumulative ACK does not stop at the hole. */
+static void test_abandoned_is_a_gap(void **state)
+{
+	struct t *t = *state;
+	struct msg_gap g[2];
+	unsigned int i;
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_loop_advance(t->l, 1000);			/* alarm seq 1 */
+	for (i = 0; fake_sctp_sent(t->ep, i)->si.stream != 2; i++)
+		;
+	assert_int_equal(fake_sctp_fail_sent(t->ep, i, false), 0);
+	fake_sctp_clear_sent(t->ep);
+	run(t);
+	assert_int_equal(gaps_to(t, 1, g, 2), 1);
+	assert_int_equal(g[0].stream, 2);
+	assert_int_equal(g[0].first, 1);
+}
+
+/* HELLO "low" after a loss: the lowest seq still held per stream, where
+ * the controller's point is below it. */
+static void test_hello_low(void **state)
+{
+	struct t *t = *state;
+	struct msg_low low[CONFIG_MAX_SENSORS];
+	struct msg_hello h;
+	ps_assoc_id id;
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_loop_advance(t->l, 1000);			/* temp 1..10, alarm 1 */
+	send_ack(t, 1, 0, 1, 4);
+	send_ack(t, 1, 0, 2, 1);
+	fake_sctp_comm_lost(t->ep, 1);
+	run(t);
+	id = reconnect(t);
+	hello_to(t, id, &h, low);
+	/* temp: 5..10 stored (and replayed now), acked 4: nothing missing;
+	 * alarm (lifetime, never stored): acked 1, next is 2: nothing */
+	assert_int_equal(h.n_low, 0);
+	/* an ACK that skips ahead of what is held (stream 1 up to 8 while
+	 * 5..10 are replayed) leaves low at 9 on the next association */
+	send_ack(t, id, 0, 1, 8);
+	fake_sctp_comm_lost(t->ep, id);
+	run(t);
+	fake_loop_advance(t->l, 100);			/* 11 queued while down */
+	id = reconnect(t);
+	hello_to(t, id, &h, low);
+	/* temp: 9.. held, acked 8: nothing missing. alarm: seq 2 went out on
+	 * the last association and, having a lifetime, is never replayed;
+	 * the controller never acked it: below 3, nothing more will come */
+	assert_int_equal(h.n_low, 1);
+	assert_int_equal(low[0].stream, 2);
+	assert_int_equal(low[0].seq, 3);
+	/* now everything is acked; while down, the next seq (last + 1)
+	 * cannot be encoded and more are queued: low says last + 2, and the
+	 * GAP that names last + 1 follows the HELLO */
+	uint32_t last = t->ag->assoc[0].assigned[1];
+
+	send_ack(t, id, 0, 1, last);
+	send_ack(t, id, 0, 2, t->ag->assoc[0].assigned[2]);
+	fake_sctp_comm_lost(t->ep, id);
+	run(t);
+	publish_reading(t->ag->pub, 0, NAN, 1700000000000ll);
+	fake_sctp_clear_sent(t->ep);
+	id = reconnect(t);
+	hello_to(t, id, &h, low);
+	assert_int_equal(h.n_low, 1);
+	assert_int_equal(low[0].epoch, t->ag->epoch);
+	assert_int_equal(low[0].stream, 1);
+	assert_int_equal(low[0].seq, last + 2);
+	{
+		struct msg_gap g[2];
+		const uint8_t *b;
+		size_t bl;
+
+		assert_int_equal(gaps_to(t, id, g, 2), 1);
+		assert_int_equal(g[0].first, last + 1);
+		assert_int_equal(g[0].last, last + 1);
+		assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0), &b, &bl).type, MSG_HELLO);
+	}
+	/* the other controller b (never up) holds temp from 1 on: nothing
+	 * below that is missing, and 12 comes as a GAP */
+	fake_sctp_comm_up(t->ep, 2);
+	run(t);
+	hello_to(t, 2, &h, low);
+	assert_int_equal(h.n_low, 0);
+	{
+		struct msg_gap g[2];
+
+		assert_int_equal(gaps_to(t, 2, g, 2), 1);
+		assert_int_equal(g[0].first, last + 1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hello_epoch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unencodable_is_a_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abandoned_is_a_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_low, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("delivery", tests, NULL, NULL);
+}
