@@ -13,6 +13,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/budget.h"
 #include "agent/mq.h"
 #include "agent/paths.h"
 #include "agent/sensor.h"
@@ -347,7 +348,7 @@ static void wire(struct agent *ag)
 {
 	ag->aenv = (struct assoc_env){
 		.cfg = ag->cfg, .loop = ag->loop, .ep = ag->ep,
-		.epoch = ag->epoch, .boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
+		.budget = ag->budget, .epoch = ag->epoch, .boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
 		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
 		.on_sent = a_on_sent, .want_writable = a_want_writable,
 		.connect_order = a_connect_order,
@@ -356,13 +357,14 @@ static void wire(struct agent *ag)
 		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls };
 	ag->cenv = (struct command_env){ .cfg = ag->cfg, .arg = ag,
 		.set_interval = c_set_interval, .read_now = c_read_now,
-		.status = c_status };
+		.status = c_status, .status_max = status_max_len(ag->cfg) };
 }
 
 static int make_modules(struct agent *ag)
 {
-	int rc = 0;
+	int rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
 
+	ag->aenv.budget = ag->budget;
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++) {
 		ag->assocs[i] = &ag->assoc[i];
 		rc = assoc_init(&ag->assoc[i], &ag->aenv, i);
@@ -373,7 +375,8 @@ static int make_modules(struct agent *ag)
 	rc = rc ? rc : command_create(&ag->cenv, &ag->cmd);
 	ag->ssrc = (struct status_src){ .cfg = ag->cfg, .ep = ag->ep,
 		.sampler = NULL, .assocs = ag->assocs, .n_assocs = ag->n_assoc,
-		.pub = ag->pub, .cmd = ag->cmd };
+		.pub = ag->pub, .cmd = ag->cmd, .budget = ag->budget,
+		.epoch = ag->epoch };
 	return rc;
 }
 
@@ -424,6 +427,7 @@ static void teardown(struct agent *ag)
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	budget_destroy(ag->budget);
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);

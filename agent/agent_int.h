@@ -23,6 +23,7 @@
 #include "port/netlink.h"
 #include "port/sctp.h"
 
+struct budget;
 struct loop;
 struct loop_timer;
 struct sampler;
@@ -34,6 +35,7 @@ struct agent {
 	struct sampler *sampler;
 	struct publish *pub;
 	struct command *cmd;
+	struct budget *budget;
 	struct assoc assoc[CONFIG_MAX_CONTROLLERS];
 	struct assoc *assocs[CONFIG_MAX_CONTROLLERS];	/* &assoc[i] */
 	unsigned int n_assoc;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agent/assoc_int.h"
+#include "agent/budget.h"
 #include "agent/config.h"
 #include "agent/gaps.h"
 #include "agent/mq.h"
@@ -19,8 +20,6 @@
 #include "port/clock.h"
 #include "port/loop.h"
 
-#define ASSOC_QUEUE_MAX 1024	/* messages kept per controller while down */
-#define ASSOC_UNACKED_MAX 1024	/* readings kept per controller until ACKed */
 #define ASSOC_GAPS_MAX 256	/* lost ranges kept until the ACK passes them */
 
 const char *assoc_state_name(enum assoc_state s)
@@ -68,11 +67,20 @@ int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 	a->cfg = &env->cfg->ctrls[index];
 	a->backoff_ms = env->cfg->agent.reconnect_min_ms;
 	a->primary = -1;
-	rc = mq_create(ASSOC_QUEUE_MAX, &a->queue);
-	rc = rc ? rc : mq_create(ASSOC_QUEUE_MAX, &a->queue_hi);
-	rc = rc ? rc : mq_create(ASSOC_QUEUE_MAX, &a->ctrlq);
-	rc = rc ? rc : store_create(ASSOC_UNACKED_MAX, &a->store);
+	/* everything it holds counts against the one memory budget; how
+	 * much is decided there, not here */
+	a->acct = budget_account(env->budget, assoc_evict, a);
+	rc = a->acct < 0 ? a->acct : 0;
+	rc = rc ? rc : mq_create(0, &a->queue);
+	rc = rc ? rc : mq_create(0, &a->queue_hi);
+	rc = rc ? rc : mq_create(0, &a->ctrlq);
+	rc = rc ? rc : store_create(env->budget, a->acct, &a->store);
 	rc = rc ? rc : gaps_create(ASSOC_GAPS_MAX, &a->gaps);
+	if (!rc) {
+		mq_charge_to(a->queue, env->budget, a->acct);
+		mq_charge_to(a->queue_hi, env->budget, a->acct);
+		mq_charge_to(a->ctrlq, env->budget, a->acct);
+	}
 	rc = rc ? rc : loop_timer_new(env->loop, on_reconnect, a, &a->timer);
 	return rc;
 }

@@ -42,6 +42,7 @@
 #include "port/sctp.h"
 
 struct assoc;
+struct budget;
 struct config;
 struct loop;
 struct mq_msg;
@@ -59,14 +60,16 @@ struct assoc_stats {
 	uint64_t msgs_sent, bytes_sent;
 	uint64_t send_failed;		/* SEND_FAILED events */
 	uint64_t requeued;		/* undelivered payloads left to the replay */
-	uint64_t dropped;		/* queue full: oldest dropped */
+	uint64_t dropped;		/* never queued: out of memory, unsendable, removed */
+	uint64_t evicted;		/* dropped, oldest first, to keep the memory budget */
 	uint64_t connects, comm_up, comm_lost, restarts;
 	uint64_t acks, cmds, bad_msgs;
 	uint64_t failovers, failbacks, resent;
 	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
 	uint64_t replayed;		/* un-ACKed readings sent again after a reconnect */
-	uint64_t unacked_evicted;	/* un-ACKed store full: oldest forgotten */
+	uint64_t unacked_evicted;	/* of the evicted: sent, not yet ACKed */
 	uint64_t lost;			/* seqs reported lost to the controller (GAP) */
+	uint64_t no_stream;		/* readings on a stream the peer did not grant */
 	uint64_t gap_msgs;		/* GAP messages sent */
 	uint64_t ack_beyond;		/* ACKs above the highest seq assigned: refused */
 	uint64_t ack_other_epoch;	/* ACKs naming an epoch this run does not hold */
@@ -77,6 +80,7 @@ struct assoc_env {
 	const struct config *cfg;
 	struct loop *loop;
 	struct ps_ep *ep;
+	struct budget *budget;		/* the agent's one memory budget */
 	uint32_t epoch;			/* this run's epoch (never 0) */
 	uint64_t boot_id;
 	int64_t start_wall_ms;
@@ -158,6 +162,8 @@ bool assoc_owns_id(const struct assoc *a, ps_assoc_id id);
 void assoc_get_stats(const struct assoc *a, struct assoc_stats *st);
 /* Messages waiting to be sent (queues and replay) and stored un-ACKed. */
 unsigned int assoc_backlog(const struct assoc *a);
+/* Bytes held for this controller (queues and store), as charged. */
+size_t assoc_bytes(const struct assoc *a);
 uint32_t assoc_acked(const struct assoc *a, uint16_t stream);
 uint32_t assoc_backoff_ms(const struct assoc *a);
 

@@ -47,6 +47,9 @@ struct assoc {
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */
 	uint32_t assigned[CONFIG_MAX_STREAMS];	/* highest seq handed to us */
 	uint64_t ack_log_ms;		/* rate limit of the refused-ACK line */
+	int acct;			/* its account in env->budget */
+	uint64_t evict_log_ms;		/* rate limit of the eviction line */
+	uint64_t evict_logged;		/* evictions said so far */
 	/* multihoming (paths.c) */
 	struct peer_path peers[CONFIG_MAX_CTRL_ADDRS];
 	unsigned int n_peers;
@@ -65,5 +68,8 @@ void assoc_set_state(struct assoc *a, enum assoc_state s);
 void assoc_tx_up(struct assoc *a);
 /* @m (a reading for this controller) will never be sent: GAP. */
 void assoc_lose(struct assoc *a, const struct mq_msg *m);
+/* The budget's evict callback: the oldest evictable message (see
+ * assoc_tx.c); returns the bytes freed. */
+size_t assoc_evict(void *arg);
 
 #endif

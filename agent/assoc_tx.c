@@ -9,9 +9,11 @@
  * kept in the store until the controller's cumulative ACK covers it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/assoc_int.h"
+#include "agent/budget.h"
 #include "agent/config.h"
 #include "agent/gaps.h"
 #include "agent/mq.h"
@@ -24,6 +26,7 @@
 #define HELLO_BUF (512 + CONFIG_MAX_SENSORS * (16 + 2 * CFG_NAME_MAX + 16))
 #define GAP_BUF (MSG_HDR_LEN + MSG_EPOCH_LEN + 2 + MSG_MAX_ITEMS * 15)
 #define ACK_LOG_MS 10000	/* one refused-ACK line per 10 s at most */
+#define EVICT_LOG_MS 10000	/* one eviction line per 10 s at most */
 
 static void count_sent(struct assoc *a, size_t len)
 {
@@ -70,7 +73,6 @@ void assoc_gap(struct assoc *a, uint16_t stream, uint32_t seq)
 /* A reading just handed to the stack: keep it until the controller ACKs. */
 static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
 {
-	struct store_range lost;
 	struct mq_msg h = *m;
 
 	count_sent(a, m->len);
@@ -80,32 +82,81 @@ static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
 	if (m->stream == MSG_STREAM_CTRL || m->lifetime_ms)
 		return;
 	h.epoch = m->epoch ? m->epoch : a->env->epoch;
-	if (store_append(a->store, &h, data, &lost) == 1) {
-		a->st.unacked_evicted++;
-		lose_range(a, &lost);
+	/* the budget may evict right here: the store's oldest goes first,
+	 * so a queue head being sent by flush_one() is never touched */
+	if (store_append(a->store, &h, data)) {
+		a->st.dropped++;
+		assoc_lose(a, m);
+		ALOG(a, LOG_ERR, "out of memory: stream %u seq %u cannot be kept for "
+		     "a replay (reported lost)", m->stream, m->seq);
 	}
 }
 
 static void enqueue(struct mq *q, struct assoc *a, const struct mq_msg *m,
 		    const void *data, bool front)
 {
-	const struct mq_msg *old = mq_full(q) ? mq_peek(q) : NULL;
-	int rc;
+	struct mq_msg h = *m;
 
-	if (old) {		/* the oldest goes to make room */
-		a->st.dropped++;
-		assoc_lose(a, old);
-		mq_pop(q);
-		ALOG(a, LOG_WARN, "queue full: dropped the oldest message "
-		     "(%llu dropped so far)", (unsigned long long)a->st.dropped);
-	}
-	rc = mq_push(q, m, data, front);
-	if (rc < 0) {
+	h.at_ms = clock_mono_ms();	/* age, for the oldest-first eviction */
+	if (mq_push(q, &h, data, front) < 0) {
 		a->st.dropped++;
 		assoc_lose(a, m);
 		ALOG(a, LOG_ERR, "out of memory: message stream %u seq %u dropped",
 		     m->stream, m->seq);
 	}
+}
+
+/* The older head of the two reading queues (bulk first at equal age). */
+static struct mq *oldest_queue(struct assoc *a)
+{
+	const struct mq_msg *lo = mq_peek(a->queue), *hi = mq_peek(a->queue_hi);
+
+	if (!lo || !hi)
+		return lo ? a->queue : hi ? a->queue_hi : NULL;
+	return hi->at_ms < lo->at_ms ? a->queue_hi : a->queue;
+}
+
+static void log_eviction(struct assoc *a)
+{
+	uint64_t now = clock_mono_ms();
+
+	if (a->evict_log_ms && now < a->evict_log_ms + EVICT_LOG_MS)
+		return;
+	ALOG(a, LOG_WARN, "memory budget full (%zu KiB): dropped the oldest %llu "
+	     "reading(s) of this controller, reported lost (%llu so far)",
+	     budget_limit(a->env->budget) / 1024,
+	     (unsigned long long)(a->st.evicted - a->evict_logged),
+	     (unsigned long long)a->st.evicted);
+	a->evict_log_ms = now;
+	a->evict_logged = a->st.evicted;
+}
+
+/* Oldest first: what the controller may already have (the store: sent,
+ * not yet ACKed), then what it was never sent. HELLO and replies stay. */
+size_t assoc_evict(void *arg)
+{
+	struct assoc *a = arg;
+	size_t before = assoc_bytes(a);
+	struct store_range r;
+	struct mq *q;
+
+	if (store_evict_oldest(a->store, &r)) {
+		lose_range(a, &r);
+		a->st.unacked_evicted++;
+	} else if ((q = oldest_queue(a))) {
+		assoc_lose(a, mq_peek(q));
+		mq_pop(q);
+	} else {
+		return 0;
+	}
+	a->st.evicted++;
+	log_eviction(a);
+	return before - assoc_bytes(a);
+}
+
+size_t assoc_bytes(const struct assoc *a)
+{
+	return budget_account_used(a->env->budget, a->acct);
 }
 
 /* Errors after which the message can never go: count and drop. */
@@ -180,6 +231,7 @@ static int flush_one(struct assoc *a)
 {
 	struct mq *q = a->ctrlq;
 	const struct mq_msg *m = mq_peek(q);
+	struct mq_msg *own;
 	uint64_t ticket = 0;
 	int rc;
 
@@ -196,16 +248,23 @@ static int flush_one(struct assoc *a)
 	rc = xmit(a, m, m->data);
 	if (rc && !fatal_send_error(rc))
 		return rc;
-	if (rc)
-		drop_unsendable(a, m, rc);
-	else if (q == a->queue_hi || q == a->queue)
-		note_sent(a, m, m->data);
-	else
-		count_sent(a, m->len);
-	if (q)
-		mq_pop(q);
-	else
+	if (!q) {			/* a replay: the store keeps it */
+		if (rc)
+			drop_unsendable(a, m, rc);
+		else
+			count_sent(a, m->len);
 		a->replay_pos = ticket + 1;
+		return 0;
+	}
+	/* off the queue before note_sent(): the budget may evict under it */
+	own = mq_take(q);
+	if (rc)
+		drop_unsendable(a, own, rc);
+	else if (q == a->ctrlq)
+		count_sent(a, own->len);
+	else
+		note_sent(a, own, own->data);
+	free(own);
 	return 0;
 }
 

@@ -9,7 +9,8 @@
 #include "agent/command.h"
 #include "agent/config.h"
 
-#define REPLY_BUF 2048
+/* A reply without data: header, status, a short text */
+#define REPLY_BUF (MSG_HDR_LEN + 32 + MSG_MAX_STR)
 
 struct command {
 	const struct command_env *env;
@@ -21,14 +22,19 @@ static void reply(struct assoc *a, uint32_t id, enum msg_status st,
 {
 	struct msg_reply r = { .status = st, .msg = msg_str_of(text),
 			       .data = data, .data_len = data_len };
-	uint8_t buf[REPLY_BUF];
-	size_t len;
+	uint8_t small[REPLY_BUF], *buf = small;
+	size_t len, cap = sizeof(small) + data_len;
 
-	if (msg_encode_reply(buf, sizeof(buf), id, &r, &len)) {
-		ALOG(a, LOG_ERR, "cannot encode reply to request %u", id);
+	if (data_len && !(buf = malloc(cap))) {
+		ALOG(a, LOG_ERR, "out of memory: no reply to request %u", id);
 		return;
 	}
-	assoc_send_ctrl(a, buf, len);
+	if (msg_encode_reply(buf, cap, id, &r, &len))
+		ALOG(a, LOG_ERR, "cannot encode reply to request %u", id);
+	else
+		assoc_send_ctrl(a, buf, len);
+	if (buf != small)
+		free(buf);
 }
 
 static void bad(struct command *c, struct assoc *a, enum msg_err why)
@@ -90,15 +96,19 @@ static void run_sensor_cmd(struct command *c, struct assoc *a, uint32_t id,
 	      NULL, 0);
 }
 
+/* The STATUS map is sized for the configuration (every sensor). */
 static void status(struct command *c, struct assoc *a, uint32_t id)
 {
-	uint8_t data[REPLY_BUF / 2];
+	uint8_t *data = malloc(c->env->status_max);
 	size_t n = 0;
 
-	if (c->env->status(c->env->arg, a, data, sizeof(data), &n))
+	if (!data)
+		reply(a, id, MSG_ST_INTERNAL, "out of memory", NULL, 0);
+	else if (c->env->status(c->env->arg, a, data, c->env->status_max, &n))
 		reply(a, id, MSG_ST_INTERNAL, "too large", NULL, 0);
 	else
 		reply(a, id, MSG_ST_OK, "ok", data, n);
+	free(data);
 }
 
 static void on_cmd(struct command *c, struct assoc *a, uint32_t id,

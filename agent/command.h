@@ -30,6 +30,7 @@ struct command_env {
 	 * *@len, or -ENOSPC. */
 	int (*status)(void *arg, const struct assoc *a, uint8_t *buf, size_t cap,
 		      size_t *len);
+	size_t status_max;		/* a buffer that always holds it */
 };
 
 struct command_stats {

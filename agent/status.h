@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct assoc;
+struct budget;
 struct command;
 struct config;
 struct ps_ep;
@@ -26,6 +27,8 @@ struct status_src {
 	unsigned int n_assocs;
 	const struct publish *pub;
 	const struct command *cmd;
+	const struct budget *budget;
+	uint32_t epoch;
 	uint64_t unknown_assoc;		/* events for associations we do not know */
 };
 
@@ -34,5 +37,7 @@ void status_log(const struct status_src *s);
 /* The STATUS map about the agent and @a. 0 and *@len, or -ENOSPC. */
 int status_encode(const struct status_src *s, const struct assoc *a,
 		  uint8_t *buf, size_t cap, size_t *len);
+/* A buffer this large always holds status_encode()'s map for @cfg. */
+size_t status_max_len(const struct config *cfg);
 
 #endif

@@ -13,26 +13,23 @@
 
 struct store {
 	struct mq *q;
-	unsigned int cap;
 	uint64_t next_ticket;
 };
 
-int store_create(unsigned int cap, struct store **out)
+int store_create(struct budget *b, int acct, struct store **out)
 {
 	struct store *s;
 	int rc;
 
-	if (!cap)
-		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	rc = mq_create(cap, &s->q);
+	rc = mq_create(0, &s->q);
 	if (rc) {
 		free(s);
 		return rc;
 	}
-	s->cap = cap;
+	mq_charge_to(s->q, b, acct);
 	s->next_ticket = 1;
 	*out = s;
 	return 0;
@@ -64,20 +61,14 @@ int store_evict_oldest(struct store *s, struct store_range *lost)
 	return 1;
 }
 
-int store_append(struct store *s, const struct mq_msg *m, const void *data,
-		 struct store_range *lost)
+int store_append(struct store *s, const struct mq_msg *m, const void *data)
 {
 	struct mq_msg h = *m;
-	int evicted = 0, rc;
+	int rc;
 
-	if (mq_len(s->q) == s->cap)
-		evicted = store_evict_oldest(s, lost);
-	h.ticket = s->next_ticket;
+	h.ticket = s->next_ticket++;	/* never reused, even on failure */
 	rc = mq_push(s->q, &h, data, false);
-	if (rc < 0)
-		return rc;
-	s->next_ticket++;
-	return evicted;
+	return rc < 0 ? rc : 0;
 }
 
 struct ack_range {
@@ -145,6 +136,11 @@ uint64_t store_next_ticket(const struct store *s)
 unsigned int store_len(const struct store *s)
 {
 	return mq_len(s->q);
+}
+
+size_t store_bytes(const struct store *s)
+{
+	return mq_bytes(s->q);
 }
 
 void store_clear(struct store *s)

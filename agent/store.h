@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct budget;
 struct mq_msg;
 struct store;
 
@@ -29,16 +30,15 @@ struct store_range {
 	uint32_t first, last;
 };
 
-/* Keeps at most @cap entries (the oldest is evicted to make room).
- * -EINVAL cap 0, -ENOMEM. */
-int store_create(unsigned int cap, struct store **out);
+/* Every byte the store holds is charged to account @acct of @b (the
+ * budget evicts through the account's owner, which calls
+ * store_evict_oldest()). -ENOMEM. */
+int store_create(struct budget *b, int acct, struct store **out);
 void store_destroy(struct store *s);
 
 /* Keep a copy of a reading just sent (m->epoch, m->stream, m->seq).
- * Returns 0, 1 if the oldest entry was evicted to make room (*@lost names
- * it), -ENOMEM (nothing changed). */
-int store_append(struct store *s, const struct mq_msg *m, const void *data,
-		 struct store_range *lost);
+ * 0, or -ENOMEM (nothing changed). */
+int store_append(struct store *s, const struct mq_msg *m, const void *data);
 /* Cumulative ACK: remove every entry of (@epoch, @stream) with seq <= @seq
  * (serial-number order). Returns how many were removed. */
 unsigned int store_ack(struct store *s, uint32_t epoch, uint16_t stream,
@@ -57,6 +57,7 @@ uint64_t store_next_ticket(const struct store *s);
 /* Remove the oldest entry: 1 and *@lost set, 0 if the store is empty. */
 int store_evict_oldest(struct store *s, struct store_range *lost);
 unsigned int store_len(const struct store *s);
+size_t store_bytes(const struct store *s);
 void store_clear(struct store *s);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/budget.h"
 #include "agent/msg.h"
 #include "tests/fake/fake.h"
 #include "tests/unit/harness.h"
@@ -279,6 +280,144 @@ static void test_hello_low(void **state)
 	}
 }
 
+
+/* ---- the memory budget ---------------------------------------------------- */
+
+static const char ini_budget[] =
+	"[agent]\nname = m1\nreconnect_min_ms = 1000\nreconnect_max_ms = 1000\n"
+	"memory_budget_kb = 64\n"
+	"[controller.a]\naddress = 10.0.1.1\n"
+	"[controller.b]\naddress = 10.0.2.1\n"
+	"[controller.c]\naddress = 10.0.3.1\n"
+	"[sensor.temp]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 100\n"
+	"[sensor.hum]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 100\n";
+
+/* Seqs of @stream seen by any association of controller @c (ids in
+ * @ids), and the ranges GAPs named, as bits 1..max. */
+struct seen {
+	uint8_t got[4096], gap[4096];
+	bool gap_then_sent;	/* a seq sent after a GAP had named it */
+};
+
+static void collect(struct t *t, const ps_assoc_id *ids, unsigned int n_ids,
+		    uint16_t stream, struct seen *sn)
+{
+	memset(sn, 0, sizeof(*sn));
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *b;
+		struct msg_hdr h;
+		size_t bl;
+		bool ours = false;
+
+		for (unsigned int k = 0; k < n_ids; k++)
+			ours |= m->assoc == ids[k];
+		if (!ours || !m->len)
+			continue;
+		h = hdr_of(m, &b, &bl);
+		if (h.type == MSG_READINGS && m->si.stream == stream && h.seq < 4096) {
+			sn->gap_then_sent |= sn->gap[h.seq];
+			sn->got[h.seq] = 1;
+		} else if (h.type == MSG_GAP) {
+			struct msg_gap g[MSG_MAX_ITEMS];
+			unsigned int k;
+
+			assert_int_equal(msg_decode_gap(b, bl, g, MSG_MAX_ITEMS, &k, NULL), 0);
+			for (unsigned int j = 0; j < k; j++)
+				for (uint32_t q = g[j].first; g[j].stream == stream &&
+				     q <= g[j].last && q < 4096; q++)
+					sn->gap[q] = 1;
+		}
+	}
+}
+
+static void ack_all(struct t *t, ps_assoc_id id, unsigned int ctrl)
+{
+	send_ack(t, id, 0, 1, t->ag->assoc[ctrl].assigned[1]);
+	send_ack(t, id, 0, 2, t->ag->assoc[ctrl].assigned[2]);
+}
+
+/* Controller b is down for minutes while a and c are up and ACK: the
+ * budget is never exceeded, only b's oldest readings go, a and c lose
+ * nothing, and b is told exactly what it lost: every seq either reaches
+ * it or is named in a GAP, and none is sent after a GAP named it. */
+static void test_budget_bounds_a_down_controller(void **state)
+{
+	struct t *t = harness_start(ini_budget);
+	ps_assoc_id ids[8];
+	unsigned int n_ids = 0;
+	struct assoc_stats sa, sb, sc;
+	struct seen sn;
+	size_t limit = budget_limit(t->ag->budget);
+
+	(void)state;
+	for (ps_assoc_id id = 1; id <= 3; id++)
+		fake_sctp_comm_up(t->ep, id);
+	run(t);
+	ids[n_ids++] = 2;
+	fake_loop_advance(t->l, 500);			/* b has some in flight */
+	fake_sctp_comm_lost(t->ep, 2);
+	run(t);
+	fake_sctp_fail_next(FAKE_SCTP_CONNECT, -ENETUNREACH, 1000);
+	for (int s = 0; s < 120; s++) {			/* 2 minutes, 2400 readings */
+		fake_loop_advance(t->l, 1000);
+		ack_all(t, 1, 0);
+		ack_all(t, 3, 2);
+		assert_true(budget_used(t->ag->budget) <= limit);
+	}
+	assert_true(budget_peak(t->ag->budget) <= limit);
+	assoc_get_stats(t->ag->assocs[0], &sa);
+	assoc_get_stats(t->ag->assocs[1], &sb);
+	assoc_get_stats(t->ag->assocs[2], &sc);
+	assert_int_equal(sa.evicted + sc.evicted + sa.lost + sc.lost, 0);
+	assert_true(sb.evicted > 1500);
+	assert_true(sb.unacked_evicted > 0);		/* the oldest: sent, un-ACKed */
+	assert_int_equal(sb.lost, sb.evicted);
+	/* one line per 10 s at most, not one per message */
+	assert_true(fake_log_count_matching("memory budget full") <= 120 / 10 + 1);
+	assert_true(fake_log_contains("memory budget full (64 KiB): dropped the oldest"));
+	/* b comes back: HELLO, the GAPs, what was held; all accounted for */
+	fake_sctp_fail_next(FAKE_SCTP_CONNECT, 0, 0);
+	fake_loop_advance(t->l, 1300);
+	ids[n_ids] = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc;
+	fake_sctp_comm_up(t->ep, ids[n_ids++]);
+	run(t);
+	for (uint16_t st = 1; st <= 2; st++) {
+		uint32_t last = t->ag->assoc[1].assigned[st];
+
+		collect(t, ids, n_ids, st, &sn);
+		assert_false(sn.gap_then_sent);
+		for (uint32_t q = 1; q <= last; q++)
+			if (!sn.got[q] && !sn.gap[q])
+				fail_msg("stream %u seq %u neither sent nor named lost", st, q);
+	}
+	harness_stop(t);
+}
+
+/* HELLO is never evicted: b comes up but cannot be written to while the
+ * readings pour in far beyond the budget; HELLO still goes first. */
+static void test_budget_never_evicts_hello(void **state)
+{
+	struct t *t = harness_start(ini_budget);
+	const uint8_t *b;
+	size_t bl;
+
+	(void)state;
+	fake_sctp_set_writable(t->ep, false);
+	fake_sctp_comm_up(t->ep, 2);
+	run(t);
+	fake_loop_advance(t->l, 60000);			/* 1200 readings held for b */
+	assert_true(budget_used(t->ag->budget) <= budget_limit(t->ag->budget));
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_set_writable(t->ep, true);
+	run(t);
+	assert_true(fake_sctp_nsent_to(t->ep, 2) > 10);
+	assert_int_equal(fake_sctp_sent(t->ep, 0)->assoc, 2);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0), &b, &bl).type, MSG_HELLO);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 1), &b, &bl).type, MSG_GAP);
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +425,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unencodable_is_a_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abandoned_is_a_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_low, setup, teardown),
+		cmocka_unit_test(test_budget_bounds_a_down_controller),
+		cmocka_unit_test(test_budget_never_evicts_hello),
 	};
 
 	return cmocka_run_group_tests_name("delivery", tests, NULL, NULL);
