@@ -241,15 +241,26 @@ void agent_stop(struct agent *ag)
 	ag->stopping = true;
 	LOG(LOGM_MAIN, LOG_INFO, "stopping: SCTP_EOF on every association");
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
-		assoc_close(ag->assocs[i]);
+		assoc_close(ag->assocs[i], ASSOC_CLOSE_STOP, 0);
 	loop_timer_in(ag->shutdown_timer, ag->cfg->agent.shutdown_timeout_ms);
 	check_stopped(ag);
 }
 
+/* A controller in both configurations whose section changed: the running
+ * settings stay until a restart (they are bound to its association). */
+static void warn_changed(const struct cfg_controller *old, const struct cfg_controller *nw)
+{
+	if (old->n_addrs != nw->n_addrs || old->port != nw->port ||
+	    memcmp(old->addrs, nw->addrs, old->n_addrs * sizeof(old->addrs[0])))
+		LOG(LOGM_CONFIG, LOG_WARN, "reload: [controller.%s] changed; its new "
+		    "addresses take effect at the next start", old->name);
+}
+
 /* SIGHUP: re-read the file. A controller gone from it is closed with
- * SCTP_EOF on its association only; everything else needs a restart
- * (said in the log), because sensors, streams and paths are bound to the
- * running associations. A file with errors changes nothing. */
+ * SCTP_EOF on its association only and what is held for it is dropped
+ * (counted); one that comes back is connected again. Anything else needs
+ * a restart (said in the log), because sensors, streams and paths are
+ * bound to the running associations. A file with errors changes nothing. */
 void agent_reload(struct agent *ag)
 {
 	struct cfg_diag *d = calloc(1, sizeof(*d));
@@ -267,10 +278,14 @@ void agent_reload(struct agent *ag)
 	}
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = ag->assocs[i];
-		if (config_ctrl_index(nc, assoc_name(a)) < 0 &&
-		    assoc_state(a) != AS_CLOSED) {
+		int k = config_ctrl_index(nc, assoc_name(a));
+
+		if (k >= 0) {
+			warn_changed(&ag->cfg->ctrls[i], &nc->ctrls[k]);
+			assoc_reopen(a);
+		} else if (!assoc_removed(a) && !ag->stopping) {
 			ALOG(a, LOG_INFO, "removed from the configuration: closing");
-			assoc_close(a);
+			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
 		}
 	}
 	for (unsigned int i = 0; i < nc->n_ctrls; i++)
@@ -414,8 +429,8 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	loop_signal(ag->loop, LOOP_SIG_INT, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_USR1, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_HUP, on_signal, ag);
-	if (o->duration_s)
-		loop_timer_in(ag->stop_timer, o->duration_s * 1000u);
+	if (o->duration_s)	/* in 64 bits: a year of ms does not fit 32 */
+		loop_timer_at(ag->stop_timer, clock_mono_ms() + o->duration_s * 1000ull, 0);
 	return 0;
 }
 

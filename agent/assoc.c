@@ -120,14 +120,37 @@ static void schedule_reconnect(struct assoc *a)
 	a->backoff_ms = a->backoff_ms > max / 2 ? max : a->backoff_ms * 2;
 }
 
+/* The association is gone after a close: CLOSED for good, or DOWN for
+ * the hold a CLOSE command asked for. */
+static void finish_close(struct assoc *a)
+{
+	uint32_t delay = assoc_jitter(a->hold_ms, clock_random());
+
+	forget_id(a);
+	if (a->final) {
+		assoc_set_state(a, AS_CLOSED);
+		return;
+	}
+	if (!a->hold_ms) {		/* reopened while it was closing */
+		schedule_reconnect(a);
+		return;
+	}
+	assoc_set_state(a, AS_DOWN);
+	a->hold_ms = 0;
+	ALOG(a, LOG_INFO, "closed on the controller's request: connecting again "
+	     "in %u ms, its readings are kept", delay);
+	loop_timer_in(a->timer, delay);
+}
+
 void assoc_connect(struct assoc *a)
 {
 	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
 	unsigned int n;
 	int rc;
 
-	if (a->final || a->state == AS_CLOSED)
+	if (a->final)
 		return;
+	a->hold_ms = 0;
 	n = a->env->connect_order(a->env->arg, a, addrs);
 	a->st.connects++;
 	rc = ps_connect(a->env->ep, addrs, n, &a->id);
@@ -152,13 +175,33 @@ static void log_up(struct assoc *a, const struct ps_event *ev, bool restart)
 	     a->features & PS_FEAT_RECONFIG ? ", RECONFIG" : "",
 	     a->features & PS_FEAT_INTERLEAVE ? ", I-DATA" : "");
 	if (a->out_streams && a->out_streams < a->cfg->streams)
-		ALOG(a, LOG_WARN, "peer granted %u streams of %u: sensors above "
-		     "stream %u cannot be sent", a->out_streams, a->cfg->streams,
-		     a->out_streams - 1);
+		ALOG(a, LOG_ERR, "ALARM: peer granted %u outbound streams of the %u "
+		     "needed: readings of streams %u and above cannot be sent on this "
+		     "association; they are counted (no_stream) and reported lost",
+		     a->out_streams, a->cfg->streams, a->out_streams);
+}
+
+/* The peer restarted while we were closing: that new incarnation is
+ * closed too, nothing of the protocol is sent on it. */
+static void restart_closing(struct assoc *a)
+{
+	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
+
+	a->st.restarts++;
+	ALOG(a, LOG_INFO, "peer restarted while shutting down: EOF again");
+	if (ps_send(a->env->ep, &si, NULL, 0)) {
+		si.flags = PS_SEND_ABORT;
+		ps_send(a->env->ep, &si, "closing", 7);
+		finish_close(a);
+	}
 }
 
 static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 {
+	if (a->state == AS_SHUTTING_DOWN) {
+		restart_closing(a);
+		return;
+	}
 	a->id = ev->assoc;
 	a->out_streams = ev->u.assoc.out_streams;
 	a->features = ev->u.assoc.features;
@@ -192,10 +235,10 @@ static void comm_down(struct assoc *a, const struct ps_event *ev)
 {
 	enum ps_assoc_state s = ev->u.assoc.state;
 
-	if (s == PS_SHUTDOWN_COMP && a->state == AS_SHUTTING_DOWN) {
-		ALOG(a, LOG_INFO, "shutdown complete");
-		forget_id(a);
-		assoc_set_state(a, AS_CLOSED);
+	if (a->state == AS_SHUTTING_DOWN) {
+		ALOG(a, s == PS_SHUTDOWN_COMP ? LOG_INFO : LOG_WARN, "%s",
+		     s == PS_SHUTDOWN_COMP ? "shutdown complete" : ps_assoc_state_name(s));
+		finish_close(a);
 		return;
 	}
 	if (s == PS_COMM_LOST)
@@ -206,6 +249,11 @@ static void comm_down(struct assoc *a, const struct ps_event *ev)
 
 void assoc_on_change(struct assoc *a, const struct ps_event *ev)
 {
+	if (ev->assoc != a->id) {	/* e.g. the CANT_STR_ASSOC of an abort */
+		ALOG(a, LOG_DEBUG, "%s of the previous association %u: ignored",
+		     ps_assoc_state_name(ev->u.assoc.state), (unsigned int)ev->assoc);
+		return;
+	}
 	switch (ev->u.assoc.state) {
 	case PS_COMM_UP:
 		comm_up(a, ev, false);
@@ -228,27 +276,58 @@ void assoc_on_data(struct assoc *a, const struct ps_event *ev)
 			   ev->u.data.buf, ev->u.data.len);
 }
 
-void assoc_close(struct assoc *a)
+void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)
 {
 	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
-	int rc;
 
 	loop_timer_stop(a->timer);
-	a->final = true;
-	if (a->state != AS_UP && a->state != AS_CONNECTING) {
-		assoc_set_state(a, AS_CLOSED);
-		return;
-	}
-	rc = ps_send(a->env->ep, &si, NULL, 0);
-	if (rc) {
-		ALOG(a, LOG_WARN, "EOF failed: %s; aborting", strerror(-rc));
+	a->final = how != ASSOC_CLOSE_HOLD || a->final;
+	a->removed = how == ASSOC_CLOSE_REMOVE || (a->removed && how != ASSOC_CLOSE_HOLD);
+	a->hold_ms = how == ASSOC_CLOSE_HOLD ? (hold_ms ? hold_ms : 1) : 0;
+	if (a->removed)
+		assoc_tx_drop_all(a);
+	if (a->state == AS_SHUTTING_DOWN)
+		return;			/* on its way; how it ends is set above */
+	if (a->state == AS_CONNECTING) {
+		/* Linux deletes a connecting association on EOF without an
+		 * event: abort it and be done with it now */
 		si.flags = PS_SEND_ABORT;
 		ps_send(a->env->ep, &si, "closing", 7);
-		assoc_set_state(a, AS_CLOSED);
+		ALOG(a, LOG_INFO, "closed while connecting: aborted");
+		finish_close(a);
+		return;
+	}
+	if (a->state != AS_UP) {
+		finish_close(a);
+		return;
+	}
+	if (ps_send(a->env->ep, &si, NULL, 0)) {
+		ALOG(a, LOG_WARN, "EOF failed; aborting");
+		si.flags = PS_SEND_ABORT;
+		ps_send(a->env->ep, &si, "closing", 7);
+		finish_close(a);
 		return;
 	}
 	assoc_set_state(a, AS_SHUTTING_DOWN);
 	ALOG(a, LOG_INFO, "graceful shutdown (SCTP_EOF) of this association only");
+}
+
+void assoc_reopen(struct assoc *a)
+{
+	if (!a->removed)
+		return;
+	a->removed = a->final = false;
+	a->hold_ms = 0;
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	ALOG(a, LOG_INFO, "back in the configuration: connecting again");
+	if (a->state == AS_CLOSED || a->state == AS_DOWN)
+		assoc_connect(a);
+	/* SHUTTING_DOWN: reconnects when the shutdown completes */
+}
+
+bool assoc_removed(const struct assoc *a)
+{
+	return a->removed;
 }
 
 void assoc_count_input(struct assoc *a, enum assoc_input what)

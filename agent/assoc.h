@@ -147,8 +147,21 @@ void assoc_on_ack(struct assoc *a, uint32_t epoch, uint16_t stream, uint32_t seq
 enum assoc_input { ASSOC_IN_ACK, ASSOC_IN_CMD, ASSOC_IN_BAD };
 void assoc_count_input(struct assoc *a, enum assoc_input what);
 
-/* Graceful EOF on this association only; it never reconnects. */
-void assoc_close(struct assoc *a);
+/* Why an association is closed (graceful EOF on it alone; a connecting
+ * one is aborted: Linux deletes an EOF'd INIT without telling). */
+enum assoc_close_how {
+	ASSOC_CLOSE_STOP,	/* the agent stops: never again */
+	ASSOC_CLOSE_REMOVE,	/* gone from the configuration: what it held and
+				 * what comes for it is dropped (counted, GAP)
+				 * until assoc_reopen() */
+	ASSOC_CLOSE_HOLD,	/* the controller's CLOSE: keep its readings and
+				 * connect again after @hold_ms (+-20 %) */
+};
+void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms);
+/* Back in the configuration after ASSOC_CLOSE_REMOVE: connect again. */
+void assoc_reopen(struct assoc *a);
+/* Removed from the configuration (and not reopened). */
+bool assoc_removed(const struct assoc *a);
 
 /* Read-only views. */
 const char *assoc_name(const struct assoc *a);

@@ -32,7 +32,9 @@ struct assoc {
 	uint32_t features;		/* PS_FEAT_* */
 	uint32_t backoff_ms;		/* next reconnect delay (before jitter) */
 	uint64_t state_since_ms;
-	bool final;			/* stopping or closed: never reconnect */
+	bool final;			/* stopping or removed: never reconnect */
+	bool removed;			/* removed from the configuration */
+	uint32_t hold_ms;		/* CLOSE command: reconnect after this */
 	bool ready;			/* COMM_UP and the channel (if any) ready */
 	struct loop_timer *timer;	/* reconnect */
 	/* what waits to be sent, flushed in this order */
@@ -66,6 +68,8 @@ struct assoc {
 void assoc_set_state(struct assoc *a, enum assoc_state s);
 /* The association is up and ready: HELLO, replay, queue. */
 void assoc_tx_up(struct assoc *a);
+/* Drop everything held (removed from the configuration): counted, GAP. */
+void assoc_tx_drop_all(struct assoc *a);
 /* @m (a reading for this controller) will never be sent: GAP. */
 void assoc_lose(struct assoc *a, const struct mq_msg *m);
 /* The budget's evict callback: the oldest evictable message (see

@@ -173,6 +173,18 @@ static void drop_unsendable(struct assoc *a, const struct mq_msg *m, int rc)
 	     m->stream, m->seq, strerror(-rc));
 }
 
+/* A stream the peer did not grant can never carry this reading on this
+ * association: counted and named lost, no line per reading (the alarm
+ * at COMM_UP said it once). */
+static bool stream_ok(struct assoc *a, const struct mq_msg *m)
+{
+	if (!a->out_streams || m->stream < a->out_streams)
+		return true;
+	a->st.no_stream++;
+	assoc_lose(a, m);
+	return false;
+}
+
 static struct mq *class_queue(struct assoc *a, const struct mq_msg *m)
 {
 	return m->prio < 128 ? a->queue_hi : a->queue;
@@ -245,21 +257,23 @@ static int flush_one(struct assoc *a)
 	}
 	if (!m)
 		return 1;
-	rc = xmit(a, m, m->data);
-	if (rc && !fatal_send_error(rc))
+	rc = stream_ok(a, m) ? xmit(a, m, m->data) : 1;
+	if (rc < 0 && !fatal_send_error(rc))
 		return rc;
 	if (!q) {			/* a replay: the store keeps it */
-		if (rc)
+		if (rc < 0)
 			drop_unsendable(a, m, rc);
-		else
+		else if (!rc)
 			count_sent(a, m->len);
 		a->replay_pos = ticket + 1;
 		return 0;
 	}
 	/* off the queue before note_sent(): the budget may evict under it */
 	own = mq_take(q);
-	if (rc)
+	if (rc < 0)
 		drop_unsendable(a, own, rc);
+	else if (rc)
+		;			/* no such stream: counted by stream_ok() */
 	else if (q == a->ctrlq)
 		count_sent(a, own->len);
 	else
@@ -283,20 +297,25 @@ void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data)
 	int rc;
 
 	a->assigned[m->stream] = m->seq;
-	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN)
-		return;		/* closed on purpose: nothing to deliver */
+	if (a->final) {		/* removed, or the agent stops: counted */
+		a->st.dropped++;
+		assoc_lose(a, m);
+		return;
+	}
 	if (!a->ready || assoc_backlog(a)) {
 		enqueue(class_queue(a, m), a, m, data, false);
 		assoc_flush(a);
 		return;
 	}
-	rc = xmit(a, m, data);
+	rc = stream_ok(a, m) ? xmit(a, m, data) : 1;
 	if (!rc) {
 		note_sent(a, m, data);
 		return;
 	}
-	if (fatal_send_error(rc)) {
-		drop_unsendable(a, m, rc);
+	if (rc > 0 || fatal_send_error(rc)) {	/* lost: the GAP goes now */
+		if (rc < 0)
+			drop_unsendable(a, m, rc);
+		assoc_flush(a);
 		return;
 	}
 	enqueue(class_queue(a, m), a, m, data, false);
@@ -462,6 +481,30 @@ void assoc_tx_up(struct assoc *a)
 	assoc_flush(a);
 }
 
+void assoc_tx_drop_all(struct assoc *a)
+{
+	struct mq *qs[] = { a->queue_hi, a->queue };
+	const struct mq_msg *m;
+	struct store_range r;
+	uint64_t before = a->st.dropped;
+
+	while (store_evict_oldest(a->store, &r)) {
+		lose_range(a, &r);
+		a->st.dropped += (uint32_t)(r.last - r.first) + 1ull;
+	}
+	for (unsigned int k = 0; k < 2; k++)
+		while ((m = mq_peek(qs[k]))) {
+			assoc_lose(a, m);
+			a->st.dropped++;
+			mq_pop(qs[k]);
+		}
+	mq_clear(a->ctrlq);
+	a->replaying = false;
+	if (a->st.dropped > before)
+		ALOG(a, LOG_INFO, "%llu reading(s) held for it dropped (counted)",
+		     (unsigned long long)(a->st.dropped - before));
+}
+
 void assoc_on_ack(struct assoc *a, uint32_t epoch, uint16_t stream, uint32_t seq)
 {
 	uint64_t now = clock_mono_ms();
@@ -504,10 +547,13 @@ void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev)
 		ALOG(a, LOG_DEBUG, "SEND_FAILED on stream %u: not resent", stream);
 		return;
 	}
-	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN) {
+	if (a->final) {
+		struct mq_msg m = { .stream = stream, .seq = seq };
+
 		a->st.dropped++;
-		ALOG(a, LOG_WARN, "undelivered stream %u seq %u: controller closed; "
-		     "dropped (counted)", stream, seq);
+		assoc_lose(a, &m);
+		ALOG(a, LOG_DEBUG, "undelivered stream %u seq %u: controller closed "
+		     "for good; dropped (counted)", stream, seq);
 		return;
 	}
 	/* a reading with a lifetime is worthless when late: the stack gave up

@@ -111,6 +111,23 @@ static void status(struct command *c, struct assoc *a, uint32_t id)
 	free(data);
 }
 
+/* CLOSE: go away for a while (ms, default reconnect_max_ms, at most a
+ * day), keeping this controller's readings; not for good. */
+static void close_for(struct command *c, struct assoc *a, uint32_t id, uint32_t ms)
+{
+	char text[64];
+
+	if (ms > 86400000u) {
+		reply(a, id, MSG_ST_OUT_OF_RANGE, "ms: expected 0..86400000", NULL, 0);
+		return;
+	}
+	if (!ms)
+		ms = c->env->cfg->agent.reconnect_max_ms;
+	snprintf(text, sizeof(text), "closing; back in about %u ms", ms);
+	reply(a, id, MSG_ST_OK, text, NULL, 0);
+	assoc_close(a, ASSOC_CLOSE_HOLD, ms);
+}
+
 static void on_cmd(struct command *c, struct assoc *a, uint32_t id,
 		   const uint8_t *body, size_t len)
 {
@@ -136,8 +153,7 @@ static void on_cmd(struct command *c, struct assoc *a, uint32_t id,
 		run_sensor_cmd(c, a, id, &cmd);
 		break;
 	case MSG_OP_CLOSE:
-		reply(a, id, MSG_ST_OK, "closing", NULL, 0);
-		assoc_close(a);
+		close_for(c, a, id, cmd.interval_ms);
 		break;
 	default:
 		c->st.bad_msgs[MSG_ERR_TYPE]++;

@@ -42,6 +42,7 @@
 #define MSG_MAX_STR	255		/* bytes in any one text field */
 #define MSG_MAX_ITEMS	64		/* records, streams, ack entries, gap ranges */
 #define MSG_MAX_LOW	256		/* HELLO "low" entries */
+#define MSG_READINGS_BUF 4096		/* the agent's buffer for one READINGS message */
 
 enum msg_type {
 	MSG_HELLO = 1,		/* agent -> controller, stream 0 */

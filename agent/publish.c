@@ -19,7 +19,6 @@
 #include "port/loop.h"
 #include "port/sctp.h"
 
-#define MSG_BUF 4096
 
 /* Readings of one sensor waiting to go out as one SenML pack. */
 struct bundle {
@@ -53,7 +52,7 @@ static void send_bundle(struct bundle *b)
 	const struct config *c = p->env->cfg;
 	const struct cfg_sensor *s = &c->sensors[b->sensor];
 	char base[CFG_NAME_MAX + 2];
-	uint8_t buf[MSG_BUF];
+	uint8_t buf[MSG_READINGS_BUF];
 	struct mq_msg m = { .stream = s->stream, .lifetime_ms = s->lifetime_ms,
 			    .flags = s->ordered ? 0 : PS_SEND_UNORDERED,
 			    .prio = s->priority };

@@ -108,11 +108,12 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * CONNECTING. Pushing an ASSOC_CHANGE event (helpers or push_event) also
  * sets the state: COMM_UP / RESTART -> UP (an unknown id is created, as an
  * incoming association would be); COMM_LOST / SHUTDOWN_COMP /
- * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN, with
- * PS_SEND_ABORT -> DOWN. The fake never invents events: the test scripts
- * every one (e.g. the COMM_LOST that follows an ABORT).
+ * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN (on a
+ * CONNECTING association: deleted, state NONE, as Linux deletes it without
+ * any event), with PS_SEND_ABORT -> DOWN. The fake never invents events:
+ * the test scripts every one (e.g. the COMM_LOST that follows an ABORT).
  *
- * ps_send rules: unknown assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
+ * ps_send rules: unknown or deleted assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
  * -EPIPE; CONNECTING or UP accepted (the kernel queues data during the
  * handshake); stream >= negotiated out streams (once UP) -EINVAL; unknown
  * flags or EOF|ABORT -EINVAL; len > fake_sctp_set_max_send() -EMSGSIZE;

@@ -23,3 +23,5 @@ test_delivery-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 UNIT_TESTS += test_budget
 test_budget-objs := agent/budget.o agent/mq.o agent/store.o agent/gaps.o
 test_budget-ldflags := -Wl,--wrap=malloc
+UNIT_TESTS += test_limits
+test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)

@@ -420,16 +420,43 @@ static struct msg_reply last_reply(struct t *t, uint32_t *id)
 	return r;
 }
 
-static void test_close_one_controller(void **state)
+/* Whether every seq 1..@last of stream 1 reached controller @ids[0..n)
+ * (on any of its associations). */
+static bool all_seqs_reached(struct t *t, const ps_assoc_id *ids, unsigned int n,
+			     uint32_t last)
+{
+	static uint8_t got[8192];
+
+	memset(got, 0, sizeof(got));
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+
+		for (unsigned int k = 0; k < n; k++)
+			if (m->assoc == ids[k] && m->si.stream == 1 && hdr_of(m).seq < 8192)
+				got[hdr_of(m).seq] = 1;
+	}
+	for (uint32_t q = 1; q <= last; q++)
+		if (!got[q])
+			return false;
+	return true;
+}
+
+/* CLOSE: graceful EOF on that association only; the controller is not
+ * silenced until a restart: its readings are kept and it is connected
+ * again after the hold (reconnect_max_ms by default, 60 s here, or the
+ * command's ms), then gets every reading of the meantime. */
+static void test_close_holds_and_reconnects(void **state)
 {
 	struct t *t = *state;
 	struct msg_cmd c = { .op = MSG_OP_CLOSE };
 	const struct fake_sctp_msg *m;
+	const struct fake_sctp_call *call;
+	struct assoc_stats st;
 	struct msg_reply r;
+	ps_assoc_id ids[2] = { 2, 0 };
 	uint32_t id;
 
 	all_up(t);
-	fake_sctp_clear_sent(t->ep);
 	send_cmd(t, 2, 77, &c);
 	/* reply, then EOF on b's association only */
 	m = fake_sctp_last_send(t->ep);
@@ -441,23 +468,93 @@ static void test_close_one_controller(void **state)
 	r = last_reply(t, &id);
 	assert_int_equal(id, 77);
 	assert_int_equal(r.status, MSG_ST_OK);
+	assert_true(r.msg.len > 0 &&
+		    !memcmp(r.msg.p, "closing; back in about 60000 ms", r.msg.len));
 	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
 	run(t);
-	assert_int_equal(t->ag->assoc[1].state, AS_CLOSED);
-	/* the others keep flowing; b gets nothing and is never reconnected */
-	fake_sctp_clear_sent(t->ep);
-	fake_loop_advance(t->l, 120000);
-	assert_int_equal(fake_sctp_nsent_to(t->ep, 2), 0);
-	assert_true(fake_sctp_nsent_to(t->ep, 1) >= 1200);
-	assert_true(fake_sctp_nsent_to(t->ep, 3) >= 1200);
+	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_DOWN);
+	assert_true(fake_log_contains("closed on the controller's request: connecting again in"));
+	/* the others keep flowing; b gets nothing for the hold (>= 48 s) */
+	fake_loop_advance(t->l, 47000);
 	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
-	assert_true(fake_log_contains("ctrl=b assoc=2 state=shutting-down: shutdown complete"));
+	assert_true(fake_sctp_nsent_to(t->ep, 1) >= 470);
+	fake_loop_advance(t->l, 25100);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
+	call = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_true(call->at_ms - FAKE_CLOCK_START_MS <= 72100);
+	ids[1] = call->assoc;
+	fake_sctp_comm_up(t->ep, ids[1]);
+	run(t);
+	/* everything numbered while it was away reached it, none lost */
+	assert_true(all_seqs_reached(t, ids, 2, t->ag->assoc[1].assigned[1]));
+	assoc_get_stats(t->ag->assocs[1], &st);
+	assert_int_equal(st.lost + st.dropped + st.evicted, 0);
+	/* CLOSE with ms: a shorter hold */
+	c.interval_ms = 2000;
+	send_cmd(t, ids[1], 78, &c);
+	fake_sctp_assoc_change(t->ep, ids[1], PS_SHUTDOWN_COMP);
+	run(t);
+	fake_loop_advance(t->l, 2500);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 5);
+}
+
+/* The peer restarts while the agent is shutting its association down:
+ * that new incarnation gets EOF too, no HELLO and no replay. */
+static void test_restart_while_shutting_down(void **state)
+{
+	struct t *t = *state;
+	struct msg_cmd c = { .op = MSG_OP_CLOSE };
+
+	all_up(t);
+	send_cmd(t, 2, 1, &c);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_assoc_change(t->ep, 2, PS_RESTART);
+	run(t);
+	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_SHUTTING_DOWN);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
+	assert_int_equal(fake_sctp_nsent_to(t->ep, 2), 1);	/* the EOF */
+	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_EOF);
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	run(t);
+	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_DOWN);	/* held, coming back */
+}
+
+/* Stop while one controller is still connecting: Linux would delete an
+ * EOF'd INIT without an event, so the agent aborts it and does not wait
+ * for it: the loop ends when the others are shut down, not at the
+ * timeout; a late CANT_STR_ASSOC of the aborted id changes nothing. */
+static void test_stop_while_connecting(void **state)
+{
+	struct t *t = *state;
+	struct assoc_stats st;
+
+	fake_sctp_comm_up(t->ep, 2);
+	fake_sctp_comm_up(t->ep, 3);
+	run(t);					/* a (id 1) still connecting */
+	agent_stop(t->ag);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_DOWN);	/* ABORT */
+	assert_int_equal(assoc_state(t->ag->assocs[0]), AS_CLOSED);
+	fake_sctp_assoc_change(t->ep, 1, PS_CANT_STR_ASSOC);	/* the abort's event */
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	fake_sctp_assoc_change(t->ep, 3, PS_SHUTDOWN_COMP);
+	assert_int_equal(loop_run(t->l), 0);
+	assert_true(fake_log_contains("every association closed"));
+	assert_false(fake_log_contains("shutdown timeout"));
+	assert_int_equal(assoc_state(t->ag->assocs[0]), AS_CLOSED);
+	/* readings for a controller that is closed or shutting down are counted */
+	fake_loop_advance(t->l, 500);
+	assoc_get_stats(t->ag->assocs[0], &st);
+	assert_true(st.dropped >= 5);
+	assert_int_equal(st.lost, st.dropped);
 }
 
 static void test_reload_closes_removed_controller(void **state)
 {
 	struct t *t = *state;
 	char *ini = malloc(sizeof(ini3)), *p;
+	struct assoc_stats st;
+	ps_assoc_id id;
 
 	memcpy(ini, ini3, sizeof(ini3));
 	all_up(t);
@@ -465,19 +562,65 @@ static void test_reload_closes_removed_controller(void **state)
 	p = strstr(ini, "[controller.b]");
 	memcpy(p, "[controller.d]", 14);
 	fake_file_put("t.ini", ini, 0644);
-	free(ini);
 	assert_int_equal(fake_loop_raise(t->l, LOOP_SIG_HUP), 0);
 	run(t);
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
 	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: removed from the configuration: closing"));
 	assert_true(fake_log_contains("new [controller.d] takes effect at the next start"));
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	run(t);
+	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_CLOSED);
+	/* what comes for it meanwhile is counted, not kept, not sent */
+	fake_loop_advance(t->l, 1000);
+	assoc_get_stats(t->ag->assocs[1], &st);
+	assert_true(st.dropped >= 10);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
 	/* a broken file changes nothing */
 	fake_file_put("t.ini", "[agent]\nname = \n", 0644);
 	fake_loop_raise(t->l, LOOP_SIG_HUP);
 	run(t);
 	assert_true(fake_log_contains("has errors; keeping the running configuration"));
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 3), FAKE_ASSOC_UP);
+	/* b back in the file: connected again, told what it missed */
+	fake_file_put("t.ini", ini3, 0644);
+	free(ini);
+	fake_loop_raise(t->l, LOOP_SIG_HUP);
+	run(t);
+	assert_true(fake_log_contains("back in the configuration: connecting again"));
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
+	id = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc;
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_comm_up(t->ep, id);
+	run(t);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0)).type, MSG_HELLO);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 1)).type, MSG_GAP);
+}
+
+/* Removed while still connecting: aborted at once, not left shutting
+ * down forever waiting for an event Linux never sends. */
+static void test_reload_removes_connecting(void **state)
+{
+	struct t *t = *state;
+	char *ini = malloc(sizeof(ini3)), *p;
+
+	memcpy(ini, ini3, sizeof(ini3));
+	p = strstr(ini, "[controller.b]");
+	memcpy(p, "[controller.d]", 14);
+	fake_file_put("t.ini", ini, 0644);
+	free(ini);
+	fake_loop_raise(t->l, LOOP_SIG_HUP);		/* nobody is up yet */
+	run(t);
+	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_CLOSED);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_DOWN);	/* ABORT */
+	fake_sctp_comm_up(t->ep, 1);
+	fake_sctp_comm_up(t->ep, 3);
+	run(t);
+	agent_stop(t->ag);
+	fake_sctp_assoc_change(t->ep, 1, PS_SHUTDOWN_COMP);
+	fake_sctp_assoc_change(t->ep, 3, PS_SHUTDOWN_COMP);
+	assert_int_equal(loop_run(t->l), 0);
+	assert_false(fake_log_contains("shutdown timeout"));
 }
 
 static void test_graceful_stop(void **state)
@@ -744,7 +887,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unacked_replayed_after_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_loss_during_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eagain_queues_and_flushes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_one_controller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_holds_and_reconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_while_shutting_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_while_connecting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_removes_connecting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_closes_removed_controller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graceful_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),

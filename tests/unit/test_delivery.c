@@ -281,6 +281,87 @@ static void test_hello_low(void **state)
 }
 
 
+
+/* A peer that grants fewer streams than the sensors need: one alarm for
+ * the association, a counter and a GAP for each reading that cannot go,
+ * no line per reading; the other streams flow. */
+static void test_too_few_streams(void **state)
+{
+	struct t *t = *state;
+	struct ps_event ev = { .type = PS_EV_ASSOC_CHANGE, .assoc = 1 };
+	struct assoc_stats st;
+	struct msg_gap g[16];
+	uint8_t named[8] = { 0 };
+	unsigned int n;
+
+	ev.u.assoc.state = PS_COMM_UP;
+	ev.u.assoc.out_streams = 2;			/* 0 and 1: no alarm stream 2 */
+	ev.u.assoc.in_streams = 2;
+	fake_sctp_push_event(t->ep, &ev);
+	run(t);
+	fake_loop_advance(t->l, 5000);			/* 5 alarm readings, 50 temp */
+	assoc_get_stats(t->ag->assocs[0], &st);
+	assert_int_equal(st.no_stream, 5);
+	assert_int_equal(st.lost, 5);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(fake_log_count_matching("ALARM: peer granted 2 outbound streams"), 1);
+	assert_int_equal(fake_log_count_matching("can never be sent"), 0);
+	n = gaps_to(t, 1, g, 16);		/* a range grows: sent again, idempotent */
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(g[i].stream, 2);
+		for (uint32_t q = g[i].first; q <= g[i].last && q < 8; q++)
+			named[q] = 1;
+	}
+	for (uint32_t q = 1; q <= 5; q++)
+		assert_int_equal(named[q], 1);
+	assert_int_equal(named[6], 0);
+	assert_true(fake_sctp_nsent_to(t->ep, 1) >= 50);
+}
+
+/* An error the port does not know is transient: the reading is kept and
+ * goes out, in order, with the next one. */
+static void test_unknown_send_error_is_transient(void **state)
+{
+	struct t *t = *state;
+	struct assoc_stats st;
+	const uint8_t *b;
+	size_t bl;
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_fail_next(FAKE_SCTP_SEND, -EIO, 1);
+	fake_loop_advance(t->l, 100);			/* temp seq 1: -EIO */
+	assert_int_equal(fake_sctp_nsent(t->ep), 0);
+	fake_loop_advance(t->l, 100);			/* seq 2 brings it along */
+	assert_int_equal(fake_sctp_nsent(t->ep), 2);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0), &b, &bl).seq, 1);
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 1), &b, &bl).seq, 2);
+	assoc_get_stats(t->ag->assocs[0], &st);
+	assert_int_equal(st.dropped + st.lost, 0);
+}
+
+/* A message the stack refuses for good (too large) is dropped, counted
+ * and named in a GAP, once. */
+static void test_unsendable_is_a_gap(void **state)
+{
+	struct t *t = *state;
+	struct assoc_stats st;
+	struct msg_gap g[4];
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_set_max_send(t->ep, 20);		/* readings are larger, GAPs not */
+	fake_loop_advance(t->l, 100);
+	assoc_get_stats(t->ag->assocs[0], &st);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.lost, 1);
+	assert_int_equal(gaps_to(t, 1, g, 4), 1);
+	assert_int_equal(g[0].first, 1);
+	assert_int_equal(fake_log_count_matching("can never be sent"), 1);
+}
+
 /* ---- the memory budget ---------------------------------------------------- */
 
 static const char ini_budget[] =
@@ -425,6 +506,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unencodable_is_a_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abandoned_is_a_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_low, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_few_streams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_send_error_is_transient, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsendable_is_a_gap, setup, teardown),
 		cmocka_unit_test(test_budget_bounds_a_down_controller),
 		cmocka_unit_test(test_budget_never_evicts_hello),
 	};
