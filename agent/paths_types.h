@@ -36,9 +36,12 @@ struct local_path {
 	 * endpoint (an interface may hold the old and the new a while) */
 	struct net_addr addrs[4];
 	unsigned int n_addrs;
-	/* a new address the kernel announced before it could be bound */
-	struct net_addr pending;
-	unsigned int bind_tries;
+	/* new addresses the kernel announced before they could be bound,
+	 * each with its own tries (a second never replaces the first) */
+	struct { struct net_addr addr; unsigned int tries; } pending[4];
+	unsigned int n_pending;
+	/* addrs[] not confirmed by the dump after a netlink overrun */
+	uint8_t stale;
 	struct loop_timer *bind_timer;
 	struct agent *ag;
 	int index;

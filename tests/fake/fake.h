@@ -298,6 +298,10 @@ void fake_nl_push(const struct pn_event *ev);
 void fake_nl_link(const char *ifname, uint32_t ifindex, bool up);
 void fake_nl_addr(uint32_t ifindex, const struct net_addr *a, bool add);
 unsigned int fake_nl_dumps(void);	/* pn_request_dump() calls */
+/* The next pn_recv() returns -ENOBUFS (events lost, as on an overrun). */
+void fake_nl_overrun(void);
+/* Push the PN_DUMP_DONE that ends a dump's answer. */
+void fake_nl_dump_done(void);
 void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
 
 /* --- worker (fake_worker.c) ---------------------------------------------
