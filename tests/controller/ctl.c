@@ -830,41 +830,78 @@ static int setup(struct ctl *c)
 	return 0;
 }
 
-int ctl_run(const struct ctl_opts *o)
+int ctl_create(const struct ctl_opts *o, struct ctl **out)
 {
-	static struct ctl c;	/* large; one per process */
-	char line[LINE_MAX_LEN * 4];
-	struct jbuf b;
+	struct ctl *c = calloc(1, sizeof(*c));	/* large: not on the stack */
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.o = o;
-	c.start_ms = clock_mono_ms();
-	trk_init(&c.trk);
-	rc = setup(&c);
-	if (!rc) {
-		char a0[NET_ADDR_STRLEN];
-
-		net_addr_format(&o->addrs[0], a0, sizeof(a0));
-		elog("controller '%s' listening on %s (%u address%s) port %u",
-		     o->name, a0, o->n_addrs, o->n_addrs == 1 ? "" : "es", o->port);
-		rc = loop_run(c.loop);
-		if (rc)
-			elog("loop: %s", strerror(-rc));
-		jb_init(&b, line, sizeof(line));
-		trk_summary_json(&c.trk, o->name, &b);
-		emit(&b);
+	if (!c)
+		return -ENOMEM;
+	c->o = o;
+	c->start_ms = clock_mono_ms();
+	trk_init(&c->trk);
+	rc = setup(c);
+	if (rc) {
+		ctl_destroy(c);
+		return rc;
 	}
-	for (unsigned int i = 0; i < c.n_assocs; i++)
-		early_free(&c.assocs[i]);
-	for (unsigned int i = 0; i < o->n_cmds; i++)
-		loop_timer_free(c.pend[i].t);
-	loop_timer_free(c.ack_timer);
-	loop_timer_free(c.dur_timer);
-	if (c.ep && c.loop)
-		loop_unwatch(c.loop, ps_fd(c.ep));
-	ps_close(c.ep);
-	loop_destroy(c.loop);
-	trk_free(&c.trk);
+	*out = c;
+	return 0;
+}
+
+struct loop *ctl_loop(struct ctl *c)
+{
+	return c->loop;
+}
+
+const struct trk *ctl_trk(const struct ctl *c)
+{
+	return &c->trk;
+}
+
+void ctl_destroy(struct ctl *c)
+{
+	if (!c)
+		return;
+	for (unsigned int i = 0; i < c->n_assocs; i++)
+		early_free(&c->assocs[i]);
+	for (unsigned int i = 0; i < c->o->n_cmds; i++)
+		loop_timer_free(c->pend[i].t);
+	loop_timer_free(c->ack_timer);
+	loop_timer_free(c->dur_timer);
+	if (c->ep && c->loop)
+		loop_unwatch(c->loop, ps_fd(c->ep));
+	ps_close(c->ep);
+	loop_destroy(c->loop);
+	trk_free(&c->trk);
+	free(c);
+}
+
+void ctl_summary(struct ctl *c)
+{
+	static char line[LINE_MAX_LEN * 4];
+	struct jbuf b;
+
+	jb_init(&b, line, sizeof(line));
+	trk_summary_json(&c->trk, c->o->name, &b);
+	emit(&b);
+}
+
+int ctl_run(const struct ctl_opts *o)
+{
+	char a0[NET_ADDR_STRLEN];
+	struct ctl *c;
+	int rc = ctl_create(o, &c);
+
+	if (rc)
+		return 1;
+	net_addr_format(&o->addrs[0], a0, sizeof(a0));
+	elog("controller '%s' listening on %s (%u address%s) port %u",
+	     o->name, a0, o->n_addrs, o->n_addrs == 1 ? "" : "es", o->port);
+	rc = loop_run(c->loop);
+	if (rc)
+		elog("loop: %s", strerror(-rc));
+	ctl_summary(c);
+	ctl_destroy(c);
 	return rc ? 1 : 0;
 }
