@@ -272,8 +272,22 @@ void assoc_on_change(struct assoc *a, const struct ps_event *ev)
 /* Seam (a): a secure channel decrypts here before the agent sees it. */
 void assoc_on_data(struct assoc *a, const struct ps_event *ev)
 {
-	a->env->on_message(a->env->arg, a, ev->u.data.stream, ev->u.data.ppid,
-			   ev->u.data.buf, ev->u.data.len);
+	if (a->env->channel_data) {
+		a->env->channel_data(a->env->arg, a, ev);
+		return;
+	}
+	assoc_deliver(a, ev->u.data.stream, ev->u.data.ppid, ev->u.data.buf,
+		      ev->u.data.len);
+}
+
+void assoc_deliver(struct assoc *a, uint16_t stream, uint32_t ppid,
+		   const uint8_t *buf, size_t len)
+{
+	if (a->env->channel_open && !a->ready) {	/* nothing before the channel */
+		ALOG(a, LOG_DEBUG, "message before the secure channel is up: dropped");
+		return;
+	}
+	a->env->on_message(a->env->arg, a, stream, ppid, buf, len);
 }
 
 void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)

@@ -12,16 +12,19 @@
  * Seams for two later integrations (keep them when changing this file):
  *
  * (a) A secure channel per association (DTLS over SCTP, RFC 6083). Every
- *     message the agent sends to this controller (HELLO, readings, replay,
- *     replies) leaves through one function, assoc.c's xmit(), which is the
- *     only caller of ps_send() with a payload for one association; every
- *     DATA message from the controller enters through assoc_on_data(). The
- *     channel wraps those two. At COMM_UP the association calls
- *     env->channel_open() when the env has one and holds everything of the
- *     agent's protocol (HELLO, readings, commands) until
- *     assoc_channel_ready(); without a channel it is ready at once.
- *     assoc_send_group() uses one SENDALL only for associations without a
- *     channel (a secured record is per association).
+ *     message the agent sends to this controller (HELLO, GAP, readings,
+ *     replay, replies) leaves through one function, assoc_tx.c's xmit(),
+ *     the only caller of ps_send() with a payload for one association: with
+ *     env->channel_send set it hands the message to the channel instead.
+ *     Every DATA message from the controller enters through
+ *     assoc_on_data(): with env->channel_data set it goes to the channel,
+ *     which gives the plaintext back through assoc_deliver(). At COMM_UP
+ *     the association calls env->channel_open() when set and holds
+ *     everything of the agent's protocol (HELLO, readings, commands:
+ *     assoc_deliver() drops what comes before) until assoc_channel_ready();
+ *     without a channel it is ready at once. assoc_send_group() uses one
+ *     SENDALL only for associations without a channel (a secured record is
+ *     per association).
  * (b) The durable outbox: what was sent but not acknowledged lives in the
  *     store of agent/store.h (append a sent reading, cumulative ACK,
  *     oldest-first iteration for the replay, eviction reporting the lost
@@ -99,10 +102,15 @@ struct assoc_env {
 	 * how many were written (at most CONFIG_MAX_CTRL_ADDRS). */
 	unsigned int (*connect_order)(void *arg, struct assoc *a,
 				      struct net_addr *out);
-	/* Optional secure channel (seam (a)): start it at COMM_UP; it calls
-	 * assoc_channel_ready() when the agent's protocol may flow. NULL =
-	 * no channel. */
+	/* Optional secure channel (seam (a)), all three or none: start it at
+	 * COMM_UP (it calls assoc_channel_ready() when the agent's protocol
+	 * may flow); send one message through it (ps_send()'s contract);
+	 * take one DATA event of this association (it calls assoc_deliver()
+	 * with each plaintext message). NULL = no channel. */
 	void (*channel_open)(void *arg, struct assoc *a);
+	int (*channel_send)(void *arg, struct assoc *a, const struct ps_sndinfo *si,
+			    const void *buf, size_t len);
+	void (*channel_data)(void *arg, struct assoc *a, const struct ps_event *ev);
 };
 
 /* @a is storage owned by the caller; @index is the controller's index in
@@ -116,6 +124,10 @@ void assoc_connect(struct assoc *a);
 /* Events of this association's id (current or the previous one). */
 void assoc_on_change(struct assoc *a, const struct ps_event *ev);
 void assoc_on_data(struct assoc *a, const struct ps_event *ev);
+/* One message of the agent's protocol from the controller (plaintext,
+ * after the channel if any); with a channel, dropped before it is ready. */
+void assoc_deliver(struct assoc *a, uint16_t stream, uint32_t ppid,
+		   const uint8_t *buf, size_t len);
 void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev);
 /* The secure channel is up (seam (a)): HELLO, the replay, the queue. */
 void assoc_channel_ready(struct assoc *a);

@@ -43,6 +43,8 @@ static int xmit(struct assoc *a, const struct mq_msg *m, const void *data)
 		.context = m->seq,
 	};
 
+	if (a->env->channel_send)
+		return a->env->channel_send(a->env->arg, a, &si, data, m->len);
 	return ps_send(a->env->ep, &si, data, m->len);
 }
 

@@ -839,6 +839,8 @@ static void test_status_all_sensors(void **state)
 	t = harness_start(ini);
 	fake_sctp_comm_up(t->ep, 1);
 	run(t);
+	/* the HELLO with every stream and the longest names went out */
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0)).type, MSG_HELLO);
 	fake_loop_advance(t->l, 1000);
 	send_cmd(t, 1, 9, &c);
 	r = last_reply(t, &id);
