@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One controller's send path. What waits for the controller is flushed
- * in this order: control messages (HELLO, replies), the replay of the
- * store after a new association, alarm-class readings, the rest. The
- * kernel's stream scheduler can only order what it holds, so a local
- * backlog must not keep an alarm behind bulk readings; a stream is in one
- * class only, so its order is kept. Every reading handed to the stack is
- * kept in the store until the controller's cumulative ACK covers it.
+ * in this order: control messages (HELLO, replies), its lost ranges (GAP),
+ * the replay of the store after a new association, alarm-class readings,
+ * the rest. The kernel's stream scheduler can only order what it holds,
+ * so a local backlog must not keep an alarm behind bulk readings; a
+ * stream is in one class only, so its order is kept. Every reading handed
+ * to the stack is kept in the store until the controller's cumulative ACK
+ * covers it; every seq that will never reach the controller is named in a
+ * GAP (assoc_lose()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,8 +86,8 @@ static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
 	if (m->stream == MSG_STREAM_CTRL || m->lifetime_ms)
 		return;
 	h.epoch = m->epoch ? m->epoch : a->env->epoch;
-	/* the budget may evict right here: the store's oldest goes first,
-	 * so a queue head being sent by flush_one() is never touched */
+	/* the budget may evict right here (flush_one() has already taken
+	 * the message off its queue) */
 	if (store_append(a->store, &h, data)) {
 		a->st.dropped++;
 		assoc_lose(a, m);
