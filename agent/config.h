@@ -38,6 +38,7 @@ struct cfg_agent {
 	uint16_t assoc_max_retrans;
 	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
+	uint32_t memory_budget_kb;	/* what may be held for controllers */
 };
 
 struct cfg_path {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/config_int.h"
+#include "agent/msg.h"
 #include "agent/kconfig.h"
 #include "board/board.h"
 #include "port/file.h"
@@ -183,6 +184,29 @@ static void check_driver(struct cfg_ctx *x, unsigned int i)
 		"unknown driver '%s'; this build has: %s", x->c->sensors[i].driver, list);
 }
 
+/* A full bundle of this sensor must fit one READINGS message, or every
+ * one of them fails to encode at run time. */
+static void check_bundle(struct cfg_ctx *x, unsigned int i)
+{
+	const struct cfg_sensor *s = &x->c->sensors[i];
+	size_t base = strlen(x->c->agent.name) + 1, name = strlen(s->name);
+	size_t unit = strlen(s->unit);
+	unsigned int fit = s->bundle_count;
+	char label[80];
+
+	if (msg_readings_max_len(base, name, unit, fit) <= MSG_READINGS_BUF)
+		return;
+	while (fit > 1 && msg_readings_max_len(base, name, unit, fit) > MSG_READINGS_BUF)
+		fit--;
+	cfg_sec_label(x->c, SEC_SENSOR, (int)i, label, sizeof(label));
+	cfg_err(x, kline(x, SEC_SENSOR, (int)i, "bundle_count"), label, "bundle_count",
+		"%u readings of this sensor (name %zu and unit %zu bytes) can take %zu "
+		"bytes, more than one message holds (%u); expected at most %u",
+		s->bundle_count, name, unit,
+		msg_readings_max_len(base, name, unit, s->bundle_count),
+		MSG_READINGS_BUF, fit);
+}
+
 static void check_path(struct cfg_ctx *x, unsigned int i)
 {
 	struct cfg_path *p = &x->c->paths[i];
@@ -347,6 +371,7 @@ void cfg_check(struct cfg_ctx *x)
 		check_required(x, SEC_SENSOR, (int)i);
 		if (x->sensor_st[i].key_line[0])
 			check_driver(x, i);
+		check_bundle(x, i);
 	}
 	if (!c->n_ctrls)
 		cfg_err(x, x->agent_st.line ? x->agent_st.line : 1, "agent", NULL,

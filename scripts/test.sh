@@ -106,6 +106,15 @@ unit() {
 		bad 1 "build asan"; tail -30 build/.log-asan
 	fi
 
+	note "include graph of agent/ (no circles between modules)"
+	if scripts/check-deps.py >build/.log-deps 2>&1; then
+		ok 1
+		tail -1 build/.log-deps | sed 's/^/  /'
+	else
+		bad 1 "include circle in agent/"
+		sed 's/^/    | /' build/.log-deps
+	fi
+
 	note "reproducible build"
 	if scripts/repro-check.sh rpi_arm64; then ok 1; else bad 1 "reproducible build"; fi
 

@@ -108,11 +108,12 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * CONNECTING. Pushing an ASSOC_CHANGE event (helpers or push_event) also
  * sets the state: COMM_UP / RESTART -> UP (an unknown id is created, as an
  * incoming association would be); COMM_LOST / SHUTDOWN_COMP /
- * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN, with
- * PS_SEND_ABORT -> DOWN. The fake never invents events: the test scripts
- * every one (e.g. the COMM_LOST that follows an ABORT).
+ * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN (on a
+ * CONNECTING association: deleted, state NONE, as Linux deletes it without
+ * any event), with PS_SEND_ABORT -> DOWN. The fake never invents events:
+ * the test scripts every one (e.g. the COMM_LOST that follows an ABORT).
  *
- * ps_send rules: unknown assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
+ * ps_send rules: unknown or deleted assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
  * -EPIPE; CONNECTING or UP accepted (the kernel queues data during the
  * handshake); stream >= negotiated out streams (once UP) -EINVAL; unknown
  * flags or EOF|ABORT -EINVAL; len > fake_sctp_set_max_send() -EMSGSIZE;
@@ -297,6 +298,10 @@ void fake_nl_push(const struct pn_event *ev);
 void fake_nl_link(const char *ifname, uint32_t ifindex, bool up);
 void fake_nl_addr(uint32_t ifindex, const struct net_addr *a, bool add);
 unsigned int fake_nl_dumps(void);	/* pn_request_dump() calls */
+/* The next pn_recv() returns -ENOBUFS (events lost, as on an overrun). */
+void fake_nl_overrun(void);
+/* Push the PN_DUMP_DONE that ends a dump's answer. */
+void fake_nl_dump_done(void);
 void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
 
 /* --- worker (fake_worker.c) ---------------------------------------------

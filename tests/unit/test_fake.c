@@ -293,6 +293,19 @@ static void test_sctp_send_rules(void **state)
 	assert_int_equal(fake_sctp_nsent(ep), 3);
 	fake_sctp_clear_sent(ep);
 	assert_int_equal(fake_sctp_nsent(ep), 0);
+	/* EOF on a CONNECTING association: Linux deletes it, no event */
+	{
+		ps_assoc_id a2 = connect_one(ep, "198.51.100.1", "198.51.100.2");
+		unsigned int pending = fake_sctp_pending(ep);
+
+		si.assoc = a2;
+		si.flags = PS_SEND_EOF;
+		assert_int_equal(ps_send(ep, &si, NULL, 0), 0);
+		assert_int_equal(fake_sctp_assoc_state(ep, a2), FAKE_ASSOC_NONE);
+		assert_int_equal(fake_sctp_pending(ep), pending);
+		si.flags = 0;
+		assert_int_equal(ps_send(ep, &si, "x", 1), -ENOENT);
+	}
 	ps_close(ep);
 }
 

@@ -1,16 +1,24 @@
 #!/bin/sh
-# agent_graceful_stop: SIGTERM to the agent with two controllers up: both
-# see SHUTDOWN_COMP (SCTP_EOF, not an ABORT/COMM_LOST) and the agent exits
-# 0 within its shutdown timeout.
+# agent_graceful_stop: SIGTERM to the agent with two controllers up and a
+# third still CONNECTING (its address is behind a veth that drops
+# everything, so INIT is never answered): the two see SHUTDOWN_COMP
+# (SCTP_EOF, not an ABORT/COMM_LOST), the connecting one is aborted (Linux
+# deletes an EOF'd INIT without any event, which left the agent waiting),
+# and the agent exits 0 without hitting its shutdown timeout.
 . /vmtest/lib.sh
 if [ -f /vmtest/ctl-lib.sh ]; then . /vmtest/ctl-lib.sh; else . /bin/ctl-lib.sh; fi
 
 [ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
 INI=/tmp/agent_graceful_stop.ini
 agent_ini $INI tg
+sed -i 's/^init_max_attempts = .*/init_max_attempts = 30/' $INI
 ini_ctrl $INI c1 127.0.0.1
 ini_ctrl $INI c2 127.0.0.2
+ini_ctrl $INI c3 10.98.0.2
 ini_counter $INI temp 1 50
+ns_create sink
+veth_pair - vsink 10.98.0.1/24 sink eth0 10.98.0.2/24
+netem sink eth0 loss 100%
 ctl_start ctl1 - 127.0.0.1
 ctl_start ctl2 - 127.0.0.2
 
@@ -33,6 +41,8 @@ for c in ctl1 ctl2; do
 done
 [ "$(grep -c 'shutdown complete' "$(bg_log agent)")" = 2 ] || { dump agent; fail "agent did not log 2 x shutdown complete"; }
 grep -q 'shutdown timeout' "$(bg_log agent)" && { dump agent; fail "agent hit its shutdown timeout"; }
+grep -q 'ctrl=c3 .*closed while connecting: aborted' "$(bg_log agent)" ||
+	{ dump agent; fail "the connecting controller c3 was not aborted"; }
 for c in ctl1 ctl2; do ctl_stop $c; done
-log "agent exited 0; both controllers saw SHUTDOWN + SHUTDOWN_COMP"
+log "agent exited 0; both controllers saw SHUTDOWN + SHUTDOWN_COMP; c3 aborted while connecting"
 pass
