@@ -269,34 +269,34 @@ static struct ob_seg *active(struct outbox *ob)
 static void lost_add(struct outbox *ob, struct ob_ctrl *c,
 		     const struct outbox_range *r)
 {
-	struct outbox_range *t = c->n_lost ? &c->lost[c->n_lost - 1] : NULL;
+	struct outbox_range *t = NULL;
 
 	c->st.lost_records += (uint64_t)(r->last - r->first) + 1;
-	if (t && t->epoch == r->epoch && t->stream == r->stream &&
-	    ob_seq_le(r->first, t->last + 1) && ob_seq_le(t->first, r->first)) {
+	for (unsigned int i = c->n_lost; i-- > 0 && !t;)
+		if (c->lost[i].epoch == r->epoch &&
+		    c->lost[i].stream == r->stream)
+			t = &c->lost[i];
+	if (t && ob_seq_le(r->first, t->last + 1) &&
+	    ob_seq_le(t->first, r->first)) {
 		if (ob_seq_lt(t->last, r->last))
 			t->last = r->last;	/* adjacent: one GAP */
 		return;
 	}
 	c->st.lost_ranges++;
-	if (c->n_lost >= LOST_MAX ||
-	    ob_grow(ob, (void **)&c->lost, &c->cap_lost, c->n_lost + 1,
-		    sizeof(*c->lost))) {
-		/* Over-reporting is safe (a GAP applies only to what is still
-		 * missing): widen the newest range of the same stream. */
-		for (unsigned int i = c->n_lost; i-- > 0;) {
-			t = &c->lost[i];
-			if (t->epoch == r->epoch && t->stream == r->stream) {
-				if (ob_seq_lt(r->first, t->first))
-					t->first = r->first;
-				if (ob_seq_lt(t->last, r->last))
-					t->last = r->last;
-				return;
-			}
-		}
+	if (c->n_lost < LOST_MAX &&
+	    !ob_grow(ob, (void **)&c->lost, &c->cap_lost, c->n_lost + 1,
+		     sizeof(*c->lost))) {
+		c->lost[c->n_lost++] = *r;
 		return;
 	}
-	c->lost[c->n_lost++] = *r;
+	/* Over-reporting is safe (a GAP applies only to what is still
+	 * missing): widen the newest range of the same stream. */
+	if (t) {
+		if (ob_seq_lt(r->first, t->first))
+			t->first = r->first;
+		if (ob_seq_lt(t->last, r->last))
+			t->last = r->last;
+	}
 }
 
 void ob_report_loss(struct outbox *ob, uint32_t epoch, uint16_t stream,
@@ -850,6 +850,29 @@ static bool seg_done(const struct outbox *ob, const struct ob_seg *s,
 	return true;
 }
 
+/* Records of @s that go unacknowledged because they expired. */
+static uint64_t expired_records(const struct outbox *ob,
+				const struct ob_seg *s, int64_t now_wall)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < s->n_span; i++) {
+		const struct ob_span *sp = &s->span[i];
+		const struct ob_es *e = ob_es_find(ob, s->epoch, sp->stream);
+
+		if (!ob_span_expired(sp, now_wall))
+			continue;
+		for (unsigned int c = 0; c < ob->cfg.n_ctrls; c++) {
+			if (ob_takes(ob, c, sp->stream) &&
+			    (!e || ob_seq_lt(e->cur[c], sp->last))) {
+				n += sp->count;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 static bool es_in_use(const struct outbox *ob, const struct ob_es *e)
 {
 	if (e->epoch == ob->epoch)
@@ -888,6 +911,7 @@ static int delete_done(struct outbox *ob)
 			i++;
 			continue;
 		}
+		ob->st.expired += expired_records(ob, s, now);
 		err = pf_unlink(ob_seg_path(ob, s->id, false));
 		if (err && err != -ENOENT)
 			OLOG(LOG_WARN, "unlink %s: %s", ob->path, strerror(-err));

@@ -288,10 +288,8 @@ static bool yield(struct outbox_iter *it, const struct ob_seg *s,
 	cur = e ? e->cur[it->ctrl] : 0;
 	if (ob_seq_le(last, cur))
 		return false;
-	if (h->expire && h->expire <= clock_wall_ms()) {
-		ob->st.expired++;
-		return false;
-	}
+	if (h->expire && h->expire <= clock_wall_ms())
+		return false;	/* counted when its segment goes */
 	if (ob_seq_le(first, cur))
 		first = cur + 1;
 	*r = (struct outbox_rec){

@@ -154,12 +154,24 @@ static void mark_dirty(struct inode *i, size_t off, size_t n)
 		i->dirty[p] = 1;
 }
 
+/* Space in use as the running system sees it: files with a name now or an
+ * open handle (an unlinked file's blocks are free at once on Linux, even
+ * though this fake can bring its name back at a power cut). */
 static uint64_t used_bytes(void)
 {
 	uint64_t u = 0;
 
 	for (struct inode *i = inodes; i; i = i->next)
-		u += i->len;
+		i->mark = false;
+	for (struct dent *d = dents; d; d = d->next)
+		if (d->cur)
+			d->cur->mark = true;
+	for (struct pf_file *h = handles; h; h = h->next)
+		if (!h->stale)
+			h->ino->mark = true;
+	for (struct inode *i = inodes; i; i = i->next)
+		if (i->mark)
+			u += i->len;
 	return u;
 }
 
