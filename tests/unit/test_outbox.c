@@ -651,9 +651,6 @@ static void test_expiry(void **state)
 	assert_int_equal(expired + st.expired, 200);	/* each counted once */
 	assert_int_equal(seg_files(), 0);
 	assert_int_equal(outbox_close(ob), 0);
-	(void)yielded;
-	(void)in_lost;
-	(void)seg_name;
 }
 
 /* --- the byte budget and a full disk ------------------------------------------------ */
@@ -860,23 +857,25 @@ static void test_fsync_eio_not_trusted(void **state)
 	uint32_t e = outbox_epoch(ob);
 	struct outbox_stats st;
 	struct got g;
-	unsigned long op;
+	unsigned long failed = fake_file_ops() + 1, op;
 
 	(void)state;
 	for (uint32_t seq = 1; seq <= 10; seq++)
 		assert_int_equal(append(ob, 1, seq), 0);
+	failed = fake_file_ops() + 1;
 	fail_ops(1, -EIO);	/* the sync */
 	fake_clock_advance(1000);
 	assert_int_equal(outbox_poll(ob), 0);
 	outbox_stats(ob, &st);
 	assert_int_equal(st.sync_errors, 1);
+	assert_int_equal(fake_file_op_kind(failed), FAKE_OP_SYNC);
 	assert_int_equal(outbox_durable(ob, 1), 10);
 	assert_true(fake_log_contains("writing the last"));
-	/* No sync of the failed file after its failure. */
-	for (op = fake_file_ops(); op > 0; op--)
+	/* Durable through a new file: created, written, synced after. */
+	for (op = failed + 1; op <= fake_file_ops(); op++)
 		if (fake_file_op_kind(op) == FAKE_OP_CREATE)
 			break;
-	assert_true(op > 0);
+	assert_true(op <= fake_file_ops());
 	fake_file_crash_now();	/* the power goes right now */
 	outbox_close(ob);
 	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
@@ -884,6 +883,630 @@ static void test_fsync_eio_not_trusted(void **state)
 	replay(ob, 0, &g);
 	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 10);
 	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* --- damaged files ----------------------------------------------------------------- */
+
+struct frame_info {
+	uint64_t off;
+	uint32_t len, seq;
+	uint16_t stream;
+	uint8_t type;
+};
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The frames of a healthy segment file, read the simple way. */
+static unsigned int frames_of(const char *path, struct frame_info *fi,
+			      unsigned int max)
+{
+	size_t len;
+	const uint8_t *d = (const uint8_t *)fake_file_get(path, &len);
+	unsigned int n = 0;
+
+	assert_non_null(d);
+	for (uint64_t off = 0; off + 32 <= len && n < max;) {
+		uint32_t l = le32(d + off + 4);
+
+		if (d[off] != 'O' || d[off + 1] != 'B')
+			break;
+		fi[n] = (struct frame_info){ off, l, le32(d + off + 16),
+					     (uint16_t)(d[off + 12] |
+							d[off + 13] << 8),
+					     d[off + 2] };
+		n++;
+		off += 32 + l;
+	}
+	return n;
+}
+
+/* A bit flips inside a record of an older, indexed segment: start-up reads
+ * only the index; replay finds it, skips it and reports exactly it. */
+static void test_corrupt_record_indexed(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob = open_ok(&c, NULL);
+	uint32_t e = outbox_epoch(ob), bad;
+	struct frame_info fi[100];
+	struct outbox_stats st;
+	struct got g;
+	struct lost l;
+	unsigned int n;
+
+	(void)state;
+	for (uint32_t seq = 1; seq <= 300; seq++)
+		assert_int_equal(append(ob, 1, seq), 0);
+	assert_int_equal(outbox_close(ob), 0);
+	n = frames_of(seg_name(2), fi, 100);
+	assert_true(n > 10);
+	assert_int_equal(fi[5].type, 2);
+	bad = fi[5].seq;
+	assert_int_equal(fake_file_corrupt(seg_name(2), fi[5].off + 40, 0x10), 0);
+
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.scanned_bytes, 0);	/* index only at start */
+	replay(ob, 0, &g);
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 299);
+	assert_false(yielded(&g, e, 1, bad));
+	assert_true(yielded(&g, e, 1, bad - 1) && yielded(&g, e, 1, bad + 1));
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.r[0].stream, 1);
+	assert_int_equal(l.r[0].first, bad);
+	assert_int_equal(l.r[0].last, bad);
+	pop_lost(ob, 1, &l);	/* b takes stream 1 too */
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.r[0].first, bad);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.bad_regions, 1);
+	/* Checked once: a second replay skips it without a new report. */
+	replay(ob, 0, &g);
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 299);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* The same in the segment a crash left unsealed: recovery scans it, skips
+ * the bad record, keeps the ones after it and reports the hole at once. */
+static void test_corrupt_record_scanned(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	uint32_t e, bad;
+	struct frame_info fi[100];
+	struct outbox_stats st;
+	struct got g;
+	struct lost l;
+	unsigned int n;
+
+	(void)state;
+	c.sync_interval_ms = 0;
+	ob = open_ok(&c, &e);
+	for (uint32_t seq = 1; seq <= 20; seq++)
+		assert_int_equal(append(ob, 2, seq), 0);
+	fake_file_crash_now();	/* no seal, no index */
+	outbox_close(ob);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	n = frames_of(seg_name(1), fi, 100);
+	assert_int_equal(n, 21);	/* header + 20 */
+	bad = fi[10].seq;
+	assert_int_equal(fake_file_corrupt(seg_name(1), fi[10].off + 2, 0xff), 0);
+
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_true(st.scanned_bytes > 0);
+	assert_int_equal(st.bad_regions, 1);
+	assert_int_equal(st.bad_bytes, 32 + fi[10].len);
+	assert_int_equal(st.torn_bytes, 0);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.r[0].first, bad);
+	assert_int_equal(l.r[0].last, bad);
+	replay(ob, 0, &g);
+	assert_int_equal(count_seqs(&g, e, 2, NULL, NULL), 19);
+	assert_int_equal(outbox_close(ob), 0);
+	/* Sealed by the recovery: the next start reads its index. */
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.scanned_bytes, 0);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+static void test_torn_tail_cut(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	struct outbox_stats st;
+	struct got g;
+	uint32_t e;
+
+	(void)state;
+	c.sync_interval_ms = 0;
+	ob = open_ok(&c, &e);
+	for (uint32_t seq = 1; seq <= 10; seq++)
+		assert_int_equal(append(ob, 1, seq), 0);
+	fake_file_fault_at(fake_file_ops() + 1, FAKE_FAULT_TORN, 0, 21);
+	assert_int_equal(append(ob, 1, 11), -EIO);	/* the power went */
+	assert_true(fake_file_crashed());
+	outbox_close(ob);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.torn_bytes, 21);
+	assert_int_equal(st.bad_regions, 0);
+	replay(ob, 0, &g);
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 10);
+	assert_true(fake_log_contains("cut 21 bytes of torn tail"));
+	assert_int_equal(outbox_close(ob), 0);
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.torn_bytes, 0);
+	assert_int_equal(st.scanned_bytes, 0);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* --- state slots, epoch ------------------------------------------------------------------- */
+
+static void run_once(const struct outbox_config *c, uint32_t *epoch,
+		     uint32_t n)
+{
+	struct outbox *ob = open_ok(c, epoch);
+
+	for (uint32_t seq = 1; seq <= n; seq++)
+		assert_int_equal(append(ob, 1, seq), 0);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+static void test_epoch_wrong_state(void **state)
+{
+	struct outbox_config c = config();
+	uint32_t e1, e2, e3, e4;
+	char old0[4096], old1[4096];
+	size_t l0, l1;
+	const char *p;
+
+	(void)state;
+	run_once(&c, &e1, 5);
+	p = fake_file_get(ODIR "/state.0", &l0);
+	memcpy(old0, p, l0);
+	p = fake_file_get(ODIR "/state.1", &l1);
+	memcpy(old1, p, l1);
+	run_once(&c, &e2, 5);
+	run_once(&c, &e3, 5);
+	assert_true(e1 < e2 && e2 < e3);
+	/* An old copy of the state comes back (a restored backup, a card
+	 * image): the segments still say e3 existed. */
+	fake_file_put_bin(ODIR "/state.0", old0, l0, 0600);
+	fake_file_put_bin(ODIR "/state.1", old1, l1, 0600);
+	run_once(&c, &e4, 1);
+	assert_true(e4 > e3);
+}
+
+static void test_epoch_corrupt_state(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	struct outbox_stats st;
+	uint32_t e1, e2, e3;
+
+	(void)state;
+	run_once(&c, &e1, 5);
+	run_once(&c, &e2, 5);
+	/* One slot bad: the other one is used, nothing is lost. */
+	assert_int_equal(fake_file_corrupt(ODIR "/state.1", 9, 0x01), 0);
+	ob = open_ok(&c, &e3);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.state_slots_bad, 1);
+	assert_false(st.state_lost);
+	assert_true(e3 > e2);
+	assert_int_equal(outbox_close(ob), 0);
+	/* Both bad: start anyway, far above everything seen. */
+	assert_int_equal(fake_file_corrupt(ODIR "/state.0", 20, 0x80), 0);
+	assert_int_equal(fake_file_corrupt(ODIR "/state.1", 20, 0x80), 0);
+	ob = open_ok(&c, &e1);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.state_slots_bad, 2);
+	assert_true(st.state_lost);
+	assert_true(e1 > e3 + 1);
+	assert_true(fake_log_contains("epoch counter lost"));
+	assert_int_equal(outbox_close(ob), 0);
+	/* Garbage in place of the slots (not even the length is right). */
+	fake_file_put(ODIR "/state.0", "xx", 0600);
+	fake_file_put(ODIR "/state.1", "", 0600);
+	ob = open_ok(&c, &e2);
+	assert_true(e2 > e1);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* A power cut in the middle of a state slot write: the other slot holds. */
+static void test_torn_state_slot(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob = open_ok(&c, NULL);
+	uint32_t e = outbox_epoch(ob), e2;
+	struct outbox_stats st;
+	unsigned long op;
+
+	(void)state;
+	for (uint32_t seq = 1; seq <= 20; seq++)
+		assert_int_equal(append(ob, 1, seq), 0);
+	assert_int_equal(outbox_ack(ob, 0, e, 1, 7), 0);
+	fake_clock_advance(5000);
+	assert_int_equal(outbox_poll(ob), 0);	/* sync + state (7) */
+	assert_int_equal(outbox_ack(ob, 0, e, 1, 15), 0);
+	fake_clock_advance(5000);
+	/* The next state write is torn after 30 bytes. */
+	op = fake_file_ops();
+	fake_file_fault_at(op + 1, FAKE_FAULT_TORN, 0, 30);
+	outbox_poll(ob);
+	assert_int_equal(fake_file_op_kind(op + 1), FAKE_OP_WRITE);
+	assert_true(fake_file_crashed());
+	outbox_close(ob);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	ob = open_ok(&c, &e2);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.state_slots_bad, 1);
+	assert_true(e2 > e);
+	assert_int_equal(outbox_acked(ob, 0, e, 1), 7);	/* the older slot */
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* A cursor ahead of the data (the card lost synced blocks): the controller
+ * that acked them is fine; the other one is told what is gone. */
+static void test_cursor_ahead_of_data(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob = open_ok(&c, NULL);
+	uint32_t e = outbox_epoch(ob);
+	struct frame_info fi[100];
+	struct got g;
+	struct lost l;
+	unsigned int n;
+
+	(void)state;
+	for (uint32_t seq = 1; seq <= 30; seq++)
+		assert_int_equal(append(ob, 2, seq), 0);
+	assert_int_equal(outbox_ack(ob, 0, e, 2, 30), 0);
+	assert_int_equal(outbox_ack(ob, 1, e, 2, 10), 0);
+	assert_int_equal(outbox_close(ob), 0);
+	/* Cut the only segment after seq 20 (its index goes with it). */
+	assert_false(fake_file_exists(seg_name(2)));
+	n = frames_of(seg_name(1), fi, 100);
+	assert_int_equal(n, 32);	/* header, 30 records, index */
+	assert_int_equal(fi[31].type, 4);
+	assert_int_equal(fi[20].seq, 20);
+	assert_int_equal(fake_file_set_size(seg_name(1), fi[21].off), 0);
+
+	ob = open_ok(&c, NULL);
+	assert_int_equal(outbox_acked(ob, 0, e, 2), 30);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 0);
+	pop_lost(ob, 1, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.r[0].first, 21);
+	assert_int_equal(l.r[0].last, 30);
+	replay(ob, 1, &g);
+	assert_int_equal(count_seqs(&g, e, 2, NULL, NULL), 10);	/* 11..20 */
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* --- quarantine -------------------------------------------------------------------------- */
+
+static void test_quarantine_capped(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	struct outbox_stats st;
+	static char junk[6000];
+	char p[128];
+	unsigned int left = 0;
+
+	(void)state;
+	memset(junk, 0xaa, sizeof(junk));
+	fake_file_mkdir_p(ODIR);
+	for (unsigned int id = 1; id <= 5; id++)
+		fake_file_put_bin(seg_name(id), junk, sizeof(junk), 0600);
+	fake_file_put(seg_name(6), "", 0600);	/* created, then the crash */
+	fake_file_put_bin(seg_name(7), junk, 100, 0600);
+	fake_file_fail_path(seg_name(7), -EIO);	/* unreadable */
+	fake_file_put(ODIR "/notes.txt", "a user's file", 0644);
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.quarantined, 6);
+	assert_int_equal(st.empty_removed, 1);
+	assert_int_equal(st.segments, 0);
+	/* 5 * 6000 + 100 bytes into a 16 KiB cap: the oldest went. */
+	assert_int_equal(st.quarantine_deleted, 3);
+	for (unsigned int id = 1; id <= 7; id++) {
+		snprintf(p, sizeof(p), ODIR "/quarantine/seg-%016x.log.0", id);
+		left += fake_file_exists(p);
+		assert_false(fake_file_exists(seg_name(id)));
+	}
+	assert_int_equal(left, 3);
+	assert_true(fake_file_exists(ODIR "/notes.txt"));	/* not ours */
+	assert_true(fake_log_contains("no valid record; moved to"));
+	for (uint32_t seq = 1; seq <= 5; seq++)
+		assert_int_equal(append(ob, 1, seq), 0);
+	assert_int_equal(outbox_close(ob), 0);
+	fake_file_fail_path(NULL, 0);
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.quarantined, 0);
+	assert_int_equal(st.segments, 1);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* --- memory at start --------------------------------------------------------------------- */
+
+/* Heap after recovery of @segs segments whose records carry @bytes each. */
+static uint64_t mem_after_open(unsigned int segs, size_t bytes)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	struct outbox_stats st;
+	static uint8_t buf[4000];
+	uint32_t seq = 0;
+
+	fake_file_reset();
+	fake_file_mkdir_p("/var/lib");
+	ob = open_ok(&c, NULL);
+	do {
+		assert_int_equal(outbox_append(ob, 1, ++seq, 0, 0, buf, bytes), 0);
+		outbox_stats(ob, &st);
+	} while (st.segments < segs + 1);
+	assert_int_equal(outbox_close(ob), 0);
+	ob = open_ok(&c, NULL);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.segments, segs + 1);
+	assert_int_equal(outbox_close(ob), 0);
+	return st.mem_bytes;
+}
+
+static void test_memory_per_segment(void **state)
+{
+	uint64_t small = mem_after_open(20, 16), big = mem_after_open(20, 3000);
+	uint64_t twice = mem_after_open(40, 16);
+
+	(void)state;
+	/* ~200 records vs ~20 per segment: the same memory. */
+	assert_true(small < big + 256 && big < small + 256);
+	/* Each segment costs a few hundred bytes of index. */
+	assert_true(twice > small && (twice - small) / 20 < 512);
+	print_message("outbox memory after open: %llu B (20 segments of 16 B "
+		      "records), %llu B (20 of 3000 B), %llu B (40 of 16 B)\n",
+		      (unsigned long long)small, (unsigned long long)big,
+		      (unsigned long long)twice);
+}
+
+/* --- power cuts at every operation ---------------------------------------------------------
+ * The scripted run: 3 streams, acks from both controllers as it goes, the
+ * clock moving so syncs, state writes, segment rolls and deletions all
+ * happen. The model keeps what the outbox promised.
+ */
+#define STEPS 150
+
+struct model {
+	bool opened;
+	uint32_t epoch;
+	uint32_t appended[NS + 1];	/* highest seq accepted */
+	uint32_t durable[NS + 1];	/* highest ever reported durable */
+	uint32_t acked[2][NS + 1];	/* what the test acknowledged */
+	bool enospc;			/* losses allowed (evictions) */
+};
+
+static struct outbox_config crash_config(void)
+{
+	struct outbox_config c = config();
+
+	c.sync_interval_ms = 300;
+	c.state_interval_ms = 700;
+	return c;
+}
+
+static void note_durable(struct outbox *ob, struct model *m)
+{
+	for (uint16_t s = 1; s <= NS; s++) {
+		uint32_t d = outbox_durable(ob, s);
+
+		if (d > m->durable[s])
+			m->durable[s] = d;
+	}
+}
+
+static void ack(struct outbox *ob, struct model *m, unsigned int ctrl,
+		uint16_t s, uint32_t behind)
+{
+	uint32_t seq;
+
+	if (m->appended[s] <= behind)
+		return;
+	seq = m->appended[s] - behind;
+	if (outbox_ack(ob, ctrl, m->epoch, s, seq) == 0 && seq > m->acked[ctrl][s])
+		m->acked[ctrl][s] = seq;
+}
+
+static void script(struct model *m)
+{
+	struct outbox_config c = crash_config();
+	struct outbox *ob;
+
+	memset(m, 0, sizeof(*m));
+	if (outbox_open(&c, &ob, &m->epoch))
+		return;
+	m->opened = true;
+	for (unsigned int step = 0; step < STEPS; step++) {
+		uint16_t s = (uint16_t)(1 + step % NS);
+
+		if (append(ob, s, m->appended[s] + 1) == 0)
+			m->appended[s]++;
+		if (step % 5 == 4) {
+			fake_clock_advance(137);
+			outbox_poll(ob);
+		}
+		if (step % 11 == 10)
+			for (uint16_t t = 1; t <= NS; t++)
+				ack(ob, m, 0, t, 3);
+		if (step % 17 == 16)
+			for (uint16_t t = 1; t <= 2; t++)
+				ack(ob, m, 1, t, 9);
+		note_durable(ob, m);
+	}
+	note_durable(ob, m);
+	if (outbox_close(ob) == 0)
+		for (uint16_t s = 1; s <= NS; s++)
+			m->durable[s] = m->appended[s];
+}
+
+/* After the power came back: everything the model says must hold. */
+static void check_recovery(const struct model *m, const char *what,
+			   unsigned long op)
+{
+	struct outbox_config c = crash_config();
+	struct outbox *ob = NULL;
+	static struct got g;
+	struct lost l;
+	uint32_t e2 = 0, e3 = 0;
+	int rc = outbox_open(&c, &ob, &e2);
+
+	if (rc)
+		fail_msg("%s at op %lu: open %d", what, op, rc);
+	if (m->opened && e2 <= m->epoch)
+		fail_msg("%s at op %lu: epoch %u after %u", what, op, e2, m->epoch);
+	for (unsigned int ctrl = 0; ctrl < 2; ctrl++) {
+		replay(ob, ctrl, &g);
+		pop_lost(ob, ctrl, &l);
+		for (uint16_t s = 1; s <= NS; s++) {
+			uint32_t acked = outbox_acked(ob, ctrl, m->epoch, s), last = 0;
+
+			if (!takes(NULL, ctrl, s))
+				continue;
+			count_seqs(&g, m->epoch, s, NULL, &last);
+			if (last > m->appended[s] || acked > m->acked[ctrl][s] ||
+			    acked > m->durable[s])
+				fail_msg("%s at op %lu: ctrl %u stream %u: last %u "
+					 "acked %u (appended %u acked %u durable %u)",
+					 what, op, ctrl, s, last, acked,
+					 m->appended[s], m->acked[ctrl][s],
+					 m->durable[s]);
+			for (uint32_t seq = acked + 1; seq <= m->durable[s]; seq++) {
+				bool y = yielded(&g, m->epoch, s, seq);
+				bool lost = in_lost(&l, m->epoch, s, seq);
+
+				if ((!y && !(m->enospc && lost)) ||
+				    (lost && !m->enospc))
+					fail_msg("%s at op %lu: ctrl %u stream %u "
+						 "seq %u durable %u: %s", what, op,
+						 ctrl, s, seq, m->durable[s],
+						 y ? "reported lost" : "missing");
+			}
+		}
+	}
+	/* The next run works, and the one after it sees both. */
+	assert_int_equal(append(ob, 1, 1), 0);
+	assert_int_equal(outbox_close(ob), 0);
+	assert_int_equal(outbox_open(&c, &ob, &e3), 0);
+	assert_true(e3 > e2);
+	replay(ob, 0, &g);
+	assert_true(yielded(&g, e2, 1, 1));
+	assert_int_equal(outbox_close(ob), 0);
+	assert_int_equal(fake_file_open_handles(), 0);
+}
+
+static void fresh(void)
+{
+	fake_file_reset();
+	fake_clock_reset();
+	fake_file_mkdir_p("/var/lib");
+}
+
+static unsigned long script_ops(void)
+{
+	struct model m;
+	unsigned long n;
+
+	fresh();
+	script(&m);
+	n = fake_file_ops();
+	assert_true(n > 150);
+	return n;
+}
+
+static void crash_run(unsigned long op, enum fake_fault_kind kind, size_t n,
+		      enum fake_crash_mode mode, uint32_t seed, const char *what)
+{
+	struct model m;
+
+	fresh();
+	fake_file_fault_at(op, kind, 0, n);
+	script(&m);
+	assert_true(fake_file_crashed());
+	fake_file_power_cycle(mode, seed);
+	check_recovery(&m, what, op);
+}
+
+static void test_crash_every_op(void **state)
+{
+	unsigned long total = script_ops();
+
+	(void)state;
+	for (unsigned long op = 1; op <= total; op++) {
+		crash_run(op, FAKE_FAULT_CRASH, 0, FAKE_CRASH_LOSE_UNSYNCED, 0,
+			  "cut, unsynced lost");
+		crash_run(op, FAKE_FAULT_CRASH, 0, FAKE_CRASH_RANDOM,
+			  (uint32_t)op, "cut, unsynced pages at random");
+	}
+	print_message("power cut at each of %lu operations, two ways\n", total);
+}
+
+static void test_torn_every_write(void **state)
+{
+	unsigned long total = script_ops(), writes = 0;
+
+	(void)state;
+	for (unsigned long op = 1; op <= total; op++) {
+		fresh();
+		{
+			struct model m;
+
+			script(&m);
+		}
+		if (fake_file_op_kind(op) != FAKE_OP_WRITE)
+			continue;
+		writes++;
+		crash_run(op, FAKE_FAULT_TORN, 1 + op % 40, FAKE_CRASH_LOSE_UNSYNCED,
+			  0, "torn write");
+		crash_run(op, FAKE_FAULT_TORN, 3 + op % 20, FAKE_CRASH_RANDOM,
+			  (uint32_t)op * 7, "torn write, pages at random");
+	}
+	assert_true(writes > 100);
+	print_message("torn write at each of %lu writes\n", writes);
+}
+
+/* An error at each operation, the run going on (a failed fsync dropping its
+ * pages), then the power cut at the end: nothing reported durable lost. */
+static void test_error_every_op(void **state)
+{
+	unsigned long total = script_ops();
+
+	(void)state;
+	for (unsigned long op = 1; op <= total; op++) {
+		for (int k = 0; k < 2; k++) {
+			struct model m;
+
+			fresh();
+			fake_file_fault_at(op, FAKE_FAULT_ERR, k ? -ENOSPC : -EIO, 0);
+			script(&m);
+			m.enospc = k == 1;
+			fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+			check_recovery(&m, k ? "ENOSPC" : "EIO", op);
+		}
+	}
 }
 
 int main(void)
@@ -905,6 +1528,18 @@ int main(void)
 		cmocka_unit_test_setup(test_enospc, reset),
 		cmocka_unit_test_setup(test_eio_write, reset),
 		cmocka_unit_test_setup(test_fsync_eio_not_trusted, reset),
+		cmocka_unit_test_setup(test_corrupt_record_indexed, reset),
+		cmocka_unit_test_setup(test_corrupt_record_scanned, reset),
+		cmocka_unit_test_setup(test_torn_tail_cut, reset),
+		cmocka_unit_test_setup(test_epoch_wrong_state, reset),
+		cmocka_unit_test_setup(test_epoch_corrupt_state, reset),
+		cmocka_unit_test_setup(test_torn_state_slot, reset),
+		cmocka_unit_test_setup(test_cursor_ahead_of_data, reset),
+		cmocka_unit_test_setup(test_quarantine_capped, reset),
+		cmocka_unit_test_setup(test_memory_per_segment, reset),
+		cmocka_unit_test_setup(test_crash_every_op, reset),
+		cmocka_unit_test_setup(test_torn_every_write, reset),
+		cmocka_unit_test_setup(test_error_every_op, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, reset);
