@@ -255,7 +255,7 @@ void fake_sctp_reset(void);
  * fake_file.c has the model): a write reaches the page cache, pf_datasync()
  * the device, a name change is durable after pf_sync_dir() of its parent.
  * A failed pf_datasync() drops the dirty pages without writing them, as
- * Linux does. Parent directories must exist for pf_open(PF_CREATE),
+ * Linux does, and readers see the device's bytes for them from then on. Parent directories must exist for pf_open(PF_CREATE),
  * pf_mkdir(), pf_rename() and pf_write_atomic(), as on Linux; "/" and "."
  * always exist. fake_file_put*() create their parents and are durable at
  * once (fixtures). pf_write_atomic keeps an existing mode, new files get

@@ -8,7 +8,10 @@
  *   on the "device". A write dirties 4 KiB pages; pf_datasync() copies the
  *   dirty pages and the size to the device. A failed pf_datasync() marks
  *   the pages clean WITHOUT writing them (Linux since 4.13 does the same),
- *   so a later successful sync does not bring them back.
+ *   so a later successful sync does not bring them back; and readers see
+ *   the device's bytes for them from then on (some file systems drop such
+ *   pages from the cache; Linux's ext4 keeps them readable, so this fake
+ *   is the more pessimistic one).
  * - A directory entry (create, unlink, rename, mkdir) is durable only after
  *   pf_sync_dir() of its parent. ext4 also commits the entry of a new file
  *   on the file's fsync; this fake does not, like POSIX and ext2.
@@ -712,7 +715,22 @@ int pf_datasync(struct pf_file *f)
 		return -EIO;
 	if (ft) {
 		/* Linux: the failed pages are now clean and their data gone
-		 * from the writeback queue; the size change stays pending. */
+		 * from the writeback queue; the size change stays pending.
+		 * Some file systems also drop them from the cache: be that
+		 * pessimistic, readers now see what the device has. */
+		for (size_t p = 0; p < i->npages; p++) {
+			size_t off = p * PAGE, n = PAGE;
+
+			if (!i->dirty[p] || off >= i->len)
+				continue;
+			if (off + n > i->len)
+				n = i->len - off;
+			memset(i->data + off, 0, n);
+			if (off < i->disk_len)
+				memcpy(i->data + off, i->disk + off,
+				       off + n <= i->disk_len ? n :
+				       i->disk_len - off);
+		}
 		memset(i->dirty, 0, i->npages);
 		return ft->err ? ft->err : -EIO;
 	}

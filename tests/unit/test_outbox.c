@@ -1304,8 +1304,8 @@ static struct outbox_config crash_config(void)
 {
 	struct outbox_config c = config();
 
-	c.sync_interval_ms = 300;
-	c.state_interval_ms = 700;
+	c.sync_interval_ms = 700;	/* cursors get ahead of the */
+	c.state_interval_ms = 300;	/* synced data between syncs */
 	return c;
 }
 
