@@ -342,7 +342,7 @@ int ob_window_frame(struct outbox *ob, struct pf_file *f, struct ob_window *w,
 		if (filled && w->len < need)
 			return 0;	/* the file ends early */
 		*err = refill(ob, f, w, pos, to,
-			      need > OB_CHUNK ? need : OB_CHUNK);
+			      need > w->cap ? need : w->cap);
 		if (*err || w->len < need)
 			return 0;
 		filled = true;
@@ -352,7 +352,7 @@ int ob_window_frame(struct outbox *ob, struct pf_file *f, struct ob_window *w,
 int ob_scan(struct outbox *ob, struct pf_file *f, uint64_t from,
 	    uint64_t to, const struct ob_scan_cb *cb)
 {
-	struct ob_window w = { .cap = OB_CHUNK };
+	struct ob_window w = { .cap = ob_chunk(ob) };
 	uint64_t pos = from, bad = UINT64_MAX;
 	int rc = 0;
 

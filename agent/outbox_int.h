@@ -29,6 +29,7 @@
 #define OB_STATE_MAGIC 0x5453424fu	/* "OBST" */
 #define OB_STATE_FIXED 36u
 #define OB_STATE_MAX (8u << 20)
+#define OB_CHUNK (64u * 1024)		/* largest read at a time */
 
 struct ob_frame {			/* a decoded frame header */
 	uint8_t type, flags;
@@ -119,6 +120,13 @@ struct outbox {
 };
 
 /* --- helpers shared by the outbox files ----------------------------------- */
+/* Read size: a segment at most (a larger frame grows the window). */
+static inline size_t ob_chunk(const struct outbox *ob)
+{
+	return ob->cfg.segment_bytes < OB_CHUNK ? ob->cfg.segment_bytes :
+						  OB_CHUNK;
+}
+
 static inline bool ob_seq_lt(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) < 0;
@@ -193,7 +201,6 @@ void ob_state_name(const struct ob_state_img *img, unsigned int c,
 /* A read window over a file: decode the frame at @pos (reading more as
  * needed, never past @to). 1 valid (*h filled, its payload at
  * w->buf + (pos - w->start) + OB_HDR), 0 not a frame or *err set. */
-#define OB_CHUNK (64u * 1024)
 struct ob_window {
 	uint8_t *buf;			/* ob_alloc'd, cap bytes */
 	size_t cap, len;

@@ -131,7 +131,7 @@ int outbox_iter_open(struct outbox *ob, unsigned int ctrl,
 	it = calloc(1, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
-	it->w.cap = OB_CHUNK;
+	it->w.cap = ob_chunk(ob);
 	it->w.buf = ob_alloc(ob, it->w.cap);
 	if (!it->w.buf) {
 		free(it);

@@ -597,8 +597,9 @@ static int load_segments(struct recov *r)
 
 	if (err)
 		return err;
-	if (r->n_ids)
-		r->files_existed = true;
+	if (!r->n_ids)
+		return 0;
+	r->files_existed = true;
 	qsort(r->ids, r->n_ids, sizeof(*r->ids), id_cmp);
 	for (unsigned int i = 0; i < r->n_ids; i++) {
 		err = load_segment(r, r->ids[i], i == r->n_ids - 1);

@@ -253,7 +253,8 @@ static void inode_reload(struct inode *i)
 		memcpy(i->data, i->disk, i->disk_len);
 	i->len = i->disk_len;
 	i->data[i->len] = '\0';
-	memset(i->dirty, 0, i->npages);
+	if (i->npages)
+		memset(i->dirty, 0, i->npages);
 	i->size_dirty = false;
 }
 
@@ -731,7 +732,8 @@ int pf_datasync(struct pf_file *f)
 				       off + n <= i->disk_len ? n :
 				       i->disk_len - off);
 		}
-		memset(i->dirty, 0, i->npages);
+		if (i->npages)
+			memset(i->dirty, 0, i->npages);
 		return ft->err ? ft->err : -EIO;
 	}
 	inode_sync(i);

@@ -49,7 +49,7 @@ static struct outbox_config config(void)
 		.dir = DIR, .max_bytes = 1024 * 1024, .segment_bytes = 4096,
 		.sync_interval_ms = 1000, .state_interval_ms = 5000,
 		.n_ctrls = 2, .ctrl_names = names, .takes = takes,
-		.free_pct = 100, .quarantine_bytes = 16384,
+		.free_pct = 100, .quarantine_bytes = 16384, .max_record = 4000,
 	};
 
 	return c;
