@@ -407,7 +407,8 @@ static int timed_sync(struct outbox *ob, struct pf_file *f)
 	return err;
 }
 
-/* Everything appended so far is on the device. */
+/* Everything appended so far is on the device (or acknowledged by every
+ * controller that takes it: those frames left ob->pend unsynced). */
 static void now_durable(struct outbox *ob)
 {
 	const struct ob_seg *s = active(ob);
@@ -416,10 +417,54 @@ static void now_durable(struct outbox *ob)
 		if (ob->es[i].epoch == ob->epoch)
 			ob->es[i].durable = ob->es[i].last;
 	ob->pend_len = 0;
+	ob->n_pr = 0;
 	if (s) {
 		ob->st.durable_seg = s->id;
 		ob->st.durable_off = s->end;
 	}
+}
+
+static bool acked_by_all(const struct outbox *ob, const struct ob_es *e,
+			 uint32_t last)
+{
+	for (unsigned int c = 0; c < ob->cfg.n_ctrls; c++)
+		if (ob_takes(ob, c, e->stream) && ob_seq_lt(e->cur[c], last))
+			return false;
+	return true;
+}
+
+/* Drop from ob->pend what every controller has acknowledged: it needs no
+ * fdatasync (a power cut may take it; nobody needs it any more). The sync
+ * deadline then runs from the oldest frame still unacknowledged, so while
+ * the controllers keep up, the card sees about a sync per segment and per
+ * state write instead of one a second. */
+static void prune_acked(struct outbox *ob)
+{
+	size_t in = 0, out = 0;
+	unsigned int k = 0;
+
+	if (!ob->pend_acked || !ob->cfg.sync_interval_ms)
+		return;
+	ob->pend_acked = false;
+	for (unsigned int i = 0; i < ob->n_pr; i++) {
+		struct ob_pend p = ob->pr[i];
+		struct ob_es *e = ob_es_find(ob, ob->epoch, p.stream);
+
+		if (e && acked_by_all(ob, e, p.last)) {
+			if (ob_seq_lt(e->durable, p.last))
+				e->durable = p.last;
+			ob->st.sync_skipped++;
+		} else {
+			if (out != in)
+				memmove(ob->pend + out, ob->pend + in, p.len);
+			ob->pr[k++] = p;
+			out += p.len;
+		}
+		in += p.len;
+	}
+	ob->n_pr = k;
+	ob->pend_len = out;
+	ob->pend_since = k ? ob->pr[0].at : 0;
 }
 
 uint64_t ob_free_budget(struct outbox *ob)
@@ -627,6 +672,7 @@ static int seal_active(struct outbox *ob)
 			s->flags |= OB_SEG_INDEXED;
 			s->size += n;
 			ob->bytes += n;
+			now_durable(ob);	/* acked frames too now */
 		} else {
 			pf_truncate(ob->wf, s->end);
 		}
@@ -722,7 +768,9 @@ static int put_record(struct outbox *ob, struct ob_frame *h,
 	if (!e && !(e = ob_es_get(ob, ob->epoch, h->stream)))
 		return -ENOMEM;
 	if (ob_grow(ob, (void **)&ob->pend, &ob->pend_cap,
-		    (unsigned int)(ob->pend_len + OB_OVH + h->len), 1))
+		    (unsigned int)(ob->pend_len + OB_OVH + h->len), 1) ||
+	    ob_grow(ob, (void **)&ob->pr, &ob->cap_pr, ob->n_pr + 1,
+		    sizeof(*ob->pr)))
 		return -ENOMEM;
 	err = make_room(ob, OB_OVH + h->len);
 	if (err)
@@ -737,10 +785,13 @@ static int put_record(struct outbox *ob, struct ob_frame *h,
 	s->end += n;
 	s->size += n;
 	ob->bytes += n;
-	if (!ob->pend_len)
+	prune_acked(ob);
+	if (!ob->n_pr)
 		ob->pend_since = now;
 	memcpy(ob->pend + ob->pend_len, ob->wbuf, n);
 	ob->pend_len += n;
+	ob->pr[ob->n_pr++] = (struct ob_pend){ now, (uint32_t)n, h->stream,
+					       last };
 	e->last = last;
 	e->started = true;
 	ob->st.appended++;
@@ -816,11 +867,12 @@ int outbox_ack(struct outbox *ob, unsigned int ctrl, uint32_t epoch,
 		if (e->cur[ctrl] != e->last) {
 			e->cur[ctrl] = e->last;
 			ob->cursors_moved = ob->check_delete = true;
+			ob->pend_acked = true;
 		}
 		return -ERANGE;
 	}
 	e->cur[ctrl] = seq;
-	ob->cursors_moved = ob->check_delete = true;
+	ob->cursors_moved = ob->check_delete = ob->pend_acked = true;
 	return 0;
 }
 
@@ -949,7 +1001,7 @@ uint64_t outbox_next_due_ms(const struct outbox *ob)
 	uint64_t now = clock_mono_ms(), due = UINT64_MAX;
 	int64_t wall = clock_wall_ms();
 
-	if (ob->check_delete || ob->dir_dirty)
+	if (ob->check_delete || ob->dir_dirty || (ob->pend_acked && ob->n_pr))
 		return now;
 	if (ob->pend_len && !ob->degraded)
 		due = ob->pend_since + ob->cfg.sync_interval_ms;
@@ -978,6 +1030,7 @@ int outbox_poll(struct outbox *ob)
 	int64_t wall = clock_wall_ms();
 	bool expired = false;
 
+	prune_acked(ob);
 	if (ob->pend_len && !ob->degraded &&
 	    (now - ob->pend_since >= ob->cfg.sync_interval_ms ||
 	     ob->pend_len >= ob->cfg.sync_bytes))
@@ -1113,6 +1166,7 @@ void ob_destroy(struct outbox *ob)
 	ob_free(ob, ob->es);
 	ob_free(ob, ob->wbuf);
 	ob_free(ob, ob->pend);
+	ob_free(ob, ob->pr);
 	ob_free(ob, ob->dir);
 	ob_free(ob, ob->qdir);
 	ob_free(ob, ob->path);

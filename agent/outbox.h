@@ -15,10 +15,14 @@
  *
  * Durability. outbox_append() write(2)s the record at once (a killed
  * process loses nothing accepted); fdatasync() follows by time/bytes
- * (sync_interval_ms, sync_bytes), at a segment's seal and at close.
- * outbox_durable() tells which seqs are on the device. After a failed sync
- * the records since the last good one are written again to a new segment
- * (never a retried fsync trusted); if that fails too the outbox degrades.
+ * (sync_interval_ms, sync_bytes), at a segment's seal and at close. The
+ * deadline runs from the oldest record not yet acknowledged by every
+ * controller that takes it: a record all of them acked needs no sync, so
+ * with the controllers keeping up the card sees a sync per segment and per
+ * state write, not one a second. outbox_durable() tells which seqs are safe
+ * (on the device, or acknowledged by all). After a failed sync the records
+ * since the last good one are written again to a new segment (never a
+ * retried fsync trusted); if that fails too the outbox degrades.
  *
  * Degraded. After ENOSPC (the oldest segment dropped and the write retried
  * once) or EIO (retried once in a fresh segment) that still fails, appends
@@ -115,8 +119,10 @@ int outbox_append(struct outbox *ob, uint16_t stream, uint32_t seq,
 int outbox_append_gap(struct outbox *ob, uint16_t stream, uint32_t first,
 		      uint32_t last);
 
-/* Highest seq of @stream in the current epoch that is on the device (0 =
- * none). Readings above it can still be lost by a power cut. */
+/* Highest seq of @stream in the current epoch up to which every record is
+ * on the device or acknowledged by every controller that takes it (0 =
+ * none). Readings above it can still be lost by a power cut: keep them in
+ * memory until then or until acked. */
 uint32_t outbox_durable(const struct outbox *ob, uint16_t stream);
 
 /*
@@ -222,6 +228,8 @@ struct outbox_stats {
 	uint64_t durable_seg, durable_off;	/* position known synced */
 	uint64_t written_seg, written_off;	/* position written */
 	uint64_t syncs, sync_errors, write_errors, enospc;
+	uint64_t sync_skipped;		/* records acked by all before their
+					 * sync was due: never synced */
 	uint32_t sync_hist[OUTBOX_HIST_N];
 	uint32_t sync_max_ms;
 	uint64_t state_writes, state_errors;

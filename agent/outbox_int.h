@@ -72,6 +72,13 @@ struct ob_es {				/* one (epoch, stream) known */
 	uint32_t *cur;			/* [n_ctrls] acked through */
 };
 
+struct ob_pend {			/* a frame written, not yet synced */
+	uint64_t at;			/* mono ms */
+	uint32_t len;
+	uint16_t stream;
+	uint32_t last;
+};
+
 struct ob_ctrl {
 	char name[OUTBOX_NAME_MAX];
 	struct outbox_range *lost;
@@ -98,10 +105,13 @@ struct outbox {
 
 	struct pf_file *wf;		/* the active segment, or NULL */
 	uint8_t *wbuf;			/* one frame being written */
-	uint8_t *pend;			/* frames written since the last sync */
+	uint8_t *pend;			/* unsynced frames nobody acked yet */
 	size_t pend_len;
 	unsigned int pend_cap;
-	uint64_t pend_since;		/* mono ms of the oldest unsynced */
+	struct ob_pend *pr;		/* one per frame in pend, in order */
+	unsigned int n_pr, cap_pr;
+	uint64_t pend_since;		/* mono ms of the oldest of them */
+	bool pend_acked;		/* an ack may cover some of them */
 	uint64_t budget;
 	uint64_t bytes;			/* segment files on disk */
 
