@@ -8,6 +8,7 @@
  * fdatasync after every record (sync_interval_ms = 0).
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ struct run {
 static const char *const names[] = { "a", "b" };
 
 static struct run one(unsigned int rate, unsigned int seconds,
-		      uint32_t sync_ms)
+		      uint32_t sync_ms, bool acks)
 {
 	struct outbox_config c = {
 		.dir = "/var/lib/sctpagent", .n_ctrls = 2, .ctrl_names = names,
@@ -45,7 +46,7 @@ static struct run one(unsigned int rate, unsigned int seconds,
 	memset(payload, 0x21, sizeof(payload));
 	for (uint64_t t = t0; t < t0 + (uint64_t)seconds * 1000; t += step) {
 		fake_clock_set(t);
-		if (t >= next_ack) {
+		if (acks && t >= next_ack) {
 			for (unsigned int ctl = 0; ctl < 2 && seq; ctl++)
 				outbox_ack(ob, ctl, epoch, 1, seq);
 			next_ack += 200;
@@ -64,23 +65,30 @@ static struct run one(unsigned int rate, unsigned int seconds,
 
 int main(void)
 {
-	static const struct { unsigned int rate, seconds; } cases[] = {
-		{ 1, 3600 }, { 10, 600 }, { 100, 60 },
+	static const struct {
+		unsigned int rate, seconds;
+		bool acks;
+	} cases[] = {
+		{ 1, 3600, true }, { 10, 600, true }, { 100, 60, true },
+		{ 1, 3600, false }, { 100, 60, false },
 	};
 
-	printf("writes per reading (40 B reading message, 2 controllers acking "
-	       "every 200 ms; counted at the file port)\n");
-	printf("%-9s %-9s %-9s %-13s %-13s %-9s %-16s %s\n", "rate/s",
-	       "readings", "sync_ms", "bytes/reading", "syncs/reading",
+	printf("writes per reading (40 B reading message; 2 controllers acking "
+	       "every 200 ms, or both down; counted at the file port)\n");
+	printf("%-7s %-6s %-9s %-8s %-13s %-13s %-8s %-15s %s\n", "rate/s",
+	       "acks", "readings", "sync_ms", "bytes/reading", "syncs/reading",
 	       "syncs/s", "syncs_vs_every", "bytes_vs_payload");
-	for (unsigned int i = 0; i < 3; i++) {
-		struct run every = one(cases[i].rate, cases[i].seconds, 0);
-		struct run dflt = one(cases[i].rate, cases[i].seconds, 1000);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run every = one(cases[i].rate, cases[i].seconds, 0,
+				       cases[i].acks);
+		struct run dflt = one(cases[i].rate, cases[i].seconds, 1000,
+				      cases[i].acks);
 		const struct run *r[2] = { &dflt, &every };
 
 		for (int k = 0; k < 2; k++)
-			printf("%-9u %-9" PRIu64 " %-9u %-13.1f %-13.3f %-9.2f "
-			       "%-16.3f %.2f\n", cases[i].rate, r[k]->readings,
+			printf("%-7u %-6s %-9" PRIu64 " %-8u %-13.1f %-13.3f "
+			       "%-8.2f %-15.3f %.2f\n", cases[i].rate,
+			       cases[i].acks ? "200ms" : "none", r[k]->readings,
 			       k ? 0 : 1000,
 			       (double)r[k]->bytes / (double)r[k]->readings,
 			       (double)r[k]->syncs / (double)r[k]->readings,
