@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * agent/outbox_int.h - what the outbox's files share (outbox.c: append,
- * sync, budget, acks, deletion; outbox_fmt.c: records, footers, state
- * slots, the scanner; outbox_open.c: recovery; outbox_iter.c: replay and
- * the late check of a segment found damaged).
+ * the sync policy, segments, the budget, failures, poll, close;
+ * outbox_ack.c: acks, deletion, expiry, status; outbox_tab.c: memory,
+ * names, tables, loss queues; outbox_fmt.c: records, index, state slots,
+ * the scanner; outbox_open.c: recovery; outbox_iter.c: replay and the late
+ * check of a segment found damaged).
  * Nothing outside agent/outbox*.c includes it.
  */
 #ifndef AGENT_OUTBOX_INT_H
@@ -174,6 +176,12 @@ bool ob_span_expired(const struct ob_span *sp, int64_t now_wall);
 void ob_report_loss(struct outbox *ob, uint32_t epoch, uint16_t stream,
 		    uint32_t first, uint32_t last);
 void ob_seg_free(struct outbox *ob, struct ob_seg *s);
+void ob_seg_remove(struct outbox *ob, unsigned int i);
+void ob_es_remove(struct outbox *ob, unsigned int i);
+/* outbox_ack.c: delete what is acknowledged or expired; when a sealed
+ * segment will have expired whole (wall ms; 0 never). */
+int ob_delete_done(struct outbox *ob);
+int64_t ob_seg_expiry(const struct ob_seg *s);
 int ob_write_state(struct outbox *ob);
 uint64_t ob_free_budget(struct outbox *ob);
 /* Drop the oldest segment not being written (its unacked ranges queued as
