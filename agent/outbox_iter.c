@@ -361,8 +361,13 @@ int outbox_iter_next(struct outbox_iter *it, struct outbox_rec *rec)
 		if (!ob_window_frame(ob, it->f, &it->w, it->off, limit, &h, &err)) {
 			if (err == -ENOMEM)
 				return err;
-			if (err)
+			if (err) {
+				OLOG(LOG_WARN, "replay %s at %" PRIu64 ": %s; "
+				     "skipped the rest of it",
+				     ob_seg_path(ob, s->id, false), it->off,
+				     strerror(-err));
 				to_next_seg(it, s);
+			}
 			else if ((err = skip_bad(it, s, limit)))
 				return err;
 			continue;

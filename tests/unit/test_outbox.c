@@ -1105,6 +1105,31 @@ static void test_torn_tail_cut(void **state)
 	assert_int_equal(outbox_close(ob), 0);
 }
 
+/* A segment that cannot be read during replay (EIO) is skipped with a log
+ * line; the others are replayed in order, and it comes back once readable. */
+static void test_replay_read_error(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob = open_ok(&c, NULL);
+	uint32_t e = outbox_epoch(ob), n2;
+	struct got g;
+
+	(void)state;
+	for (uint32_t seq = 1; seq <= 200; seq++)
+		assert_int_equal(append(ob, 1, seq), 0);
+	assert_int_equal(outbox_close(ob), 0);
+	ob = open_ok(&c, NULL);
+	n2 = frames_of(seg_name(2), (struct frame_info[100]){ 0 }, 100) - 2;
+	fake_file_fail_path(seg_name(2), -EIO);
+	replay(ob, 0, &g);
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 200 - n2);
+	assert_true(fake_log_contains("replay " ODIR "/seg-0000000000000002.log"));
+	fake_file_fail_path(NULL, 0);
+	replay(ob, 0, &g);
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 200);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
 /* --- state slots, epoch ------------------------------------------------------------------- */
 
 static void run_once(const struct outbox_config *c, uint32_t *epoch,
@@ -1598,6 +1623,7 @@ int main(void)
 		cmocka_unit_test_setup(test_corrupt_record_indexed, reset),
 		cmocka_unit_test_setup(test_corrupt_record_scanned, reset),
 		cmocka_unit_test_setup(test_torn_tail_cut, reset),
+		cmocka_unit_test_setup(test_replay_read_error, reset),
 		cmocka_unit_test_setup(test_epoch_wrong_state, reset),
 		cmocka_unit_test_setup(test_epoch_corrupt_state, reset),
 		cmocka_unit_test_setup(test_torn_state_slot, reset),
