@@ -67,7 +67,7 @@ struct outbox_config {
 					 * long after an ack; 0 = 30 s */
 	uint32_t max_record;		/* largest payload; 0 = 64 KiB */
 	uint64_t quarantine_bytes;	/* cap of quarantine/; 0 = 4 MiB */
-	unsigned int n_ctrls;		/* 1..OUTBOX_MAX_CTRLS */
+	unsigned int n_ctrls;		/* 0..OUTBOX_MAX_CTRLS */
 	const char *const *ctrl_names;	/* the cursor's key across restarts
 					 * (a controller renamed starts over) */
 	/* Does controller @ctrl take @stream? NULL = every controller takes
