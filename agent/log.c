@@ -6,9 +6,10 @@
 #include "port/log.h"
 
 static int levels[LOGM_N] = { LOG_INFO, LOG_INFO, LOG_INFO, LOG_INFO,
-			      LOG_INFO, LOG_INFO };
+			      LOG_INFO, LOG_INFO, LOG_INFO };
 static const char *const modules[LOGM_N] = { "main", "config", "assoc",
-					     "paths", "sampler", "cmd" };
+					     "paths", "sampler", "cmd",
+					     "outbox" };
 
 void log_set_level(int level)
 {

@@ -3,7 +3,8 @@
 #
 # Fetch Debian's current kernel for ARCH (amd64 | arm64) with `apt-get download`,
 # keep only the kernel image and the modules the VM test bed needs (sctp and its
-# dependencies, veth, sch_netem, sch_tbf, af_packet when modular), and write:
+# dependencies, veth, sch_netem, sch_tbf, af_packet when modular; the disk bed:
+# virtio-pci, virtio-blk, ext4, dm-mod, dm-flakey), and write:
 #
 #   OUT/vmlinuz            kernel image
 #   OUT/version            kernel release, e.g. 6.1.0-57-amd64
@@ -26,6 +27,9 @@ CACHE="$ROOT/build/vm/$ARCH"
 OUT=${2:-$CACHE/kernel}
 # Modules we want (names as in modules.dep, without .ko). Dependencies are added.
 WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet"
+# The disk bed (run.sh --disk): on Debian's 6.1 kernels all of these are
+# modules on amd64; arm64 has virtio and virtio_ring built in.
+WANT="$WANT virtio_pci virtio_blk ext4 dm_mod dm_flakey"
 
 mkdir -p "$CACHE"
 # Several runs may share build/vm (parallel sessions): serialize cache work.
@@ -67,7 +71,8 @@ else
 	KDIR="$CACHE/kernel-$ver"
 fi
 
-if [ -f "$KDIR/.complete" ]; then
+# .complete holds the WANT list it was made with: a new list rebuilds.
+if [ -f "$KDIR/.complete" ] && [ "$(cat "$KDIR/.complete")" = "$WANT" ]; then
 	log "cached: $KDIR ($(cat "$KDIR/version"))"
 else
 	tmp="$CACHE/tmp-kernel"
@@ -134,12 +139,13 @@ else
 	cp "$tmp/dep" "$KDIR/lib/modules/$kver/modules.dep"
 	cp "$tmp/order" "$KDIR/modules.load"
 	rm -rf "$tmp"
-	touch "$KDIR/.complete"
+	echo "$WANT" > "$KDIR/.complete"
 	log "kernel $kver: $(wc -l < "$KDIR/modules.load") modules kept, $(du -sh "$KDIR" | cut -f1) on disk"
 fi
 
 if [ "$(cd "$OUT" 2>/dev/null && pwd)" != "$(cd "$KDIR" && pwd)" ] &&
-	! cmp -s "$OUT/version" "$KDIR/version"; then
+	{ ! cmp -s "$OUT/version" "$KDIR/version" ||
+		! cmp -s "$OUT/.complete" "$KDIR/.complete"; }; then
 	if [ -e "$OUT" ] && [ ! -f "$OUT/version" ]; then
 		log "refusing to replace $OUT: it is not a kernel directory made by this script"
 		exit 1

@@ -14,7 +14,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
- pipeline_streams pipeline_capture pipeline_priority"
+ pipeline_streams pipeline_capture pipeline_priority
+ disk_flakey disk_powercut"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
@@ -44,7 +45,7 @@ for arch in amd64 arm64; do
 	echo "== $arch: $(file -b $bindir/sctpagent | cut -d, -f1,2) $(file -b $bindir/sctpagent | grep -o 'statically linked')"
 	start=$SECONDS
 	out=$(tests/vm/run.sh --arch $arch --bindir "$bindir" --scenarios "$list" \
-		--timeout 1500 --scenario-timeout 150 2>&1)
+		--mkdisk 64M --timeout 1500 --scenario-timeout 150 2>&1)
 	r=$?
 	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|MISSING)|kernel|time' | sed "s/^/  [$arch] /"
 	[ $r -eq 0 ] || { rc=1; printf '%s\n' "$out" | tail -40 | sed 's/^/    | /'; }
