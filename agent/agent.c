@@ -160,6 +160,7 @@ static void log_status(struct agent *ag)
 		if (ag->st.bad_msgs[i])
 			LOG(LOGM_MAIN, LOG_INFO, "rejected input: %llu x %s",
 			    (unsigned long long)ag->st.bad_msgs[i], msg_err_str((enum msg_err)i));
+	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
 }
 

@@ -7,6 +7,7 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "port/loop.h"
 
 static void put_out(void *ctx, const char *line)
 {
@@ -30,6 +31,13 @@ int main(int argc, char **argv)
 	struct config *cfg = NULL;
 	int rc;
 
+	/* Before anything can start a thread (a blocking driver's worker, the
+	 * log writer): every thread inherits this mask, so SIGTERM, SIGHUP and
+	 * SIGUSR1 only ever reach the loop's signalfd. */
+	if (loop_block_signals()) {
+		put_err(NULL, "sctpagent: cannot block signals");
+		return 1;
+	}
 	if (cli_parse(argc, argv, &o, &io)) {
 		put_err(NULL, "try 'sctpagent --help'");
 		return 2;
