@@ -58,6 +58,9 @@ int main(int argc, char **argv)
 	free(d);
 	log_set_level(cfg->agent.log_level + o.verbose > LOG_TRACE ? LOG_TRACE :
 		      cfg->agent.log_level + o.verbose);
+	if (cfg->agent.name_from != CFG_NAME_INI)
+		LOG(LOGM_CONFIG, LOG_INFO, "no [agent] name in %s: the agent is '%s', %s",
+		    cfg->file, cfg->agent.name, cfg->agent.name_note);
 	rc = agent_run(cfg, &o);
 	config_free(cfg);
 	return rc;

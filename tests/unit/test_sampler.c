@@ -39,6 +39,10 @@ static int t_open(const char *source, void **state, char *why, unsigned int n)
 		snprintf(why, n, "device 28-1 not found");
 		return -ENOENT;
 	}
+	if (!strcmp(source, "esc")) {	/* a reason with a device's raw bytes */
+		snprintf(why, n, "chip \x1b[2Jgone\nat 0x76 \xc3");
+		return -ENODEV;
+	}
 	if (!strcmp(source, "quiet") && absent_opens) {
 		absent_opens--;
 		return -EIO;	/* no reason given: errno's text is used */
@@ -390,6 +394,19 @@ static void test_status_lines(void **state)
 	stop();
 }
 
+/* Control bytes never reach the log as is: a newline is a blank, the
+ * rest \xHH (agent/log.c). */
+static void test_log_line_escaped(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "x", "t", "esc", 500 } };
+
+	(void)state;
+	start(c, 1);
+	assert_true(fake_log_contains("sensor=x driver=t cannot open (1 x): chip \\x1b[2Jgone "
+				      "at 0x76 \\xc3; the other sensors run"));
+	stop();
+}
+
 static void test_unknown_driver_fails_start(void **state)
 {
 	const struct sampler_sensor_cfg u[] = { { "y", "nope", "", 1000 } };
@@ -416,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_slow_bus_instance_on_worker),
 		cmocka_unit_test(test_stuck_driver_does_not_stall_others),
 		cmocka_unit_test(test_status_lines),
+		cmocka_unit_test(test_log_line_escaped),
 		cmocka_unit_test(test_unknown_driver_fails_start),
 	};
 
