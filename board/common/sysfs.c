@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers of the sysfs sensor drivers: see sysfs.h. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700	/* realpath */
 /* 32-bit userland on a 64-bit kernel: 64-bit d_off/d_ino, else readdir
  * fails with EOVERFLOW (armhf on a Pi 4/5 arm64 kernel, qemu-arm) */
 #define _FILE_OFFSET_BITS 64
