@@ -97,8 +97,11 @@ run_job() { # i "arch:kernel shard list"
 
 # CPU seconds of every finished child (qemu included): how CPU-bound the
 # guests are, against the wall time
-child_cpu() { times | tail -n1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
-	printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+child_cpu() { # not in a pipeline: a subshell's `times` has no children
+	times >"$OUT/times"
+	tail -n1 "$OUT/times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+		printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+}
 cpu0=$(child_cpu)
 tv=$SECONDS
 running=0

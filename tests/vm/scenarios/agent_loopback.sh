@@ -16,7 +16,10 @@ ini_slow $INI slow 2 100	# read on the worker: the TERM still reaches the loop
 ctl_start ctl - 127.0.0.1
 bg_start agent - sctpagent -f -c $INI
 wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 10 || { dump ctl agent; fail "no HELLO at the controller"; }
-sleep 3
+# counts, not a fixed sleep: a guest starved by a loaded host fires its
+# timers late (and the sampler does not catch up on missed periods)
+wait_for_lines "$(bg_log ctl)" '"stream":1,"seq":' 40 30 || { dump ctl agent; fail "fewer than 40 readings on stream 1 in 30 s"; }
+wait_for_lines "$(bg_log ctl)" '"stream":2,"seq":' 20 30 || { dump ctl agent; fail "fewer than 20 readings on stream 2 in 30 s"; }
 bg_kill agent TERM
 sleep 0.5
 ctl_stop ctl

@@ -23,7 +23,14 @@ bg_start agent - sctpagent -f -c $INI
 for i in 1 2 3; do
 	wait_for_line "$(bg_log C$i)" '^\{"event":"hello"' 10 || { dump C$i agent; fail "no HELLO at C$i"; }
 done
-sleep 5
+# counts, not a fixed sleep: a starved guest fires its timers late
+for i in 1 2 3; do
+	wait_for_lines "$(bg_log C$i)" '"stream":1,"seq":' 40 30 || { dump C$i agent; fail "C$i: < 40 readings on stream 1 in 30 s"; }
+	for s in 2 3; do
+		wait_for_lines "$(bg_log C$i)" "\"stream\":$s,\"seq\":" 20 30 ||
+			{ dump C$i agent; fail "C$i: < 20 readings on stream $s in 30 s"; }
+	done
+done
 bg_kill agent TERM
 sleep 0.5
 for i in 1 2 3; do ctl_stop C$i; done
