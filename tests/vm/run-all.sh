@@ -97,12 +97,14 @@ run_job() { # i "arch:kernel shard list"
 
 # CPU seconds of every finished child (qemu included): how CPU-bound the
 # guests are, against the wall time
-child_cpu() { # not in a pipeline: a subshell's `times` has no children
+# (`times` of this shell, not of a subshell: no pipe, no $(...) around it)
+child_cpu() {
 	times >"$OUT/times"
-	tail -n1 "$OUT/times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
-		printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+	CPU=$(tail -n1 "$OUT/times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+		printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
 }
-cpu0=$(child_cpu)
+child_cpu
+cpu0=$CPU
 tv=$SECONDS
 running=0
 for i in "${!jobs_list[@]}"; do
@@ -146,6 +148,7 @@ for t in $TARGETS; do
 		fi
 	done
 done
+child_cpu
 echo "  VM phase: ${#jobs_list[@]} VMs, $PARALLEL at a time, smp $SMP: wall $((SECONDS - tv)) s," \
-	"CPU $(( $(child_cpu) - cpu0 )) s on $(nproc) cores (with the build: $((SECONDS - t0)) s)"
+	"CPU $((CPU - cpu0)) s on $(nproc) cores (with the build: $((SECONDS - t0)) s)"
 exit $rc
