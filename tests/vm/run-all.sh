@@ -13,7 +13,7 @@
 #   VM_TARGETS   arch:kernel list   (default "amd64:6.1 arm64:6.1 arm64:6.12")
 #   VM_PARALLEL  VMs at a time      (default 3)
 #   VM_SHARDS    VMs per target     (default 1: the whole list in one VM)
-#   VM_SMP       vCPUs per VM       (default 2)
+#   VM_SMP       vCPUs per VM       (default 1)
 set -u
 cd "$(dirname "$0")/../.."
 JOBS=$(nproc)
@@ -36,7 +36,7 @@ fi
 TARGETS=${VM_TARGETS:-"amd64:6.1 arm64:6.1 arm64:6.12"}
 PARALLEL=${VM_PARALLEL:-3}
 SHARDS=${VM_SHARDS:-1}
-SMP=${VM_SMP:-2}
+SMP=${VM_SMP:-1}
 OUT=build/vm/run-all
 rm -rf "$OUT"
 mkdir -p "$OUT"
