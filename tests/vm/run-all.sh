@@ -89,7 +89,7 @@ run_job() { # i "arch:kernel shard list"
 	arch=${t%%:*} kser=${t#*:}
 	start=$SECONDS
 	tests/vm/run.sh --arch "$arch" --kernel "$kser" --bindir build/qemu_$arch/vmbin \
-		--scenarios "$l" --smp "$SMP" --timeout 1800 --scenario-timeout 150 \
+		--scenarios "$l" --smp "$SMP" --timeout 2400 --scenario-timeout 300 \
 		>"$OUT/$i.out" 2>&1
 	echo $? >"$OUT/$i.rc"
 	echo $((SECONDS - start)) >"$OUT/$i.wall"
