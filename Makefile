@@ -8,7 +8,9 @@
 #   make savedefconfig      write build/<name>/defconfig (minimal)
 #   make test               every test (unit native/armhf/arm64/asan, VM)
 #   make run                the demo on the emulated arm64 board
-#   make bench              bytes per reading: SCTP bundles vs MQTT QoS 1
+#   make bench              the outbox micro-benchmarks, then bytes per
+#                           reading: SCTP bundles vs MQTT QoS 1
+#   make bench-outbox       the outbox: writes per reading, recovery per MiB
 #   make bench-failover     failover latency in the VM vs Linux defaults
 #   V=1                     show the commands
 #
@@ -28,7 +30,8 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test run bench bench-failover clean distclean help $(DEFCONFIGS)
+	vm-test run bench bench-outbox bench-failover clean distclean help \
+	$(DEFCONFIGS)
 
 all: $(O)/.config
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
@@ -78,7 +81,12 @@ run:
 
 bench:
 	$(Q)scripts/deps.sh test
+	$(Q)scripts/bench-outbox.sh
 	$(Q)scripts/bench.sh
+
+bench-outbox:
+	$(Q)scripts/deps.sh build
+	$(Q)scripts/bench-outbox.sh
 
 bench-failover:
 	$(Q)scripts/deps.sh test

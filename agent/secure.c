@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "agent/mq.h"
+#include "agent/msg.h"
 #include "agent/secure_int.h"
 #include "port/clock.h"
 #include "port/loop.h"
@@ -35,19 +36,25 @@
 _Static_assert(PD_FAIL_COUNT <= sizeof(((struct secure_stats *)0)->fail_by) /
 	       sizeof(((struct secure_stats *)0)->fail_by[0]), "fail_by too small");
 
-static struct sec_chan *chan(const struct assoc *a)
+static struct sec_chan *chan(const struct secure *s, const struct assoc *a)
 {
-	return &a->ag->sec->ch[a->index];
+	return (struct sec_chan *)&s->ch[assoc_index(a)];
 }
 
-bool secure_enabled(const struct agent *ag)
+static struct ps_ep *ep_of(const struct sec_chan *ch)
 {
-	return ag->sec && ag->sec->on;
+	return ch->sa->env.ep;
 }
 
-const struct secure_stats *secure_stats(const struct assoc *a)
+static const struct cfg_security_sec *sec_cfg(const struct sec_chan *ch)
 {
-	return &chan(a)->st;
+	return &ch->sa->env.cfg->security;
+}
+
+const struct secure_stats *secure_stats(const struct secure *s,
+					const struct assoc *a)
+{
+	return &chan(s, a)->st;
 }
 
 /* ---- keys (RFC 6083 4.7) ---------------------------------------------- */
@@ -69,7 +76,7 @@ static void on_key(void *arg, const uint8_t key[PD_KEY_LEN])
 	struct sec_chan *ch = arg;
 	struct assoc *a = ch->a;
 	uint16_t id = secure_next_key_id(ch->key);
-	int rc = ps_auth_key_set(a->ag->ep, a->id, id, key, PD_KEY_LEN);
+	int rc = ps_auth_key_set(ep_of(ch), assoc_id(a), id, key, PD_KEY_LEN);
 
 	if (rc) {
 		key_error(ch, "install", id, rc);
@@ -95,7 +102,7 @@ static void switch_key(struct sec_chan *ch)
 
 	if (!ch->has_next)
 		return;
-	rc = ps_auth_key(a->ag->ep, a->id, ch->next_key, PS_AUTH_ACTIVATE);
+	rc = ps_auth_key(ep_of(ch), assoc_id(a), ch->next_key, PS_AUTH_ACTIVATE);
 	if (rc) {
 		key_error(ch, "activate", ch->next_key, rc);
 		return;
@@ -115,9 +122,9 @@ static void retire_old_key(struct sec_chan *ch)
 
 	if (!ch->has_old)
 		return;
-	rc = ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DEACTIVATE);
+	rc = ps_auth_key(ep_of(ch), assoc_id(a), ch->old_key, PS_AUTH_DEACTIVATE);
 	if (rc == -EOPNOTSUPP)
-		rc = ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DELETE);
+		rc = ps_auth_key(ep_of(ch), assoc_id(a), ch->old_key, PS_AUTH_DELETE);
 	else if (!rc)
 		return;		/* deleted at FREE_KEY */
 	if (rc)
@@ -131,14 +138,14 @@ static bool sender_dry(struct sec_chan *ch)
 {
 	unsigned int n = 1;
 
-	return !ps_assoc_pending(ch->a->ag->ep, ch->a->id, &n) && n == 0;
+	return !ps_assoc_pending(ep_of(ch), assoc_id(ch->a), &n) && n == 0;
 }
 
 static int io_send(void *arg, const uint8_t *rec, size_t len)
 {
 	struct sec_chan *ch = arg;
 	struct assoc *a = ch->a;
-	struct ps_sndinfo si = { .assoc = a->id, .stream = MSG_STREAM_CTRL,
+	struct ps_sndinfo si = { .assoc = assoc_id(a), .stream = MSG_STREAM_CTRL,
 				 .ppid = MSG_PPID };
 	uint16_t epoch = pd_record_epoch(rec, len);
 	int rc;
@@ -152,7 +159,7 @@ static int io_send(void *arg, const uint8_t *rec, size_t len)
 		ch->wait_dry = true;
 		return -EAGAIN;
 	}
-	rc = ps_send(a->ag->ep, &si, rec, len);
+	rc = ps_send(ep_of(ch), &si, rec, len);
 	ch->send_err = rc;
 	if (!rc && epoch > ch->tx_epoch) {
 		switch_key(ch);
@@ -192,14 +199,14 @@ static void stop_timers(struct sec_chan *ch)
 static void refuse(struct sec_chan *ch, const char *why)
 {
 	struct assoc *a = ch->a;
-	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_ABORT };
+	struct ps_sndinfo si = { .assoc = assoc_id(a), .flags = PS_SEND_ABORT };
 	char reason[200];
 	int n = snprintf(reason, sizeof(reason), "DTLS: %s", why);
 
 	ALOG(a, LOG_ERR, "secure channel refused: %s; aborting this association", why);
 	ch->state = CH_DEAD;
 	stop_timers(ch);
-	(void)ps_send(a->ag->ep, &si, reason, n > 0 ? (size_t)n : 0);
+	(void)ps_send(ep_of(ch), &si, reason, n > 0 ? (size_t)n : 0);
 }
 
 static void fail(struct sec_chan *ch)
@@ -234,18 +241,13 @@ static bool is_record(const uint8_t *p, size_t n)
 	       p[1] == 0xfe && (size_t)(p[11] << 8 | p[12]) + PD_REC_HDR == n;
 }
 
-/* One decrypted message to the command layer, as if it came in clear. */
+/* One decrypted message to the agent's protocol, as if it came in clear. */
 static void deliver(struct sec_chan *ch, const struct ps_event *ev,
 		    const uint8_t *msg, size_t n)
 {
-	struct ps_event m = *ev;
-
-	m.u.data.buf = msg;
-	m.u.data.len = n;
 	/* records carry our PPID; RFC 6083 peers (OpenSSL) often send 0 */
-	if (m.u.data.ppid == 0)
-		m.u.data.ppid = MSG_PPID;
-	command_on_data(ch->a, &m);
+	assoc_deliver(ch->a, ev->u.data.stream,
+		      ev->u.data.ppid ? ev->u.data.ppid : MSG_PPID, msg, n);
 }
 
 static void handshake_done(struct sec_chan *ch);
@@ -343,15 +345,10 @@ static void feed_early(struct sec_chan *ch, const struct ps_event *like)
 	}
 }
 
-void secure_on_data(struct assoc *a, const struct ps_event *ev)
+void secure_on_data(struct secure *s, struct assoc *a, const struct ps_event *ev)
 {
-	struct sec_chan *ch;
+	struct sec_chan *ch = chan(s, a);
 
-	if (!secure_enabled(a->ag)) {
-		command_on_data(a, ev);
-		return;
-	}
-	ch = chan(a);
 	if (ch->state == CH_IDLE || ch->state == CH_DEAD || !ch->s)
 		return;
 	if (!is_record(ev->u.data.buf, ev->u.data.len)) {
@@ -425,7 +422,7 @@ static void on_hs_timer(void *arg, struct loop_timer *t)
 	(void)t;
 	if (ch->state == CH_REKEY && ch->rekey_wait) {
 		ALOG(ch->a, LOG_WARN, "DTLS: sender not dry after %u ms: rekeying anyway",
-		     ch->a->ag->cfg->security.handshake_timeout_ms);
+		     sec_cfg(ch)->handshake_timeout_ms);
 		renegotiate(ch);
 	} else if (ch->state == CH_HANDSHAKE || ch->state == CH_REKEY) {
 		drive(ch, NULL, 0);
@@ -448,7 +445,7 @@ static void start_rekey(struct sec_chan *ch, const char *why)
 		return;
 	}
 	ch->rekey_wait = true;
-	loop_timer_in(ch->hs_timer, ch->a->ag->cfg->security.handshake_timeout_ms);
+	loop_timer_in(ch->hs_timer, sec_cfg(ch)->handshake_timeout_ms);
 }
 
 static void renegotiate(struct sec_chan *ch)
@@ -473,7 +470,7 @@ static void on_rekey_timer(void *arg, struct loop_timer *t)
 static void handshake_done(struct sec_chan *ch)
 {
 	struct assoc *a = ch->a;
-	const struct cfg_security_sec *s = &a->ag->cfg->security;
+	const struct cfg_security_sec *s = sec_cfg(ch);
 	bool first = ch->state == CH_HANDSHAKE;
 
 	loop_timer_stop(ch->hs_timer);
@@ -492,7 +489,7 @@ static void handshake_done(struct sec_chan *ch)
 	if (first)
 		assoc_channel_ready(a);	/* HELLO, replay, queue */
 	else
-		publish_flush(a);	/* what the rekey held */
+		assoc_flush(a);		/* what the rekey held */
 }
 
 /* ---- association events ------------------------------------------------ */
@@ -502,16 +499,17 @@ static bool peer_authenticates(struct sec_chan *ch, char *why, size_t n)
 	struct assoc *a = ch->a;
 	uint8_t c[PS_AUTH_MAX_CHUNKS];
 	unsigned int k = 0;
-	uint8_t need[2] = { a->features & PS_FEAT_INTERLEAVE ? PS_CHUNK_IDATA : PS_CHUNK_DATA,
-			    a->features & PS_FEAT_INTERLEAVE ? PS_CHUNK_IFWD_TSN : PS_CHUNK_FWD_TSN };
-	unsigned int n_need = a->features & PS_FEAT_PR ? 2 : 1;
+	uint32_t feat = assoc_features(a);
+	uint8_t need[2] = { feat & PS_FEAT_INTERLEAVE ? PS_CHUNK_IDATA : PS_CHUNK_DATA,
+			    feat & PS_FEAT_INTERLEAVE ? PS_CHUNK_IFWD_TSN : PS_CHUNK_FWD_TSN };
+	unsigned int n_need = feat & PS_FEAT_PR ? 2 : 1;
 
-	if (!(a->features & PS_FEAT_AUTH)) {
+	if (!(feat & PS_FEAT_AUTH)) {
 		snprintf(why, n, "the controller does not support SCTP-AUTH (RFC 4895), "
 			 "which RFC 6083 requires");
 		return false;
 	}
-	if (ps_auth_chunks(a->ag->ep, a->id, true, c, sizeof(c), &k))
+	if (ps_auth_chunks(ep_of(ch), assoc_id(a), true, c, sizeof(c), &k))
 		k = 0;
 	for (unsigned int i = 0; i < n_need; i++)
 		if (!memchr(c, need[i], k)) {
@@ -530,14 +528,14 @@ static void reset_keys(struct sec_chan *ch)
 
 	if (ch->key == 0 && !ch->has_next && !ch->has_old)
 		return;
-	(void)ps_auth_key_set(a->ag->ep, a->id, 0, NULL, 0);
-	(void)ps_auth_key(a->ag->ep, a->id, 0, PS_AUTH_ACTIVATE);
+	(void)ps_auth_key_set(ep_of(ch), assoc_id(a), 0, NULL, 0);
+	(void)ps_auth_key(ep_of(ch), assoc_id(a), 0, PS_AUTH_ACTIVATE);
 	if (ch->key)
-		(void)ps_auth_key(a->ag->ep, a->id, ch->key, PS_AUTH_DELETE);
+		(void)ps_auth_key(ep_of(ch), assoc_id(a), ch->key, PS_AUTH_DELETE);
 	if (ch->has_next)
-		(void)ps_auth_key(a->ag->ep, a->id, ch->next_key, PS_AUTH_DELETE);
+		(void)ps_auth_key(ep_of(ch), assoc_id(a), ch->next_key, PS_AUTH_DELETE);
 	if (ch->has_old && ch->old_key)
-		(void)ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DELETE);
+		(void)ps_auth_key(ep_of(ch), assoc_id(a), ch->old_key, PS_AUTH_DELETE);
 }
 
 static void drop_session(struct sec_chan *ch)
@@ -551,17 +549,15 @@ static void drop_session(struct sec_chan *ch)
 	ch->send_err = 0;
 }
 
-bool secure_on_up(struct assoc *a, bool restart)
+void secure_open(struct secure *s, struct assoc *a)
 {
-	struct sec_chan *ch;
+	struct sec_chan *ch = chan(s, a);
+	const struct cfg_controller *cc = &s->env.cfg->ctrls[assoc_index(a)];
 	struct pd_io io;
 	char why[200];
 	int rc;
 
-	if (!secure_enabled(a->ag))
-		return false;
-	ch = chan(a);
-	if (restart)
+	if (ch->state != CH_IDLE)	/* RESTART: the same association id */
 		reset_keys(ch);
 	drop_session(ch);
 	ch->key = ch->next_key = ch->old_key = 0;
@@ -572,51 +568,44 @@ bool secure_on_up(struct assoc *a, bool restart)
 	if (!peer_authenticates(ch, why, sizeof(why))) {
 		ch->st.refused_no_auth++;
 		refuse(ch, why);
-		return true;
+		return;
 	}
 	io = (struct pd_io){ .send = io_send, .set_timer = io_timer, .on_key = on_key,
 			     .arg = ch };
-	rc = pd_sess_create(a->ag->sec->conf, &io, a->cfg->tls_name[0] ?
-			    a->cfg->tls_name : a->cfg->name, &ch->s);
+	rc = pd_sess_create(s->conf, &io, cc->tls_name[0] ? cc->tls_name : cc->name,
+			    &ch->s);
 	if (rc) {
 		ch->st.failures++;
 		ch->st.fail_by[PD_FAIL_INTERNAL]++;
 		refuse(ch, strerror(-rc));
-		return true;
+		return;
 	}
-	ALOG(a, LOG_INFO, "DTLS: handshake started (%s)", a->ag->cfg->security.mode ==
+	ALOG(a, LOG_INFO, "DTLS: handshake started (%s)", sec_cfg(ch)->mode ==
 	     CFG_SEC_DTLS_PSK ? "PSK" : "certificates");
 	drive(ch, NULL, 0);
-	return true;
 }
 
-void secure_on_down(struct assoc *a)
+void secure_down(struct secure *s, struct assoc *a)
 {
-	struct sec_chan *ch;
+	struct sec_chan *ch = chan(s, a);
 
-	if (!secure_enabled(a->ag))
-		return;
-	ch = chan(a);
 	drop_session(ch);
 	ch->state = CH_IDLE;
 	ch->key = 0;
 	ch->has_next = ch->has_old = false;
 }
 
-bool secure_is_open(const struct assoc *a)
+bool secure_is_open(const struct secure *s, const struct assoc *a)
 {
-	return !secure_enabled(a->ag) || chan(a)->state == CH_OPEN;
+	return chan(s, a)->state == CH_OPEN;
 }
 
-int secure_send(struct assoc *a, const struct ps_sndinfo *si, const void *buf,
-		size_t len)
+int secure_send(struct secure *s, struct assoc *a, const struct ps_sndinfo *si,
+		const void *buf, size_t len)
 {
-	struct sec_chan *ch;
+	struct sec_chan *ch = chan(s, a);
 	int rc;
 
-	if (!secure_enabled(a->ag))
-		return ps_send(a->ag->ep, si, buf, len);
-	ch = chan(a);
 	if (ch->state != CH_OPEN)
 		return -ENOTCONN;
 	ch->cur = si;
@@ -626,19 +615,19 @@ int secure_send(struct assoc *a, const struct ps_sndinfo *si, const void *buf,
 		fail(ch);
 		return -ENOTCONN;
 	}
-	if (pd_tx_seq(ch->s) >= (a->ag->cfg->security.rekey_records ?
-				 a->ag->cfg->security.rekey_records : SEC_REKEY_SEQ))
+	if (pd_tx_seq(ch->s) >= (sec_cfg(ch)->rekey_records ?
+				 sec_cfg(ch)->rekey_records : SEC_REKEY_SEQ))
 		start_rekey(ch, "record count");
 	return rc;
 }
 
 /* ---- close ------------------------------------------------------------- */
 
-static int send_eof(struct assoc *a)
+static int send_eof(struct sec_chan *ch)
 {
-	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
+	struct ps_sndinfo si = { .assoc = assoc_id(ch->a), .flags = PS_SEND_EOF };
 
-	return ps_send(a->ag->ep, &si, NULL, 0);
+	return ps_send(ep_of(ch), &si, NULL, 0);
 }
 
 /* RFC 6083 4.8: close_notify only once everything was acknowledged. */
@@ -649,13 +638,13 @@ static void close_now(struct sec_chan *ch)
 	ch->close_pending = false;
 	loop_timer_stop(ch->close_timer);
 	(void)pd_close_notify(ch->s);
-	rc = send_eof(ch->a);
+	rc = send_eof(ch);
 	if (rc) {
-		struct ps_sndinfo si = { .assoc = ch->a->id, .flags = PS_SEND_ABORT };
+		struct ps_sndinfo si = { .assoc = assoc_id(ch->a), .flags = PS_SEND_ABORT };
 
 		ALOG(ch->a, LOG_WARN, "EOF after close_notify failed: %s; aborting",
 		     strerror(-rc));
-		(void)ps_send(ch->a->ag->ep, &si, "closing", 7);
+		(void)ps_send(ep_of(ch), &si, "closing", 7);
 	}
 }
 
@@ -671,13 +660,12 @@ static void on_close_timer(void *arg, struct loop_timer *t)
 	}
 }
 
-int secure_shutdown(struct assoc *a)
+int secure_shutdown(struct secure *s, struct assoc *a)
 {
-	struct sec_chan *ch;
+	struct sec_chan *ch = chan(s, a);
 
-	if (!secure_enabled(a->ag) || chan(a)->state != CH_OPEN)
-		return send_eof(a);
-	ch = chan(a);
+	if (ch->state != CH_OPEN)
+		return send_eof(ch);
 	ch->state = CH_CLOSING;
 	if (sender_dry(ch)) {
 		close_now(ch);
@@ -690,13 +678,10 @@ int secure_shutdown(struct assoc *a)
 
 /* ---- notifications ----------------------------------------------------- */
 
-void secure_on_event(struct assoc *a, const struct ps_event *ev)
+void secure_on_event(struct secure *s, struct assoc *a, const struct ps_event *ev)
 {
-	struct sec_chan *ch;
+	struct sec_chan *ch = chan(s, a);
 
-	if (!secure_enabled(a->ag))
-		return;
-	ch = chan(a);
 	if (ev->type == PS_EV_SENDER_DRY) {
 		if (ch->close_pending)
 			close_now(ch);
@@ -713,7 +698,7 @@ void secure_on_event(struct assoc *a, const struct ps_event *ev)
 	switch (ev->u.auth.indication) {
 	case PS_AUTH_FREE_KEY:
 		if (ch->has_old && ev->u.auth.keynumber == ch->old_key) {
-			int rc = ps_auth_key(a->ag->ep, a->id, ch->old_key, PS_AUTH_DELETE);
+			int rc = ps_auth_key(ep_of(ch), assoc_id(a), ch->old_key, PS_AUTH_DELETE);
 
 			if (rc)
 				key_error(ch, "delete", ch->old_key, rc);
@@ -737,13 +722,10 @@ void secure_on_event(struct assoc *a, const struct ps_event *ev)
 
 /* ---- life cycle -------------------------------------------------------- */
 
-void secure_log_status(struct assoc *a)
+void secure_log_status(struct secure *s, const struct assoc *a)
 {
-	const struct sec_chan *ch;
+	const struct sec_chan *ch = chan(s, a);
 
-	if (!secure_enabled(a->ag))
-		return;
-	ch = chan(a);
 	ALOG(a, LOG_INFO, "DTLS: %s, key %u; handshakes %llu, rekeys %llu (refused "
 	     "%llu), failures %llu (no AUTH %llu); records in %llu out %llu, bad %llu, "
 	     "early %llu (dropped %llu), old epoch %llu, not DTLS %llu, key errors %llu",
@@ -754,55 +736,55 @@ void secure_log_status(struct assoc *a)
 	     ch->st.old_epoch_read, ch->st.plaintext_dropped, ch->st.key_errors);
 }
 
-static int chan_init(struct sec_agent *sa, unsigned int i)
+static int chan_init(struct secure *sa, unsigned int i)
 {
 	struct sec_chan *ch = &sa->ch[i];
-	struct loop *l = sa->ag->loop;
+	struct loop *l = sa->env.loop;
 	int rc;
 
 	ch->sa = sa;
-	ch->a = &sa->ag->assoc[i];
+	ch->a = sa->env.assocs[i];
 	rc = mq_create(SEC_EARLY_MAX, &ch->early);
 	rc = rc ? rc : loop_timer_new(l, on_hs_timer, ch, &ch->hs_timer);
 	rc = rc ? rc : loop_timer_new(l, on_rekey_timer, ch, &ch->rekey_timer);
 	return rc ? rc : loop_timer_new(l, on_close_timer, ch, &ch->close_timer);
 }
 
-int secure_init(struct agent *ag)
+int secure_create(const struct secure_env *env, struct secure **out)
 {
 	static const uint8_t chunks[] = { PS_CHUNK_DATA, PS_CHUNK_FWD_TSN,
 					  PS_CHUNK_IDATA, PS_CHUNK_IFWD_TSN };
 	static const uint16_t hmacs[] = { PS_HMAC_SHA256, PS_HMAC_SHA1 };
-	struct sec_agent *sa;
+	struct secure *sa;
 	int rc;
 
-	if (ag->cfg->security.mode == CFG_SEC_NONE)
+	*out = NULL;
+	if (env->cfg->security.mode == CFG_SEC_NONE)
 		return 0;
 	sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return -ENOMEM;
-	ag->sec = sa;
-	sa->ag = ag;
-	rc = secure_cred_load(ag->cfg, &sa->conf);
-	for (unsigned int i = 0; !rc && i < ag->n_assoc; i++)
+	sa->env = *env;
+	rc = secure_cred_load(env->cfg, &sa->conf);
+	for (unsigned int i = 0; !rc && i < env->n_assocs; i++)
 		rc = chan_init(sa, i);
-	if (rc)
-		return rc;
-	rc = ps_auth_setup(ag->ep, chunks, sizeof(chunks), hmacs, 2);
+	if (!rc) {
+		rc = ps_auth_setup(env->ep, chunks, sizeof(chunks), hmacs, 2);
+		if (rc)
+			LOG(LOGM_MAIN, LOG_ERR, "SCTP-AUTH cannot be enabled on the socket: %s%s",
+			    strerror(-rc), rc == -EACCES ? " (set sysctl net.sctp.auth_enable=1; "
+			    "DTLS over SCTP, RFC 6083, needs SCTP-AUTH)" : "");
+	}
 	if (rc) {
-		LOG(LOGM_MAIN, LOG_ERR, "SCTP-AUTH cannot be enabled on the socket: %s%s",
-		    strerror(-rc), rc == -EACCES ? " (set sysctl net.sctp.auth_enable=1; "
-		    "DTLS over SCTP, RFC 6083, needs SCTP-AUTH)" : "");
+		secure_destroy(sa);
 		return rc;
 	}
-	sa->on = true;
+	*out = sa;
 	return 0;
 }
 
-void secure_fini(struct agent *ag)
+void secure_destroy(struct secure *sa)
 {
-	struct sec_agent *sa = ag->sec;
-
 	if (!sa)
 		return;
 	for (unsigned int i = 0; i < CONFIG_MAX_CONTROLLERS; i++) {
@@ -816,5 +798,4 @@ void secure_fini(struct agent *ag)
 	}
 	pd_conf_destroy(sa->conf);
 	free(sa);
-	ag->sec = NULL;
 }

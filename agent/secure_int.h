@@ -9,9 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "agent/agent_int.h"
+#include "agent/assoc.h"
+#include "agent/config.h"
 #include "agent/secure.h"
 #include "port/dtls.h"
+
+struct loop_timer;
+struct mq;
 
 #define SEC_EARLY_MAX 256	/* records held while a handshake completes */
 #define SEC_REKEY_SEQ (1ull << 47)	/* renegotiate long before 2^48 */
@@ -29,7 +33,7 @@ enum sec_state {
 
 struct sec_chan {
 	struct assoc *a;
-	struct sec_agent *sa;
+	struct secure *sa;
 	struct pd_sess *s;
 	enum sec_state state;
 	uint16_t key;			/* active SCTP-AUTH key id */
@@ -50,18 +54,14 @@ struct sec_chan {
 	struct secure_stats st;
 };
 
-struct sec_agent {
-	struct agent *ag;
+struct secure {
+	struct secure_env env;
 	struct pd_conf *conf;
-	bool on;
 	struct sec_chan ch[CONFIG_MAX_CONTROLLERS];
 };
 
 /* secure_cred.c: credentials from [security] into an engine config.
  * -EINVAL (logged with the file and the reason), -ENOMEM, -EIO. */
 int secure_cred_load(const struct config *c, struct pd_conf **out);
-
-/* assoc.c: the channel is open: HELLO, replay, flush, backoff reset. */
-void assoc_channel_ready(struct assoc *a);
 
 #endif

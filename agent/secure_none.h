@@ -1,38 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * agent/secure_none.h - a build without CONFIG_DTLS: the plaintext
- * channel, inline (included by agent/secure.h only).
+ * agent/secure_none.h - a build without CONFIG_DTLS: no channel object
+ * (included by agent/secure.h only). The loader refuses a DTLS mode in
+ * such a build (agent/config_check.c), so secure_create() never has one.
  */
 #ifndef AGENT_SECURE_NONE_H
 #define AGENT_SECURE_NONE_H
 
-#include "agent/agent_int.h"
+#include <errno.h>
 
-static inline int secure_init(struct agent *ag) { (void)ag; return 0; }
-static inline void secure_fini(struct agent *ag) { (void)ag; }
-static inline bool secure_enabled(const struct agent *ag) { (void)ag; return false; }
-static inline bool secure_on_up(struct assoc *a, bool r) { (void)a, (void)r; return false; }
-static inline void secure_on_down(struct assoc *a) { (void)a; }
-static inline bool secure_is_open(const struct assoc *a) { (void)a; return true; }
-static inline int secure_send(struct assoc *a, const struct ps_sndinfo *si,
-			      const void *buf, size_t len)
+static inline int secure_create(const struct secure_env *env, struct secure **out)
 {
-	return ps_send(a->ag->ep, si, buf, len);
+	(void)env;
+	*out = NULL;
+	return 0;
 }
-static inline void secure_on_data(struct assoc *a, const struct ps_event *ev)
+static inline void secure_destroy(struct secure *s) { (void)s; }
+static inline void secure_open(struct secure *s, struct assoc *a) { (void)s, (void)a; }
+static inline void secure_down(struct secure *s, struct assoc *a) { (void)s, (void)a; }
+static inline int secure_send(struct secure *s, struct assoc *a,
+			      const struct ps_sndinfo *si, const void *buf, size_t len)
 {
-	command_on_data(a, ev);
+	(void)s, (void)a, (void)si, (void)buf, (void)len;
+	return -ENOTCONN;
 }
-static inline void secure_on_event(struct assoc *a, const struct ps_event *ev)
+static inline void secure_on_data(struct secure *s, struct assoc *a,
+				  const struct ps_event *ev)
 {
-	(void)a, (void)ev;
+	(void)s, (void)a, (void)ev;
 }
-static inline int secure_shutdown(struct assoc *a)
+static inline void secure_on_event(struct secure *s, struct assoc *a,
+				   const struct ps_event *ev)
 {
-	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
-
-	return ps_send(a->ag->ep, &si, NULL, 0);
+	(void)s, (void)a, (void)ev;
 }
-static inline void secure_log_status(struct assoc *a) { (void)a; }
+static inline int secure_shutdown(struct secure *s, struct assoc *a)
+{
+	(void)s, (void)a;
+	return -ENOTCONN;
+}
+static inline void secure_log_status(struct secure *s, const struct assoc *a)
+{
+	(void)s, (void)a;
+}
 
 #endif

@@ -9,3 +9,8 @@ test_ctl_dtls-objs := tests/controller/dtls.o tests/controller/track.o agent/cbo
 	port/sctp_names.o tests/fake/fake_clock.o tests/fake/fake_loop.o \
 	tests/fake/fake_sctp.o tests/fake/fake_file.o tests/fake/fake_log.o
 endif
+# The reference controller's run time on the fake port (protocol v2).
+UNIT_TESTS += test_ctl
+test_ctl-objs = tests/controller/ctl.o tests/controller/track.o agent/msg.o agent/cbor.o \
+	$(FAKE_PORT_OBJS) $(if $(filter y,$(CONFIG_DTLS)),tests/controller/dtls.o \
+	port/mbedtls/conf.o port/mbedtls/io.o port/mbedtls/sess.o,tests/controller/dtls_none.o)

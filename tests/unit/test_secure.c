@@ -253,7 +253,7 @@ static int teardown(void **state)
 
 static const struct secure_stats *stats(struct t *t)
 {
-	return secure_stats(&t->ag->assoc[0]);
+	return secure_stats(t->ag->sec, t->ag->assocs[0]);
 }
 
 static bool sent_plaintext(struct t *t)
@@ -298,11 +298,11 @@ static void test_psk_handshake_and_keys(void **state)
 	assert_int_equal(fake_sctp_nsent(t->ep), 1);
 	assert_int_equal(fake_sctp_sent(t->ep, 0)->buf[0], PD_REC_HANDSHAKE);
 	assert_int_equal(fake_sctp_sent(t->ep, 0)->si.stream, 0);
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	fake_loop_advance(t->l, 1500);		/* a reading is due: it waits */
 	assert_false(sent_plaintext(t));
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_true(pd_open(S.s));
 	assert_false(sent_plaintext(t));
 	/* key 1 = the exporter value, the same on both ends, active */
@@ -349,7 +349,12 @@ static void test_psk_handshake_and_keys(void **state)
 	assert_int_equal(S.last_stream, 1);
 	assert_true(fake_log_contains("DTLS up: TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256"));
 	assert_int_equal(stats(t)->handshakes, 1);
-	assert_int_equal(t->ag->st.sendall, 0);
+	{
+		struct publish_stats ps;
+
+		publish_get_stats(t->ag->pub, &ps);
+		assert_int_equal(ps.sendall, 0);
+	}
 }
 
 static void test_ccs_waits_for_sender_dry(void **state)
@@ -365,10 +370,10 @@ static void test_ccs_waits_for_sender_dry(void **state)
 	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++)
 		ccs |= fake_sctp_sent(t->ep, i)->buf[0] == PD_REC_CCS;
 	assert_false(ccs);
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	fake_sctp_sender_dry(t->ep, 1);
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 }
 
 static void test_early_records_buffered(void **state)
@@ -394,18 +399,18 @@ static void test_early_records_buffered(void **state)
 	assert_true(pd_open(S.s));
 	assert_true(S.n_held >= 2);
 	/* an application record of the new epoch on stream 2 overtakes them */
-	assert_int_equal(msg_encode_ack(ack, sizeof(ack), &a, 1, &len), 0);
+	assert_int_equal(msg_encode_ack(ack, sizeof(ack), 0, &a, 1, &len), 0);
 	assert_int_equal(pd_write(S.s, ack, len), 0);	/* held too: the last */
 	S.hold = false;
 	S.n_held--;
 	fake_sctp_data(t->ep, 1, 2, MSG_PPID, S.held[S.n_held], S.held_len[S.n_held]);
 	harness_run(t);
 	assert_int_equal(stats(t)->early_buffered, 1);
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	for (unsigned int i = 0; i < S.n_held; i++)
 		fake_sctp_data(t->ep, 1, 0, MSG_PPID, S.held[i], S.held_len[i]);
 	harness_run(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	/* decrypted and handed on: an ACK on stream 2 is rejected as such */
 	assert_int_equal(stats(t)->bad_records, 0);
 	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 1);
@@ -426,9 +431,9 @@ static void test_rekey_advances_key_ids(void **state)
 	assert_int_equal(fake_sctp_active_key(t->ep, 1), 1);
 	fake_sctp_auth_event(t->ep, 1, PS_AUTH_FREE_KEY, 0);
 	fake_loop_advance(t->l, 60000);		/* lifetime over: renegotiate */
-	assert_false(secure_is_open(&t->ag->assoc[0]));	/* data held */
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));	/* data held */
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(stats(t)->rekeys, 1);
 	assert_int_equal(S.keys, 2);
 	assert_int_equal(fake_sctp_active_key(t->ep, 1), 2);
@@ -482,10 +487,10 @@ static struct t *up_then_rekey(void)
 	srv_start(t, PD_PSK, NULL, NULL, NULL);
 	fake_sctp_comm_up(t->ep, 1);
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	fake_sctp_auth_event(t->ep, 1, PS_AUTH_FREE_KEY, 0);
 	fake_loop_advance(t->l, 60000);
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(fake_sctp_last_send(t->ep)->buf[0], PD_REC_HANDSHAKE);
 	return t;
 }
@@ -524,13 +529,13 @@ static void test_rekey_reads_old_epoch_record(void **state)
 	pump_once(t);			/* the server reads the ClientHello, answers */
 	fake_sctp_data(t->ep, 1, 0, MSG_PPID, ping, n);
 	harness_run(t);
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(stats(t)->old_epoch_read, 1);
 	assert_int_equal(stats(t)->early_dropped, 0);
 	assert_int_equal(stats(t)->bad_records, 0);
 	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 0);
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(stats(t)->rekeys, 1);
 	assert_int_equal(S.n_replies, replies + 1);	/* the pong, after the rekey */
 	assert_int_equal(fake_sctp_active_key(t->ep, 1), 2);
@@ -563,12 +568,12 @@ static void test_rekey_records_around_ccs(void **state)
 	fake_sctp_data(t->ep, 1, 0, MSG_PPID, ping, n);
 	fake_sctp_data(t->ep, 1, 2, MSG_PPID, ping2, n2);
 	harness_run(t);
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(stats(t)->old_epoch_read, 1);
 	assert_int_equal(stats(t)->early_buffered, 1);
 	fake_sctp_data(t->ep, 1, 0, MSG_PPID, fin, nf);
 	harness_run(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(stats(t)->early_dropped, 0);
 	assert_int_equal(stats(t)->bad_records, 0);
 	assert_int_equal(t->ag->assoc[0].st.bad_msgs, 1);	/* ping2 came on stream 2 */
@@ -590,14 +595,14 @@ static void test_rekey_waits_for_dry(void **state)
 	fake_sctp_set_pending(t->ep, 1, 4);
 	before = fake_sctp_nsent(t->ep);
 	fake_loop_advance(t->l, 10);		/* the lifetime is over */
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	fake_loop_advance(t->l, 2000);		/* readings due: held */
 	assert_int_equal(fake_sctp_nsent(t->ep), before);	/* no ClientHello either */
 	fake_sctp_sender_dry(t->ep, 1);
 	harness_run(t);
 	assert_int_equal(fake_sctp_last_send(t->ep)->buf[0], PD_REC_HANDSHAKE);
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(stats(t)->rekeys, 1);
 	assert_int_equal(S.last_type, MSG_READINGS);	/* the held ones, flushed */
 	/* never dry: after handshake_timeout_ms the rekey starts anyway */
@@ -674,7 +679,7 @@ static void assert_refused(struct t *t, const char *log)
 	assert_non_null(ab);
 	assert_true(ab->len > 6 && !memcmp(ab->buf, "DTLS: ", 6));
 	assert_true(fake_log_contains(log));
-	assert_false(secure_is_open(&t->ag->assoc[0]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_false(sent_plaintext(t));
 }
 
@@ -757,7 +762,7 @@ static void test_plaintext_controller_refused(void **state)
 
 	fake_sctp_comm_up(t->ep, 1);
 	harness_run(t);
-	assert_int_equal(msg_encode_ack(ack, sizeof(ack), &a, 1, &len), 0);
+	assert_int_equal(msg_encode_ack(ack, sizeof(ack), 0, &a, 1, &len), 0);
 	fake_sctp_data(t->ep, 1, 0, MSG_PPID, ack, len);
 	harness_run(t);
 	assert_refused(t, "sent plaintext, not DTLS");
@@ -798,7 +803,7 @@ static void test_restart_back_to_key_0(void **state)
 	assert_int_equal(fake_sctp_last_send(t->ep)->buf[0], PD_REC_HANDSHAKE);
 	assert_int_equal(fake_sctp_last_send(t->ep)->auth_key, 0);
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_int_equal(fake_sctp_active_key(t->ep, 1), 1);
 	assert_int_equal(stats(t)->handshakes, 2);
 }
@@ -845,7 +850,7 @@ static void test_cert_handshake(void **state)
 	srv_start(t, PD_CERT, DATA "ca.pem", DATA "ctl.pem", DATA "ctl.key");
 	fake_sctp_comm_up(t->ep, 1);
 	pump(t);
-	assert_true(secure_is_open(&t->ag->assoc[0]));
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 	assert_true(fake_log_contains("DTLS up: TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"));
 	assert_memory_equal(fake_sctp_key(t->ep, 1, 1)->key, S.key, PD_KEY_LEN);
 	assert_true(S.n_msgs >= 1);		/* HELLO */
@@ -950,7 +955,7 @@ static void test_key_file_checks(void **state)
 	{
 		struct t *t = start(ini_psk);
 
-		assert_true(secure_enabled(t->ag));
+		assert_non_null(t->ag->sec);
 		assert_int_equal(fake_file_live_secrets(), 0);
 		harness_stop(t);
 	}
