@@ -91,6 +91,9 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 	case PS_EV_SHUTDOWN:
 		ALOG(a, LOG_INFO, "peer is shutting down");
 		break;
+	case PS_EV_SENDER_DRY:
+		paths_on_dry(a);
+		break;
 	case PS_EV_REMOTE_ERROR:
 		ALOG(a, LOG_WARN, "remote error cause %u", ev->u.remote_error.cause);
 		break;
@@ -135,7 +138,8 @@ static void log_status(struct agent *ag)
 		struct assoc *a = &ag->assoc[i];
 		ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
 		     "requeued %llu, replayed %llu, abandoned %llu, dropped %llu; "
-		     "up %llu, lost %llu; failovers %llu, failbacks %llu; bad input %llu",
+		     "up %llu, lost %llu; failovers %llu (spurious %llu), failbacks %llu; "
+		     "bad input %llu",
 		     (unsigned long long)a->st.msgs_sent,
 		     (unsigned long long)a->st.bytes_sent,
 		     (unsigned long long)a->st.send_failed,
@@ -146,6 +150,7 @@ static void log_status(struct agent *ag)
 		     (unsigned long long)a->st.comm_up,
 		     (unsigned long long)a->st.comm_lost,
 		     (unsigned long long)a->st.failovers,
+		     (unsigned long long)a->st.spurious,
 		     (unsigned long long)a->st.failbacks,
 		     (unsigned long long)a->st.bad_msgs);
 	}

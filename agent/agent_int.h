@@ -40,6 +40,7 @@ struct assoc_stats {
 	uint64_t connects, comm_up, comm_lost, restarts;
 	uint64_t acks, cmds, bad_msgs;
 	uint64_t failovers, failbacks, resent;
+	uint64_t spurious;		/* failovers on a PF that was no fault */
 	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
 	uint64_t replayed;		/* un-ACKed readings sent again after a reconnect */
 	uint64_t unacked_evicted;	/* un-ACKed store full: oldest forgotten */
@@ -71,6 +72,7 @@ struct assoc {
 	struct loop_timer *confirm_timer;
 	bool unconfirmed_alarm;
 	struct mq *recent;		/* last messages sent, for failover resend */
+	struct path_policy pol;		/* paths_health.c */
 	struct assoc_stats st;
 };
 

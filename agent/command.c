@@ -68,13 +68,14 @@ static size_t status_map(struct assoc *a, uint8_t *buf, size_t cap)
 	if (ps_paths(a->ag->ep, a->id, info, PS_MAX_ADDRS, &n))
 		n = 0;
 	cbor_enc_init(&e, buf, cap);
-	cbor_put_map(&e, 9);
+	cbor_put_map(&e, 10);
 	cbor_put_cstr(&e, "agent"), cbor_put_cstr(&e, c->agent.name);
 	cbor_put_cstr(&e, "controller"), cbor_put_cstr(&e, a->cfg->name);
 	cbor_put_cstr(&e, "msgs_sent"), cbor_put_uint(&e, a->st.msgs_sent);
 	cbor_put_cstr(&e, "requeued"), cbor_put_uint(&e, a->st.requeued);
 	cbor_put_cstr(&e, "dropped"), cbor_put_uint(&e, a->st.dropped);
 	cbor_put_cstr(&e, "failovers"), cbor_put_uint(&e, a->st.failovers);
+	cbor_put_cstr(&e, "spurious_failovers"), cbor_put_uint(&e, a->st.spurious);
 	cbor_put_cstr(&e, "replayed"), cbor_put_uint(&e, a->st.replayed);
 	/* the association's paths as the stack sees them now */
 	cbor_put_cstr(&e, "paths");

@@ -12,6 +12,19 @@
  *     failback_hold_ms, so a flapping cable does not flap traffic;
  *   - an alarm for a peer path never CONFIRMED within confirm_timeout_ms
  *     (RFC 9260 never fails over to an unconfirmed address).
+ * Fast timers without the peer's help (paths_health.c):
+ *   - every message sent while the primary is an unmetered path asks for
+ *     an immediate SACK (RFC 7053 I bit), so a peer at its delayed-SACK
+ *     default (Linux: 200 ms) never lets a 30 ms RTO fire;
+ *   - the time from a send to SENDER_DRY (all acknowledged) is the peer's
+ *     ack delay on the primary: the association's RTO floor stays above
+ *     the recent worst of it (a peer that ignores the I bit, a metered path
+ *     that does not ask), conservative until a few samples are in;
+ *   - a PF that recovers within one RTO on a live link is a spurious
+ *     failover: counted, and the floor of that path doubled;
+ *   - a path that fails PATHS_FLAP_COUNT times within PATHS_FLAP_WINDOW_MS
+ *     raises one alarm; its changes are logged at debug level until it
+ *     has been stable for that window.
  */
 #ifndef AGENT_PATHS_H
 #define AGENT_PATHS_H
@@ -28,6 +41,10 @@ struct assoc;
 struct loop_timer;
 struct cfg_controller;
 
+#define PATHS_ACKD_SAMPLES 8		/* ack delays kept per peer path */
+#define PATHS_FLAP_COUNT 4		/* failures within the window = flapping */
+#define PATHS_FLAP_WINDOW_MS 60000u
+
 /* Per association, per controller address. */
 struct peer_path {
 	struct net_addr addr;
@@ -38,6 +55,23 @@ struct peer_path {
 	bool alarmed;			/* never-CONFIRMED alarm raised */
 	uint64_t changed_ms;		/* last state change */
 	uint64_t good_since_ms;		/* usable since (0 = not usable) */
+	/* ack delay (send -> SENDER_DRY) while this path was primary, ms */
+	uint16_t ackd[PATHS_ACKD_SAMPLES];
+	unsigned int n_ackd;		/* samples taken (saturates) */
+	unsigned int ackd_next;
+	uint64_t pf_ms;			/* went PF/UNREACHABLE on a live link */
+	uint32_t pf_window_ms;		/* recovery sooner than this = spurious */
+	bool pf_failover;		/* ... and the primary moved away */
+};
+
+/* Per association: what paths_health.c needs between events. */
+struct path_policy {
+	uint64_t tx_ms;			/* last send since the last SENDER_DRY */
+	int tx_peer;			/* the primary it went to */
+	bool tx_disturbed;		/* the primary changed since: no sample */
+	uint32_t floor_ms;		/* RTO floor applied to the association */
+	uint32_t rto_max_ms;		/* the association's rto_max */
+	int floor_peer;			/* ... for this peer path (-1 = none) */
 };
 
 /* Per local path. */
@@ -56,6 +90,15 @@ struct local_path {
 	int index;
 	uint64_t changed_ms;
 	uint64_t up_since_ms;
+	/* flapping: the last PATHS_FLAP_COUNT failures (link down, or PF /
+	 * UNREACHABLE of a controller address on this path) */
+	uint64_t fail_ms[PATHS_FLAP_COUNT];
+	unsigned int fail_next;
+	uint64_t failures;		/* since start */
+	bool flapping;
+	uint64_t flapping_since_ms;
+	uint32_t muted;			/* changes logged at debug while flapping */
+	struct loop_timer *flap_timer;
 };
 
 int paths_init(struct agent *ag);
@@ -68,6 +111,18 @@ void paths_on_peer(struct assoc *a, const struct ps_event *ev);
 
 /* Local link / address events (port/netlink.h). */
 void paths_on_netlink(struct agent *ag, const struct pn_event *ev);
+
+/* Call just before a message goes to the stack for @a: returns the
+ * PS_SEND_* flags to add (PS_SEND_SACK_NOW while the primary is an
+ * unmetered path) and notes the send time for the ack-delay sample. */
+uint32_t paths_tx(struct assoc *a);
+/* The same for one SENDALL to every association that is up; the flags
+ * are those of the first. paths_send_flags() lets the caller check that
+ * they agree before it uses SENDALL at all. */
+uint32_t paths_tx_all(struct agent *ag);
+uint32_t paths_send_flags(const struct assoc *a);
+/* SENDER_DRY for @a: everything sent is acknowledged. */
+void paths_on_dry(struct assoc *a);
 
 /* A message was handed to the stack for @a (kept for resend on failover). */
 void paths_note_sent(struct assoc *a, uint16_t stream, uint32_t flags,

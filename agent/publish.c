@@ -36,7 +36,8 @@ static int send_now(struct assoc *a, const struct mq_msg *m, const void *data)
 {
 	struct ps_sndinfo si = {
 		.assoc = a->id, .stream = m->stream, .ppid = MSG_PPID,
-		.flags = m->flags & ~MQ_F_REPLAY, .lifetime_ms = m->lifetime_ms,
+		.flags = (m->flags & ~MQ_F_REPLAY) | paths_tx(a),
+		.lifetime_ms = m->lifetime_ms,
 		.context = m->seq,
 	};
 	int rc = ps_send(a->ag->ep, &si, data, m->len);
@@ -159,7 +160,8 @@ static bool sendall_ok(struct agent *ag, const struct cfg_sensor *s)
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
 		if (!((s->ctrl_mask >> i) & 1) || a->state != AS_UP ||
-		    backlog(a) || s->stream >= a->out_streams)
+		    backlog(a) || s->stream >= a->out_streams ||
+		    paths_send_flags(a) != paths_send_flags(&ag->assoc[0]))
 			return false;
 	}
 	return true;
@@ -171,7 +173,7 @@ static void fan_out(struct agent *ag, const struct cfg_sensor *s,
 	if (sendall_ok(ag, s)) {
 		struct ps_sndinfo si = {
 			.stream = m->stream, .ppid = MSG_PPID,
-			.flags = m->flags | PS_SEND_SENDALL,
+			.flags = m->flags | PS_SEND_SENDALL | paths_tx_all(ag),
 			.lifetime_ms = m->lifetime_ms, .context = m->seq,
 		};
 		if (!ps_send(ag->ep, &si, data, m->len)) {
