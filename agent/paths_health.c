@@ -222,7 +222,7 @@ void health_peer_ok(struct assoc *a, int i)
 	if (dt > pp->pf_window_ms || !paths_local_up(a->ag, pp->path))
 		return;			/* a real outage */
 	if (!pp->pf_failover) {
-		ALOG(a, LOG_INFO, "path %s: PF for %llu ms only (backup, no "
+		ALOG(a, LOG_DEBUG, "path %s: PF for %llu ms only (backup, no "
 		     "traffic moved)", paths_peer_name(a, i), (unsigned long long)dt);
 		return;
 	}
