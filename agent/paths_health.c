@@ -118,17 +118,18 @@ static void apply_floor(struct assoc *a)
 		     f, paths_peer_name(a, i), worst_ackd(&a->peers[i]));
 }
 
+/* The I bit while the primary is an unmetered path whose configured
+ * floor is below any SACK delay a peer may use. A metered path pays for
+ * every SACK: there the learned floor does the job alone. */
 uint32_t paths_send_flags(const struct assoc *a)
 {
 	const struct cfg_path *p;
 
 	if (!a->ag->cfg->n_paths)
 		return 0;		/* no path policy: Linux's timers */
-	p = a->primary >= 0 ? paths_cfg(a->ag, a->peers[a->primary].path) : NULL;
-	/* a metered path pays for every SACK: there the floor does the job */
-	if (p && p->metered)
-		return 0;
-	return a->pol.floor_ms < SACK_DELAY_MAX_MS ? PS_SEND_SACK_NOW : 0;
+	p = floor_cfg(a, a->primary);
+	return p && !p->metered && p->rto_min_ms < SACK_DELAY_MAX_MS ?
+	       PS_SEND_SACK_NOW : 0;
 }
 
 uint32_t paths_tx(struct assoc *a)

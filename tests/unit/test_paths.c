@@ -414,6 +414,12 @@ static void test_sack_now_on_unmetered_primary_only(void **state)
 	assert_true(fake_sctp_sent(t->ep, 0)->si.flags & PS_SEND_SACK_NOW);
 	reading_acked_after(t, 1);
 	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
+	/* a late ack (a stall) raises the floor above any SACK delay: the
+	 * bit stays, or the peer would really delay the next SACKs */
+	reading_acked_after(t, 600);
+	assert_int_equal(last_floor(t), 760);
+	reading_acked_after(t, 1);
+	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
 	/* on the metered cell path they do not: a SACK per message costs */
 	fake_nl_link("eth0", 2, false);
 	run(t);

@@ -13,7 +13,9 @@
 # each stream in order (fo_check; for sctp_darn from the capture of what
 # arrived in its namespace, fo_cap_ctl), exactly the 2 failovers of the 2
 # faults and none spurious (a failover right after a VM stall is
-# forgiven, and said).
+# forgiven, and said). On the wire (sctp_darn's capture): every DATA
+# chunk first sent to eth carries the I bit, and on the metered cell path
+# only those the stack moved there before the agent heard of the fault.
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
@@ -83,6 +85,14 @@ for peer in $FO_PEERS; do
 	log "$peer: $FO_SUM; failovers $f (spurious $s): $link on the link down, $2 in the blackhole, $1 else not explained by a VM stall"
 	[ "$link" = 1 ] && [ "$2" = 1 ] || { cat "$(bg_log a$peer)"; fail "$peer: $link failovers on the link down, $2 in the blackhole: want 1 each"; }
 	[ "$1" = 0 ] || { cat "$(bg_log a$peer)"; fail "$peer: $f failovers ($s counted spurious) for 2 faults"; }
+	# on the wire: SACK-IMMEDIATELY on eth, never on the metered cell
+	if [ $peer = darn ]; then
+		set -- $(for k in data_eth sack_now_eth data_cell sack_now_cell; do ctl_summary $peer $k; done)
+		log "$peer: DATA chunks (first transmissions) with the I bit: $2 of $1 on eth, $4 of $3 on cell"
+		# on cell only what the stack sent there before the agent heard
+		# of the fault (at most a tenth)
+		[ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ $(($4 * 10)) -le "$3" ] || fail "$peer: I bit on $2 of $1 DATA chunks on eth, $4 of $3 on cell"
+	fi
 done
 log "VM $(fo_stall_summary) (>= $FO_STALL_MS ms); wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
 pass

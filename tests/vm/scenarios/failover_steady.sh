@@ -5,10 +5,12 @@
 # sensor every 10 s, 1 s, 100 ms or 10 ms (on stream 1..4). All twelve run
 # at once in one bed with the Pi's path defaults (eth RTO floor 30 ms, PF
 # at the first timeout). For every agent: 0 failovers (none spurious),
-# the Ethernet address stays primary and the RTO floor at eth's 30 ms
-# (the peer SACKed promptly: SACK-IMMEDIATELY works); for every peer not
-# one DATA chunk to or from its cellular address (tcpdump on its cell
-# link), and the readings arrived (in order, without gap, for sctpctl).
+# the Ethernet address stays primary, the RTO floor left its
+# conservative start (the peer SACKed promptly); for every peer (tcpdump
+# in its namespace, chunk headers only): every DATA chunk to its Ethernet
+# address carries the I bit (SACK-IMMEDIATELY), not one DATA chunk goes
+# to or from its cellular address, and the readings arrived (in order,
+# without gap, for sctpctl).
 # Every 10 s and 1 s run 32 s (each reading a lone message after the
 # heartbeats have taken the RTO to its floor), the others 14 s. A failover
 # right after a VM stall (fo_failovers_unexplained) is forgiven, and said.
@@ -21,7 +23,7 @@ T0=$(fo_now_ms)
 RATES="10000 1000 100 10"
 fo_stallmon_start
 fo_bed s
-FO_CAP=eth1 FO_NOWAIT=1
+FO_CAP=1 FO_SNAP=128 FO_NOWAIT=1
 for peer in $FO_PEERS; do fo_peer_start $peer sc $peer --quiet; done
 for peer in $FO_PEERS; do
 	FO_PORT=$(fo_peer_port $peer)
@@ -82,10 +84,15 @@ for peer in $FO_PEERS; do
 		[ "$n" -ge "$want" ] || { dump $peer$r; fail "$peer, every $r ms: $n readings in $s s"; }
 		log "$peer, every $r ms: $n readings"
 	done
+	set -- $(fo_wire $peer 10.1.0.1)
+	log "$peer: $1 DATA packets to the Ethernet address, $2 with the I bit"
 	case "$MOVED" in
-	*" $peer"*) log "$peer: $chunks DATA chunks on the cellular path after a forgiven failover" ;;
-	*) [ "$chunks" = 0 ] || fail "$peer: $chunks DATA chunks on the cellular path"
-	   log "$peer: no DATA chunk on the cellular path" ;;
+	*" $peer"*)	# while on cell after a forgiven failover: no I bit
+		log "$peer: $chunks DATA chunks on the cellular path after a forgiven failover"
+		[ "$1" -gt 0 ] && [ $(($2 * 10)) -ge $(($1 * 9)) ] || fail "$peer: $2 of $1 DATA packets on eth ask for an immediate SACK" ;;
+	*)	[ "$chunks" = 0 ] || fail "$peer: $chunks DATA chunks on the cellular path"
+		[ "$1" -gt 0 ] && [ "$1" = "$2" ] || fail "$peer: $2 of $1 DATA packets on eth ask for an immediate SACK"
+		log "$peer: no DATA chunk on the cellular path" ;;
 	esac
 done
 log "VM $(fo_stall_summary) (>= $FO_STALL_MS ms); wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
