@@ -175,11 +175,18 @@ void health_assoc_up(struct assoc *a)
 	a->pol.floor_peer = -1;
 }
 
+/* A heartbeat to the new primary now: its RTO is recomputed within a round
+ * trip against the new floor (the stack only clamps at its next sample,
+ * and a backup path may have had none for minutes). */
 void health_primary_changed(struct assoc *a)
 {
+	struct ps_path_params hb = { .hb_now = true, .pf_threshold = PS_PF_UNSET };
+
 	if (a->pol.tx_ms)
 		a->pol.tx_disturbed = true;
 	apply_floor(a);
+	if (a->primary >= 0 && a->state == AS_UP)
+		(void)ps_set_path_params(a->ag->ep, a->id, &a->peers[a->primary].addr, &hb);
 }
 
 static uint32_t path_rto(struct assoc *a, int i)
