@@ -250,7 +250,8 @@ fo_peer_start() {
 	if [ $peer = darn ] || [ "${FO_CAP:-0}" != 0 ]; then
 		command -v tcpdump >/dev/null || fail "no tcpdump in the VM image"
 		echo "${FO_SNAP:-0}" > "$VMTEST_WORK/$name.capsnap"
-		bg_start "$name.cap" "$ns" tcpdump -Z root -U -n -i any -s "${FO_SNAP:-0}" \
+		# immediate mode: libpcap's ring would hold packets up to 1 s
+		bg_start "$name.cap" "$ns" tcpdump -Z root -U --immediate-mode -n -i any -s "${FO_SNAP:-0}" \
 			-w "$VMTEST_WORK/$name.pcap" sctp port $port
 		[ "${FO_NOWAIT:-0}" = 1 ] || wait_for_line "$(bg_log "$name.cap")" 'listening on' 10 ||
 			{ dump "$name.cap"; fail "tcpdump $name.cap did not start"; }
@@ -301,6 +302,7 @@ fo_peer_count() {
 fo_peer_stop() {
 	local name=$1 n_cap n_darn
 	if [ -f "$(bg_log "$name.cap")" ]; then
+		fo_cap_settle "$VMTEST_WORK/$name.pcap"
 		pl_cap_stop "$name.cap"
 		bg_wait "$name.cap" 5 >/dev/null
 	fi
@@ -313,12 +315,23 @@ fo_peer_stop() {
 		n_cap=$(grep -c '^{"agent":' "$(bg_log "$name")")
 		n_darn=$(fo_peer_count "$name" darn)
 		n_cap=$((n_cap + $(ctl_summary "$name" dups)))
-		[ "$n_cap" = "$n_darn" ] || { dump "$name.darn"; fail "$name: capture has $n_cap messages on sensor streams, sctp_darn printed $n_darn"; }
+		[ "$n_cap" = "$n_darn" ] || { dump "$name.darn" "$name.cap"; fail "$name: capture has $n_cap messages on sensor streams, sctp_darn printed $n_darn"; }
 		;;
 	*) fo_ctl_stop "$name" ;;
 	esac
 }
 
+# fo_cap_settle PCAP: wait (up to 3 s) until tcpdump stopped writing it.
+fo_cap_settle() {
+	local a b t=0
+	a=$(wc -c < "$1")
+	while [ $t -lt 15 ]; do
+		sleep 0.2
+		b=$(wc -c < "$1")
+		[ "$a" = "$b" ] && return 0
+		a=$b t=$((t + 1))
+	done
+}
 # fo_cap_ctl PCAP NAME PORT: what a deduplicating controller would have
 # printed from the DATA chunks sent to PORT in PCAP (a capture in the peer's
 # namespace: what arrived). Per chunk (first copy of each TSN; a
