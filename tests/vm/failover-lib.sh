@@ -240,7 +240,8 @@ fo_peer_port() { eval echo \$FO_PEER_PORT_$1; }
 # fo_peer_start NAME NS PEER [sctpctl args...]: NAME's port is PEER's.
 # With darn, or FO_CAP=1, tcpdump records what arrives in NS (every
 # interface) in NAME.pcap first; FO_SNAP=N keeps only N bytes of each
-# packet (the chunk headers: fo_wire, fo_cell_data; no fo_cap_ctl then).
+# packet (e.g. 128: the chunk headers, enough for fo_wire and
+# fo_cell_data; fo_cap_ctl needs the default 1600).
 # FO_NOWAIT=1: start without waiting (then fo_peer_wait NAME NS PEER).
 fo_peer_start() {
 	local name=$1 ns=$2 peer=$3 port
@@ -249,9 +250,11 @@ fo_peer_start() {
 	[ -n "$port" ] || fail "fo_peer_start: unknown peer $peer"
 	if [ $peer = darn ] || [ "${FO_CAP:-0}" != 0 ]; then
 		command -v tcpdump >/dev/null || fail "no tcpdump in the VM image"
-		echo "${FO_SNAP:-0}" > "$VMTEST_WORK/$name.capsnap"
-		# immediate mode: libpcap's ring would hold packets up to 1 s
-		bg_start "$name.cap" "$ns" tcpdump -Z root -U --immediate-mode -n -i any -s "${FO_SNAP:-0}" \
+		echo "${FO_SNAP:-1600}" > "$VMTEST_WORK/$name.capsnap"
+		# immediate mode: libpcap's ring would hold packets up to 1 s;
+		# a veth MTU of snapshot (not 256 KiB) and 4 MiB make its ring
+		# thousands of packets deep, so a slow tcpdump under load drops none
+		bg_start "$name.cap" "$ns" tcpdump -Z root -U --immediate-mode -B 4096 -n -i any -s "${FO_SNAP:-1600}" \
 			-w "$VMTEST_WORK/$name.pcap" sctp port $port
 		[ "${FO_NOWAIT:-0}" = 1 ] || wait_for_line "$(bg_log "$name.cap")" 'listening on' 10 ||
 			{ dump "$name.cap"; fail "tcpdump $name.cap did not start"; }
@@ -309,7 +312,9 @@ fo_peer_stop() {
 	case $2 in
 	darn)
 		bg_kill "$name.darn" TERM
-		[ "$(cat "$VMTEST_WORK/$name.capsnap")" = 0 ] || return 0
+		[ "$(cat "$VMTEST_WORK/$name.capsnap")" = 1600 ] || return 0
+		n_cap=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$(bg_log "$name.cap")")
+		[ "${n_cap:-0}" = 0 ] || { dump "$name.cap"; fail "$name: tcpdump dropped $n_cap packets: the capture cannot tell what sctp_darn got"; }
 		fo_cap_ctl "$VMTEST_WORK/$name.pcap" "$name" $(fo_peer_port darn)
 		# the capture holds every message sctp_darn received, no more
 		n_cap=$(grep -c '^{"agent":' "$(bg_log "$name")")
