@@ -110,12 +110,14 @@ static void apply_floor(struct assoc *a)
 	}
 	a->pol.floor_ms = f;
 	a->pol.floor_peer = i;
+	/* said when it crosses twice the configured floor (a peer that
+	 * ignores the I bit), either way; small moves at debug level */
 	p = floor_cfg(a, i);
-	if (p && a->peers[i].n_ackd >= PROMPT_SAMPLES &&
-	    (i != old_peer || (f > p->rto_min_ms) != (old > p->rto_min_ms)))
-		ALOG(a, f > p->rto_min_ms ? LOG_INFO : LOG_DEBUG, "RTO floor %u ms "
-		     "on path %s: the peer acknowledges up to %u ms after a send",
-		     f, paths_peer_name(a, i), worst_ackd(&a->peers[i]));
+	if (p && a->peers[i].n_ackd >= PROMPT_SAMPLES)
+		ALOG(a, i == old_peer && (f > 2 * p->rto_min_ms) != (old > 2 * p->rto_min_ms) ?
+		     LOG_INFO : LOG_DEBUG, "RTO floor %u ms on path %s: the peer "
+		     "acknowledges up to %u ms after a send", f,
+		     paths_peer_name(a, i), worst_ackd(&a->peers[i]));
 }
 
 /* The I bit while the primary is an unmetered path whose configured
