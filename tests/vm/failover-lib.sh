@@ -344,10 +344,12 @@ fo_cap_settle() {
 # sequence number (SSN), and from the agent's message (docs/PROTOCOL.md:
 # 8-byte header, seq at offset 4; a READINGS body is a SenML pack whose
 # first record carries bt) the reading's seq and sample time. Messages of
-# a stream are delivered in SSN order, each once all before it arrived;
-# the first copy of each seq is a reading, later ones (the agent's
-# re-sends on failover) duplicates. Writes $(bg_log NAME) with
-#   {"agent":"?","controller":"NAME","assoc":0,"stream":S,"seq":N,"time":T,"rx_ms":R}
+# a stream of an association are delivered in SSN order, each once all
+# before it arrived; in delivery order, across associations (a replay
+# after a reconnect), the first copy of each (stream, seq) is a reading,
+# later ones (re-sends on failover, replays) duplicates. One agent per
+# stream. Writes $(bg_log NAME) with
+#   {"agent":"vtag-V","controller":"NAME","assoc":0,"stream":S,"seq":N,"time":T,"rx_ms":R}
 # per reading in delivery order and a summary line (readings, dups, gaps
 # from seq 1, out_of_order, bad = malformed messages; and per path the
 # DATA chunks sent the first time and how many of them carry the I bit:
@@ -414,7 +416,7 @@ fo_cap_ctl() {
 				if (!((vt, tsn) in seen) && u(o + 8, 2) > 0) {
 					seen[vt, tsn] = 1; p = o + 16; k = cnt[sid]++
 					S[sid, k] = ssn; AT[sid, k] = ts
-					if (b[p] != 1 || b[p + 1] != 2) { bad++; SQ[sid, k] = -1 }
+					if (b[p] != 1 || b[p + 1] != 2) SQ[sid, k] = -1
 					else { SQ[sid, k] = u(p + 4, 4); BT[sid, k] = bt(p + 8, o + ln) }
 				}
 			}
@@ -428,26 +430,33 @@ fo_cap_ctl() {
 	}
 	END {
 		packet()
-		for (sid in cnt) {
-			n = cnt[sid]
-			# SSN order (insertion sort: small n), then delivery times
-			for (i = 0; i < n; i++) ord[i] = i
-			for (i = 1; i < n; i++) { x = ord[i]; for (j = i - 1; j >= 0 && S[sid, ord[j]] > S[sid, x]; j--) ord[j + 1] = ord[j]; ord[j + 1] = x }
-			dl = 0; last = 0
-			for (i = 0; i < n; i++) {
-				k = ord[i]; if (AT[sid, k] > dl) dl = AT[sid, k]
-				q = SQ[sid, k]; if (q < 0) continue
-				if ((sid, q) in got) { dups++; continue }
-				got[sid, q] = 1; readings++
-				if (q < last) ooo++
-				else if (q > last + 1) gaps += q - last - 1
-				if (q > last) last = q
-				split(sid, id, SUBSEP)
-				printf "%.0f %d {\"agent\":\"vtag-%s\",\"controller\":\"%s\",\"assoc\":0,\"stream\":%d,\"seq\":%d,\"time\":%.0f,\"rx_ms\":%.0f}\n", dl, NR2++, id[1], ctl, id[2], q, BT[sid, k], dl
-			}
+		for (sid in cnt) for (k = 0; k < cnt[sid]; k++) {
+			split(sid, id, SUBSEP)
+			printf "%.0f %d %d %.0f %d %.0f\n", id[1], id[2], S[sid, k], AT[sid, k], SQ[sid, k], BT[sid, k]
 		}
-		printf "9999999999999 0 {\"summary\":true,\"controller\":\"%s\",\"readings\":%d,\"dups\":%d,\"gaps\":%d,\"out_of_order\":%d,\"bad\":%d,\"data_eth\":%d,\"sack_now_eth\":%d,\"data_cell\":%d,\"sack_now_cell\":%d}\n", ctl, readings, dups, gaps, ooo, bad, deth, ieth, dcell, icell
-	}' | sort -n -k1,1 -k2,2 | cut -d' ' -f3- > "$out"
+		# the wire counters ride on a line that sorts last
+		printf "9999999999 0 0 0 -2 0 %d %d %d %d %d\n", bad, deth, ieth, dcell, icell
+	}' | sort -n -k1,1 -k2,2 -k3,3 | awk '
+	# per association (vtag) and stream in SSN order: a message is
+	# delivered once it and every one before it arrived
+	$5 == -2 { print "9999999999999", $0; next }
+	{ k = $1 " " $2; if (k != pk) { dl = 0; pk = k } if ($4 > dl) dl = $4; print dl, $0 }' |
+	sort -n -k1,1 | awk -v ctl="$2" '
+	# in delivery order, across associations (a replay after a reconnect
+	# comes on a new one): the first copy of each (stream, seq) is the
+	# reading, later ones duplicates
+	$6 == -2 { bad += $8; deth = $9; ieth = $10; dcell = $11; icell = $12; next }
+	$6 < 0 { bad++; next }
+	{
+		sid = $3; q = $6
+		if ((sid, q) in got) { dups++; next }
+		got[sid, q] = 1; readings++
+		if (q < last[sid]) ooo++
+		else if (q > last[sid] + 1) gaps += q - last[sid] - 1
+		if (q > last[sid]) last[sid] = q
+		printf "{\"agent\":\"vtag-%s\",\"controller\":\"%s\",\"assoc\":0,\"stream\":%d,\"seq\":%d,\"time\":%.0f,\"rx_ms\":%.0f}\n", $2, ctl, sid, q, $7, $1
+	}
+	END { printf "{\"summary\":true,\"controller\":\"%s\",\"readings\":%d,\"dups\":%d,\"gaps\":%d,\"out_of_order\":%d,\"bad\":%d,\"data_eth\":%d,\"sack_now_eth\":%d,\"data_cell\":%d,\"sack_now_cell\":%d}\n", ctl, readings, dups, gaps, ooo, bad, deth, ieth, dcell, icell }' > "$out"
 	awk '{ if (match($0, /"rx_ms":[0-9]+/)) printf "%.3f %s\n", substr($0, RSTART + 8, RLENGTH - 8) / 1000, $0; else print "0 " $0 }' "$out" > "$VMTEST_WORK/$2.ts"
 }
 
