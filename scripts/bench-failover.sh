@@ -7,7 +7,8 @@
 # settings (the baseline, same VM run); steady Ethernet latency; idle
 # cellular bytes; a 100-flap soak. Once per architecture (one VM boot each).
 # Usage: scripts/bench-failover.sh [--arch amd64|arm64|all] [--runs N]
-#        [--bindir DIR] [--alternatives] [--soak FLAPS | --no-soak] [--verbose]
+#        [--bindir DIR] [--alternatives] [--soak FLAPS | --no-soak]
+#        [--peers ctl,ctl1,darn] [--verbose]
 # Prints per arch a header and (one line each):
 #   failover <case> peer=<p> worst_ms=.. median_worst_ms=.. gap_ms=.. lost=.. dup=.. spurious=.. baseline_worst_ms=..
 #   # detail <case> peer=<p>: per-run figures, the baseline's median/lost/dup
@@ -30,8 +31,9 @@ while [ $# -gt 0 ]; do
 	--alternatives) APPEND="$APPEND bench.profiles=noibit,hb"; shift ;;
 	--no-soak) APPEND="$APPEND bench.soak=0"; shift ;;
 	--soak) APPEND="$APPEND bench.soak=$2"; shift 2 ;;
+	--peers) APPEND="$APPEND bench.peers=$2"; shift 2 ;;
 	--verbose) VERBOSE=1; shift ;;
-	*) echo "usage: $0 [--arch amd64|arm64|all] [--runs N] [--bindir DIR] [--alternatives] [--no-soak] [--verbose]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--arch amd64|arm64|all] [--runs N] [--bindir DIR] [--alternatives] [--soak N | --no-soak] [--peers LIST] [--verbose]" >&2; exit 2 ;;
 	esac
 done
 rc=0

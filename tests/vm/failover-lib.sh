@@ -352,8 +352,9 @@ fo_cap_settle() {
 #   {"agent":"vtag-V","controller":"NAME","assoc":0,"stream":S,"seq":N,"time":T,"rx_ms":R}
 # per reading in delivery order and a summary line (readings, dups, gaps
 # from seq 1, out_of_order, bad = malformed messages; and per path the
-# DATA chunks sent the first time and how many of them carry the I bit:
-# data_eth, sack_now_eth, data_cell, sack_now_cell), and NAME.ts as
+# DATA chunks that arrived once (never retransmitted) and how many of
+# them carry the I bit: data_eth, sack_now_eth, data_cell,
+# sack_now_cell), and NAME.ts as
 # fo_ctl_start does.
 fo_cap_ctl() {
 	local out
@@ -408,11 +409,9 @@ fo_cap_ctl() {
 			if (ln < 4) break
 			if (ty == 0 && ln >= 16 + 8 && (fl % 4) == 3 && o + ln <= nb) {
 				tsn = u(o + 4, 4); sid = vt SUBSEP u(o + 8, 2); ssn = u(o + 10, 2)
-				if (!((vt, tsn) in seen)) {	# a first transmission
-					cell = b[16] == 10 && b[17] == 2
-					if (cell) { dcell++; if (fl >= 8 && fl % 16 >= 8) icell++ }
-					else { deth++; if (fl % 16 >= 8) ieth++ }
-				}
+				# per TSN: copies seen, and the path and I bit of the first
+				if (!((vt, tsn) in copies)) FP[vt, tsn] = (b[16] == 10 && b[17] == 2 ? "c" : "e") (fl % 16 >= 8 ? "i" : "-")
+				copies[vt, tsn]++
 				if (!((vt, tsn) in seen) && u(o + 8, 2) > 0) {
 					seen[vt, tsn] = 1; p = o + 16; k = cnt[sid]++
 					S[sid, k] = ssn; AT[sid, k] = ts
@@ -430,6 +429,12 @@ fo_cap_ctl() {
 	}
 	END {
 		packet()
+		# the I bit as sent: chunks that arrived once (a retransmission
+		# keeps the flags it had, whichever path it takes)
+		for (t in copies) if (copies[t] == 1) {
+			if (FP[t] ~ /^c/) { dcell++; if (FP[t] ~ /i/) icell++ }
+			else { deth++; if (FP[t] ~ /i/) ieth++ }
+		}
 		for (sid in cnt) for (k = 0; k < cnt[sid]; k++) {
 			split(sid, id, SUBSEP)
 			printf "%.0f %d %d %.0f %d %.0f\n", id[1], id[2], S[sid, k], AT[sid, k], SQ[sid, k], BT[sid, k]

@@ -23,7 +23,8 @@
 #   bench.profiles=P,.. on the kernel command line adds profiles for the
 #   reference controller (noibit: eth metered, so no SACK-IMMEDIATELY and
 #   the learned floor alone; hb: noibit with 100 ms eth heartbeats);
-#   bench.soak=N flaps N times instead of 100 (0: no soak).
+#   bench.soak=N flaps N times instead of 100 (0: no soak);
+#   bench.peers=P,.. runs only those peers.
 # Per run: worst = longest delivery latency (receive time - sample time)
 # of a reading sampled in [fault - 0.5 s, fault + 1.5 s); gap = longest
 # interval between two arrivals around the fault.
@@ -39,6 +40,8 @@ RUNS=${DURATION:-5}
 XPROF=$(sed -n 's/.*bench\.profiles=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 SOAK=$(sed -n 's/.*bench\.soak=\([0-9]*\).*/\1/p' /proc/cmdline)
 SOAK=${SOAK:-100}
+PEERS=$(sed -n 's/.*bench\.peers=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+[ -z "$PEERS" ] || FO_PEERS=$PEERS
 R=$VMTEST_WORK/results
 : > $R
 T0=$(fo_now_ms)

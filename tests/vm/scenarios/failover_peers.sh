@@ -13,9 +13,10 @@
 # each stream in order (fo_check; for sctp_darn from the capture of what
 # arrived in its namespace, fo_cap_ctl), exactly the 2 failovers of the 2
 # faults and none spurious (a failover right after a VM stall is
-# forgiven, and said). On the wire (sctp_darn's capture): every DATA
-# chunk first sent to eth carries the I bit, and on the metered cell path
-# only those the stack moved there before the agent heard of the fault.
+# forgiven, and said). On the wire (sctp_darn's capture, chunks never
+# retransmitted): every DATA chunk sent on eth carries the I bit, and on
+# the metered cell path only those the stack sent there before the agent
+# heard of the fault.
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
@@ -88,7 +89,7 @@ for peer in $FO_PEERS; do
 	# on the wire: SACK-IMMEDIATELY on eth, never on the metered cell
 	if [ $peer = darn ]; then
 		set -- $(for k in data_eth sack_now_eth data_cell sack_now_cell; do ctl_summary $peer $k; done)
-		log "$peer: DATA chunks (first transmissions) with the I bit: $2 of $1 on eth, $4 of $3 on cell"
+		log "$peer: DATA chunks (never retransmitted) with the I bit: $2 of $1 on eth, $4 of $3 on cell"
 		# on cell only what the stack sent there before the agent heard
 		# of the fault (at most a tenth)
 		[ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ $(($4 * 10)) -le "$3" ] || fail "$peer: I bit on $2 of $1 DATA chunks on eth, $4 of $3 on cell"
