@@ -209,6 +209,7 @@ soak() {
 	sleep 0.5
 	for peer in $FO_PEERS; do
 		fo_peer_stop s$peer $peer
+		grep -E 'spurious failover|primary -> .*: (PF|UNREACHABLE)$' "$(bg_log soak-$peer)" | head -n 40 | sed "s/^/  soak-$peer: /"
 		set -- $(fo_failovers_unexplained soak-$peer)
 		eval f=\$SF_$peer s=\$SS_$peer
 		rf=$real
