@@ -140,11 +140,28 @@ static bool refused_reneg(struct pd_sess *s)
 	return true;
 }
 
+/* A fatal alert in clear (the peer refused us before its ChangeCipherSpec:
+ * CA, certificate, PSK). mbedTLS reads records only in a read state; while
+ * our ChangeCipherSpec waits for the SCTP sender to be dry it is in a write
+ * state and would never see this one before the peer's ABORT. */
+static bool clear_fatal_alert(struct pd_sess *s, const uint8_t *rec, size_t len)
+{
+	if (!rec || len != PD_REC_HDR + 2 || rec[0] != PD_REC_ALERT ||
+	    s->ssl.transform_in || rec[PD_REC_HDR] != MBEDTLS_SSL_ALERT_LEVEL_FATAL)
+		return false;
+	s->dead = true;
+	s->open = false;
+	s->fail = rec[PD_REC_HDR + 1] == 115 ? PD_FAIL_PSK : PD_FAIL_ALERT;
+	snprintf(s->err, sizeof(s->err), "peer sent fatal alert %u (%s)",
+		 rec[PD_REC_HDR + 1], alert_name(rec[PD_REC_HDR + 1]));
+	return true;
+}
+
 int pd_handshake(struct pd_sess *s, const uint8_t *rec, size_t len)
 {
 	int rc;
 
-	if (s->dead)
+	if (s->dead || clear_fatal_alert(s, rec, len))
 		return -EPROTO;
 	s->rx = rec;
 	s->rx_len = rec ? len : 0;

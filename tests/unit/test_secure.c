@@ -376,6 +376,33 @@ static void test_ccs_waits_for_sender_dry(void **state)
 	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
 }
 
+/* The controller refuses us (a fatal alert in clear, then its ABORT) while
+ * our ChangeCipherSpec waits for the sender to be dry: the alert is read
+ * and the failure says why (it was dropped unread, and the agent logged
+ * only the COMM_LOST of the ABORT). */
+static void test_alert_while_ccs_waits(void **state)
+{
+	struct t *t = *state = start_psk(ini_psk);
+	static const uint8_t alert[] = { PD_REC_ALERT, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9,
+					 0, 2, 2, 40 };
+
+	srv_start(t, PD_PSK, NULL, NULL, NULL);
+	fake_sctp_comm_up(t->ep, 1);
+	harness_run(t);
+	fake_sctp_set_pending(t->ep, 1, 3);	/* CCS held */
+	pump(t);
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
+	assert_null(last_abort(t));
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, alert, sizeof(alert));
+	harness_run(t);
+	assert_int_equal(stats(t)->failures, 1);
+	assert_int_equal(stats(t)->fail_by[PD_FAIL_ALERT], 1);
+	assert_true(fake_log_contains("handshake failed (peer-alert): peer sent fatal "
+				      "alert 40 (handshake_failure)"));
+	assert_non_null(last_abort(t));
+	assert_false(sent_plaintext(t));
+}
+
 static void test_early_records_buffered(void **state)
 {
 	struct t *t = *state = start_psk(ini_psk);
@@ -1015,6 +1042,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_psk_handshake_and_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ccs_waits_for_sender_dry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_while_ccs_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_records_buffered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_advances_key_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_by_record_count, setup, teardown),
