@@ -451,6 +451,7 @@ static void test_rekey_advances_key_ids(void **state)
 		"[security]\nmode = dtls-psk\npsk_identity = pi-1\npsk_key_file = /k/psk\n"
 		"rekey_interval_s = 60\n";
 	struct t *t = *state = start_psk(ini);
+	unsigned int n0, msgs;
 
 	srv_start(t, PD_PSK, NULL, NULL, NULL);
 	fake_sctp_comm_up(t->ep, 1);
@@ -459,8 +460,19 @@ static void test_rekey_advances_key_ids(void **state)
 	fake_sctp_auth_event(t->ep, 1, PS_AUTH_FREE_KEY, 0);
 	fake_loop_advance(t->l, 60000);		/* lifetime over: renegotiate */
 	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));	/* data held */
+	/* readings sampled meanwhile stay queued (the channel answers
+	 * -ENOTCONN): no application record leaves during the rekey ... */
+	n0 = fake_sctp_nsent(t->ep);
+	fake_loop_advance(t->l, 2500);
+	for (unsigned int i = n0; i < fake_sctp_nsent(t->ep); i++)
+		assert_int_not_equal(fake_sctp_sent(t->ep, i)->buf[0], PD_REC_APP);
+	assert_true(assoc_backlog(t->ag->assocs[0]) >= 2);
+	msgs = S.n_msgs;
 	pump(t);
 	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
+	/* ... and go out once it completes, without waiting for the next one */
+	assert_int_equal(assoc_backlog(t->ag->assocs[0]), 0);
+	assert_true(S.n_msgs >= msgs + 2);
 	assert_int_equal(stats(t)->rekeys, 1);
 	assert_int_equal(S.keys, 2);
 	assert_int_equal(fake_sctp_active_key(t->ep, 1), 2);
