@@ -285,7 +285,7 @@ fo() { grep "^BENCH-FO mode=$1 " "$OUT/serial.txt" | sed -n "s/.* $2=\([0-9-]*\)
 	printf '%-10s %-40s %-9s %-8s %-10s %-13s %-9s %s\n' agent sack_immediately readings packets ip_bytes B_per_reading vs_base I_bit_pkts
 	base_bpr=""
 	for c in base metered unmetered; do
-		line=$(grep "^BENCH cell=$c " "$OUT/serial.txt" | head -n1)
+		line=$(grep "^BENCH cell=$c " "$OUT/serial.txt" | head -n1 || :)
 		[ -n "$line" ] || continue
 		# readings = the stream-1 DATA chunks in the same window (first
 		# transmissions: distinct TSNs), so bytes and readings match
