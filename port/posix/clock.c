@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/random.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,15 @@ int64_t clock_wall_ms(void)
 	if (clock_gettime(CLOCK_REALTIME, &ts))
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int clock_wall_synced(void)
+{
+	struct timex tx = { .modes = 0 };	/* read only: no privilege needed */
+
+	if (ntp_adjtime(&tx) >= 0 && !(tx.status & STA_UNSYNC))
+		return 1;
+	return access(CLOCK_SYNC_FLAG_FILE, F_OK) == 0;
 }
 
 /* Kernel entropy: getrandom(), then /dev/urandom (old kernels, seccomp). */

@@ -30,9 +30,9 @@ static const struct msg_stream_info streams[] = {
 	{ 1, S("temp"), S("Cel") }, { 2, S("hum"), S("%RH") },
 };
 static const struct msg_reading readings[] = {
-	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll },
-	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll },
-	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll },
+	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll, false },
+	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll, false },
+	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll, false },
 };
 static const struct msg_ack acks[] = { { 1, 41 }, { 2, 7 } };
 static const struct msg_low lows[] = { { 0x5eed0001u, 1, 40 } };

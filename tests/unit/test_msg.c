@@ -63,9 +63,9 @@ static size_t enc_hello(uint8_t *buf, size_t cap, int *rc)
 }
 
 static const struct msg_reading rd3[] = {
-	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll },
-	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll },
-	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll },
+	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll, false },
+	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll, false },
+	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll, false },
 };
 
 static size_t enc_readings(uint8_t *buf, size_t cap, int *rc)
@@ -379,10 +379,10 @@ static void test_readings_roundtrip(void **state)
 static void test_readings_extremes(void **state)
 {
 	const struct msg_reading in[] = {
-		{ { 0 }, S("a"), S(""), 0.0, 0 },
-		{ { 0 }, S("b"), S("W"), 1e300, -1 },
-		{ { 0 }, S("c"), S("W"), -123456.789, 4102444800999ll },
-		{ { 0 }, S("d"), S("W"), 5e-324, -4102444800001ll },
+		{ { 0 }, S("a"), S(""), 0.0, 0, false },
+		{ { 0 }, S("b"), S("W"), 1e300, -1, false },
+		{ { 0 }, S("c"), S("W"), -123456.789, 4102444800999ll, false },
+		{ { 0 }, S("d"), S("W"), 5e-324, -4102444800001ll, false },
 	};
 	struct msg_reading r[4];
 	uint8_t buf[256];
@@ -799,7 +799,7 @@ static void test_readings_max_len(void **state)
 	memset(base, 'b', sizeof(base) - 1);
 	for (unsigned i = 0; i < MSG_MAX_ITEMS; i++)
 		r[i] = (struct msg_reading){ { 0 }, S(name), S(unit), -3.1 - i,
-					     1700000000001ll + 1111 * i };
+					     1700000000001ll + 1111 * i, i % 2 == 1 };
 	for (unsigned cnt = 1; cnt <= MSG_MAX_ITEMS; cnt++) {
 		assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0xffffffffu, 7,
 						     S(base), r, cnt, &n), 0);
@@ -923,7 +923,7 @@ static void test_readings_bad(void **state)
 	cbor_put_float(&b.e, 1e300 * 1e300);
 	expect(MSG_READINGS, &b, MSG_ERR_RANGE);
 	/* the encoder refuses what the decoder would */
-	struct msg_reading r = { { 0 }, { big, MSG_MAX_STR + 1 }, S(""), 1, 0 };
+	struct msg_reading r = { { 0 }, { big, MSG_MAX_STR + 1 }, S(""), 1, 0, false };
 	uint8_t m[1024];
 	size_t n;
 	assert_int_equal(msg_encode_readings(m, sizeof(m), 0, 1, S("x"), &r, 1,
