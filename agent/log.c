@@ -120,27 +120,28 @@ void log_get_rl_stats(struct log_rl_stats *st)
 }
 
 /* FNV-1a of the call site and the text with its numbers masked: a digit
- * run counts as one '#' unless it follows a letter or '_' (eth0, ctrl2). */
+ * run counts as one '#' unless it ends a word (eth0, ctrl12, w1). */
 static uint32_t key_of(const char *site, const char *text)
 {
 	uint32_t h = 2166136261u;
 	uintptr_t p = (uintptr_t)site;
-	char prev = ' ';
+	bool word = false, masked = false;
 
 	for (unsigned int i = 0; i < sizeof(p); i++, p >>= 8)
 		h = (h ^ (uint8_t)p) * 16777619u;
-	for (; *text; prev = *text++) {
-		bool digit = *text >= '0' && *text <= '9';
-		bool word = (prev >= 'a' && prev <= 'z') || (prev >= 'A' && prev <= 'Z') ||
-			    prev == '_';
+	for (; *text; text++) {
+		char c = *text;
+		bool digit = c >= '0' && c <= '9';
 
-		if (digit && (prev == '#' || !word)) {
-			if (prev != '#')
+		if (digit && !word) {
+			if (!masked)
 				h = (h ^ (uint8_t)'#') * 16777619u;
-			prev = '#';
+			masked = true;
 			continue;
 		}
-		h = (h ^ (uint8_t)*text) * 16777619u;
+		masked = false;
+		word = digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+		h = (h ^ (uint8_t)c) * 16777619u;
 	}
 	return h ? h : 1;
 }
@@ -152,8 +153,8 @@ static size_t summary(struct rl_key *k, uint64_t now, char *out, size_t cap, int
 	int n = 0;
 
 	if (k->suppressed) {
-		n = snprintf(out, cap, "%s: suppressed %u similar lines in %llu s, the last: %s",
-			     modules[k->m], k->suppressed,
+		n = snprintf(out, cap, "%s: suppressed %u similar line%s in %llu s, the last: %s",
+			     modules[k->m], k->suppressed, k->suppressed == 1 ? "" : "s",
 			     (unsigned long long)((now - k->start_ms + 999) / 1000), k->last);
 		*level = k->level;
 		rl.st.summaries++;

@@ -25,3 +25,7 @@ test_budget-objs := agent/budget.o agent/mq.o agent/store.o agent/gaps.o
 test_budget-ldflags := -Wl,--wrap=malloc
 UNIT_TESTS += test_limits
 test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+# The log rate limit and the wall-clock watch on the fake clock.
+UNIT_TESTS += test_ratelimit test_clockwatch
+test_ratelimit-objs := agent/log.o tests/fake/fake_clock.o tests/fake/fake_log.o
+test_clockwatch-objs := agent/clockwatch.o agent/log.o tests/fake/fake_clock.o tests/fake/fake_log.o

@@ -992,6 +992,77 @@ static void test_readings_senml_base(void **state)
 	assert_true(r[1].value == -0.5 && r[2].value == -7.0);
 }
 
+/* Readings taken before the agent's clock was synchronized: "unsync":
+ * true once, in the first record, for the whole pack (a text label: a
+ * v2 reader that does not know it skips it, as "ext" above). */
+static void test_readings_unsync(void **state)
+{
+	static const uint8_t label[] = { 0x66, 'u', 'n', 's', 'y', 'n', 'c', 0xf5 };
+	struct msg_reading in[3], r[3];
+	uint8_t buf[256], plain[256];
+	const uint8_t *b;
+	size_t n, pn, bl;
+	unsigned cnt, hits = 0;
+	struct body bb;
+	enum msg_err why;
+
+	(void)state;
+	memcpy(in, rd3, sizeof(in));
+	assert_int_equal(msg_encode_readings(plain, sizeof(plain), 0, 1, S("urn:dev:p:"),
+					     in, 3, &pn), 0);
+	in[1].unsynced = true;			/* any record: the pack is */
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 1, S("urn:dev:p:"),
+					     in, 3, &n), 0);
+	assert_int_equal(n, pn + sizeof(label));
+	for (size_t i = 0; i + sizeof(label) <= n; i++)
+		hits += !memcmp(buf + i, label, sizeof(label));
+	assert_int_equal(hits, 1);
+	assert_true(n <= msg_readings_max_len(10, 4, 3, 3));
+	body_of(buf, n, MSG_READINGS, &b, &bl, NULL);
+	assert_int_equal(b[1], 0xa6);		/* bn bt n u v + unsync */
+	assert_int_equal(msg_decode_readings(b, bl, r, 3, &cnt, &why), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_true(r[i].unsynced);
+		assert_true(r[i].time_ms == rd3[i].time_ms);
+	}
+	body_of(plain, pn, MSG_READINGS, &b, &bl, NULL);
+	assert_int_equal(msg_decode_readings(b, bl, r, 3, &cnt, &why), 0);
+	for (int i = 0; i < 3; i++)
+		assert_false(r[i].unsynced);
+
+	/* only a bool; once per record; an int label of any value is not it */
+	for (int k = 0; k < 3; k++) {
+		body_start(&bb);
+		cbor_put_array(&bb.e, 1);
+		cbor_put_map(&bb.e, k == 1 ? 4 : 3);
+		cbor_put_int(&bb.e, 0);
+		cbor_put_cstr(&bb.e, "t");
+		cbor_put_int(&bb.e, 2);
+		cbor_put_uint(&bb.e, 1);
+		if (k == 2) {
+			cbor_put_int(&bb.e, INT64_MAX - 1);
+			cbor_put_bool(&bb.e, true);
+		} else {
+			cbor_put_cstr(&bb.e, "unsync");
+			if (k == 0)
+				cbor_put_uint(&bb.e, 1);
+			else
+				cbor_put_bool(&bb.e, true);
+		}
+		if (k == 1) {
+			cbor_put_cstr(&bb.e, "unsync");
+			cbor_put_bool(&bb.e, false);
+		}
+		why = MSG_OK;
+		assert_int_equal(msg_decode_readings(bb.buf, body_len(&bb), r, 1, &cnt, &why),
+				 k == 2 ? 0 : -EBADMSG);
+		assert_int_equal(why, k == 0 ? MSG_ERR_WRONG_TYPE : k == 1 ?
+				 MSG_ERR_DUPLICATE : MSG_OK);
+		if (k == 2)
+			assert_false(r[0].unsynced);
+	}
+}
+
 static void test_ack_bad(void **state)
 {
 	struct body b;
@@ -1187,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_hello_stream_bad),
 		cmocka_unit_test(test_readings_bad),
 		cmocka_unit_test(test_readings_senml_base),
+		cmocka_unit_test(test_readings_unsync),
 		cmocka_unit_test(test_ack_bad),
 		cmocka_unit_test(test_cmd_bad),
 		cmocka_unit_test(test_reply_bad),
