@@ -4,6 +4,8 @@
  */
 #define _DEFAULT_SOURCE		/* getrandom() on glibc and musl */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64	/* glibc wants it for _TIME_BITS */
+#define _TIME_BITS 64		/* 32-bit ARM: wall time past 2038 */
 
 #include <errno.h>
 #include <fcntl.h>

@@ -20,6 +20,8 @@
  * nobody drains) never stalls the agent's loop.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64	/* glibc wants it for _TIME_BITS */
+#define _TIME_BITS 64		/* 32-bit ARM: wall time past 2038 */
 
 #include <errno.h>
 #include <poll.h>
