@@ -228,6 +228,7 @@ void log_msg(enum log_module m, int level, const char *fmt, ...)
 	char line[512], out[LOG_LINE_MAX_AGENT], sum[LOG_LINE_MAX_AGENT];
 	size_t n_out, n_sum = 0;
 	int n, sum_level = level;
+	bool pass;
 	va_list ap;
 
 	if (m >= LOGM_N)
@@ -239,13 +240,10 @@ void log_msg(enum log_module m, int level, const char *fmt, ...)
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	n_out = clean(out, sizeof(out), line);
-	if (!admit(m, level, key_of(fmt, line + n), out + n, clock_mono_ms(), sum,
-		   &n_sum, &sum_level)) {
-		if (n_sum)
-			port_log_write(sum_level, sum, n_sum);
-		return;
-	}
-	if (n_sum)
+	pass = admit(m, level, key_of(fmt, line + n), out + n, clock_mono_ms(), sum,
+		     &n_sum, &sum_level);
+	if (n_sum)	/* what an ended window held back comes first */
 		port_log_write(sum_level, sum, n_sum);
-	port_log_write(level, out, n_out);
+	if (pass)
+		port_log_write(level, out, n_out);
 }
