@@ -19,6 +19,7 @@
 #include "agent/paths.h"
 #include "agent/sensor.h"
 #include "port/clock.h"
+#include "port/log.h"
 #include "port/loop.h"
 
 #define RECV_BURST 64		/* events per wakeup before others get a turn */
@@ -213,6 +214,20 @@ static void on_reading(void *arg, unsigned int sensor, double value, int64_t wal
 	publish_reading(ag->pub, sensor, value, wall_ms, clockwatch_reading(ag->cw));
 }
 
+/* What the log held back: rate-limited, or dropped by a stalled output. */
+static void log_status_line(void)
+{
+	struct log_rl_stats rl;
+	struct port_log_stats st;
+
+	log_get_rl_stats(&rl);
+	port_log_get_stats(&st);
+	LOG(LOGM_MAIN, LOG_INFO, "log: %llu lines suppressed as repeated (%llu "
+	    "summaries), %llu dropped by a stalled output, %llu lost to errors",
+	    (unsigned long long)rl.suppressed, (unsigned long long)rl.summaries,
+	    (unsigned long long)st.dropped, (unsigned long long)st.errors);
+}
+
 /* Asked for: never rate-limited. */
 static void log_status(struct agent *ag)
 {
@@ -222,6 +237,7 @@ static void log_status(struct agent *ag)
 	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
 	clockwatch_log_status(ag->cw);
+	log_status_line();
 	log_unlimited(false);
 }
 
