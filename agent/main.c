@@ -58,7 +58,6 @@ int main(int argc, char **argv)
 	free(d);
 	log_set_level(cfg->agent.log_level + o.verbose > LOG_TRACE ? LOG_TRACE :
 		      cfg->agent.log_level + o.verbose);
-	log_set_ratelimit(cfg->agent.log_burst, cfg->agent.log_window_ms);
 	if (cfg->agent.name_from != CFG_NAME_INI)
 		LOG(LOGM_CONFIG, LOG_INFO, "no [agent] name in %s: the agent is '%s', %s",
 		    cfg->file, cfg->agent.name, cfg->agent.name_note);
