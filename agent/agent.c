@@ -14,14 +14,17 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "agent/budget.h"
+#include "agent/clockwatch.h"
 #include "agent/mq.h"
 #include "agent/paths.h"
 #include "agent/sensor.h"
 #include "port/clock.h"
+#include "port/log.h"
 #include "port/loop.h"
 
 #define RECV_BURST 64		/* events per wakeup before others get a turn */
 #define MAX_MSG (64 * 1024)
+#define AGENT_TICK_MS 1000	/* clock-step check, log rate-limit windows */
 
 static void on_sctp(void *arg, int fd, uint32_t events);
 
@@ -217,21 +220,53 @@ static void on_reading(void *arg, unsigned int sensor, double value, int64_t wal
 {
 	struct agent *ag = arg;
 
-	publish_reading(ag->pub, sensor, value, wall_ms);
+	publish_reading(ag->pub, sensor, value, wall_ms, clockwatch_reading(ag->cw));
 }
 
+/* What the log held back: rate-limited, or dropped by a stalled output. */
+static void log_status_line(void)
+{
+	struct log_rl_stats rl;
+	struct port_log_stats st;
+
+	log_get_rl_stats(&rl);
+	port_log_get_stats(&st);
+	LOG(LOGM_MAIN, LOG_INFO, "log: %llu lines suppressed as repeated (%llu "
+	    "summaries), %llu dropped by a stalled output, %llu lost to errors",
+	    (unsigned long long)rl.suppressed, (unsigned long long)rl.summaries,
+	    (unsigned long long)st.dropped, (unsigned long long)st.errors);
+}
+
+/* Asked for: never rate-limited. */
 static void log_status(struct agent *ag)
 {
 	ag->ssrc.unknown_assoc = ag->unknown_assoc;
+	log_unlimited(true);
 	status_log(&ag->ssrc);
 	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
+	clockwatch_log_status(ag->cw);
+	log_status_line();
+	log_unlimited(false);
 }
 
 static void on_status_timer(void *arg, struct loop_timer *t)
 {
 	(void)t;
+	log_unlimited(true);
 	paths_log_status(arg);
+	log_unlimited(false);
+}
+
+/* Between two ticks the wall clock may have been stepped; windows of
+ * rate-limited log lines end. */
+static void on_tick(void *arg, struct loop_timer *t)
+{
+	struct agent *ag = arg;
+
+	(void)t;
+	clockwatch_tick(ag->cw);
+	log_tick(clock_mono_ms());
 }
 
 static void on_shutdown_timeout(void *arg, struct loop_timer *t)
@@ -426,6 +461,10 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
 	rc = rc ? rc : make_modules(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
+	rc = rc ? rc : clockwatch_create(ag->cfg->agent.clock_jump_ms, &ag->cw);
+	rc = rc ? rc : loop_timer_new(ag->loop, on_tick, ag, &ag->tick_timer);
+	if (!rc)
+		loop_timer_at(ag->tick_timer, clock_mono_ms() + AGENT_TICK_MS, AGENT_TICK_MS);
 	if (!rc && ag->cfg->agent.status_interval_ms)
 		loop_timer_at(ag->status_timer, clock_mono_ms() + ag->cfg->agent.status_interval_ms,
 			      ag->cfg->agent.status_interval_ms);
@@ -455,6 +494,8 @@ static void teardown(struct agent *ag)
 		assoc_fini(&ag->assoc[i]);
 	budget_destroy(ag->budget);
 	loop_timer_free(ag->status_timer);
+	loop_timer_free(ag->tick_timer);
+	clockwatch_destroy(ag->cw);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);
 	if (ag->ep)
@@ -472,6 +513,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 	if (!ag)
 		return -ENOMEM;
 	ag->cfg = cfg;
+	log_set_ratelimit(cfg->agent.log_burst, cfg->agent.log_window_ms);
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
 	do	/* a new sequence space per run (persisted by the outbox later) */
 		ag->epoch = clock_random();

@@ -24,6 +24,7 @@
 #include "port/sctp.h"
 
 struct budget;
+struct clockwatch;
 struct loop;
 struct loop_timer;
 struct sampler;
@@ -51,6 +52,8 @@ struct agent {
 	struct loop_timer *stop_timer;	/* --duration */
 	struct loop_timer *shutdown_timer;
 	struct loop_timer *status_timer;
+	struct loop_timer *tick_timer;	/* 1 s: clock steps, log windows */
+	struct clockwatch *cw;
 	struct local_path lpaths[CONFIG_MAX_PATHS];
 	struct pn_sock *nl;
 	uint64_t unknown_assoc;		/* events for an association we do not know */

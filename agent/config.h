@@ -49,6 +49,9 @@ struct cfg_agent {
 	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
 	uint32_t memory_budget_kb;	/* what may be held for controllers */
+	uint32_t log_burst;		/* lines per key and window; 0 = no limit */
+	uint32_t log_window_ms;		/* the rate limit's window */
+	uint32_t clock_jump_ms;		/* a wall-clock step beyond: logged */
 };
 
 struct cfg_path {

@@ -34,6 +34,9 @@ static const struct key_def agent_keys[] = {
 	{ "status_interval_ms", KT_UINT, F(struct cfg_agent, status_interval_ms), 0, 86400000, false, NULL, NULL },
 	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
 	{ "memory_budget_kb", KT_UINT, F(struct cfg_agent, memory_budget_kb), 64, 1048576, false, NULL, NULL },
+	{ "log_burst", KT_UINT, F(struct cfg_agent, log_burst), 0, 100000, false, NULL, NULL },
+	{ "log_window_ms", KT_UINT, F(struct cfg_agent, log_window_ms), 1000, 86400000, false, NULL, NULL },
+	{ "clock_jump_ms", KT_UINT, F(struct cfg_agent, clock_jump_ms), 10, 86400000, false, NULL, NULL },
 };
 
 static const struct key_def path_keys[] = {
@@ -385,6 +388,9 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->assoc_max_retrans = 0;	/* = the paths' sum (config_check.c) */
 		a->interleave = true;
 		a->memory_budget_kb = CONFIG_MEM_BUDGET_KB;
+		a->log_burst = 10;
+		a->log_window_ms = 60000;
+		a->clock_jump_ms = 500;
 		break;
 	case SEC_PATH:
 		p->addr_auto = true;

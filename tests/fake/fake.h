@@ -50,6 +50,9 @@ void fake_clock_set(uint64_t ms);	/* abort()s if ms < now */
 void fake_clock_advance(uint64_t ms);	/* clock only: no timer runs */
 /* Wall clock = mono + offset; a change models an NTP step. */
 void fake_clock_set_wall_offset(int64_t offset_ms);
+void fake_clock_set_wall(int64_t wall_ms);	/* offset so wall = @wall_ms now */
+/* clock_wall_synced() (default 1 = synchronized), apart from both clocks. */
+void fake_clock_set_synced(bool on);
 void fake_clock_seed(uint32_t seed);	/* 0 is replaced by the default */
 
 /* --- loop (fake_loop.c) --------------------------------------------------

@@ -27,7 +27,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  failover_steady failover_peers
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
- agent_signals agent_stall"
+ agent_signals agent_stall
+ agent_logs agent_clock"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
