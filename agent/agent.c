@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "agent/sensor.h"
+#include "agent/svc.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -78,6 +79,7 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 	switch (ev->type) {
 	case PS_EV_ASSOC_CHANGE:
 		assoc_on_change(a, ev);
+		svc_changed(ag->svc);
 		break;
 	case PS_EV_DATA:
 		command_on_data(a, ev);
@@ -184,6 +186,7 @@ void agent_stop(struct agent *ag)
 		return;
 	publish_flush_bundles(ag);	/* partial packs go out before EOF */
 	ag->stopping = true;
+	svc_stopping(ag->svc);
 	LOG(LOGM_MAIN, LOG_INFO, "stopping: SCTP_EOF on every association");
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		loop_timer_stop(ag->assoc[i].timer);
@@ -197,20 +200,20 @@ void agent_stop(struct agent *ag)
  * SCTP_EOF on its association only; everything else needs a restart
  * (said in the log), because sensors, streams and paths are bound to the
  * running associations. A file with errors changes nothing. */
-void agent_reload(struct agent *ag)
+static int reload_config(struct agent *ag)
 {
 	struct cfg_diag *d = calloc(1, sizeof(*d));
 	struct config *nc = NULL;
 
 	if (!d)
-		return;
+		return -ENOMEM;
 	if (config_load(ag->cfg->file, &nc, d)) {
 		for (unsigned int i = 0; i < d->n; i++)
 			LOG(LOGM_CONFIG, LOG_ERR, "%s", d->msg[i]);
 		LOG(LOGM_CONFIG, LOG_ERR, "reload: %s has errors; keeping the "
 		    "running configuration", ag->cfg->file);
 		free(d);
-		return;
+		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
@@ -226,6 +229,16 @@ void agent_reload(struct agent *ag)
 	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done", ag->cfg->file);
 	config_free(nc);
 	free(d);
+	return 0;
+}
+
+/* The service manager sees RELOADING=1 until the reload is over. */
+void agent_reload(struct agent *ag)
+{
+	svc_reloading(ag->svc);
+	svc_reloaded(ag->svc, reload_config(ag) ?
+		     "reload refused: the file has errors (see the log); "
+		     "running configuration kept" : NULL);
 }
 
 static void on_signal(void *arg, enum loop_sig sig)
@@ -274,6 +287,24 @@ static int open_endpoint(struct agent *ag)
 	return ps_open(&pc, &ag->ep);
 }
 
+/* The service manager's one-line STATUS=: who is up, who is not. */
+static void svc_summary(void *arg, char *buf, size_t size)
+{
+	struct agent *ag = arg;
+	unsigned int up = 0, n;
+
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		up += ag->assoc[i].state == AS_UP;
+	n = (unsigned int)snprintf(buf, size, "%s%u/%u controllers up, %u sensors",
+				   ag->stopping ? "stopping: " : "", up,
+				   ag->n_assoc, ag->cfg->n_sensors);
+	for (unsigned int i = 0, k = 0; i < ag->n_assoc && n < size; i++)
+		if (ag->assoc[i].state != AS_UP)
+			n += (unsigned int)snprintf(buf + n, size - n, "%s%s",
+						    k++ ? ", " : "; down: ",
+						    ag->assoc[i].cfg->name);
+}
+
 static int start_sampler(struct agent *ag, char *why, unsigned int n)
 {
 	const struct config *c = ag->cfg;
@@ -293,6 +324,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	int rc;
 
 	rc = loop_create(&ag->loop);
+	rc = rc ? rc : svc_create(ag->loop, svc_summary, ag, &ag->svc);
 	if (!rc)
 		rc = open_endpoint(ag);
 	if (rc) {
@@ -337,6 +369,7 @@ static void teardown(struct agent *ag)
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);
+	svc_destroy(ag->svc);
 	if (ag->ep)
 		loop_unwatch(ag->loop, ps_fd(ag->ep));
 	ps_close(ag->ep);
@@ -356,6 +389,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 	ag->start_wall_ms = clock_wall_ms();
 	rc = setup(ag, o);
 	if (rc) {
+		svc_failed(ag->svc, -rc, "cannot start");
 		teardown(ag);
 		free(ag);
 		return rc;
@@ -364,6 +398,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 		assoc_connect(&ag->assoc[i]);
 	LOG(LOGM_MAIN, LOG_INFO, "agent '%s' started (%s): %u controllers, "
 	    "%u sensors", cfg->agent.name, cli_version(), cfg->n_ctrls, cfg->n_sensors);
+	svc_ready(ag->svc);
 	*out = ag;
 	return 0;
 }

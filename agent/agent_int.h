@@ -22,6 +22,7 @@ struct loop_timer;
 struct mq;
 struct mq_msg;
 struct sampler;
+struct svc;
 
 enum assoc_state {
 	AS_IDLE,		/* not started */
@@ -114,6 +115,7 @@ struct agent {
 	struct loop_timer *status_timer;
 	struct local_path lpaths[CONFIG_MAX_PATHS];
 	struct pn_sock *nl;
+	struct svc *svc;		/* service manager (systemd) notices */
 	int exit_code;
 	struct agent_stats st;
 };

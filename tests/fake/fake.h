@@ -304,6 +304,25 @@ void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
 unsigned int fake_worker_run(void);	/* jobs run */
 unsigned int fake_worker_pending(void);
 
+/* --- notify (fake_notify.c) ---------------------------------------------
+ * A service manager that records every notify_send() message (copied).
+ * Until fake_notify_setup(true, ...) there is none: notify_open() gives
+ * NULL, as with $NOTIFY_SOCKET unset. */
+#define FAKE_NOTIFY_MSGS 4096
+/* present: $NOTIFY_SOCKET set; wd_usec: $WATCHDOG_USEC (0 = none);
+ * open_err: what notify_open() returns (0 = success). */
+void fake_notify_setup(bool present, uint64_t wd_usec, int open_err);
+/* The next @count sends return @err (< 0) and record nothing. */
+void fake_notify_fail_next(int err, unsigned int count);
+unsigned int fake_notify_count(void);
+const char *fake_notify_msg(unsigned int i);	/* NULL out of range */
+uint64_t fake_notify_at(unsigned int i);	/* clock_mono_ms() at send */
+unsigned int fake_notify_count_matching(const char *substr);
+/* Index of the first message from @from containing @substr, or -1. */
+int fake_notify_find(const char *substr, unsigned int from);
+bool fake_notify_is_open(void);		/* opened and not closed */
+void fake_notify_reset(void);
+
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */
 static inline void fake_reset_all(void)

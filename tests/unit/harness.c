@@ -30,6 +30,7 @@ void harness_stop(struct t *t)
 	config_free(t->cfg);
 	free(t);
 	fake_reset_all();
+	fake_notify_reset();	/* after: a test sets it up before the start */
 }
 
 void harness_run(struct t *t)
