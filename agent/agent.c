@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/names.h"
 #include "agent/sensor.h"
 #include "agent/svc.h"
 #include "port/clock.h"
@@ -336,6 +337,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
+	rc = rc ? rc : names_create(ag->loop, ag->cfg, &ag->names);
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++)
 		rc = assoc_init(ag, &ag->assoc[i], i);
 	rc = rc ? rc : paths_init(ag);
@@ -366,6 +368,7 @@ static void teardown(struct agent *ag)
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	names_destroy(ag->names);
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);

@@ -21,6 +21,7 @@ struct loop;
 struct loop_timer;
 struct mq;
 struct mq_msg;
+struct names;
 struct sampler;
 struct svc;
 
@@ -116,6 +117,7 @@ struct agent {
 	struct local_path lpaths[CONFIG_MAX_PATHS];
 	struct pn_sock *nl;
 	struct svc *svc;		/* service manager (systemd) notices */
+	struct names *names;		/* controllers given by host name */
 	int exit_code;
 	struct agent_stats st;
 };

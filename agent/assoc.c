@@ -17,6 +17,7 @@
 
 #include "agent/agent_int.h"
 #include "agent/mq.h"
+#include "agent/names.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -106,14 +107,12 @@ static void schedule_reconnect(struct assoc *a)
 	a->backoff_ms = a->backoff_ms > max / 2 ? max : a->backoff_ms * 2;
 }
 
-void assoc_connect(struct assoc *a)
+static void connect_now(struct assoc *a)
 {
 	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
 	unsigned int n;
 	int rc;
 
-	if (a->ag->stopping || a->state == AS_CLOSED)
-		return;
 	n = paths_connect_order(a->ag, a->cfg, addrs);
 	a->st.connects++;
 	rc = ps_connect(a->ag->ep, addrs, n, &a->id);
@@ -125,6 +124,33 @@ void assoc_connect(struct assoc *a)
 	set_state(a, AS_CONNECTING);
 	ALOG(a, LOG_INFO, "connecting to %u address%s port %u", a->cfg->n_addrs,
 	     a->cfg->n_addrs == 1 ? "" : "es", a->cfg->port);
+}
+
+/* Host names looked up (agent/names.c): connect to what they gave. */
+static void on_resolved(void *arg, int rc)
+{
+	struct assoc *a = arg;
+
+	a->cfg = names_view(a->ag->names, a->index);
+	if (a->ag->stopping || a->state == AS_CLOSED)
+		return;
+	if (rc) {
+		ALOG(a, LOG_WARN, "no address to connect to (no host name resolved)");
+		schedule_reconnect(a);
+		return;
+	}
+	connect_now(a);
+}
+
+void assoc_connect(struct assoc *a)
+{
+	int rc;
+
+	if (a->ag->stopping || a->state == AS_CLOSED)
+		return;
+	rc = names_resolve(a->ag->names, a->index, on_resolved, a);
+	if (rc != -EINPROGRESS)
+		on_resolved(a, rc);
 }
 
 static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)

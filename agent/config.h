@@ -19,6 +19,7 @@
 #define CFG_PATH_MAX 128	/* file system paths */
 #define CFG_IFNAME_MAX 16
 #define CFG_UNIT_MAX 16
+#define CFG_HOST_MAX 254	/* a DNS name: 253 characters + NUL */
 #define CFG_FILE_MAX (64 * 1024)	/* largest ini file accepted */
 
 enum cfg_transport { CFG_TRANSPORT_AUTO, CFG_TRANSPORT_KERNEL, CFG_TRANSPORT_UDP };
@@ -38,6 +39,7 @@ struct cfg_agent {
 	uint16_t assoc_max_retrans;
 	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
+	uint32_t resolve_timeout_ms;	/* bound of one host name lookup */
 };
 
 struct cfg_path {
@@ -63,6 +65,11 @@ struct cfg_controller {
 	int8_t addr_path[CONFIG_MAX_CTRL_ADDRS];	/* local path index, -1 = any */
 	char addr_path_name[CONFIG_MAX_CTRL_ADDRS][CFG_NAME_MAX];
 	unsigned int n_addrs;
+	/* Entry i of the list is a host name when host[i][0] is set (its
+	 * addrs[i] is then unset): agent/names.c resolves it at every
+	 * connect (CONFIG_RESOLVE). */
+	char host[CONFIG_MAX_CTRL_ADDRS][CFG_HOST_MAX];
+	unsigned int n_hosts;
 	uint16_t port;
 	uint16_t streams;		/* outbound streams requested */
 	uint64_t sensor_mask;		/* bit i = config sensor i */

@@ -323,6 +323,25 @@ int fake_notify_find(const char *substr, unsigned int from);
 bool fake_notify_is_open(void);		/* opened and not closed */
 void fake_notify_reset(void);
 
+/* --- resolve (fake_resolve.c) --------------------------------------------
+ * Host name lookups answered from a table, on the fake loop: each answer
+ * comes from a loop timer @delay ms after resolve_start() (default 0: the
+ * next dispatch). An unknown name answers -ENOENT (NXDOMAIN); a name with
+ * addresses but none of the family asked, -ENODATA; a hanging name,
+ * -ETIMEDOUT once the resolver's timeout_ms is over. Queries of unknown
+ * names are not counted. */
+#include "port/resolve.h"
+/* @status 0 with @n addresses, or the error every lookup of @name gets. */
+void fake_resolve_set(const char *name, int status, const struct net_addr *addrs,
+		      unsigned int n);
+void fake_resolve_hang(const char *name);
+void fake_resolve_set_delay(uint32_t ms);
+void fake_resolve_fail_start(int err);	/* the next resolve_start() only */
+unsigned int fake_resolve_queries(const char *name);
+enum resolve_family fake_resolve_last_family(const char *name);
+unsigned int fake_resolve_pending(void);
+void fake_resolve_reset(void);
+
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */
 static inline void fake_reset_all(void)
