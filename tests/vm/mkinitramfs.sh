@@ -8,6 +8,7 @@
 #   /usr/bin/sctp_darn, sctp_test   lksctp-tools
 #   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
+#   /usr/sbin/dnsmasq          dnsmasq (a nameserver; use --user=root)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -45,6 +46,10 @@ PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
 libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
 tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
 liblzma5 libzstd1 liblz4-1"
+# dnsmasq: the nameserver of the resolve_* scenarios (controllers given by
+# host name), with the libraries the ones above do not bring.
+PKGS="$PKGS dnsmasq-base libidn2-0 libunistring2 libnetfilter-conntrack3
+libnfnetlink0 libnettle8 libhogweed6 libgmp10 libnftables1 libnftnl11 libjansson4"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -129,6 +134,8 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 # tcpdump (packet capture for the pipeline_* scenarios; run it with -Z root:
 # there is no tcpdump user). Its libraries come in through DT_NEEDED.
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
+# dnsmasq (run it with --user=root --group=root: there is no dnsmasq user).
+[ -e "$R/usr/sbin/dnsmasq" ] && install_elf "$R/usr/sbin/dnsmasq" usr/sbin/dnsmasq
 # stdbuf + libstdbuf.so: line-buffered stdout for dynamic tools writing to files.
 mkdir -p usr/libexec/coreutils
 install_elf "$R/usr/libexec/coreutils/libstdbuf.so" usr/libexec/coreutils/libstdbuf.so

@@ -37,7 +37,7 @@ for arch in amd64 arm64; do
 	rm -rf "$bindir"
 	mkdir -p "$bindir"
 	cp build/$cfg/sctpagent.stripped "$bindir/sctpagent"
-	for p in sctpctl ps_conformance; do
+	for p in sctpctl ps_conformance notify_listen; do
 		[ -x build/$cfg/$p ] && cp build/$cfg/$p "$bindir/"
 	done
 	cp tests/vm/ctl-lib.sh "$bindir/" 2>/dev/null || :
