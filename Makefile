@@ -7,6 +7,7 @@
 #   make menuconfig         edit the selected .config
 #   make savedefconfig      write build/<name>/defconfig (minimal)
 #   make test               every test (unit native/armhf/arm64/asan, VM)
+#   make deb                Debian packages in build/deb/ (armhf, arm64, amd64)
 #   make run                the demo on the emulated arm64 board
 #   make bench              bytes per reading: SCTP bundles vs MQTT QoS 1
 #   make bench-failover     failover latency in the VM vs Linux defaults
@@ -28,13 +29,14 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test run bench bench-failover clean distclean help $(DEFCONFIGS)
+	vm-test deb-test deb run bench bench-failover clean distclean help \
+	$(DEFCONFIGS)
 
 all: $(O)/.config
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -71,6 +73,15 @@ unit-test:
 vm-test:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/test.sh vm
+
+# sctpagent_VERSION_{armhf,arm64}.deb and sctpctl_VERSION_ARCH.deb (dpkg-deb)
+deb:
+	$(Q)scripts/deps.sh build
+	$(Q)scripts/deb/build.sh build/deb
+
+deb-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh deb
 
 run:
 	$(Q)scripts/deps.sh run
