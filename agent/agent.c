@@ -332,6 +332,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		LOG(LOGM_MAIN, LOG_ERR, "cannot open the SCTP endpoint: %s%s",
 		    strerror(-rc), rc == -EPROTONOSUPPORT ?
 		    " (no SCTP in this kernel: modprobe sctp)" : "");
+		svc_failed(ag->svc, -rc, "cannot open the SCTP endpoint: %s", strerror(-rc));
 		return rc;
 	}
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
@@ -350,6 +351,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		rc = start_sampler(ag, why, sizeof(why));
 	if (rc) {
 		LOG(LOGM_MAIN, LOG_ERR, "cannot start: %s", why[0] ? why : strerror(-rc));
+		svc_failed(ag->svc, -rc, "cannot start: %s", why[0] ? why : strerror(-rc));
 		return rc;
 	}
 	loop_signal(ag->loop, LOOP_SIG_TERM, on_signal, ag);
@@ -392,7 +394,6 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 	ag->start_wall_ms = clock_wall_ms();
 	rc = setup(ag, o);
 	if (rc) {
-		svc_failed(ag->svc, -rc, "cannot start");
 		teardown(ag);
 		free(ag);
 		return rc;

@@ -5,6 +5,7 @@
  * dispatches, which is what a stuck agent stops doing.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,13 +202,20 @@ void svc_stopping(struct svc *s)
 	send_with_status(s, "STOPPING=1", "stopping: closing every association");
 }
 
-void svc_failed(struct svc *s, int err, const char *why)
+void svc_failed(struct svc *s, int err, const char *fmt, ...)
 {
-	char msg[SVC_STATUS_MAX + 64];
+	char text[SVC_STATUS_MAX], msg[SVC_STATUS_MAX + 64];
+	va_list ap;
 
 	if (!s || !s->n)
 		return;
-	snprintf(msg, sizeof(msg), "STATUS=%s: %s\nERRNO=%d", why, strerror(err), err);
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(msg, sizeof(msg), "STATUS=%s\nERRNO=%d", text, err);
 	send_msg(s, msg);
 }
 

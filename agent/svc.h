@@ -49,8 +49,10 @@ void svc_reloading(struct svc *s);
 void svc_reloaded(struct svc *s, const char *note);
 /* STOPPING=1 with a STATUS=. */
 void svc_stopping(struct svc *s);
-/* Start-up failed with @err (> 0, an errno): "STATUS=@why: strerror", ERRNO=. */
-void svc_failed(struct svc *s, int err, const char *why);
+/* Start-up failed with @err (> 0, an errno): STATUS= the reason (the
+ * same text as the log line), ERRNO=@err. */
+void svc_failed(struct svc *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Watchdog interval in use (ms between pings), 0 = none. */
 uint32_t svc_ping_ms(const struct svc *s);

@@ -4,7 +4,9 @@
 #     static agent, its unit, /etc/sctpagent/sctpagent.ini, the sctp
 #     module and sysctls at boot, the state directory, man pages, docs;
 #   sctpctl_VERSION_ARCH.deb    the reference controller for the
-#     controller's machine (amd64: build/host).
+#     controller's machine (amd64: build/host), and the agent for it too
+#     (sctpagent_VERSION_amd64.deb, board "host": gateways, the systemd VM
+#     test).
 # The layout and the maintainer scripts follow Debian policy and what
 # dh_installsystemd / dh_installman / dh_installdocs would produce;
 # lintian checks them (scripts/deb/test.sh). Reproducible: every time
@@ -83,11 +85,15 @@ pack() { # TREE OUT.deb
 	echo "deb: $2 ($(stat -c %s "$2") bytes)"
 }
 
-agent_deb() { # ARCH
-	local a=$1 cfg=rpi_$1 triplet
+agent_deb() { # ARCH CONFIG
+	local a=$1 cfg=$2 triplet sysroot=build/sysroot-$1
 	make --no-print-directory -j"$JOBS" CONFIG=$cfg >build/.log-deb-$cfg 2>&1 ||
 		{ tail -20 build/.log-deb-$cfg; exit 1; }
 	triplet=$(sed -n 's/^CONFIG_CROSS_COMPILE="\(.*\)-"$/\1/p' build/$cfg/.config)
+	if [ -z "$triplet" ]; then
+		triplet=$(gcc -dumpmachine)
+		sysroot=-
+	fi
 	T=build/deb/sctpagent_${V}_$a
 	rm -rf "$T"
 	mkdir -p "$T/DEBIAN"
@@ -110,7 +116,7 @@ agent_deb() { # ARCH
 	printf '/etc/sctpagent/sctpagent.ini\n/etc/modules-load.d/sctpagent.conf\n/etc/sysctl.d/60-sctpagent.conf\n' \
 		>"$T/DEBIAN/conffiles"
 	control sctpagent "$a" "adduser" \
-		"$(built_using "$triplet" build/sysroot-$a libsctp-dev libinih-dev libc-ares-dev)" \
+		"$(built_using "$triplet" $sysroot libsctp-dev libinih-dev libc-ares-dev)" \
 		$D/sctpagent.description
 	pack "$T" "$OUT/sctpagent_${V}_$a.deb"
 }
@@ -139,8 +145,8 @@ ctl_deb() { # ARCH (the build machine's)
 
 for a in $ARCHS; do
 	case $a in
-	armhf|arm64) agent_deb "$a" ;;
-	"$(dpkg --print-architecture)") ctl_deb "$a" ;;
+	armhf|arm64) agent_deb "$a" rpi_$a ;;
+	"$(dpkg --print-architecture)") agent_deb "$a" host; ctl_deb "$a" ;;
 	*) echo "deb: no package for $a on this machine" >&2; exit 2 ;;
 	esac
 done

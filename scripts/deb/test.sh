@@ -10,7 +10,10 @@
 #   sctpctl  the controller from its package;
 #   arm64    install, run, reinstall, remove and purge in a Debian 12 arm64
 #            root file system (mmdebstrap, cached) with chroot and
-#            qemu-aarch64-static: scripts/deb/chroot-test.sh.
+#            qemu-aarch64-static: scripts/deb/chroot-test.sh;
+#   systemd  the amd64 packages under a real systemd in a VM (readiness,
+#            status, reload, watchdog, the sandbox from inside, purge):
+#            scripts/deb/systemd-vm.sh.
 # Ends with "deb: N passed, M failed". Usage: scripts/deb/test.sh
 set -u
 cd "$(dirname "$0")/../.."
@@ -35,8 +38,36 @@ took() { echo "   ($((SECONDS - T0)) s)"; }
 # system protections more).
 MAX_EXPOSURE=2.0
 
+# The two root file systems (cached by their package lists) are built in
+# the background while the lighter checks run: on a clean clone they are
+# most of this phase's time (mmdebstrap; the arm64 one under qemu-user).
+if [ "$(id -u)" = 0 ]; then AS_ROOT=; else AS_ROOT=sudo; fi
+PKGS="adduser,init-system-helpers"
+MIRROR=http://deb.debian.org/debian
+key=$(echo "bookworm arm64 essential $PKGS $MIRROR $(mmdebstrap --version)" | md5sum | cut -c1-12)
+ROOTFS=$OUT/rootfs/bookworm-arm64-$key.tar
+mkdir -p $OUT/rootfs
+TR=$SECONDS
+if [ ! -f "$ROOTFS" ]; then
+	rm -f $OUT/rootfs/bookworm-arm64-*.tar
+	echo "building $ROOTFS in the background (mmdebstrap, once; cached by its package list)"
+	{ $AS_ROOT $D/userns.sh $D/mmdebstrap.sh "$ROOTFS.tmp" "$PKGS" "$MIRROR" >$OUT/rootfs/log 2>&1 &&
+		mv "$ROOTFS.tmp" "$ROOTFS" && echo "$((SECONDS - TR))" >$OUT/rootfs/time-arm64; } &
+	BG_ARM64=$!
+fi
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+	$D/systemd-vm.sh $OUT --rootfs >$OUT/rootfs/log-systemd-vm 2>&1 &
+	BG_AMD64=$!
+fi
+
 phase "packages: build (make deb)"
 if $D/build.sh $OUT armhf arm64 "$(dpkg --print-architecture)"; then ok "build"; else no "build"; fi
+if [ "$($D/build.sh "$OUT/again" arm64 >/dev/null 2>&1 && cmp "$OUT/again/sctpagent_${V}_arm64.deb" "$OUT/sctpagent_${V}_arm64.deb" && echo same)" = same ]; then
+	ok "reproducible: a second build gives the same sctpagent_${V}_arm64.deb"
+else
+	no "two builds of sctpagent_${V}_arm64.deb differ"
+fi
+rm -rf "$OUT/again"
 took
 A64=$OUT/sctpagent_${V}_arm64.deb
 AHF=$OUT/sctpagent_${V}_armhf.deb
@@ -90,18 +121,10 @@ rm -rf "$X"
 took
 
 phase "packages: arm64 install, run, purge in a Debian 12 root file system"
-if [ "$(id -u)" = 0 ]; then AS_ROOT=; else AS_ROOT=sudo; fi
-PKGS="adduser,init-system-helpers"
-MIRROR=http://deb.debian.org/debian
-key=$(echo "bookworm arm64 essential $PKGS $MIRROR $(mmdebstrap --version)" | md5sum | cut -c1-12)
-ROOTFS=$OUT/rootfs/bookworm-arm64-$key.tar
-if [ ! -f "$ROOTFS" ]; then
-	mkdir -p $OUT/rootfs
-	rm -f $OUT/rootfs/bookworm-arm64-*.tar
-	echo "   building $ROOTFS (mmdebstrap, once; cached by its package list)"
-	if $AS_ROOT $D/userns.sh $D/mmdebstrap.sh "$ROOTFS.tmp" "$PKGS" "$MIRROR" >$OUT/rootfs/log 2>&1; then
-		mv "$ROOTFS.tmp" "$ROOTFS"
-		echo "   rootfs built in $((SECONDS - T0)) s ($(du -h "$ROOTFS" | cut -f1))"
+if [ -n "${BG_ARM64:-}" ]; then
+	wait $BG_ARM64
+	if [ -f "$ROOTFS" ]; then
+		echo "   rootfs built in $(cat $OUT/rootfs/time-arm64) s ($(du -h "$ROOTFS" | cut -f1))"
 	else
 		no "mmdebstrap (log $OUT/rootfs/log)"
 		tail -15 $OUT/rootfs/log | sed 's/^/     /'
@@ -116,6 +139,22 @@ if [ -f "$ROOTFS" ]; then
 fi
 took
 
+phase "packages: under systemd in a VM (amd64)"
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+	wait $BG_AMD64
+	sed 's/^/  /' $OUT/rootfs/log-systemd-vm
+	out=$($D/systemd-vm.sh $OUT 2>&1)
+	printf '%s\n' "$out" | sed 's/^/  /'
+	p=$(printf '%s\n' "$out" | sed -n 's/^systemd-vm: \([0-9]*\) passed, [0-9]* failed$/\1/p')
+	f=$(printf '%s\n' "$out" | sed -n 's/^systemd-vm: [0-9]* passed, \([0-9]*\) failed$/\1/p')
+	pass=$((pass + ${p:-0}))
+	fails=$((fails + ${f:-1}))
+else
+	echo "   (the VM test boots the amd64 packages; this machine is $(dpkg --print-architecture))"
+fi
+took
+
 echo
+echo "deb: phase $SECONDS s"
 echo "deb: $pass passed, $fails failed"
 [ $fails = 0 ]

@@ -211,9 +211,32 @@ static void test_failed_start_reports_errno(void **state)
 	fake_sctp_fail_next(FAKE_SCTP_OPEN, -EPROTONOSUPPORT, 1);
 	assert_int_equal(agent_create(c, &o, &ag), -EPROTONOSUPPORT);
 	assert_int_equal(fake_notify_count(), 1);
-	assert_string_equal(fake_notify_msg(0), "STATUS=cannot start: Protocol not "
-			    "supported\nERRNO=93");
+	assert_string_equal(fake_notify_msg(0), "STATUS=cannot open the SCTP endpoint: "
+			    "Protocol not supported\nERRNO=93");
 	assert_false(fake_notify_is_open());
+	config_free(c);
+	fake_reset_all();
+	fake_notify_reset();
+}
+
+static void test_failed_sensor_named_in_status(void **state)
+{
+	struct config *c;
+	struct cfg_diag d;
+	struct cli_opts o = { 0 };
+	struct agent *ag = NULL;
+
+	(void)state;
+	fake_reset_all();
+	fake_notify_reset();
+	fake_notify_setup(true, 0, 0);
+	assert_int_equal(config_load_text("t.ini", "[agent]\nname = t1\n[controller.a]\n"
+					  "address = 10.0.1.1\n[sensor.cpu]\ndriver = thermal\n"
+					  "source = zone=0,root=/nonexistent\n", &c, &d), 0);
+	assert_true(agent_create(c, &o, &ag) < 0);
+	assert_int_equal(fake_notify_count(), 1);
+	assert_non_null(strstr(fake_notify_msg(0), "STATUS=cannot start: sensor cpu: "));
+	assert_non_null(strstr(fake_notify_msg(0), "\nERRNO="));
 	config_free(c);
 	fake_reset_all();
 	fake_notify_reset();
@@ -262,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_reload_brackets),
 		cmocka_unit_test(test_stopping_on_sigterm),
 		cmocka_unit_test(test_failed_start_reports_errno),
+		cmocka_unit_test(test_failed_sensor_named_in_status),
 		cmocka_unit_test(test_send_failures_counted_logged_once),
 		cmocka_unit_test(test_bad_socket_name_runs_without),
 	};
