@@ -99,7 +99,8 @@ fi
 took
 
 phase "packages: lintian"
-out=$(lintian --pedantic -I "$A64" "$AHF" "$CTL" 2>&1 | grep -v 'running with root privileges')
+out=$(lintian --pedantic -I "$A64" "$AHF" "$CTL" $OUT/sctpagent_${V}_$(dpkg --print-architecture).deb 2>&1 |
+	grep -v 'running with root privileges')
 if [ -z "$out" ]; then
 	ok "lintian --pedantic -I: clean ($(cat $D/*.lintian-overrides | grep -c '^[a-z]') overrides, each argued)"
 else
