@@ -11,8 +11,8 @@
 #   arm64    install, run, reinstall, remove and purge in a Debian 12 arm64
 #            root file system (mmdebstrap, cached) with chroot and
 #            qemu-aarch64-static: scripts/deb/chroot-test.sh;
-#   systemd  the amd64 packages under a real systemd in a VM (readiness,
-#            status, reload, watchdog, the sandbox from inside, purge):
+#   systemd  the amd64 packages under a real systemd in a VM (postinst,
+#            readiness, status, reload, watchdog, the sandbox from inside):
 #            scripts/deb/systemd-vm.sh.
 # Ends with "deb: N passed, M failed". Usage: scripts/deb/test.sh
 set -u
