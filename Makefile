@@ -8,6 +8,7 @@
 #   make savedefconfig      write build/<name>/defconfig (minimal)
 #   make test               every test (unit native/armhf/arm64/asan, VM)
 #   make deb                Debian packages in build/deb/ (armhf, arm64, amd64)
+#   make deb-test           the package checks of make test + systemd in a VM
 #   make run                the demo on the emulated arm64 board
 #   make bench              bytes per reading: SCTP bundles vs MQTT QoS 1
 #   make bench-failover     failover latency in the VM vs Linux defaults
@@ -36,7 +37,7 @@ all: $(O)/.config
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -79,6 +80,7 @@ deb:
 	$(Q)scripts/deps.sh build
 	$(Q)scripts/deb/build.sh build/deb
 
+# make test's package checks plus the packages under systemd in a VM
 deb-test:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/test.sh deb

@@ -137,10 +137,10 @@ docs() {
 	fi
 }
 
-packages() {
+packages() { # [--systemd-vm]
 	local out p f
-	note "Debian packages and the systemd unit (scripts/deb/test.sh)"
-	out=$(scripts/deb/test.sh 2>&1)
+	note "Debian packages and the systemd unit (scripts/deb/test.sh $*)"
+	out=$(scripts/deb/test.sh "$@" 2>&1)
 	printf '%s\n' "$out" | sed 's/^/  /'
 	p=$(printf '%s\n' "$out" | sed -n 's/^deb: \([0-9]*\) passed, [0-9]* failed$/\1/p')
 	f=$(printf '%s\n' "$out" | sed -n 's/^deb: [0-9]* passed, \([0-9]*\) failed$/\1/p')
@@ -165,7 +165,7 @@ mkdir -p build
 case $what in
 unit) unit; docs ;;
 vm) vm ;;
-deb) packages ;;
+deb) packages --systemd-vm ;;
 all) unit; docs; packages; vm ;;
 *) echo "usage: $0 [all|unit|vm|deb]" >&2; exit 2 ;;
 esac

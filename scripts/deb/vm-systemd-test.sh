@@ -128,5 +128,6 @@ J ctl | grep -q '"state":"shutdown_comp"' && ok "the controller saw SHUTDOWN_COM
 # file (scripts/deb/chroot-test.sh); under this emulated CPU they are a
 # minute of perl (deluser, delgroup, deb-systemd-helper) for nothing new
 systemctl stop ctl
+echo "SDTEST note slowest boot units: $(systemd-analyze blame 2>/dev/null | head -n 5 | awk '{ printf "%s %s; ", $2, $1 }')"
 echo "SDTEST-DONE at $(cut -d' ' -f1 /proc/uptime) s uptime"
 systemctl poweroff --force --force
