@@ -10,7 +10,9 @@
 #   make deb                Debian packages in build/deb/ (armhf, arm64, amd64)
 #   make deb-test           the package checks of make test + systemd in a VM
 #   make run                the demo on the emulated arm64 board
-#   make bench              bytes per reading: SCTP bundles vs MQTT QoS 1
+#   make bench              the outbox micro-benchmarks, then bytes per
+#                           reading: SCTP bundles vs MQTT QoS 1
+#   make bench-outbox       the outbox: writes per reading, recovery per MiB
 #   make bench-failover     failover latency in the VM vs Linux defaults
 #   V=1                     show the commands
 #
@@ -30,7 +32,7 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test deb-test deb run bench bench-failover clean distclean help \
+	vm-test deb-test deb run bench bench-outbox bench-failover clean distclean help \
 	$(DEFCONFIGS)
 
 all: $(O)/.config
@@ -91,7 +93,12 @@ run:
 
 bench:
 	$(Q)scripts/deps.sh test
+	$(Q)scripts/bench-outbox.sh
 	$(Q)scripts/bench.sh
+
+bench-outbox:
+	$(Q)scripts/deps.sh build
+	$(Q)scripts/bench-outbox.sh
 
 bench-failover:
 	$(Q)scripts/deps.sh test

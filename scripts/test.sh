@@ -3,7 +3,8 @@
 #   unit tests natively, under qemu-arm / qemu-aarch64 (armhf, arm64 builds
 #   of the same tests), and under ASan+UBSan; example configs through
 #   every build's --check-config; reproducible-build check; CBOR interop
-#   and a bounded fuzz run; the VM scenarios on amd64 and arm64 kernels.
+#   and a bounded fuzz run; the VM scenarios on the amd64 and arm64 6.1
+#   kernels (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
 # Ends with one line: "N passed, M failed".
 #   The man pages against --help, docs/CONFIG.md and the schema; the
 #   Debian packages (lintian, install/run/purge in an arm64 root file
@@ -109,6 +110,15 @@ unit() {
 		bad 1 "build asan"; tail -30 build/.log-asan
 	fi
 
+	note "include graph of agent/ (no circles between modules)"
+	if scripts/check-deps.py >build/.log-deps 2>&1; then
+		ok 1
+		tail -1 build/.log-deps | sed 's/^/  /'
+	else
+		bad 1 "include circle in agent/"
+		sed 's/^/    | /' build/.log-deps
+	fi
+
 	note "reproducible build"
 	if scripts/repro-check.sh rpi_arm64; then ok 1; else bad 1 "reproducible build"; fi
 
@@ -154,8 +164,9 @@ vm() {
 		out=$(tests/vm/run-all.sh 2>&1)
 		rc=$?
 		printf '%s\n' "$out"
-		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] PASS ')
-		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] (FAIL|MISSING) |^FAIL build')
+		# "  [arm64 6.12.117+deb13-arm64] PASS    smoke (6.4s)"
+		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] PASS ')
+		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] (FAIL|MISSING) |^FAIL build')
 		ok "$p"
 		[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "vm"
 	fi

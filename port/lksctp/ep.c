@@ -146,7 +146,7 @@ void ps_close(struct ps_ep *ep)
 		return;
 	if (ep->fd >= 0)
 		close(ep->fd);
-	free(ep->buf);
+	lk_recv_free(ep);
 	free(ep->assocs);
 	free(ep);
 }

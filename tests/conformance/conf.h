@@ -41,6 +41,10 @@ void conf_result(bool ok, const char *name, const char *fmt, ...)
 struct net_addr conf_addr(const char *s, uint16_t port);
 int conf_open(struct tep *t, const char *name, const char *const *addrs,
 	      unsigned int n, uint16_t port, uint32_t max_msg, bool listen);
+/* The same, offering I-DATA (the port then sets fragment interleave 2). */
+int conf_open2(struct tep *t, const char *name, const char *const *addrs,
+	       unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
+	       bool interleave);
 void conf_close(struct tep *t);
 bool conf_wait(struct tep *t, conf_match m, const void *arg, int timeout_ms,
 	       struct qev *out);

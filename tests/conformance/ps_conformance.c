@@ -20,7 +20,7 @@
 #include "tests/conformance/conf.h"
 
 static int n_ok, n_fail;
-static struct tep *all[8];
+static struct tep *all[16];
 static unsigned int n_all;
 
 void conf_result(bool ok, const char *name, const char *fmt, ...)
@@ -197,6 +197,13 @@ int conf_send(struct tep *t, const struct ps_sndinfo *si, const void *buf,
 int conf_open(struct tep *t, const char *name, const char *const *addrs,
 	      unsigned int n, uint16_t port, uint32_t max_msg, bool listen)
 {
+	return conf_open2(t, name, addrs, n, port, max_msg, listen, false);
+}
+
+int conf_open2(struct tep *t, const char *name, const char *const *addrs,
+	       unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
+	       bool interleave)
+{
 	struct net_addr local[PS_MAX_ADDRS];
 	struct ps_config cfg;
 
@@ -213,8 +220,11 @@ int conf_open(struct tep *t, const char *name, const char *const *addrs,
 	cfg.max_msg = max_msg;
 	cfg.nodelay = true;
 	cfg.listen = listen;
+	cfg.interleave = interleave;
 	memset(t, 0, sizeof(*t));
 	t->name = name;
+	if (n_all == sizeof(all) / sizeof(all[0]))
+		return -ENOSPC;
 	all[n_all++] = t;
 	return ps_open(&cfg, &t->ep);
 }

@@ -25,7 +25,7 @@ static const char usage[] =
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
-	"                  read_now SENSOR | close\n"
+	"                  read_now SENSOR | close [MS]\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
 	"  --cmd-agent N   to which agent (default: the first that said HELLO)\n"
 	"  -h, --help      this text\n"
@@ -99,8 +99,13 @@ int ctl_parse_cmd(const char *s, struct ctl_cmd *c, const char **why)
 		c->op = MSG_OP_PING;
 	} else if (!strcmp(w[0], "status") && n == 1) {
 		c->op = MSG_OP_STATUS;
-	} else if (!strcmp(w[0], "close") && n == 1) {
-		c->op = MSG_OP_CLOSE;
+	} else if (!strcmp(w[0], "close") && n <= 2) {
+		c->op = MSG_OP_CLOSE;	/* optional MS: how long the agent stays away */
+		if (n == 2 && parse_uint(w[1], UINT32_MAX, &v)) {
+			*why = "MS must be a number";
+			return -1;
+		}
+		c->interval_ms = n == 2 ? (uint32_t)v : 0;
 	} else if (!strcmp(w[0], "read_now") && n == 2) {
 		c->op = MSG_OP_READ_NOW;
 		if (copy_word(c->sensor, sizeof(c->sensor), w[1])) {
@@ -119,7 +124,7 @@ int ctl_parse_cmd(const char *s, struct ctl_cmd *c, const char **why)
 		}
 		c->interval_ms = (uint32_t)v;
 	} else {
-		*why = "expected ping | status | close | read_now SENSOR | "
+		*why = "expected ping | status | close [MS] | read_now SENSOR | "
 		       "set_interval SENSOR MS";
 		return -1;
 	}

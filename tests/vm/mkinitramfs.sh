@@ -9,6 +9,7 @@
 #   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
 #   /usr/sbin/dnsmasq          dnsmasq (a nameserver; use --user=root)
+#   /usr/sbin/dmsetup          device-mapper (dm-flakey for the disk bed)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -45,7 +46,8 @@ KVER=$(cat "$KDIR/version")
 PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
 libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
 tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
-liblzma5 libzstd1 liblz4-1"
+liblzma5 libzstd1 liblz4-1
+dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0"
 # dnsmasq: the nameserver of the resolve_* scenarios (controllers given by
 # host name), with the libraries the ones above do not bring.
 PKGS="$PKGS dnsmasq-base libidn2-0 libunistring2 libnetfilter-conntrack3
@@ -136,6 +138,10 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
 # dnsmasq (run it with --user=root --group=root: there is no dnsmasq user).
 [ -e "$R/usr/sbin/dnsmasq" ] && install_elf "$R/usr/sbin/dnsmasq" usr/sbin/dnsmasq
+# dmsetup: the disk bed's dm-flakey device (tests/vm/scenarios/disk_*.sh).
+for d in "$R/sbin/dmsetup" "$R/usr/sbin/dmsetup"; do
+	[ -e "$d" ] && { install_elf "$d" usr/sbin/dmsetup; break; }
+done
 # stdbuf + libstdbuf.so: line-buffered stdout for dynamic tools writing to files.
 mkdir -p usr/libexec/coreutils
 install_elf "$R/usr/libexec/coreutils/libstdbuf.so" usr/libexec/coreutils/libstdbuf.so
