@@ -20,6 +20,7 @@
 #include "agent/sensor.h"
 #include "agent/svc.h"
 #include "port/clock.h"
+#include "port/ctlsock.h"
 #include "port/loop.h"
 
 #define RECV_BURST 64		/* events per wakeup before others get a turn */
@@ -135,6 +136,38 @@ static int c_status(void *arg, const struct assoc *a, uint8_t *buf, size_t cap,
 	return status_encode(&ag->ssrc, a, buf, cap, len);
 }
 
+/* The local status socket (sctpagent status): the STATUS maps of every
+ * controller, the same data a controller's STATUS command gets. */
+static int on_ctl(void *arg, const char *req, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct agent *ag = arg;
+
+	if (strcmp(req, "status"))
+		return -EINVAL;
+	ag->ssrc.unknown_assoc = ag->unknown_assoc;
+	return status_encode_all(&ag->ssrc, buf, cap, len);
+}
+
+/* Not having the socket is no reason not to run: said once, and the
+ * agent goes on (a shell run as a user without /run/sctpagent). */
+static void open_ctl(struct agent *ag)
+{
+	const char *path = ag->cfg->agent.status_socket;
+	int rc;
+
+	if (!path[0])
+		return;
+	rc = ctl_listen(ag->loop, path, status_all_max_len(ag->cfg), on_ctl, ag, &ag->ctl);
+	if (rc)
+		LOG(LOGM_MAIN, LOG_WARN, "status socket %s: %s; 'sctpagent status' "
+		    "will not reach this agent%s", path, strerror(-rc),
+		    rc == -ENOENT ? " (no such directory: the unit's "
+		    "RuntimeDirectory= makes it)" : rc == -EADDRINUSE ?
+		    " (another agent answers there)" : "");
+	else
+		LOG(LOGM_MAIN, LOG_DEBUG, "status socket %s", path);
+}
+
 /* ---- events -------------------------------------------------------------- */
 
 static void foreign_assoc(struct agent *ag, const struct ps_event *ev)
@@ -228,6 +261,7 @@ static void on_reading(void *arg, unsigned int sensor, double value, int64_t wal
 {
 	struct agent *ag = arg;
 
+	ag->last[sensor] = (struct status_reading){ value, wall_ms, true };
 	publish_reading(ag->pub, sensor, value, wall_ms);
 }
 
@@ -479,6 +513,8 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		return rc;
 	}
 	ag->ssrc.sampler = ag->sampler;
+	ag->ssrc.last = ag->last;
+	open_ctl(ag);
 	loop_signal(ag->loop, LOOP_SIG_TERM, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_INT, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_USR1, on_signal, ag);
@@ -490,6 +526,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 
 static void teardown(struct agent *ag)
 {
+	ctl_close(ag->ctl);
 	sampler_destroy(ag->sampler);
 	command_destroy(ag->cmd);
 	publish_destroy(ag->pub);

@@ -24,6 +24,7 @@
 #include "port/sctp.h"
 
 struct budget;
+struct ctl_server;
 struct loop;
 struct loop_timer;
 struct names;
@@ -58,6 +59,8 @@ struct agent {
 	struct svc *svc;		/* service manager (systemd) notices */
 	struct names *names;		/* controllers given by host name */
 	uint64_t unknown_assoc;		/* events for an association we do not know */
+	struct status_reading last[CONFIG_MAX_SENSORS];	/* for the status */
+	struct ctl_server *ctl;		/* the local status socket, or NULL */
 };
 
 #endif

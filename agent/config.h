@@ -17,6 +17,8 @@
 
 #define CFG_NAME_MAX 32		/* section names, agent name */
 #define CFG_PATH_MAX 128	/* file system paths */
+#define CFG_SOCK_MAX 108	/* a UNIX socket's path (sun_path) */
+#define CFG_STATUS_SOCKET "/run/sctpagent/status.sock"
 #define CFG_IFNAME_MAX 16
 #define CFG_UNIT_MAX 16
 #define CFG_HOST_MAX 254	/* a DNS name: 253 characters + NUL */
@@ -51,6 +53,7 @@ struct cfg_agent {
 	bool interleave;		/* offer I-DATA (RFC 8260) */
 	uint32_t resolve_timeout_ms;	/* bound of one host name lookup */
 	uint32_t memory_budget_kb;	/* what may be held for controllers */
+	char status_socket[CFG_SOCK_MAX];	/* sctpagent status; "" = none */
 };
 
 struct cfg_path {

@@ -35,6 +35,8 @@ static const struct key_def agent_keys[] = {
 	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
 	{ "resolve_timeout_ms", KT_UINT, F(struct cfg_agent, resolve_timeout_ms), 100, 60000, false, NULL, NULL },
 	{ "memory_budget_kb", KT_UINT, F(struct cfg_agent, memory_budget_kb), 64, 1048576, false, NULL, NULL },
+	{ "status_socket", KT_STR, F(struct cfg_agent, status_socket), 0, 0, false, NULL,
+	  "an absolute path, or empty for none" },
 };
 
 static const struct key_def path_keys[] = {
@@ -378,6 +380,7 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->interleave = true;
 		a->resolve_timeout_ms = 5000;
 		a->memory_budget_kb = CONFIG_MEM_BUDGET_KB;
+		strcpy(a->status_socket, CFG_STATUS_SOCKET);
 		break;
 	case SEC_PATH:
 		p->addr_auto = true;

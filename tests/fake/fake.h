@@ -398,6 +398,14 @@ int fake_notify_find(const char *substr, unsigned int from);
 bool fake_notify_is_open(void);		/* opened and not closed */
 void fake_notify_reset(void);
 
+/* --- the status socket (fake_ctlsock.c) ----------------------------------
+ * No socket: ctl_listen() records the handler; fake_ctl_request() asks it
+ * as a client would (0 and a malloc()ed reply, -EPROTO refused,
+ * -ECONNREFUSED nobody listens). */
+int fake_ctl_request(const char *req, uint8_t **reply, size_t *len);
+void fake_ctl_listen_fail(int err);	/* the next ctl_listen() only */
+const char *fake_ctl_path(void);	/* the listening path, or NULL */
+
 /* --- resolve (fake_resolve.c) --------------------------------------------
  * Host name lookups answered from a table, on the fake loop: each answer
  * comes from a loop timer @delay ms after resolve_start() (default 0: the
