@@ -10,6 +10,7 @@
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
 #   /usr/sbin/dnsmasq          dnsmasq (a nameserver; use --user=root)
 #   /usr/sbin/dmsetup          device-mapper (dm-flakey for the disk bed)
+#   /usr/bin/jq                jq (JSON checks of sctpagent status --json)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -52,6 +53,8 @@ dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0"
 # host name), with the libraries the ones above do not bring.
 PKGS="$PKGS dnsmasq-base libidn2-0 libunistring2 libnetfilter-conntrack3
 libnfnetlink0 libnettle8 libhogweed6 libgmp10 libnftables1 libnftnl11 libjansson4"
+# jq: JSON checks of the status_command scenario (sctpagent status --json).
+PKGS="$PKGS jq libjq1 libonig5"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -138,6 +141,8 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
 # dnsmasq (run it with --user=root --group=root: there is no dnsmasq user).
 [ -e "$R/usr/sbin/dnsmasq" ] && install_elf "$R/usr/sbin/dnsmasq" usr/sbin/dnsmasq
+# jq (tests/vm/scenarios/status_command.sh).
+[ -e "$R/usr/bin/jq" ] && install_elf "$R/usr/bin/jq" usr/bin/jq
 # dmsetup: the disk bed's dm-flakey device (tests/vm/scenarios/disk_*.sh).
 for d in "$R/sbin/dmsetup" "$R/usr/sbin/dmsetup"; do
 	[ -e "$d" ] && { install_elf "$d" usr/sbin/dmsetup; break; }
