@@ -17,6 +17,7 @@
 #include "agent/mq.h"
 #include "agent/names.h"
 #include "agent/paths.h"
+#include "agent/reload.h"
 #include "agent/sensor.h"
 #include "agent/svc.h"
 #include "port/clock.h"
@@ -311,25 +312,14 @@ void agent_stop(struct agent *ag)
 	check_stopped(ag);
 }
 
-/* A controller in both configurations whose section changed: the running
- * settings stay until a restart (they are bound to its association). */
-static void warn_changed(const struct cfg_controller *old, const struct cfg_controller *nw)
-{
-	if (old->n_addrs != nw->n_addrs || old->port != nw->port ||
-	    memcmp(old->addrs, nw->addrs, old->n_addrs * sizeof(old->addrs[0])))
-		LOG(LOGM_CONFIG, LOG_WARN, "reload: [controller.%s] changed; its new "
-		    "addresses take effect at the next start", old->name);
-}
-
-/* SIGHUP: re-read the file. A controller gone from it is closed with
- * SCTP_EOF on its association only and what is held for it is dropped
- * (counted); one that comes back is connected again. Anything else needs
- * a restart (said in the log), because sensors, streams and paths are
- * bound to the running associations. A file with errors changes nothing. */
+/* SIGHUP: re-read the file and apply what changed (agent/reload.h);
+ * what cannot change on a live agent is named in the log. A file with
+ * errors changes nothing: every error is logged. */
 static int reload_config(struct agent *ag)
 {
 	struct cfg_diag *d = calloc(1, sizeof(*d));
 	struct config *nc = NULL;
+	struct reload_stats st;
 
 	if (!d)
 		return -ENOMEM;
@@ -341,23 +331,11 @@ static int reload_config(struct agent *ag)
 		free(d);
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		struct assoc *a = ag->assocs[i];
-		int k = config_ctrl_index(nc, assoc_name(a));
-
-		if (k >= 0) {
-			warn_changed(&ag->cfg->ctrls[i], &nc->ctrls[k]);
-			assoc_reopen(a);
-		} else if (!assoc_removed(a) && !ag->stopping) {
-			ALOG(a, LOG_INFO, "removed from the configuration: closing");
-			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
-		}
-	}
-	for (unsigned int i = 0; i < nc->n_ctrls; i++)
-		if (config_ctrl_index(ag->cfg, nc->ctrls[i].name) < 0)
-			LOG(LOGM_CONFIG, LOG_WARN, "reload: new [controller.%s] "
-			    "takes effect at the next start", nc->ctrls[i].name);
-	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done", ag->cfg->file);
+	reload_apply(ag, ag->own, nc, &st);
+	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done: %u agent keys, %u paths, "
+	    "%u sensor intervals, %u controllers re-associated, %u removed, %u back; "
+	    "%u changes wait for a restart", ag->cfg->file, st.agent, st.paths,
+	    st.sensors, st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.later);
 	config_free(nc);
 	free(d);
 	return 0;
@@ -563,7 +541,15 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 
 	if (!ag)
 		return -ENOMEM;
-	ag->cfg = cfg;
+	/* its own copy: a reload changes it in place (agent/reload.c) */
+	ag->own = malloc(sizeof(*ag->own));
+	if (!ag->own) {
+		free(ag);
+		return -ENOMEM;
+	}
+	memcpy(ag->own, cfg, sizeof(*cfg));
+	ag->cfg = ag->own;
+	ag->verbose = o->verbose;
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
 	do	/* a new sequence space per run (persisted by the outbox later) */
 		ag->epoch = clock_random();
@@ -572,6 +558,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 	rc = setup(ag, o);
 	if (rc) {
 		teardown(ag);
+		free(ag->own);
 		free(ag);
 		return rc;
 	}
@@ -591,6 +578,7 @@ void agent_destroy(struct agent *ag)
 	if (ag->pub)
 		log_status(ag);
 	teardown(ag);
+	free(ag->own);
 	free(ag);
 }
 

@@ -32,7 +32,9 @@ struct sampler;
 struct svc;
 
 struct agent {
-	const struct config *cfg;
+	const struct config *cfg;	/* = own: what every module reads */
+	struct config *own;		/* the running copy (reload.c changes it) */
+	int verbose;			/* -v count, added to log_level */
 	struct loop *loop;
 	struct ps_ep *ep;
 	struct sampler *sampler;

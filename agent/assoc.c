@@ -135,6 +135,14 @@ static void finish_close(struct assoc *a)
 		schedule_reconnect(a);
 		return;
 	}
+	if (a->readdress) {		/* a reload changed its addresses */
+		a->readdress = false;
+		a->hold_ms = 0;
+		assoc_set_state(a, AS_DOWN);
+		ALOG(a, LOG_INFO, "connecting to its new addresses, its readings are kept");
+		assoc_connect(a);
+		return;
+	}
 	assoc_set_state(a, AS_DOWN);
 	a->hold_ms = 0;
 	ALOG(a, LOG_INFO, "closed on the controller's request: connecting again "
@@ -346,6 +354,17 @@ void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)
 	}
 	assoc_set_state(a, AS_SHUTTING_DOWN);
 	ALOG(a, LOG_INFO, "graceful shutdown (SCTP_EOF) of this association only");
+}
+
+void assoc_readdress(struct assoc *a)
+{
+	if (a->final)
+		return;
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	a->cfg = &a->env->cfg->ctrls[a->index];	/* the new entry; names.c's view follows */
+	ALOG(a, LOG_INFO, "reload changed its addresses: a new association");
+	a->readdress = true;
+	assoc_close(a, ASSOC_CLOSE_HOLD, 1);
 }
 
 void assoc_reopen(struct assoc *a)

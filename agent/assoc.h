@@ -186,6 +186,11 @@ enum assoc_close_how {
 				 * connect again after @hold_ms (+-20 %) */
 };
 void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms);
+/* A reload changed the controller's addresses or port (env->cfg's entry,
+ * changed in place): close this association gracefully (a connecting one
+ * is aborted) and connect to the new ones at once, keeping what is held
+ * for it. No effect once closed for good or removed. */
+void assoc_readdress(struct assoc *a);
 /* Back in the configuration after ASSOC_CLOSE_REMOVE: connect again. */
 void assoc_reopen(struct assoc *a);
 /* Removed from the configuration (and not reopened). */

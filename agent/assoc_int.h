@@ -35,6 +35,7 @@ struct assoc {
 	bool final;			/* stopping or removed: never reconnect */
 	bool removed;			/* removed from the configuration */
 	uint32_t hold_ms;		/* CLOSE command: reconnect after this */
+	bool readdress;			/* closing to connect to new addresses */
 	bool ready;			/* COMM_UP and the channel (if any) ready */
 	struct loop_timer *timer;	/* reconnect */
 	/* what waits to be sent, flushed in this order */

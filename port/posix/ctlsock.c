@@ -357,7 +357,7 @@ static int read_reply(int fd, int64_t deadline, uint8_t **reply, size_t *len)
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0) {
-			rc = r < 0 ? -errno : n ? 0 : -EPROTO;
+			rc = r < 0 && errno != ECONNRESET ? -errno : n && r == 0 ? 0 : -EPROTO;
 			break;
 		}
 		n += (size_t)r;
@@ -392,6 +392,9 @@ int ctl_request(const char *path, const char *req, uint32_t timeout_ms,
 		rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
 	if (!rc && send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n)
 		rc = -errno;
+	/* the agent closed at once (another user): no reply, not an error of ours */
+	if (rc == -EPIPE || rc == -ECONNRESET)
+		rc = -EPROTO;
 	rc = rc ? rc : read_reply(fd, deadline, reply, len);
 	close(fd);
 	return rc;

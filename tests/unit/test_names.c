@@ -268,7 +268,7 @@ static void test_numeric_controllers_never_looked_up(void **state)
 	/* c1 connects inside agent_create, c2 waits for its name */
 	assert_int_equal(nconnects(t), 1);
 	assert_int_equal(fake_resolve_pending(), 1);
-	assert_ptr_equal(names_view(t->ag->names, 0), &t->cfg->ctrls[0]);
+	assert_ptr_equal(names_view(t->ag->names, 0), &t->ag->cfg->ctrls[0]);
 	lose_and_reconnect(t, 1);
 	assert_int_equal(fake_resolve_queries("10.1.0.2"), 0);
 	harness_stop(t);
