@@ -107,7 +107,7 @@ agent_deb() { # ARCH CONFIG
 	gz docs/man/sctpagent.ini.5 usr/share/man/man5/sctpagent.ini.5.gz
 	inst 644 $D/copyright usr/share/doc/sctpagent/copyright
 	gz $D/changelog usr/share/doc/sctpagent/changelog.gz
-	for f in README.md docs/CONFIG.md docs/PROTOCOL.md docs/ARCHITECTURE.md docs/RASPBERRY-PI.md; do
+	for f in README.md docs/CONFIG.md docs/PROTOCOL.md docs/ARCHITECTURE.md docs/RPI.md; do
 		gz $f usr/share/doc/sctpagent/$(basename $f).gz
 	done
 	inst 644 board/rpi/sctpagent.ini usr/share/doc/sctpagent/examples/rpi.ini
