@@ -94,6 +94,17 @@ fi
 score=$(systemd-analyze security sctpagent 2>/dev/null | sed -n 's/.*Overall exposure level for sctpagent.service: \([0-9.]*\).*/\1/p')
 echo "SDTEST note systemd-analyze security (live): $score"
 
+# sctpagent status over the socket in RuntimeDirectory, as root
+[ "$(stat -c '%U %a' /run/sctpagent/status.sock 2>&1)" = "sctpagent 660" ] && ok "status socket sctpagent 0660" ||
+	no "status socket: $(stat -c '%U %a' /run/sctpagent/status.sock 2>&1)"
+if sctpagent status >status.txt 2>&1 && grep -q "^c1  *up " status.txt; then
+	ok "sctpagent status: $(grep "^c1" status.txt | cut -c1-60)"
+else
+	no "sctpagent status: $(head -3 status.txt)"
+fi
+sctpagent status --json | grep -q '"controller":"c1","state":"up"' && ok "sctpagent status --json" ||
+	no "status --json: $(sctpagent status --json 2>&1 | cut -c1-200)"
+
 # reload: RELOADING=1 ... READY=1; the same process
 systemctl reload sctpagent && [ "$(prop sctpagent MainPID)" = "$pid" ] && [ "$(prop sctpagent ActiveState)" = active ] &&
 	J sctpagent | grep -q 'reload of /etc/sctpagent/sctpagent.ini done' &&

@@ -4,7 +4,7 @@
 # (127.0.0.1) and c2 (127.0.0.2) are up; the agent has one path (lo).
 #   - a sensor's interval: readings come at the new rate, no association
 #     is made again (c1 and c2 see one association up each), seqs go on;
-#   - log_level info -> debug: debug lines follow;
+#   - log_level info -> warn: info lines stop (SIGUSR1's counters);
 #   - path parameters (path_max_retrans): the kernel's associations carry
 #     the new value (/proc/net/sctp/remaddr), nothing re-associates;
 #   - c2 moves to 127.0.0.3 (c3 listens there): only c2's association
@@ -62,21 +62,15 @@ hup 'reload of .* done: 0 agent keys, 0 paths, 1 sensor intervals'
 r1=$(rate c1 2)
 [ "$r1" -ge $((r0 * 2)) ] || fail "interval: $r0 readings in 2 s before, $r1 after (want 4x)"
 
-# log level
-write_ini debug 100 5 127.0.0.2
-hup 'reload of .* done: 1 agent keys'
-sleep 1
-grep -q 'DEBUG\|debug' "$A" || { dump agent; fail "no debug line after log_level = debug"; }
-
 # path parameters on the live associations
-write_ini debug 100 3 127.0.0.2
+write_ini info 100 3 127.0.0.2
 hup 'reload: \[path.lo\] parameters applied to the live associations'
 pmr 127.0.0.1 | tr , '\n' | grep -qx 3 && [ "$(pmr 127.0.0.2)" = 3 ] ||
 	{ cat /proc/net/sctp/remaddr; fail "the live associations did not get path_max_retrans 3"; }
 [ "$(ups c1)" = 1 ] && [ "$(ups c2)" = 1 ] || fail "an association was made again by a parameter change"
 
 # c2 moves to 127.0.0.3: only its association changes
-write_ini debug 100 3 127.0.0.3
+write_ini info 100 3 127.0.0.3
 hup 'ctrl=c2 .*reload changed its addresses'
 wait_for_line "$(bg_log c2)" '"state":"shutdown_comp"' 10 || { dump c2 agent; fail "c2's old association did not end"; }
 wait_for_line "$(bg_log c3)" '"sensor":"temp"' 10 || { dump c3 agent; fail "no reading at c2's new address"; }
@@ -84,8 +78,25 @@ wait_for_line "$(bg_log c3)" '"sensor":"temp"' 10 || { dump c3 agent; fail "no r
 ctl_event c1 assoc | grep -qv '"state":"up"' && fail "c1 saw an association change"
 
 # a new sensor needs a restart: said, nothing else happens
-write_ini debug 100 3 127.0.0.3 '[sensor.new]\ndriver = simulated\nsource = counter\n'
-hup 'needs a restart to take effect (running as before): \[sensor.\*\] added or removed'
+write_ini info 100 3 127.0.0.3 '[sensor.new]\ndriver = simulated\nsource = counter\n'
+hup 'needs a restart to take effect .*\[sensor\.\*\] added or removed'
+
+# log level info -> warn: SIGUSR1's info lines stop (the reload's own
+# "needs a restart" line is a warning, so it still shows)
+n0=$(wc -l <"$A")
+kill -USR1 "$AP"
+sleep 1
+n1=$(wc -l <"$A")
+[ "$n1" -gt "$n0" ] || fail "SIGUSR1 printed nothing at info"
+write_ini warn 100 3 127.0.0.3 '[sensor.new]\ndriver = simulated\nsource = counter\n'
+kill -HUP "$AP"
+sleep 1
+tail -n +$((n1 + 1)) "$A" | grep -q 'needs a restart' || { dump agent; fail "reload to warn not done"; }
+tail -n +$((n1 + 1)) "$A" | grep -q 'reload of .* done' && fail "info line after log_level = warn"
+n2=$(wc -l <"$A")
+kill -USR1 "$AP"
+sleep 1
+[ "$(wc -l <"$A")" = "$n2" ] || { dump agent; fail "SIGUSR1's info lines still printed at warn"; }
 
 # errors: refused whole (the interval change in it is not applied)
 write_ini debug 1000 3 127.0.0.3 '[sensor.bad]\ndriver = simulated\ninterval_ms = 1\n'
@@ -96,5 +107,5 @@ r2=$(rate c1 2)
 
 seq=$(ctl_seqcheck c1 1) || fail "c1's stream is not contiguous across the reloads: $seq"
 bg_kill agent TERM
-log "interval ${r0}->${r1}/2s, debug, path_max_retrans 5->3 live, c2 moved to .3 alone, new sensor named, bad file refused; c1 $seq"
+log "interval ${r0}->${r1}/2s, log_level warn, path_max_retrans 5->3 live, c2 moved to .3 alone, new sensor named, bad file refused; c1 $seq"
 pass
