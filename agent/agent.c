@@ -312,6 +312,11 @@ void agent_stop(struct agent *ag)
 	check_stopped(ag);
 }
 
+static void paths_changed(void *arg)
+{
+	paths_reapply(arg);
+}
+
 /* SIGHUP: re-read the file and apply what changed (agent/reload.h);
  * what cannot change on a live agent is named in the log. A file with
  * errors changes nothing: every error is logged. */
@@ -331,7 +336,11 @@ static int reload_config(struct agent *ag)
 		free(d);
 		return -EINVAL;
 	}
-	reload_apply(ag, ag->own, nc, &st);
+	reload_apply(&(struct reload_env){ .run = ag->own, .sampler = ag->sampler,
+		.status_timer = ag->status_timer, .assocs = ag->assocs,
+		.n_assocs = ag->n_assoc, .verbose = ag->verbose,
+		.stopping = ag->stopping, .arg = ag, .paths_changed = paths_changed },
+		nc, &st);
 	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done: %u agent keys, %u paths, "
 	    "%u sensor intervals, %u controllers re-associated, %u removed, %u back; "
 	    "%u changes wait for a restart", ag->cfg->file, st.agent, st.paths,

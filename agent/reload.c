@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/agent_int.h"
-#include "agent/paths.h"
+#include "agent/assoc.h"
+#include "agent/config.h"
+#include "agent/log.h"
 #include "agent/reload.h"
 #include "agent/sensor.h"
 #include "port/clock.h"
@@ -48,7 +49,7 @@ static void later_add(struct later *l, const char *what)
 #define AGENT_LIVE(X) X(log_level) X(reconnect_min_ms) X(reconnect_max_ms) \
 	X(shutdown_timeout_ms) X(status_interval_ms)
 
-static void reload_agent(struct agent *ag, struct config *run, const struct config *nc,
+static void reload_agent(const struct reload_env *e, struct config *run, const struct config *nc,
 			 struct later *l, struct reload_stats *st)
 {
 	struct cfg_agent a, r;
@@ -66,16 +67,16 @@ static void reload_agent(struct agent *ag, struct config *run, const struct conf
 		need_restart(l, "%s", "[agent] (name, port, transport, state, I-DATA, "
 			     "memory budget, resolver or status socket)");
 	if (r.log_level != nc->agent.log_level) {
-		int lv = nc->agent.log_level + ag->verbose;
+		int lv = nc->agent.log_level + e->verbose;
 
 		log_set_level(lv > LOG_TRACE ? LOG_TRACE : lv);
 	}
 	if (r.status_interval_ms != nc->agent.status_interval_ms) {
 		uint32_t iv = nc->agent.status_interval_ms;
 
-		loop_timer_stop(ag->status_timer);
+		loop_timer_stop(e->status_timer);
 		if (iv)
-			loop_timer_at(ag->status_timer, clock_mono_ms() + iv, iv);
+			loop_timer_at(e->status_timer, clock_mono_ms() + iv, iv);
 	}
 #define COPY(f) st->agent += run->agent.f != nc->agent.f; run->agent.f = nc->agent.f;
 	AGENT_LIVE(COPY)
@@ -86,7 +87,7 @@ static void reload_agent(struct agent *ag, struct config *run, const struct conf
 
 /* The same paths in the same order on the same interfaces and addresses
  * (they are bound): their parameters change live. */
-static void reload_paths(struct agent *ag, struct config *run, const struct config *nc,
+static void reload_paths(const struct reload_env *e, struct config *run, const struct config *nc,
 			 struct later *l, struct reload_stats *st)
 {
 	bool changed = false;
@@ -128,14 +129,14 @@ static void reload_paths(struct agent *ag, struct config *run, const struct conf
 		changed = true;
 	}
 	if (changed)
-		paths_reapply(ag);
+		e->paths_changed(e->arg);
 }
 
 /* ---- [sensor.*] ------------------------------------------------------- */
 
 /* The same sensors in the same order (their streams and every
  * controller's list stay): intervals change live. */
-static bool reload_sensors(struct agent *ag, struct config *run, const struct config *nc,
+static bool reload_sensors(const struct reload_env *e, struct config *run, const struct config *nc,
 			   struct later *l, struct reload_stats *st)
 {
 	if (run->n_sensors != nc->n_sensors) {
@@ -159,7 +160,7 @@ static bool reload_sensors(struct agent *ag, struct config *run, const struct co
 		if (r->interval_ms == nc->sensors[i].interval_ms)
 			continue;
 		r->interval_ms = nc->sensors[i].interval_ms;
-		sampler_set_interval(ag->sampler, i, r->interval_ms);
+		sampler_set_interval(e->sampler, i, r->interval_ms);
 		LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] every %u ms", r->name,
 		    r->interval_ms);
 		st->sensors++;
@@ -200,11 +201,11 @@ static void reload_ctrl(struct assoc *a, struct cfg_controller *r,
 	assoc_readdress(a);
 }
 
-static void reload_ctrls(struct agent *ag, struct config *run, const struct config *nc,
+static void reload_ctrls(const struct reload_env *e, struct config *run, const struct config *nc,
 			 bool sensors_same, struct later *l, struct reload_stats *st)
 {
-	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		struct assoc *a = ag->assocs[i];
+	for (unsigned int i = 0; i < e->n_assocs; i++) {
+		struct assoc *a = e->assocs[i];
 		int k = config_ctrl_index(nc, assoc_name(a));
 
 		if (k >= 0) {
@@ -214,7 +215,7 @@ static void reload_ctrls(struct agent *ag, struct config *run, const struct conf
 			reload_ctrl(a, &run->ctrls[i], &nc->ctrls[k], sensors_same, l, st);
 			st->ctrls_back += back;
 			assoc_reopen(a);
-		} else if (!assoc_removed(a) && !ag->stopping) {
+		} else if (!assoc_removed(a) && !e->stopping) {
 			ALOG(a, LOG_INFO, "removed from the configuration: closing");
 			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
 			st->ctrls_removed++;
@@ -225,17 +226,18 @@ static void reload_ctrls(struct agent *ag, struct config *run, const struct conf
 			need_restart(l, "new [controller.%s]", nc->ctrls[i].name);
 }
 
-int reload_apply(struct agent *ag, struct config *run, const struct config *nc,
+int reload_apply(const struct reload_env *e, const struct config *nc,
 		 struct reload_stats *st)
 {
+	struct config *run = e->run;
 	struct later l = { .len = 0 };
 	bool sensors_same;
 
 	memset(st, 0, sizeof(*st));
-	reload_agent(ag, run, nc, &l, st);
-	reload_paths(ag, run, nc, &l, st);
-	sensors_same = reload_sensors(ag, run, nc, &l, st);
-	reload_ctrls(ag, run, nc, sensors_same, &l, st);
+	reload_agent(e, run, nc, &l, st);
+	reload_paths(e, run, nc, &l, st);
+	sensors_same = reload_sensors(e, run, nc, &l, st);
+	reload_ctrls(e, run, nc, sensors_same, &l, st);
 	if (memcmp(&run->security, &nc->security, sizeof(run->security)))
 		need_restart(&l, "%s", "[security]");
 	st->later = l.n;

@@ -18,8 +18,26 @@
 #ifndef AGENT_RELOAD_H
 #define AGENT_RELOAD_H
 
-struct agent;
+#include <stdbool.h>
+
+struct assoc;
 struct config;
+struct loop_timer;
+struct sampler;
+
+/* What a reload may touch, from the agent (composition root). */
+struct reload_env {
+	struct config *run;		/* the running configuration, changed in place */
+	struct sampler *sampler;
+	struct loop_timer *status_timer;	/* [agent] status_interval_ms */
+	struct assoc *const *assocs;	/* one per controller of @run, in order */
+	unsigned int n_assocs;
+	int verbose;			/* -v count, added to log_level */
+	bool stopping;
+	void *arg;
+	/* path parameters changed in @run: apply them to live associations */
+	void (*paths_changed)(void *arg);
+};
 
 struct reload_stats {
 	unsigned int agent;		/* [agent] keys applied */
@@ -30,9 +48,9 @@ struct reload_stats {
 	unsigned int later;		/* changes that need a restart */
 };
 
-/* @run is the agent's own configuration (changed in place), @nc the new
- * file's. Returns 0 (a file that loads is never refused here). */
-int reload_apply(struct agent *ag, struct config *run, const struct config *nc,
+/* Apply @nc (the new file, loaded and checked) to @e->run. Returns 0 (a
+ * file that loads is never refused here). */
+int reload_apply(const struct reload_env *e, const struct config *nc,
 		 struct reload_stats *st);
 
 #endif
