@@ -28,7 +28,7 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
  agent_signals agent_stall
- systemd_notify resolve_controller"
+ systemd_notify resolve_controller status_command reload_live"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
