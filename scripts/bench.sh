@@ -28,8 +28,8 @@
 #   the Pi's path defaults, the reference controller at the kernel's delayed
 #   SACK: this agent (metered cell: no SACK-IMMEDIATELY), the same with the
 #   cell path unmetered (the I bit on every message), and the baseline: the
-#   agent of commit BENCH_BASE built from git (default e93833a, before the
-#   fast-failover work of issue 9) in the same VM run. tcpdump on the
+#   agent of commit BENCH_BASE built from git (default ad06e4d: main before the
+#   fast-failover work of issue 9 merged, same protocol v2) in the same VM run. tcpdump on the
 #   agent's cell0 from the HELLO for BENCH_CELL_S s, tshark sums the IP
 #   lengths; divided by the readings delivered in that window.
 #
@@ -47,7 +47,7 @@ ROOT=$(pwd)
 ARCH=${BENCH_ARCH:-amd64}
 BENCH_S=${BENCH_S:-6}
 CELL_S=${BENCH_CELL_S:-90}
-BASE=${BENCH_BASE-e93833a}
+BASE=${BENCH_BASE-ad06e4d}
 N=${BENCH_N:-600}
 OUT=${BENCH_OUT:-$ROOT/build/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"

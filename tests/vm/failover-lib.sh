@@ -342,7 +342,8 @@ fo_cap_settle() {
 # namespace: what arrived). Per chunk (first copy of each TSN; a
 # retransmission is the same message) it reads the stream, the stream
 # sequence number (SSN), and from the agent's message (docs/PROTOCOL.md:
-# 8-byte header, seq at offset 4; a READINGS body is a SenML pack whose
+# 8-byte header, seq at offset 4, a 4-byte epoch after it when flag bit 0
+# is set; a READINGS body is a SenML pack whose
 # first record carries bt) the reading's seq and sample time. Messages of
 # a stream of an association are delivered in SSN order, each once all
 # before it arrived; in delivery order, across associations (a replay
@@ -415,8 +416,9 @@ fo_cap_ctl() {
 				if (!((vt, tsn) in seen) && u(o + 8, 2) > 0) {
 					seen[vt, tsn] = 1; p = o + 16; k = cnt[sid]++
 					S[sid, k] = ssn; AT[sid, k] = ts
-					if (b[p] != 1 || b[p + 1] != 2) SQ[sid, k] = -1
-					else { SQ[sid, k] = u(p + 4, 4); BT[sid, k] = bt(p + 8, o + ln) }
+					# version 1 or 2, READINGS; flag bit 0: a 4-byte epoch
+					if ((b[p] != 1 && b[p] != 2) || b[p + 1] != 2) SQ[sid, k] = -1
+					else { SQ[sid, k] = u(p + 4, 4); BT[sid, k] = bt(p + 8 + (b[p + 3] % 2) * 4, o + ln) }
 				}
 			}
 			o += int((ln + 3) / 4) * 4
