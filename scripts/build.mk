@@ -43,6 +43,9 @@ endif
 ifeq ($(CONFIG_DTLS),y)
 LIBS += -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
 endif
+ifeq ($(CONFIG_RESOLVE),y)
+LIBS += -l:libcares.a
+endif
 LIBS += -lm
 ifneq ($(SYSROOT),)
 CFLAGS += -isystem $(SYSROOT)/usr/include
