@@ -32,7 +32,7 @@ static const char usage[] =
 	"  --dtls-hs-timeout MS  a handshake (first or rekey) must complete within MS\n"
 	"                  from its start, else the association is aborted (10000)\n"
 	"  --dtls-no-reneg refuse the agent's renegotiations (no_renegotiation alert,\n"
-	"                  as OpenSSL 3.0's s_server does without -client_renegotiation)\n"
+	"                  as OpenSSL 3.0's s_server does by default)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
 	"                  read_now SENSOR | close [MS]\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
