@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "agent/sensor.h"
+#include "agent/transport.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -256,6 +257,7 @@ static int open_endpoint(struct agent *ag)
 {
 	const struct config *c = ag->cfg;
 	struct net_addr local[CONFIG_MAX_PATHS];
+	struct ps_encap encap[PS_MAX_ENCAP];
 	struct ps_config pc = {
 		.local = local, .port = c->agent.local_port,
 		.in_streams = CONFIG_MAX_STREAMS,
@@ -271,6 +273,9 @@ static int open_endpoint(struct agent *ag)
 	for (unsigned int i = 0; i < c->n_ctrls; i++)
 		if (c->ctrls[i].streams > pc.out_streams)
 			pc.out_streams = c->ctrls[i].streams;
+	if (transport_fill(c, &pc, encap))
+		LOG(LOGM_MAIN, LOG_WARN, "more than %u controller addresses over "
+		    "UDP: the rest stay native", PS_MAX_ENCAP);
 	return ps_open(&pc, &ag->ep);
 }
 
@@ -301,6 +306,9 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		    " (no SCTP in this kernel: modprobe sctp)" : "");
 		return rc;
 	}
+	LOG(LOGM_MAIN, LOG_INFO, "SCTP transport: %s",
+	    ps_transport_of(ag->ep) == PS_TRANSPORT_UDP ?
+	    "userspace stack over UDP (usrsctp)" : "kernel");
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);

@@ -585,6 +585,7 @@ static int setup(struct ctl *c)
 		.init_timeout_ms = 3000, .max_msg = 64 * 1024, .nodelay = true,
 		.listen = true,
 		.interleave = o->interleave,
+		.transport = o->transport, .udp_port = o->udp_port,
 	};
 	int rc = loop_create(&c->loop);
 
@@ -650,8 +651,11 @@ int ctl_run(const struct ctl_opts *o)
 		char a0[NET_ADDR_STRLEN];
 
 		net_addr_format(&o->addrs[0], a0, sizeof(a0));
-		elog("controller '%s' listening on %s (%u address%s) port %u",
-		     o->name, a0, o->n_addrs, o->n_addrs == 1 ? "" : "es", o->port);
+		elog("controller '%s' listening on %s (%u address%s) port %u, "
+		     "transport %s", o->name, a0, o->n_addrs,
+		     o->n_addrs == 1 ? "" : "es", o->port,
+		     ps_transport_of(c.ep) == PS_TRANSPORT_UDP ?
+		     "usrsctp over UDP" : o->udp_port ? "kernel (+UDP)" : "kernel");
 		rc = loop_run(c.loop);
 		if (rc)
 			elog("loop: %s", strerror(-rc));

@@ -33,6 +33,8 @@ struct ctl_opts {
 	uint32_t hb_ms;			/* heartbeat interval toward agents; 0 = kernel's */
 	uint16_t sack_freq;		/* packets per SACK; 1 = each (default) */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
+	enum ps_transport transport;	/* auto | kernel | udp (usrsctp) */
+	uint16_t udp_port;		/* accept SCTP over UDP on this port */
 	uint32_t duration_s;		/* 0 = until SIGTERM/SIGINT */
 	struct ctl_cmd cmds[CTL_MAX_CMDS];
 	unsigned int n_cmds;

@@ -22,6 +22,10 @@ static const char usage[] =
 	"  --hb-ms N       heartbeat interval toward agents (sparse on metered links)\n"
 	"  --sack-freq N   packets per SACK (default 1: SACK each packet; 2 = Linux)\n"
 	"  --interleave    offer I-DATA (needs sysctl net.sctp.intl_enable=1)\n"
+	"  --transport T   auto (default: kernel SCTP if the kernel has it, else\n"
+	"                  usrsctp) | kernel | udp (usrsctp, SCTP over UDP)\n"
+	"  --udp-port N    also accept SCTP over UDP (RFC 6951) on UDP port N\n"
+	"                  (kernel: sets net.sctp.udp_port; usrsctp: default 9899)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
@@ -199,6 +203,19 @@ int main(int argc, char **argv)
 			if (parse_uint(val, 100, &v) || v == 0)
 				return bad_arg(a, val, "packets per SACK 1..100");
 			o.sack_freq = (uint16_t)v;
+		} else if (!strcmp(a, "--transport")) {
+			if (!strcmp(val, "auto"))
+				o.transport = PS_TRANSPORT_AUTO;
+			else if (!strcmp(val, "kernel"))
+				o.transport = PS_TRANSPORT_KERNEL;
+			else if (!strcmp(val, "udp"))
+				o.transport = PS_TRANSPORT_UDP;
+			else
+				return bad_arg(a, val, "auto, kernel or udp");
+		} else if (!strcmp(a, "--udp-port")) {
+			if (parse_uint(val, 65535, &v) || v == 0)
+				return bad_arg(a, val, "a UDP port 1..65535");
+			o.udp_port = (uint16_t)v;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");

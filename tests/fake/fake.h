@@ -176,7 +176,8 @@ struct ps_ep *fake_sctp_last_ep(void);
 struct ps_ep *fake_sctp_ep(unsigned int i);
 unsigned int fake_sctp_nep(void);
 bool fake_sctp_closed(const struct ps_ep *ep);
-/* The ps_config given to ps_open (local[] points into the fake's copy). */
+/* The ps_config given to ps_open (local[] and encap[] point into the
+ * fake's copies). ps_transport_of() says UDP when it asked for UDP. */
 const struct ps_config *fake_sctp_config(const struct ps_ep *ep);
 /* Local addresses now bound: config plus/minus ps_bind_change(). */
 unsigned int fake_sctp_nlocal(const struct ps_ep *ep);

@@ -36,6 +36,7 @@ struct ps_ep {
 	int fd;
 	struct ps_config cfg;
 	struct net_addr cfg_local[PS_MAX_ADDRS];
+	struct ps_encap cfg_encap[PS_MAX_ENCAP];
 	struct net_addr local[MAX_LOCAL];
 	unsigned int nlocal;
 	struct fassoc *assocs;
@@ -170,8 +171,12 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 	if (err)
 		return err;
 	if (!cfg || !out || cfg->n_local > PS_MAX_ADDRS ||
-	    (cfg->n_local && !cfg->local))
+	    (cfg->n_local && !cfg->local) || cfg->n_encap > PS_MAX_ENCAP ||
+	    (cfg->n_encap && !cfg->encap))
 		return -EINVAL;
+	for (unsigned int i = 0; i < cfg->n_encap; i++)
+		if (!cfg->encap[i].udp_port || !addr_ok(&cfg->encap[i].addr))
+			return -EINVAL;
 	for (unsigned int i = 0; i < cfg->n_local; i++)
 		if (!addr_ok(&cfg->local[i]))
 			return -EINVAL;
@@ -185,6 +190,8 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 		       cfg->n_local * sizeof(*cfg->local));
 	}
 	ep->cfg.local = ep->cfg_local;
+	memcpy(ep->cfg_encap, cfg->encap, cfg->n_encap * sizeof(*cfg->encap));
+	ep->cfg.encap = ep->cfg_encap;
 	ep->nlocal = cfg->n_local;
 	ep->fd = fake_fd_alloc();
 	ep->next_id = 1;
@@ -224,6 +231,13 @@ int ps_fd(const struct ps_ep *ep)
 {
 	check_open(ep, "ps_fd");
 	return ep->fd;
+}
+
+/* As the real ports: the userspace stack when asked, else the kernel. */
+enum ps_transport ps_transport_of(const struct ps_ep *ep)
+{
+	return ep->cfg.transport == PS_TRANSPORT_UDP ? PS_TRANSPORT_UDP
+						     : PS_TRANSPORT_KERNEL;
 }
 
 void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st)

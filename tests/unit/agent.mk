@@ -1,7 +1,7 @@
 # The association core and the sampler against the fake port.
 AGENT_CORE_OBJS := agent/agent.o agent/assoc.o agent/publish.o agent/command.o \
 	agent/mq.o agent/sampler.o agent/paths.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
-	agent/config.o agent/config_keys.o agent/config_check.o \
+	agent/config.o agent/config_keys.o agent/config_check.o agent/transport.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
 	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o
