@@ -242,8 +242,8 @@ static int parse_addr_udp(const char *v, struct cfg_controller *ctl, char *why,
 	uint32_t port;
 
 	if (!ctl->n_addrs || ctl->addr_udp[ctl->n_addrs - 1]) {
-		snprintf(why, n, "'udp=%s' follows no address; expected it after "
-			 "the address it applies to (192.0.2.1@cell udp=9899)", v);
+		snprintf(why, n, "'udp=%s' must follow the address it applies "
+			 "to, once (192.0.2.1@cell udp=9899)", v);
 		return -EINVAL;
 	}
 	if (parse_u32(v, &port) || port == 0 || port > 65535) {

@@ -18,6 +18,7 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "agent/cbor.h"
+#include "agent/kconfig.h"
 #include "agent/msg.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
@@ -642,6 +643,38 @@ static void test_queue_bounded(void **state)
 		assert_true(t->ag->assoc[i].st.dropped >= 2000 - 1024);
 }
 
+/* The endpoint gets the transport, the local UDP port and one RFC 6951
+ * entry per controller address over UDP (docs/CONFIG.md). */
+static void test_endpoint_udp_config(void **state)
+{
+	static const char ini[] =
+		"[agent]\nname = u1\ntransport = udp\nudp_port = 9977\n"
+		"[path.eth]\ninterface = eth0\naddress = 10.0.0.2\n"
+		"[path.cell]\ninterface = wwan0\naddress = 10.9.0.2\nudp_port = 9899\n"
+		"[controller.a]\naddress = 10.0.1.1@eth, 10.9.1.1@cell\n"
+		"[controller.b]\naddress = 10.0.2.1@eth udp=12345\n";
+	const struct ps_config *pc;
+	struct net_addr a;
+	struct t *t;
+
+	(void)state;
+	if (!IS_ENABLED(CONFIG_PORT_USRSCTP))
+		skip();		/* transport = udp is refused without it */
+	t = harness_start(ini);
+	pc = fake_sctp_config(t->ep);
+	assert_int_equal(pc->transport, PS_TRANSPORT_UDP);
+	assert_int_equal(ps_transport_of(t->ep), PS_TRANSPORT_UDP);
+	assert_int_equal(pc->udp_port, 9977);
+	assert_int_equal(pc->n_encap, 2);
+	assert_int_equal(net_addr_parse("10.9.1.1", &a), 0);
+	assert_true(net_addr_same_host(&pc->encap[0].addr, &a));
+	assert_int_equal(pc->encap[0].udp_port, 9899);
+	assert_int_equal(net_addr_parse("10.0.2.1", &a), 0);
+	assert_true(net_addr_same_host(&pc->encap[1].addr, &a));
+	assert_int_equal(pc->encap[1].udp_port, 12345);
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ack_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_association_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bounded, setup, teardown),
+		cmocka_unit_test(test_endpoint_udp_config),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
