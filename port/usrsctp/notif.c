@@ -109,7 +109,6 @@ static int paddr_change(const uint8_t *p, struct ps_event *ev)
 	if (us_from_sa((const struct sockaddr *)&spc.spc_aaddr,
 		       sizeof(spc.spc_aaddr), &ev->u.paddr.addr) < 0)
 		memset(&ev->u.paddr.addr, 0, sizeof(ev->u.paddr.addr));
-	ev->u.paddr.addr.port = 0;
 	return 0;
 }
 

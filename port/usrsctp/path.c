@@ -188,7 +188,6 @@ static void path_info(struct ps_ep *ep, ps_assoc_id assoc,
 
 	memset(pi, 0, sizeof(*pi));
 	us_from_sa((const struct sockaddr *)ss, (socklen_t)salen, &pi->addr);
-	pi->addr.port = 0;
 	pi->primary = prim && net_addr_same_host(prim, &pi->addr);
 	pi->state = PS_PATH_UNKNOWN;
 	memset(&info, 0, sizeof(info));
@@ -199,6 +198,14 @@ static void path_info(struct ps_ep *ep, ps_assoc_id assoc,
 	pi->state = path_state(info.spinfo_state);
 	pi->srtt_ms = info.spinfo_srtt;
 	pi->rto_ms = info.spinfo_rto;
+	if (!pi->rto_ms) {	/* no RTT sample yet: usrsctp says 0, Linux the initial RTO */
+		struct sctp_rtoinfo ri;
+
+		memset(&ri, 0, sizeof(ri));
+		ri.srto_assoc_id = (sctp_assoc_t)assoc;
+		if (getopt(ep, SCTP_RTOINFO, &ri, sizeof(ri)) == 0)
+			pi->rto_ms = ri.srto_initial;
+	}
 	pi->cwnd = info.spinfo_cwnd;
 	pi->mtu = info.spinfo_mtu;
 }

@@ -41,7 +41,14 @@ void conf_result(bool ok, const char *name, const char *fmt, ...)
 struct net_addr conf_addr(const char *s, uint16_t port);
 int conf_open(struct tep *t, const char *name, const char *const *addrs,
 	      unsigned int n, uint16_t port, uint32_t max_msg, bool listen);
+/* conf_open with INIT attempts (conf_open: 4). */
+int conf_open_attempts(struct tep *t, const char *name, const char *const *addrs,
+		       unsigned int n, uint16_t port, uint32_t max_msg,
+		       uint16_t init_attempts);
 void conf_close(struct tep *t);
+long conf_now_ms(void);
+/* poll() only @ep's fd for POLLIN, up to @ms. */
+bool conf_fd_readable(struct ps_ep *ep, int ms);
 bool conf_wait(struct tep *t, conf_match m, const void *arg, int timeout_ms,
 	       struct qev *out);
 void conf_release(struct qev *q);
@@ -49,6 +56,15 @@ void conf_sleep_drain(int ms);
 void conf_flush(struct tep *t);
 int conf_send(struct tep *t, const struct ps_sndinfo *si, const void *buf,
 	      size_t len, int timeout_ms);
+
+/* The port under test (command line): transport, and with the kernel
+ * port a UDP port for SCTP over UDP toward every peer (0 = native). */
+extern enum ps_transport conf_transport;
+extern uint16_t conf_encap;
+/* Which port the endpoints really run on ("fake" for the fake port). */
+const char *conf_port_name(void);
+/* A documented difference of this port: printed "# differs(PORT): ...". */
+void conf_differs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void conf_run_all(void);	/* ps_checks.c */
 

@@ -21,7 +21,8 @@
 #include <arpa/inet.h>
 #endif
 
-enum { P_S = 5100, P_C1 = 5101, P_C2 = 5102, P_C3 = 5103, TMO = 5000 };
+enum { P_S = 5100, P_C1 = 5101, P_C2 = 5102, P_C3 = 5103, P_C4 = 5104,
+       TMO = 5000 };
 #define BIG (200u * 1024u)
 #define MAX_MSG (256u * 1024u)
 #define C1_MAX (160u * 1024u)	/* c1 max_msg: the oversize check */
@@ -86,6 +87,12 @@ static void check_open(void)
 		printf("Bail out! no endpoints\n");
 		exit(1);
 	}
+	if (conf_transport != PS_TRANSPORT_AUTO)
+		CHECK(ps_transport_of(s.ep) == conf_transport &&
+		      ps_transport_of(c1.ep) == conf_transport,
+		      "endpoints run on the transport asked", "asked %s, got %s",
+		      ps_transport_name(conf_transport),
+		      ps_transport_name(ps_transport_of(s.ep)));
 }
 
 static void check_connect(void)
@@ -283,11 +290,42 @@ static uint32_t kernel_hb(struct tep *t, ps_assoc_id id, const char *ip,
 	return pp.spp_hbinterval;
 }
 
+/* Kernel read-back of the remote UDP port of one path (RFC 6951). */
+static int kernel_encap(struct tep *t, ps_assoc_id id, const char *ip,
+			uint16_t port)
+{
+	struct sctp_udpencaps ue;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(ue);
+
+	memset(&ue, 0, sizeof(ue));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	ue.sue_assoc_id = (sctp_assoc_t)id;
+	memcpy(&ue.sue_address, &sin, sizeof(sin));
+	if (getsockopt(ps_fd(t->ep), IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT,
+		       &ue, &len))
+		return -1;
+	return ntohs(ue.sue_port);
+}
+
 static void check_readback(void)
 {
 	struct sctp_rtoinfo ri;
 	socklen_t len = sizeof(ri);
 	uint32_t hb = kernel_hb(&c1, a1, "127.0.0.2", P_S);
+
+	if (conf_encap) {
+		int c = kernel_encap(&c1, a1, "127.0.0.2", P_S);
+		int sv = kernel_encap(&s, sa1, "127.0.0.1", P_C1);
+
+		CHECK(c == conf_encap, "kernel: client path's remote UDP port set",
+		      "port %d", c);
+		CHECK(sv == conf_encap, "kernel: server learnt the client's UDP port "
+		      "from its packets (RFC 6951 5.4)", "port %d", sv);
+	}
 
 	CHECK(hb == 5000, "kernel: heartbeat interval read back", "hb %u", hb);
 	memset(&ri, 0, sizeof(ri));
@@ -317,7 +355,8 @@ static void check_path_params(void)
 	CHECK(rc == -ENOENT || rc == -EINVAL, "set_path_params unknown assoc fails",
 	      "rc %d", rc);
 #ifdef CONFIG_PORT_LKSCTP
-	check_readback();
+	if (!strncmp(conf_port_name(), "kernel", 6))
+		check_readback();
 #endif
 }
 
@@ -365,6 +404,15 @@ static void check_sendall_eof(void)
 	      "send to a closed association fails", "rc %d", rc);
 }
 
+/* @p is @n bytes of @whole (a fragment of it). */
+static bool piece_of(const uint8_t *whole, size_t len, const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; n <= len && off + n <= len; off++)
+		if (!memcmp(whole + off, p, n))
+			return true;
+	return false;
+}
+
 static bool m_failed(const struct ps_event *ev, const void *arg)
 {
 	(void)arg;
@@ -378,7 +426,7 @@ static void check_abort(void)
 	struct net_addr peer = conf_addr("127.0.0.1", P_S);
 	struct m_assoc_arg lost = { .state = PS_COMM_LOST };
 	uint8_t *b = malloc(FILL_LEN), *want = malloc(FILL_LEN);
-	unsigned int sent = 0, nfail = 0, good = 0, unsent = 0;
+	unsigned int sent = 0, nfail = 0, good = 0, unsent = 0, pieces = 0;
 	struct ps_ep *sv;
 	struct qev q;
 	int rc = conf_open(&c3, "c3", one, 1, P_C3, MAX_MSG, false);
@@ -410,13 +458,28 @@ static void check_abort(void)
 		    e->u.send_failed.len == FILL_LEN &&
 		    !memcmp(e->u.send_failed.buf, want, FILL_LEN))
 			good++;
+		else if (e->u.send_failed.ppid == 4242 && e->u.send_failed.len &&
+			 piece_of(want, FILL_LEN, e->u.send_failed.buf,
+				  e->u.send_failed.len))
+			pieces++;
+		else
+			printf("# SEND_FAILED: ppid %u stream %u len %zu context %u "
+			       "unsent %d error %d\n", e->u.send_failed.ppid,
+			       e->u.send_failed.stream, e->u.send_failed.len,
+			       e->u.send_failed.context, e->u.send_failed.unsent,
+			       e->u.send_failed.error);
 		unsent += e->u.send_failed.unsent;
 		conf_release(&q);
 	}
 	printf("# %u SEND_FAILED events, %u with intact payload, %u unsent\n",
 	       nfail, good, unsent);
-	CHECK(nfail > 0 && good == nfail, "SEND_FAILED returns payload, ppid, stream, context",
-	      "%u events, %u good", nfail, good);
+	CHECK(nfail > 0 && good + pieces == nfail,
+	      "SEND_FAILED returns payload, ppid, stream, context",
+	      "%u events, %u good, %u pieces", nfail, good, pieces);
+	if (pieces)
+		conf_differs("SEND_FAILED returned %u pieces of the messages the "
+			     "ABORT cut, one per DATA chunk not delivered (the "
+			     "kernel returns whole messages)", pieces);
 	CHECK(unsent > 0, "SEND_FAILED marks never-sent data unsent", NULL);
 	lost.assoc = a3;
 	printf("# aborting side saw COMM_LOST: %s\n",
@@ -427,6 +490,45 @@ static void check_abort(void)
 	free(b);
 	free(want);
 	conf_close(&c3);
+}
+
+/* An event a timer raises (INIT given up, no packet comes) must make
+ * ps_fd() readable by itself: only the endpoint's own fd is watched. */
+static void check_timer_event(void)
+{
+	static const char *const one[] = { "127.0.0.1" };
+	struct net_addr nowhere = conf_addr("198.51.100.1", P_S);
+	struct ps_path_params pp = { .rto_initial_ms = 100, .rto_min_ms = 50,
+				     .rto_max_ms = 200, .pf_threshold = PS_PF_UNSET };
+	struct tep c4;
+	struct ps_event ev;
+	ps_assoc_id id = 0;
+	long t0, waited = -1;
+	int rc = conf_open_attempts(&c4, "c4", one, 1, P_C4, MAX_MSG, 1);
+	bool got = false;
+
+	if (rc == 0)
+		rc = ps_set_path_params(c4.ep, 0, NULL, &pp);
+	if (rc == 0)
+		rc = ps_connect(c4.ep, &nowhere, 1, &id);
+	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH) {
+		conf_differs("connect to an unroutable address fails at once (%d)", rc);
+		conf_close(&c4);
+		return;
+	}
+	t0 = conf_now_ms();
+	while (rc == 0 && !got && conf_now_ms() - t0 < 8000) {
+		if (!conf_fd_readable(c4.ep, 8000 - (int)(conf_now_ms() - t0)))
+			break;
+		while (!got && ps_recv(c4.ep, &ev) == 0)
+			got = ev.type == PS_EV_ASSOC_CHANGE &&
+			      ev.u.assoc.state == PS_CANT_STR_ASSOC;
+		waited = conf_now_ms() - t0;
+	}
+	printf("# CANT_STR_ASSOC after %ld ms\n", waited);
+	CHECK(got, "a timer's event (INIT given up) makes ps_fd readable",
+	      "rc %d", rc);
+	conf_close(&c4);
 }
 
 static void check_misc(void)
@@ -461,6 +563,7 @@ void conf_run_all(void)
 	check_path_params();
 	check_sendall_eof();
 	check_abort();
+	check_timer_event();
 	check_misc();
 	conf_close(&c2);
 	conf_close(&c1);
