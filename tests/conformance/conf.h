@@ -3,6 +3,7 @@
 #ifndef TESTS_CONFORMANCE_CONF_H
 #define TESTS_CONFORMANCE_CONF_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,5 +68,10 @@ const char *conf_port_name(void);
 void conf_differs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void conf_run_all(void);	/* ps_checks.c */
+
+/* poll_os.c (real ports) or poll_fake.c (the fake): waiting on ps_fd()s,
+ * and what the port needs before the first endpoint. */
+int conf_poll(struct pollfd *p, unsigned int n, int ms);
+void conf_init_port(void);
 
 #endif

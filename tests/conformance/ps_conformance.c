@@ -9,7 +9,6 @@
 #define _DEFAULT_SOURCE
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +129,7 @@ static void wait_readable(int ms)
 		p[n].events = POLLIN;
 		n++;
 	}
-	poll(p, n, ms);
+	conf_poll(p, n, ms);
 }
 
 void conf_release(struct qev *q)
@@ -192,7 +191,7 @@ int conf_send(struct tep *t, const struct ps_sndinfo *si, const void *buf,
 		struct pollfd p = { .fd = ps_fd(t->ep), .events = POLLOUT };
 
 		drain_all();
-		poll(&p, 1, 10);
+		conf_poll(&p, 1, 10);
 	}
 	return rc;
 }
@@ -222,7 +221,7 @@ bool conf_fd_readable(struct ps_ep *ep, int ms)
 {
 	struct pollfd p = { .fd = ps_fd(ep), .events = POLLIN };
 
-	return ms > 0 && poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+	return ms > 0 && conf_poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
 }
 
 static int open_ep(struct tep *t, const char *name, const char *const *addrs,
@@ -331,6 +330,7 @@ int main(int argc, char **argv)
 		i++;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	conf_init_port();
 	conf_run_all();
 	printf("# port: %s\n", port_name);
 	printf("%d passed, %d failed\n", n_ok, n_fail);

@@ -116,7 +116,8 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * -EPIPE; CONNECTING or UP accepted (the kernel queues data during the
  * handshake); stream >= negotiated out streams (once UP) -EINVAL; unknown
  * flags or EOF|ABORT -EINVAL; len > fake_sctp_set_max_send() -EMSGSIZE;
- * not writable -EAGAIN. PS_SEND_SENDALL reaches every UP association (as
+ * not writable -EAGAIN (never for an ABORT or an EOF without data, which
+ * need no buffer room on Linux either). PS_SEND_SENDALL reaches every UP association (as
  * Linux, which skips those not ESTABLISHED) and returns 0 even if none.
  *
  * Every accepted message is logged once per recipient (a SENDALL to three
@@ -124,6 +125,13 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * same). Every call of the other functions is logged with its arguments
  * and return value, failed calls included.
  */
+/* Wire mode (off by default; fake_sctp_reset() turns it off): endpoints of
+ * the process talk to each other as over loopback (fake_sctp.c, the end),
+ * for the port conformance suite. Scripted events still work beside it. */
+#define FAKE_WIRE_RWND (64u * 1024u)	/* unread DATA a receiver holds */
+#define FAKE_WIRE_SNDBUF (64u * 1024u)	/* queued at a sender, then -EAGAIN */
+void fake_sctp_wire(bool on);
+
 enum fake_sctp_op {
 	FAKE_SCTP_OPEN,
 	FAKE_SCTP_CONNECT,
