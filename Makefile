@@ -8,6 +8,7 @@
 #   make savedefconfig      write build/<name>/defconfig (minimal)
 #   make test               every test (unit native/armhf/arm64/asan, VM)
 #   make run                the demo on the emulated arm64 board
+#   make run-user           the same demo, the Pi agent under qemu-user (no VM)
 #   make bench              bytes per reading: SCTP bundles vs MQTT QoS 1
 #   make bench-failover     failover latency in the VM vs Linux defaults
 #   V=1                     show the commands
@@ -28,13 +29,14 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test run bench bench-failover clean distclean help $(DEFCONFIGS)
+	vm-test net-test run run-user bench bench-failover clean distclean help \
+	$(DEFCONFIGS)
 
 all: $(O)/.config
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -72,9 +74,17 @@ vm-test:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/test.sh vm
 
+net-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh net
+
 run:
 	$(Q)scripts/deps.sh run
 	$(Q)scripts/run.sh $(RUN_ARGS)
+
+run-user:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/run-user.sh $(RUN_ARGS)
 
 bench:
 	$(Q)scripts/deps.sh test

@@ -3,9 +3,11 @@
 #   unit tests natively, under qemu-arm / qemu-aarch64 (armhf, arm64 builds
 #   of the same tests), and under ASan+UBSan; example configs through
 #   every build's --check-config; reproducible-build check; CBOR interop
-#   and a bounded fuzz run; the VM scenarios on amd64 and arm64 kernels.
+#   and a bounded fuzz run; the armhf/arm64 agents under qemu-user against
+#   the reference controller over SCTP/UDP in host network namespaces
+#   (tests/net); the VM scenarios on amd64 and arm64 kernels.
 # Ends with one line: "N passed, M failed".
-# Usage: scripts/test.sh [all|unit|vm]
+# Usage: scripts/test.sh [all|unit|net|vm]
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -123,6 +125,21 @@ unit() {
 	done
 }
 
+net() {
+	note "userspace SCTP: ARM agents under qemu-user, host netns (tests/net)"
+	for c in host rpi_armhf rpi_arm64; do	# built by unit; alone: build here
+		[ -x build/$c/sctpagent ] && [ -x build/$c/ps_conformance ] ||
+			build $c || { bad 1 "build $c"; return; }
+	done
+	out=$(tests/net/run.sh 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	p=$(printf '%s\n' "$out" | grep -c '^PASS ')
+	f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+	ok "$p"
+	[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "net"
+}
+
 vm() {
 	note "VM tests (real kernel SCTP in qemu-system)"
 	if [ -x tests/vm/run-all.sh ]; then
@@ -139,9 +156,10 @@ vm() {
 mkdir -p build
 case $what in
 unit) unit ;;
+net) net ;;
 vm) vm ;;
-all) unit; vm ;;
-*) echo "usage: $0 [all|unit|vm]" >&2; exit 2 ;;
+all) unit; net; vm ;;
+*) echo "usage: $0 [all|unit|net|vm]" >&2; exit 2 ;;
 esac
 
 echo
