@@ -25,7 +25,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE="$ROOT/build/vm/$ARCH"
 OUT=${2:-$CACHE/kernel}
 # Modules we want (names as in modules.dep, without .ko). Dependencies are added.
-WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet"
+# nftables NAT (the carrier-NAT scenario): nf_tables and its NAT pieces.
+WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet
+ nf_tables nft_chain_nat nft_masq nft_ct"
 
 mkdir -p "$CACHE"
 # Several runs may share build/vm (parallel sessions): serialize cache work.
@@ -67,6 +69,12 @@ else
 	KDIR="$CACHE/kernel-$ver"
 fi
 
+# The cache is the kernel with these modules: a new list extracts it again.
+want_key=$(echo $WANT)
+if [ -f "$KDIR/.complete" ] && [ "$(cat "$KDIR/.complete")" != "$want_key" ]; then
+	log "module list changed: extracting the kernel again"
+	rm -f "$KDIR/.complete"
+fi
 if [ -f "$KDIR/.complete" ]; then
 	log "cached: $KDIR ($(cat "$KDIR/version"))"
 else
@@ -134,12 +142,13 @@ else
 	cp "$tmp/dep" "$KDIR/lib/modules/$kver/modules.dep"
 	cp "$tmp/order" "$KDIR/modules.load"
 	rm -rf "$tmp"
-	touch "$KDIR/.complete"
+	echo "$want_key" > "$KDIR/.complete"
 	log "kernel $kver: $(wc -l < "$KDIR/modules.load") modules kept, $(du -sh "$KDIR" | cut -f1) on disk"
 fi
 
 if [ "$(cd "$OUT" 2>/dev/null && pwd)" != "$(cd "$KDIR" && pwd)" ] &&
-	! cmp -s "$OUT/version" "$KDIR/version"; then
+	{ ! cmp -s "$OUT/version" "$KDIR/version" ||
+	  ! cmp -s "$OUT/.complete" "$KDIR/.complete"; }; then
 	if [ -e "$OUT" ] && [ ! -f "$OUT/version" ]; then
 		log "refusing to replace $OUT: it is not a kernel directory made by this script"
 		exit 1

@@ -269,7 +269,11 @@ static void set_peer_primary(struct ps_ep *ep, sctp_assoc_t id,
 
 	memset(&sp, 0, sizeof(sp));
 	sp.sspp_assoc_id = id;
-	if (lk_to_sa(want, 0, &ss, &len))
+	/* Linux matches the association's own address, port included */
+	len = sizeof(ss);
+	if (getsockname(ep->fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    lk_to_sa(want, ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port),
+		     &ss, &len))
 		return;
 	memcpy(&sp.sspp_addr, &ss, sizeof(ss));
 	if (setsockopt(ep->fd, IPPROTO_SCTP, SCTP_SET_PEER_PRIMARY_ADDR, &sp,

@@ -37,6 +37,21 @@ static uint32_t info_features(const uint8_t *p, size_t n)
 	return f;
 }
 
+/* The endpoint's SCTP port (ephemeral unless configured). */
+static uint16_t local_port(struct ps_ep *ep, sctp_assoc_t id)
+{
+	struct sockaddr *addrs = NULL;
+	struct net_addr a;
+	int n = usrsctp_getladdrs(ep->so, id, &addrs);
+
+	memset(&a, 0, sizeof(a));
+	if (n > 0)
+		us_from_sa(addrs, sizeof(struct sockaddr_in6), &a);
+	if (n > 0)
+		usrsctp_freeladdrs(addrs);
+	return a.port ? a.port : ep->cfg.port;
+}
+
 /* RFC 5061 Set Primary after an INIT steered over UDP (ps_connect). */
 static void set_peer_primary(struct ps_ep *ep, sctp_assoc_t id)
 {
@@ -50,7 +65,7 @@ static void set_peer_primary(struct ps_ep *ep, sctp_assoc_t id)
 			continue;
 		memset(&sp, 0, sizeof(sp));
 		sp.sspp_assoc_id = id;
-		if (us_to_sa(&ep->steer[i].want, 0, &ss, &len) == 0) {
+		if (us_to_sa(&ep->steer[i].want, local_port(ep, id), &ss, &len) == 0) {
 			sp.sspp_addr = ss;
 			if (usrsctp_setsockopt(ep->so, IPPROTO_SCTP,
 					       SCTP_SET_PEER_PRIMARY_ADDR, &sp,

@@ -8,6 +8,8 @@
 #   /usr/bin/sctp_darn, sctp_test   lksctp-tools
 #   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
+#   /usr/sbin/nft              nftables (NAT, drop rules)
+#   /usr/bin/usrsctp_{discard,echo}_server  usrsctp's example programs
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -44,7 +46,9 @@ KVER=$(cat "$KDIR/version")
 PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
 libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
 tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
-liblzma5 libzstd1 liblz4-1"
+liblzma5 libzstd1 liblz4-1
+nftables libnftables1 libnftnl11 libjansson4 libgmp10 libedit2 libtinfo6
+libusrsctp2 libusrsctp-examples"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -129,6 +133,12 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 # tcpdump (packet capture for the pipeline_* scenarios; run it with -Z root:
 # there is no tcpdump user). Its libraries come in through DT_NEEDED.
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
+# nft (the carrier-NAT scenario's masquerade and protocol-132 drop) and
+# usrsctp's example servers (interop peers of the kernel port over UDP).
+install_elf "$R/usr/sbin/nft" usr/sbin/nft
+for p in discard_server echo_server; do
+	install_elf "$R/usr/lib/usrsctp/$p" usr/bin/usrsctp_$p
+done
 # stdbuf + libstdbuf.so: line-buffered stdout for dynamic tools writing to files.
 mkdir -p usr/libexec/coreutils
 install_elf "$R/usr/libexec/coreutils/libstdbuf.so" usr/libexec/coreutils/libstdbuf.so
