@@ -14,7 +14,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
- pipeline_streams pipeline_capture pipeline_priority"
+ pipeline_streams pipeline_capture pipeline_priority
+ udp_encap ps_conformance_udp interop_usrsctp interop_usrsctp_examples nat_cell"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
