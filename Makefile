@@ -9,8 +9,10 @@
 #   make test               every test (unit native/armhf/arm64/asan, VM)
 #   make run                the demo on the emulated arm64 board
 #   make run-user           the same demo, the Pi agent under qemu-user (no VM)
-#   make bench              bytes per reading: SCTP bundles vs MQTT QoS 1
-#   make bench-failover     failover latency in the VM vs Linux defaults
+#   make bench              bytes per reading (SCTP bundles vs MQTT QoS 1,
+#                           with UDP), throughput vs a raw loop, sizes
+#   make bench-failover     failover latency in the VM vs Linux defaults,
+#                           and over UDP (kernel port, usrsctp)
 #   V=1                     show the commands
 #
 # Each configuration builds out of tree in build/<name>/.
@@ -36,7 +38,7 @@ all: $(O)/.config
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -89,10 +91,13 @@ run-user:
 bench:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/bench.sh
+	$(Q)scripts/bench-tput.sh
+	$(Q)scripts/size-report.sh
 
 bench-failover:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/bench-failover.sh
+	$(Q)scripts/bench-failover-udp.sh
 
 clean:
 	rm -rf $(O)

@@ -9,7 +9,8 @@
  *    upcall after an incoming packet only, so what a timer raises (INIT
  *    given up, a path or the association lost, a PR-SCTP message
  *    abandoned) would otherwise wait for the next packet;
- *  - it ends a blocked endpoint's send retry wait (wake.c);
+ *  - it ends a blocked endpoint's send retry wait (wake.c), ticking
+ *    every US_FAST_TICK_MS while one waits;
  *  - it runs a re-init (a new local address): usrsctp_finish once the
  *    closed sockets are gone, then usrsctp_init, then wakes the endpoints
  *    so they make their sockets again on the loop's thread.
@@ -165,19 +166,24 @@ static void start_stack(uint16_t port)
 	stk.up = true;
 }
 
-static void tick_endpoints(void)
+/* @fast: a short tick (send retries only, no event check). Returns
+ * whether some endpoint still waits to send. */
+static bool tick_endpoints(bool fast)
 {
+	bool blocked = false;
+
 	for (struct ps_ep *ep = stk.eps; ep; ep = ep->next) {
 		if (ep->so) {
-			int ev = usrsctp_get_events(ep->so);
+			int ev = fast ? 0 : usrsctp_get_events(ep->so);
 
 			if (ev & (SCTP_EVENT_READ | SCTP_EVENT_ERROR))
 				us_wake_read(ep);
-			us_wake_tick(ep);
-		} else if (stk.up) {
+			blocked |= us_wake_tick(ep);
+		} else if (stk.up && !fast) {
 			us_wake_read(ep);	/* its socket is to be made again */
 		}
 	}
+	return blocked;
 }
 
 /* Outside the lock: usrsctp_finish joins threads that may be waiting in
@@ -200,17 +206,28 @@ static void run_reinit(void)
 	us_log(2, "usrsctp: stack re-initialised (local addresses changed)");
 }
 
+/* Every US_TICK_MS; every US_FAST_TICK_MS while a send waits for room
+ * (the event check still every US_TICK_MS). */
 static void *watch(void *arg)
 {
-	const struct timespec tick = { 0, US_TICK_MS * 1000000L };
+	bool fast = false;
+	int since = 0;
 
 	(void)arg;
 	for (;;) {
-		nanosleep(&tick, NULL);
+		int ms = fast ? US_FAST_TICK_MS : US_TICK_MS;
+		struct timespec t = { 0, ms * 1000000L };
+		bool full;
+
+		nanosleep(&t, NULL);
+		since += ms;
+		full = since >= US_TICK_MS;
+		if (full)
+			since = 0;
 		us_stack_lock();
-		if (stk.reinit)
+		if (stk.reinit && full)
 			run_reinit();
-		tick_endpoints();
+		fast = tick_endpoints(!full);
 		us_stack_unlock();
 	}
 	return NULL;

@@ -39,7 +39,8 @@ struct us_paddrthlds {
 #define US_MAX_SYNTH 16		/* events made up by the port (re-init) */
 #define US_MAX_STEERED 16
 #define US_TICK_MS 10		/* the watcher; usrsctp's own timer ticks so */
-#define US_WR_BACKOFF_MAX 16	/* ticks between send retries, at most */
+#define US_FAST_TICK_MS 1	/* the watcher while a send waits for room */
+#define US_WR_BACKOFF_MAX 16	/* fast ticks between send retries, at most */
 
 struct ps_ep {
 	struct socket *so;		/* NULL while the stack re-initialises */
@@ -92,7 +93,7 @@ void us_wake_writable(struct ps_ep *ep);	/* any thread */
 void us_wake_read_done(struct ps_ep *ep);	/* loop: nothing to read */
 void us_wake_send_blocked(struct ps_ep *ep);	/* loop: send said EAGAIN */
 void us_wake_sent(struct ps_ep *ep);		/* loop: a send went through */
-void us_wake_tick(struct ps_ep *ep);		/* watcher, every tick */
+bool us_wake_tick(struct ps_ep *ep);		/* watcher: true = still waits */
 
 /* ep.c */
 int us_ep_socket(struct ps_ep *ep);		/* (re)create and set up */

@@ -14,8 +14,8 @@
  *    what the loop waits for. usrsctp cannot say when an association of
  *    a one-to-many socket has room again (its "writable" needs a
  *    connected socket, and it calls the upcall on a SACK only when there
- *    is also something to read), so the retry is timed: 10 ms after the
- *    first EAGAIN, doubling while sends keep failing, up to 160 ms.
+ *    is also something to read), so the retry is timed: 1 ms after the
+ *    first EAGAIN, doubling while sends keep failing, up to 16 ms.
  * Both directions are independent. Every call here is async-signal-safe
  * and takes no usrsctp lock, so it may run inside usrsctp's upcall.
  */
@@ -93,9 +93,14 @@ void us_wake_sent(struct ps_ep *ep)
 	atomic_store(&ep->wr_backoff, 1);
 }
 
-/* Watcher tick: a blocked endpoint's retry is due. */
-void us_wake_tick(struct ps_ep *ep)
+/* Watcher tick: a blocked endpoint's retry is due. Returns whether it
+ * still waits. */
+bool us_wake_tick(struct ps_ep *ep)
 {
-	if (atomic_load(&ep->wr_blocked) && atomic_fetch_sub(&ep->wr_ticks, 1) <= 1)
-		us_wake_writable(ep);
+	if (!atomic_load(&ep->wr_blocked))
+		return false;
+	if (atomic_fetch_sub(&ep->wr_ticks, 1) > 1)
+		return true;
+	us_wake_writable(ep);
+	return false;
 }

@@ -50,6 +50,7 @@ struct ctl {
 	struct trk_agent *first_agent;	/* first that said HELLO */
 	uint32_t next_id;
 	uint64_t start_ms;
+	uint64_t sink_msgs, sink_bytes;	/* --sink */
 };
 
 static void elog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -424,6 +425,11 @@ static void on_data(struct ctl *c, const struct ps_event *ev)
 	enum msg_err why = MSG_OK;
 	uint16_t st = ev->u.data.stream;
 
+	if (c->o->sink) {	/* throughput benchmarks: count, nothing else */
+		c->sink_msgs++;
+		c->sink_bytes += ev->u.data.len;
+		return;
+	}
 	if (ev->u.data.ppid != MSG_PPID) {
 		bad(c, ev->assoc, "foreign PPID");
 		return;
@@ -662,6 +668,10 @@ int ctl_run(const struct ctl_opts *o)
 		jb_init(&b, line, sizeof(line));
 		trk_summary_json(&c.trk, o->name, &b);
 		emit(&b);
+		if (o->sink)
+			printf("{\"sink\":true,\"msgs\":%llu,\"bytes\":%llu}\n",
+			       (unsigned long long)c.sink_msgs,
+			       (unsigned long long)c.sink_bytes);
 	}
 	for (unsigned int i = 0; i < o->n_cmds; i++)
 		loop_timer_free(c.pend[i].t);

@@ -39,6 +39,7 @@ struct ctl_opts {
 	struct ctl_cmd cmds[CTL_MAX_CMDS];
 	unsigned int n_cmds;
 	bool quiet;			/* no reading lines */
+	bool sink;			/* count DATA, decode nothing (benchmarks) */
 };
 
 /* Parse "OP [ARGS]" into @c (op, sensor, interval). 0 or -1 (*why set). */

@@ -28,6 +28,7 @@ static const char usage[] =
 	"                  (kernel: sets net.sctp.udp_port; usrsctp: default 9899)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
+	"  --sink          count DATA messages, decode nothing (benchmarks)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
 	"                  read_now SENSOR | close\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
@@ -175,6 +176,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--interleave")) {
 			o.interleave = true;
+			continue;
+		}
+		if (!strcmp(a, "--sink")) {
+			o.sink = o.quiet = true;
 			continue;
 		}
 		if (!val)
