@@ -12,8 +12,10 @@
 #   controller restart   SIGKILL, a new controller: what the first one got
 #                        and what the agent replays leave no hole
 #   stop                 SIGTERM: SHUTDOWN_COMPLETE, exit 0
-# Then the port/sctp.h conformance suite on usrsctp (native) and on the
-# fake port. Needs root (ip netns), qemu-user-static, nftables, python3.
+# Then (arm64) a new address on an "address = auto" path: the userspace
+# stack is re-initialised, the association made again, nothing lost; and
+# the port/sctp.h conformance suite on usrsctp (native, and the armhf
+# build under qemu-arm) and on the fake port. Needs root (ip netns), qemu-user-static, nftables, python3.
 #
 # Usage: tests/net/run.sh [ARCH...]   ARCH: armhf arm64 host (default
 # armhf arm64); expects the builds of scripts/test.sh (build/rpi_ARCH,
@@ -128,6 +130,43 @@ run_arch() {
 	rm -rf "$NET_WORK"
 }
 
+# A new local address (a modem's new IP): usrsctp read the interfaces
+# once, so the port re-initialises the stack; the association is made
+# again and the replay leaves no hole.
+run_reinit() {
+	local arch=$1 agent runner=() log
+	case $arch in
+	armhf) agent=build/rpi_armhf/sctpagent; runner=(qemu-arm-static) ;;
+	arm64) agent=build/rpi_arm64/sctpagent; runner=(qemu-aarch64-static) ;;
+	*) agent=build/host/sctpagent ;;
+	esac
+	NET_WORK=$(mktemp -d build/net-reinit.XXXXXX)
+	NET_ID=sa$$r
+	net_bed || { bad "$arch re-init bed" "cannot make the namespaces"; return; }
+	net_agent_ini "$NET_WORK/agent.ini" "qu-reinit"
+	sed -i 's/^address = 10\.61\.[12]\.1$/address = auto/' "$NET_WORK/agent.ini"
+	log=$NET_WORK/ctl.log
+	ctl ctl --ack-ms 1000
+	wait_for "$log" 'listening' 1 10 || { bad "$arch re-init" "controller"; net_cleanup; return; }
+	bg agent A "${runner[@]}" "$agent" -f -c "$NET_WORK/agent.ini"
+	if ! wait_for "$log" '"seq":' 15 15; then
+		bad "$arch new local address" "no readings"
+		net_cleanup
+		return
+	fi
+	nsx A ip addr add 10.61.2.9/24 dev wwan0
+	if wait_for "$NET_WORK/agent.log" 'stack re-initialised' 1 10 &&
+		wait_for "$log" '"event":"hello"' 2 15 && sleep 1.5; then
+		check "$arch new local address: stack re-init, replay, no hole" $CHECK seq 1 "$log"
+	else
+		bad "$arch new local address" "no re-init or no new association"
+	fi
+	bg_stop agent TERM
+	bg_stop ctl TERM
+	net_cleanup
+	rm -rf "$NET_WORK"
+}
+
 run_conformance() { # NAME BINARY ARGS...: the suite in a namespace of its own
 	local name=$1 out
 	shift
@@ -152,6 +191,9 @@ for a in $ARCHS; do
 	run_arch "$a"
 	echo "  [$a] $((SECONDS - s)) s"
 done
+s=$SECONDS
+run_reinit arm64
+echo "  [re-init] $((SECONDS - s)) s"
 run_conformance "conformance: usrsctp (host)" build/host/ps_conformance --transport udp
 run_conformance "conformance: fake port" build/host/ps_conformance_fake --port-name fake
 # the 32-bit build: the usrsctp structs as armhf lays them out

@@ -26,7 +26,8 @@ for p in native kudp usrsctp; do
 	fo_sensors $I 150
 	case $p in
 	kudp) awk '{ print } /^interface = (eth0|cell0)$/ { print "udp_port = 9899" }' $I > $I.t && mv $I.t $I ;;
-	usrsctp) awk '{ print } /^\[agent\]$/ { print "transport = udp" }' $I > $I.t && mv $I.t $I ;;
+	# the kernel's own UDP socket holds 9899 in fa once kudp ran
+	usrsctp) awk '{ print } /^\[agent\]$/ { print "transport = udp"; print "udp_port = 9900" }' $I > $I.t && mv $I.t $I ;;
 	esac
 done
 N=0
