@@ -145,7 +145,8 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 			free(ep);
 			return rc;
 		}
-		rc = us_ep_socket(ep);
+		/* mid re-init: ps_recv makes the socket once the stack is back */
+		rc = us_stack_ready() ? us_ep_socket(ep) : 0;
 	}
 	if (rc) {
 		ps_close(ep);

@@ -15,6 +15,11 @@
 . /vmtest/failover-lib.sh
 [ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
 RUNS=${DURATION:-5}
+# bench.profiles=a,b / bench.cases=c on the kernel command line narrow it
+PROFILES=$(sed -n 's/.*bench\.profiles=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+CASES=$(sed -n 's/.*bench\.cases=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+PROFILES=${PROFILES:-native kudp usrsctp}
+CASES=${CASES:-link blackhole}
 [ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || RUNS=5
 R=$VMTEST_WORK/results
 : > $R
@@ -31,8 +36,8 @@ for p in native kudp usrsctp; do
 	esac
 done
 N=0
-for c in link blackhole; do
-	for p in native kudp usrsctp; do
+for c in $CASES; do
+	for p in $PROFILES; do
 		i=0
 		while [ $i -lt $RUNS ]; do
 			i=$((i + 1))
@@ -73,11 +78,12 @@ $1 == "BENCH-RUN" {
 	k = kv("profile") " " kv("case"); w = kv("worst") + 0
 	if (!(k in mx) || w > mx[k]) mx[k] = w
 	W[k, n[k]++] = w; lost[k] += kv("lost"); bad[k] += kv("printed_bad"); keys[k] = 1
+	all[k] = all[k] (all[k] == "" ? "" : ",") w
 }
 END {
 	for (k in keys) {
 		for (i = 0; i < n[k]; i++) a[i] = W[k, i]
-		printf "failover %s worst_ms=%d median_worst_ms=%d lost=%d dup=%d runs=%d\n", k, mx[k], med(a, n[k]), lost[k], bad[k], n[k]
+		printf "failover %s worst_ms=%d median_worst_ms=%d lost=%d dup=%d runs=%d per_run=%s\n", k, mx[k], med(a, n[k]), lost[k], bad[k], n[k], all[k]
 	}
 }' $R | sort | sed 's/^/BENCH /'
 log "bench wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
