@@ -131,6 +131,10 @@ net() {
 		[ -x build/$c/sctpagent ] && [ -x build/$c/ps_conformance ] ||
 			build $c || { bad 1 "build $c"; return; }
 	done
+	if [ -f build/asan/.config ]; then	# the unit phase's sanitizer build
+		make --no-print-directory -j"$JOBS" -f scripts/build.mk O=build/asan SANITIZE=1 \
+			progs >build/.log-asan-progs 2>&1 || { bad 1 "build asan progs"; tail -20 build/.log-asan-progs; }
+	fi
 	out=$(tests/net/run.sh 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/  /'

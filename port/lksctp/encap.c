@@ -155,7 +155,8 @@ int lk_encap_open(struct ps_ep *ep, const struct ps_config *cfg, bool *reopen)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	memcpy(e->tab, cfg->encap, cfg->n_encap * sizeof(*e->tab));
+	if (cfg->n_encap)
+		memcpy(e->tab, cfg->encap, cfg->n_encap * sizeof(*e->tab));
 	e->n = cfg->n_encap;
 	e->level = cfg->transport == PS_TRANSPORT_KERNEL ? 0 : 1;
 	ep->encap = e;

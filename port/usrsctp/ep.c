@@ -129,8 +129,10 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 		return -ENOMEM;
 	ep->wake[0] = ep->wake[1] = -1;
 	ep->cfg = *cfg;
-	memcpy(ep->local, cfg->local, cfg->n_local * sizeof(*cfg->local));
-	memcpy(ep->encap, cfg->encap, cfg->n_encap * sizeof(*cfg->encap));
+	if (cfg->n_local)
+		memcpy(ep->local, cfg->local, cfg->n_local * sizeof(*cfg->local));
+	if (cfg->n_encap)
+		memcpy(ep->encap, cfg->encap, cfg->n_encap * sizeof(*cfg->encap));
 	ep->cfg.local = ep->local;
 	ep->cfg.encap = ep->encap;
 	if (!ep->cfg.udp_port)

@@ -213,7 +213,8 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 		       cfg->n_local * sizeof(*cfg->local));
 	}
 	ep->cfg.local = ep->cfg_local;
-	memcpy(ep->cfg_encap, cfg->encap, cfg->n_encap * sizeof(*cfg->encap));
+	if (cfg->n_encap)
+		memcpy(ep->cfg_encap, cfg->encap, cfg->n_encap * sizeof(*cfg->encap));
 	ep->cfg.encap = ep->cfg_encap;
 	ep->nlocal = cfg->n_local;
 	ep->fd = fake_fd_alloc();

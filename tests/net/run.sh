@@ -168,18 +168,19 @@ run_reinit() {
 }
 
 run_conformance() { # NAME BINARY ARGS...: the suite in a namespace of its own
-	local name=$1 out
+	local name=$1 out rc
 	shift
 	NET_WORK=$(mktemp -d build/net-conf.XXXXXX)
 	NET_ID=sa$$c
 	ns_add conf && ip -n "$(net_ns conf)" addr add 127.0.0.2/8 dev lo
 	out=$(nsx conf timeout 120 "$@" 2>&1)
+	rc=$?
 	printf '%s\n' "$out" | grep -E '^# differs' | sed 's/^/  /'
-	if printf '%s\n' "$out" | grep -qE '^[0-9]+ passed, 0 failed'; then
+	if [ $rc = 0 ] && printf '%s\n' "$out" | grep -qE '^[0-9]+ passed, 0 failed'; then
 		ok "$name" "$(printf '%s\n' "$out" | tail -n1)"
 	else
 		echo "$out" >"$NET_WORK/conformance.log"
-		bad "$name" "$(printf '%s\n' "$out" | grep '^not ok' | head -n3 | tr '\n' ';')"
+		bad "$name" "exit $rc; $(printf '%s\n' "$out" | grep -E '^not ok|ERROR|runtime error' | head -n3 | tr '\n' ';')"
 	fi
 	net_cleanup
 	rm -rf "$NET_WORK"
@@ -196,6 +197,15 @@ run_reinit arm64
 echo "  [re-init] $((SECONDS - s)) s"
 run_conformance "conformance: usrsctp (host)" build/host/ps_conformance --transport udp
 run_conformance "conformance: fake port" build/host/ps_conformance_fake --port-name fake
+# the sanitizer build (scripts/test.sh net builds it when build/asan exists)
+for p in ps_conformance ps_conformance_fake; do
+	[ -x build/asan/$p ] || continue
+	a="--transport udp"
+	[ $p = ps_conformance_fake ] && a="--port-name fake"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		run_conformance "conformance: $([ $p = ps_conformance ] && echo usrsctp || echo fake) (ASan+UBSan)" \
+		build/asan/$p $a
+done
 # the 32-bit build: the usrsctp structs as armhf lays them out
 [ -x build/rpi_armhf/ps_conformance ] &&
 	run_conformance "conformance: usrsctp (armhf, qemu-arm)" qemu-arm-static \
