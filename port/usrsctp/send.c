@@ -44,10 +44,12 @@ static int map_err(struct ps_ep *ep, sctp_assoc_t id, int rc)
 		return -EAGAIN;
 	}
 	switch (rc) {
-	case -ENOENT: case -EINVAL:	/* usrsctp: no association with that id */
-		return us_assoc_known(ep, id) ? -EINVAL : -ENOENT;
+	case -ENOENT:	/* gone; if its COMM_LOST is still unread, it is dying:
+			 * never -EINVAL, which says "this message can never go" */
 	case -EPIPE: case -ESHUTDOWN: case -ECONNRESET: case -ECONNABORTED:
 		return us_assoc_known(ep, id) ? -EPIPE : -ENOENT;
+	case -EINVAL:
+		return us_assoc_known(ep, id) ? -EINVAL : -ENOENT;
 	case -ENOTCONN: case -EMSGSIZE: case -ENOMEM:
 		return rc;
 	case -ENOBUFS:

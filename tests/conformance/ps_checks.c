@@ -484,6 +484,14 @@ static void check_abort(void)
 	lost.assoc = a3;
 	printf("# aborting side saw COMM_LOST: %s\n",
 	       conf_wait(&c3, m_assoc, &lost, 1000, &q) ? "yes" : "no");
+	/* the server has not read its COMM_LOST yet: a send to the aborted
+	 * association must say "gone", never -EINVAL ("can never be sent",
+	 * which makes the agent drop the message) */
+	rc = ps_send(sv, &(struct ps_sndinfo){ .assoc = sa3, .stream = 1, .ppid = 1 },
+		     "late", 4);
+	CHECK(rc == -EPIPE || rc == -ENOENT || rc == -ENOTCONN,
+	      "send to an association the peer aborted, event unread: gone",
+	      "rc %d", rc);
 	s.ep = sv;
 	lost.assoc = sa3;
 	CHECK(conf_wait(&s, m_assoc, &lost, TMO, &q), "ABORT: peer sees COMM_LOST", NULL);
