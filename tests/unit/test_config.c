@@ -223,7 +223,7 @@ static void test_long_line(void **state)
 static void test_udp_encapsulation(void **state)
 {
 	static const char ini[] =
-		"[agent]\nname = a\ntransport = kernel\nudp_port = 9900\n"
+		"[agent]\nname = a\ntransport = auto\nudp_port = 9900\n"
 		"[path.eth]\ninterface = eth0\n"
 		"[path.cell]\ninterface = wwan0\nudp_port = 9899\n"
 		"[controller.c1]\n"
@@ -236,7 +236,7 @@ static void test_udp_encapsulation(void **state)
 
 	(void)state;
 	assert_int_equal(config_load_text("u.ini", ini, &c, &d), 0);
-	assert_int_equal(c->agent.transport, CFG_TRANSPORT_KERNEL);
+	assert_int_equal(c->agent.transport, CFG_TRANSPORT_AUTO);
 	assert_int_equal(c->agent.udp_port, 9900);
 	assert_int_equal(c->paths[0].udp_port, 0);
 	assert_int_equal(c->paths[1].udp_port, 9899);
@@ -247,7 +247,7 @@ static void test_udp_encapsulation(void **state)
 	assert_int_equal(c->ctrls[1].addr_udp[0], 9901);
 	memset(&pc, 0, sizeof(pc));
 	assert_int_equal(transport_fill(c, &pc, tab), 0);
-	assert_int_equal(pc.transport, PS_TRANSPORT_KERNEL);
+	assert_int_equal(pc.transport, PS_TRANSPORT_AUTO);
 	assert_int_equal(pc.udp_port, 9900);
 	assert_int_equal(pc.n_encap, 4);
 	assert_ptr_equal(pc.encap, tab);
