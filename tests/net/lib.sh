@@ -83,6 +83,7 @@ bg() {
 	ip netns exec "$ns" "$@" >"$NET_WORK/$name.log" 2>&1 &
 	NET_PIDS+=($!)
 	eval "PID_$name=$!"
+	disown $!	# no "Killed" notices; bg_stop polls instead of wait
 }
 bg_pid() { eval "echo \${PID_$1:-}"; }
 bg_stop() { # NAME [SIG]: signal it and wait (5 s, then KILL)
@@ -92,15 +93,17 @@ bg_stop() { # NAME [SIG]: signal it and wait (5 s, then KILL)
 	kill -"${2:-TERM}" "$pid" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	eval "PID_$1="
 }
 
 # wait_for FILE ERE COUNT TIMEOUT_S: COUNT lines matching ERE in FILE.
 wait_for() {
 	local end=$((SECONDS + $4))
+	local n
 	while [ $SECONDS -le $end ]; do
-		[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		n=$(grep -cE "$2" "$1" 2>/dev/null)
+		[ "${n:-0}" -ge "$3" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -108,7 +111,9 @@ wait_for() {
 
 net_cleanup() {
 	for p in "${NET_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in "${NET_PIDS[@]}"; do
+		for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	done
 	for ns in "${NET_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	NET_NS=()
 	NET_PIDS=()
