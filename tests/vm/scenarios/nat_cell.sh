@@ -122,13 +122,14 @@ A=$(bg_log agent)
 L=$(bg_log ctl)
 wait_for_line "$L" '"event":"hello","agent":"nat"' 15 || { dump agent ctl; fail "no association over UDP through the NAT"; }
 sleep 2		# both paths confirmed, primary on eth, Set Primary done
-grep -q 'cannot ask the peer' "$A" && { dump agent; fail "Set Primary refused"; }
+grep -q 'cannot ask the peer' "$A" && { dump agent ctl; fail "Set Primary refused"; }
+grep -q 'COMM_LOST' "$A" && { dump agent ctl; fail "the association was lost"; }
 e0=$(out_count eth0); c0=$(out_count eth1)
 sleep 2
 e1=$(out_count eth0); c1=$(out_count eth1)
 log "controller out, 2 s with Ethernet up: eth0 $((e1 - e0)), eth1 (NAT) $((c1 - c0)) packets"
 [ $((c1 - c0)) -le 6 ] && [ $((e1 - e0)) -gt $((c1 - c0)) ] ||
-	{ dump agent; fail "the controller keeps sending over the NAT ($((c1 - c0)) packets in 2 s)"; }
+	{ dump agent ctl; fail "the controller keeps sending over the NAT ($((c1 - c0)) packets in 2 s)"; }
 
 # 3) Ethernet down: over the NAT
 n0=$(ctl_count ctl)
