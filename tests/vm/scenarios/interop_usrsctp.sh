@@ -29,7 +29,7 @@ pair() {
 	printf '[controller.c]\naddress = 10.7.%s.1%s\nport = 9910\n' $2 "$5" >> $ini
 	ini_counter $ini s1 1 100
 	pl_cap_start cap$x ${x}c eth0 $W/$x.pcap sctp or udp port 9899
-	bg_start ctl$x ${x}c sctpctl -l 10.7.$2.1 -n ctl$x $4 --cmd ping --cmd-at 1.5
+	bg_start ctl$x ${x}c sctpctl -l 10.7.$2.1 -n ctl$x $4 --cmd ping --cmd-at 1
 	wait_for_line "$(bg_log ctl$x)" 'listening' 10 || { dump ctl$x; fail "$x: controller"; }
 	bg_start ag$x ${x}a sctpagent -f -c $ini
 }
@@ -38,7 +38,7 @@ pair ka 2 kernel "--transport udp" " udp=9899"
 for x in ua ka; do
 	L=$(bg_log ctl$x)
 	wait_for_line "$L" '^\{"event":"hello"' 15 || { dump ag$x ctl$x; fail "$x: no HELLO"; }
-	wait_for_lines "$L" '"seq":' 15 10 || { dump ag$x ctl$x; fail "$x: no readings"; }
+	wait_for_lines "$L" '"seq":' 10 10 || { dump ag$x ctl$x; fail "$x: no readings"; }
 	wait_for_line "$L" '"event":"reply".*"msg":"pong"' 10 || { dump ag$x ctl$x; fail "$x: no ping reply"; }
 done
 grep -q 'SCTP transport: userspace stack' "$(bg_log agua)" || fail "ua: agent not on usrsctp"
@@ -54,6 +54,6 @@ for x in ua ka; do
 	up=$(count $W/$x.pcap "dst port 9899 and src host $(echo 10.7.$([ $x = ua ] && echo 1 || echo 2).2) and $SCTP_IN_UDP")
 	down=$(count $W/$x.pcap "src host $(echo 10.7.$([ $x = ua ] && echo 1 || echo 2).1) and $SCTP_IN_UDP")
 	log "$x: $r; wire: $up agent->controller, $down controller->agent SCTP-in-UDP, $n native"
-	[ "$n" = 0 ] && [ "$up" -gt 10 ] && [ "$down" -gt 5 ] || fail "$x: wire $up up, $down down, $n native"
+	[ "$n" = 0 ] && [ "$up" -gt 8 ] && [ "$down" -gt 4 ] || fail "$x: wire $up up, $down down, $n native"
 done
 pass

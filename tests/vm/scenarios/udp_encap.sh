@@ -110,7 +110,7 @@ rc=$?
 [ $rc = 1 ] || { dump ag-kernel; fail "transport kernel: exit $rc, not 1"; }
 wait_for_line "$(bg_log ag-auto)" 'SCTP transport: userspace stack' 10 || { dump ag-auto; fail "auto did not fall back"; }
 wait_for_line "$(bg_log ctl2)" '"event":"hello","agent":"ux-auto"' 15 || { dump ag-auto ctl2 ctl2.err; fail "usrsctp agent: no HELLO at the kernel controller"; }
-wait_for_lines "$(bg_log ctl2)" '"agent":"ux-auto".*"seq":' 10 10 || { dump ag-auto ctl2; fail "usrsctp agent: no readings"; }
+wait_for_lines "$(bg_log ctl2)" '"agent":"ux-auto".*"seq":' 5 10 || { dump ag-auto ctl2; fail "usrsctp agent: no readings"; }
 grep -h 'udp_port\|transport' "$(bg_log ag-kernel)" "$(bg_log ag-auto)" | sed 's/^/  /' | head -n 4
 log "wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
 pass
