@@ -9,8 +9,10 @@
 #   make test               every test (unit native/armhf/arm64/asan, VM)
 #   make run                the demo on the emulated arm64 board
 #   make run-user           the same demo, the Pi agent under qemu-user (no VM)
-#   make bench              bytes per reading (SCTP bundles vs MQTT QoS 1,
-#                           with UDP), throughput vs a raw loop, sizes
+#   make bench              the outbox micro-benchmarks, bytes per reading
+#                           (SCTP bundles vs MQTT QoS 1, with UDP),
+#                           throughput vs a raw loop, sizes
+#   make bench-outbox       the outbox: writes per reading, recovery per MiB
 #   make bench-failover     failover latency in the VM vs Linux defaults,
 #                           and over UDP (kernel port, usrsctp)
 #   V=1                     show the commands
@@ -31,7 +33,8 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test net-test run run-user bench bench-failover clean distclean help \
+	vm-test net-test run run-user bench bench-outbox bench-failover clean \
+	distclean help \
 	$(DEFCONFIGS)
 
 all: $(O)/.config
@@ -90,9 +93,14 @@ run-user:
 
 bench:
 	$(Q)scripts/deps.sh test
+	$(Q)scripts/bench-outbox.sh
 	$(Q)scripts/bench.sh
 	$(Q)scripts/bench-tput.sh
 	$(Q)scripts/size-report.sh
+
+bench-outbox:
+	$(Q)scripts/deps.sh build
+	$(Q)scripts/bench-outbox.sh
 
 bench-failover:
 	$(Q)scripts/deps.sh test

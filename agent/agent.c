@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The running agent: one loop, one SCTP endpoint (one one-to-many socket)
- * carrying one association per controller, one sampler. Events from the
- * endpoint are dispatched by type; the socket is closed only at exit.
+ * The running agent, the composition root: one loop, one SCTP endpoint
+ * (one one-to-many socket) carrying one association per controller, one
+ * sampler, the fan-out, the command handler. It wires them together
+ * through their envs and dispatches the endpoint's events by type; the
+ * socket is closed only at exit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,9 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/budget.h"
+#include "agent/mq.h"
+#include "agent/paths.h"
 #include "agent/sensor.h"
 #include "agent/transport.h"
 #include "port/clock.h"
@@ -21,7 +26,7 @@
 
 static void on_sctp(void *arg, int fd, uint32_t events);
 
-void agent_want_writable(struct agent *ag, bool on)
+static void want_writable(struct agent *ag, bool on)
 {
 	if (ag->want_out == on)
 		return;
@@ -30,22 +35,95 @@ void agent_want_writable(struct agent *ag, bool on)
 		   on_sctp, ag);
 }
 
-void agent_check_stopped(struct agent *ag)
+static void check_stopped(struct agent *ag)
 {
 	if (!ag->stopping)
 		return;
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
-		if (ag->assoc[i].state == AS_SHUTTING_DOWN)
+		if (assoc_state(ag->assocs[i]) == AS_SHUTTING_DOWN)
 			return;
 	LOG(LOGM_MAIN, LOG_INFO, "every association closed");
 	loop_stop(ag->loop);
 }
 
+/* ---- what the associations ask of the agent ---------------------------- */
+
+static void a_on_state(void *arg, struct assoc *a, enum assoc_state old)
+{
+	struct agent *ag = arg;
+	enum assoc_state s = assoc_state(a);
+
+	(void)old;
+	if (s == AS_UP)
+		paths_assoc_up(a);
+	else if (s == AS_DOWN || s == AS_CLOSED)
+		paths_assoc_down(a);
+	if (s == AS_DOWN || s == AS_CLOSED)
+		check_stopped(ag);
+}
+
+static void a_on_message(void *arg, struct assoc *a, uint16_t stream,
+			 uint32_t ppid, const uint8_t *buf, size_t len)
+{
+	struct agent *ag = arg;
+
+	command_on_message(ag->cmd, a, stream, ppid, buf, len);
+}
+
+static void a_on_sent(void *arg, struct assoc *a, const struct mq_msg *m,
+		      const void *data)
+{
+	(void)arg;
+	paths_note_sent(a, m->stream, m->flags, m->lifetime_ms, m->seq, data, m->len);
+}
+
+static void a_want_writable(void *arg)
+{
+	want_writable(arg, true);
+}
+
+static unsigned int a_connect_order(void *arg, struct assoc *a, struct net_addr *out)
+{
+	struct agent *ag = arg;
+
+	return paths_connect_order(ag, &ag->cfg->ctrls[assoc_index(a)], out);
+}
+
+/* ---- what the command handler asks of the agent ------------------------ */
+
+static int c_set_interval(void *arg, unsigned int sensor, uint32_t ms)
+{
+	struct agent *ag = arg;
+
+	return sampler_set_interval(ag->sampler, sensor, ms);
+}
+
+static int c_read_now(void *arg, unsigned int sensor)
+{
+	struct agent *ag = arg;
+	int rc = sampler_read_now(ag->sampler, sensor);
+
+	if (!rc)		/* asked for now: do not let it wait in a bundle */
+		publish_flush_bundles(ag->pub);
+	return rc;
+}
+
+static int c_status(void *arg, const struct assoc *a, uint8_t *buf, size_t cap,
+		    size_t *len)
+{
+	struct agent *ag = arg;
+
+	ag->ssrc.unknown_assoc = ag->unknown_assoc;
+	return status_encode(&ag->ssrc, a, buf, cap, len);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
 static void foreign_assoc(struct agent *ag, const struct ps_event *ev)
 {
 	struct ps_sndinfo si = { .assoc = ev->assoc, .flags = PS_SEND_ABORT };
 
-	ag->st.unknown_assoc++;
+	ag->unknown_assoc++;
 	if (ev->type == PS_EV_ASSOC_CHANGE &&
 	    (ev->u.assoc.state == PS_COMM_UP || ev->u.assoc.state == PS_RESTART)) {
 		LOG(LOGM_MAIN, LOG_WARN, "assoc=%u: not a configured controller: aborted",
@@ -57,15 +135,17 @@ static void foreign_assoc(struct agent *ag, const struct ps_event *ev)
 	    (unsigned int)ev->assoc, ps_ev_name(ev->type));
 }
 
-/* Late events (SEND_FAILED after COMM_LOST) still find their controller. */
+/* The current id first; late events (SEND_FAILED after COMM_LOST) still
+ * find their controller by its previous id. */
 static struct assoc *find_assoc(struct agent *ag, ps_assoc_id id)
 {
-	struct assoc *a = assoc_by_id(ag, id);
-
-	for (unsigned int i = 0; !a && id && i < ag->n_assoc; i++)
-		if (ag->assoc[i].old_id == id)
-			a = &ag->assoc[i];
-	return a;
+	for (unsigned int i = 0; id && i < ag->n_assoc; i++)
+		if (assoc_id(ag->assocs[i]) == id)
+			return ag->assocs[i];
+	for (unsigned int i = 0; id && i < ag->n_assoc; i++)
+		if (assoc_owns_id(ag->assocs[i], id))
+			return ag->assocs[i];
+	return NULL;
 }
 
 static void on_event(struct agent *ag, const struct ps_event *ev)
@@ -81,10 +161,10 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 		assoc_on_change(a, ev);
 		break;
 	case PS_EV_DATA:
-		command_on_data(a, ev);
+		assoc_on_data(a, ev);
 		break;
 	case PS_EV_SEND_FAILED:
-		publish_send_failed(a, ev);
+		assoc_on_send_failed(a, ev);
 		break;
 	case PS_EV_PEER_ADDR_CHANGE:
 		paths_on_peer(a, ev);
@@ -107,8 +187,11 @@ static void on_sctp(void *arg, int fd, uint32_t events)
 	struct ps_event ev;
 
 	(void)fd;
-	if (events & LOOP_OUT)
-		publish_flush_all(ag);
+	if (events & LOOP_OUT) {
+		want_writable(ag, false);
+		for (unsigned int i = 0; i < ag->n_assoc; i++)
+			assoc_flush(ag->assocs[i]);
+	}
 	for (int i = 0; i < RECV_BURST; i++) {
 		int rc = ps_recv(ag->ep, &ev);
 
@@ -124,43 +207,16 @@ static void on_sctp(void *arg, int fd, uint32_t events)
 
 static void on_reading(void *arg, unsigned int sensor, double value, int64_t wall_ms)
 {
-	publish_reading(arg, sensor, value, wall_ms);
+	struct agent *ag = arg;
+
+	publish_reading(ag->pub, sensor, value, wall_ms);
 }
 
 static void log_status(struct agent *ag)
 {
-	struct ps_stats ps;
-
-	ps_get_stats(ag->ep, &ps);
-	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		struct assoc *a = &ag->assoc[i];
-		ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
-		     "requeued %llu, replayed %llu, abandoned %llu, dropped %llu; "
-		     "up %llu, lost %llu; failovers %llu, failbacks %llu; bad input %llu",
-		     (unsigned long long)a->st.msgs_sent,
-		     (unsigned long long)a->st.bytes_sent,
-		     (unsigned long long)a->st.send_failed,
-		     (unsigned long long)a->st.requeued,
-		     (unsigned long long)a->st.replayed,
-		     (unsigned long long)a->st.abandoned,
-		     (unsigned long long)a->st.dropped,
-		     (unsigned long long)a->st.comm_up,
-		     (unsigned long long)a->st.comm_lost,
-		     (unsigned long long)a->st.failovers,
-		     (unsigned long long)a->st.failbacks,
-		     (unsigned long long)a->st.bad_msgs);
-	}
-	LOG(LOGM_MAIN, LOG_INFO, "readings %llu, fan-outs by SENDALL %llu (%llu "
-	    "emulated by the port), by unicast %llu; notifications %llu, unknown %llu",
-	    (unsigned long long)ag->st.readings, (unsigned long long)ag->st.sendall,
-	    (unsigned long long)ps.sendall_fallbacks,
-	    (unsigned long long)ag->st.unicast_fanouts,
-	    (unsigned long long)ps.notifications,
-	    (unsigned long long)ps.unknown_notifications);
-	for (int i = 0; i < MSG_ERR_COUNT; i++)
-		if (ag->st.bad_msgs[i])
-			LOG(LOGM_MAIN, LOG_INFO, "rejected input: %llu x %s",
-			    (unsigned long long)ag->st.bad_msgs[i], msg_err_str((enum msg_err)i));
+	ag->ssrc.unknown_assoc = ag->unknown_assoc;
+	status_log(&ag->ssrc);
+	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
 }
 
@@ -183,21 +239,30 @@ void agent_stop(struct agent *ag)
 {
 	if (ag->stopping)
 		return;
-	publish_flush_bundles(ag);	/* partial packs go out before EOF */
+	publish_flush_bundles(ag->pub);	/* partial packs go out before EOF */
 	ag->stopping = true;
 	LOG(LOGM_MAIN, LOG_INFO, "stopping: SCTP_EOF on every association");
-	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		loop_timer_stop(ag->assoc[i].timer);
-		assoc_close(&ag->assoc[i]);
-	}
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		assoc_close(ag->assocs[i], ASSOC_CLOSE_STOP, 0);
 	loop_timer_in(ag->shutdown_timer, ag->cfg->agent.shutdown_timeout_ms);
-	agent_check_stopped(ag);
+	check_stopped(ag);
+}
+
+/* A controller in both configurations whose section changed: the running
+ * settings stay until a restart (they are bound to its association). */
+static void warn_changed(const struct cfg_controller *old, const struct cfg_controller *nw)
+{
+	if (old->n_addrs != nw->n_addrs || old->port != nw->port ||
+	    memcmp(old->addrs, nw->addrs, old->n_addrs * sizeof(old->addrs[0])))
+		LOG(LOGM_CONFIG, LOG_WARN, "reload: [controller.%s] changed; its new "
+		    "addresses take effect at the next start", old->name);
 }
 
 /* SIGHUP: re-read the file. A controller gone from it is closed with
- * SCTP_EOF on its association only; everything else needs a restart
- * (said in the log), because sensors, streams and paths are bound to the
- * running associations. A file with errors changes nothing. */
+ * SCTP_EOF on its association only and what is held for it is dropped
+ * (counted); one that comes back is connected again. Anything else needs
+ * a restart (said in the log), because sensors, streams and paths are
+ * bound to the running associations. A file with errors changes nothing. */
 void agent_reload(struct agent *ag)
 {
 	struct cfg_diag *d = calloc(1, sizeof(*d));
@@ -214,10 +279,15 @@ void agent_reload(struct agent *ag)
 		return;
 	}
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		struct assoc *a = &ag->assoc[i];
-		if (config_ctrl_index(nc, a->cfg->name) < 0 && a->state != AS_CLOSED) {
+		struct assoc *a = ag->assocs[i];
+		int k = config_ctrl_index(nc, assoc_name(a));
+
+		if (k >= 0) {
+			warn_changed(&ag->cfg->ctrls[i], &nc->ctrls[k]);
+			assoc_reopen(a);
+		} else if (!assoc_removed(a) && !ag->stopping) {
 			ALOG(a, LOG_INFO, "removed from the configuration: closing");
-			assoc_close(a);
+			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
 		}
 	}
 	for (unsigned int i = 0; i < nc->n_ctrls; i++)
@@ -250,6 +320,8 @@ static void on_duration(void *arg, struct loop_timer *t)
 	LOG(LOGM_MAIN, LOG_INFO, "duration reached");
 	agent_stop(arg);
 }
+
+/* ---- set-up -------------------------------------------------------------- */
 
 /* The endpoint: bind every path with a configured address (never the
  * wildcard when one is configured), INIT parameters from the config. */
@@ -292,6 +364,43 @@ static int start_sampler(struct agent *ag, char *why, unsigned int n)
 			      &ag->sampler, why, n);
 }
 
+/* The envs every module gets: what it may ask of the others. */
+static void wire(struct agent *ag)
+{
+	ag->aenv = (struct assoc_env){
+		.cfg = ag->cfg, .loop = ag->loop, .ep = ag->ep,
+		.budget = ag->budget, .epoch = ag->epoch, .boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
+		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
+		.on_sent = a_on_sent, .want_writable = a_want_writable,
+		.connect_order = a_connect_order,
+	};
+	ag->penv = (struct publish_env){ .cfg = ag->cfg, .loop = ag->loop,
+		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls };
+	ag->cenv = (struct command_env){ .cfg = ag->cfg, .arg = ag,
+		.set_interval = c_set_interval, .read_now = c_read_now,
+		.status = c_status, .status_max = status_max_len(ag->cfg) };
+}
+
+static int make_modules(struct agent *ag)
+{
+	int rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
+
+	ag->aenv.budget = ag->budget;
+	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++) {
+		ag->assocs[i] = &ag->assoc[i];
+		rc = assoc_init(&ag->assoc[i], &ag->aenv, i);
+		ag->assoc[i].ag = ag;
+	}
+	rc = rc ? rc : paths_init(ag);
+	rc = rc ? rc : publish_create(&ag->penv, &ag->pub);
+	rc = rc ? rc : command_create(&ag->cenv, &ag->cmd);
+	ag->ssrc = (struct status_src){ .cfg = ag->cfg, .ep = ag->ep,
+		.sampler = NULL, .assocs = ag->assocs, .n_assocs = ag->n_assoc,
+		.pub = ag->pub, .cmd = ag->cmd, .budget = ag->budget,
+		.epoch = ag->epoch };
+	return rc;
+}
+
 static int setup(struct agent *ag, const struct cli_opts *o)
 {
 	char why[200] = "";
@@ -309,13 +418,11 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	LOG(LOGM_MAIN, LOG_INFO, "SCTP transport: %s",
 	    ps_transport_of(ag->ep) == PS_TRANSPORT_UDP ?
 	    "userspace stack over UDP (usrsctp)" : "kernel");
+	wire(ag);
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
-	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++)
-		rc = assoc_init(ag, &ag->assoc[i], i);
-	rc = rc ? rc : paths_init(ag);
-	rc = rc ? rc : publish_init(ag);
+	rc = rc ? rc : make_modules(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
 	if (!rc && ag->cfg->agent.status_interval_ms)
 		loop_timer_at(ag->status_timer, clock_mono_ms() + ag->cfg->agent.status_interval_ms,
@@ -326,22 +433,25 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		LOG(LOGM_MAIN, LOG_ERR, "cannot start: %s", why[0] ? why : strerror(-rc));
 		return rc;
 	}
+	ag->ssrc.sampler = ag->sampler;
 	loop_signal(ag->loop, LOOP_SIG_TERM, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_INT, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_USR1, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_HUP, on_signal, ag);
-	if (o->duration_s)
-		loop_timer_in(ag->stop_timer, o->duration_s * 1000u);
+	if (o->duration_s)	/* in 64 bits: a year of ms does not fit 32 */
+		loop_timer_at(ag->stop_timer, clock_mono_ms() + o->duration_s * 1000ull, 0);
 	return 0;
 }
 
 static void teardown(struct agent *ag)
 {
 	sampler_destroy(ag->sampler);
-	publish_fini(ag);
+	command_destroy(ag->cmd);
+	publish_destroy(ag->pub);
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	budget_destroy(ag->budget);
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);
@@ -361,6 +471,9 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 		return -ENOMEM;
 	ag->cfg = cfg;
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
+	do	/* a new sequence space per run (persisted by the outbox later) */
+		ag->epoch = clock_random();
+	while (!ag->epoch);
 	ag->start_wall_ms = clock_wall_ms();
 	rc = setup(ag, o);
 	if (rc) {
@@ -369,7 +482,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 		return rc;
 	}
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
-		assoc_connect(&ag->assoc[i]);
+		assoc_connect(ag->assocs[i]);
 	LOG(LOGM_MAIN, LOG_INFO, "agent '%s' started (%s): %u controllers, "
 	    "%u sensors", cfg->agent.name, cli_version(), cfg->n_ctrls, cfg->n_sensors);
 	*out = ag;
@@ -380,7 +493,8 @@ void agent_destroy(struct agent *ag)
 {
 	if (!ag)
 		return;
-	log_status(ag);
+	if (ag->pub)
+		log_status(ag);
 	teardown(ag);
 	free(ag);
 }

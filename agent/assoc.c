@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-controller association state machine, driven by the port's
- * normalized ASSOC_CHANGE events:
- *
- *   IDLE --connect--> CONNECTING --COMM_UP--> UP --EOF--> SHUTTING_DOWN
- *     CONNECTING --CANT_STR_ASSOC--> DOWN      UP --COMM_LOST--> DOWN
- *     SHUTTING_DOWN --SHUTDOWN_COMP--> CLOSED (or DOWN if the peer closed)
- *     DOWN --backoff timer--> CONNECTING        UP --RESTART--> UP (HELLO)
+ * One controller's association: the state machine (see assoc.h), driven
+ * by the port's normalized ASSOC_CHANGE events. The send path (queues,
+ * store, replay) is in assoc_tx.c.
  *
  * Reconnects back off exponentially (reconnect_min_ms doubling to
  * reconnect_max_ms) with +-20 % jitter so a fleet does not reconnect in
@@ -15,12 +11,16 @@
 #include <errno.h>
 #include <string.h>
 
-#include "agent/agent_int.h"
+#include "agent/assoc_int.h"
+#include "agent/budget.h"
+#include "agent/config.h"
+#include "agent/gaps.h"
 #include "agent/mq.h"
+#include "agent/store.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
-#define ASSOC_QUEUE_MAX 1024	/* messages kept per controller while down */
+#define ASSOC_GAPS_MAX 256	/* lost ranges kept until the ACK passes them */
 
 const char *assoc_state_name(enum assoc_state s)
 {
@@ -30,12 +30,17 @@ const char *assoc_state_name(enum assoc_state s)
 	return s <= AS_CLOSED ? n[s] : "?";
 }
 
-static void set_state(struct assoc *a, enum assoc_state s)
+void assoc_set_state(struct assoc *a, enum assoc_state s)
 {
-	if (a->state == s)
+	enum assoc_state old = a->state;
+
+	if (old == s)
 		return;
 	a->state = s;
 	a->state_since_ms = clock_mono_ms();
+	if (s != AS_UP)
+		a->ready = false;
+	a->env->on_state(a->env->arg, a, old);
 }
 
 uint32_t assoc_jitter(uint32_t base, uint32_t rnd)
@@ -52,24 +57,31 @@ static void on_reconnect(void *arg, struct loop_timer *t)
 	assoc_connect(arg);
 }
 
-int assoc_init(struct agent *ag, struct assoc *a, unsigned int index)
+int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 {
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	a->ag = ag;
+	a->env = env;
 	a->index = index;
-	a->cfg = &ag->cfg->ctrls[index];
-	a->backoff_ms = ag->cfg->agent.reconnect_min_ms;
-	rc = mq_create(ASSOC_QUEUE_MAX, &a->queue);
-	if (!rc)
-		rc = mq_create(ASSOC_QUEUE_MAX, &a->queue_hi);
-	if (!rc)
-		rc = mq_create(ASSOC_QUEUE_MAX, &a->retq);
-	if (!rc)
-		rc = mq_create(ASSOC_QUEUE_MAX, &a->unacked);
-	if (!rc)
-		rc = loop_timer_new(ag->loop, on_reconnect, a, &a->timer);
+	a->cfg = &env->cfg->ctrls[index];
+	a->backoff_ms = env->cfg->agent.reconnect_min_ms;
+	a->primary = -1;
+	/* everything it holds counts against the one memory budget; how
+	 * much is decided there, not here */
+	a->acct = budget_account(env->budget, assoc_evict, a);
+	rc = a->acct < 0 ? a->acct : 0;
+	rc = rc ? rc : mq_create(0, &a->queue);
+	rc = rc ? rc : mq_create(0, &a->queue_hi);
+	rc = rc ? rc : mq_create(0, &a->ctrlq);
+	rc = rc ? rc : store_create(env->budget, a->acct, &a->store);
+	rc = rc ? rc : gaps_create(ASSOC_GAPS_MAX, &a->gaps);
+	if (!rc) {
+		mq_charge_to(a->queue, env->budget, a->acct);
+		mq_charge_to(a->queue_hi, env->budget, a->acct);
+		mq_charge_to(a->ctrlq, env->budget, a->acct);
+	}
+	rc = rc ? rc : loop_timer_new(env->loop, on_reconnect, a, &a->timer);
 	return rc;
 }
 
@@ -78,32 +90,56 @@ void assoc_fini(struct assoc *a)
 	loop_timer_free(a->timer);
 	mq_destroy(a->queue);
 	mq_destroy(a->queue_hi);
-	a->queue_hi = NULL;
-	mq_destroy(a->retq);
-	mq_destroy(a->unacked);
-	a->unacked = NULL;
+	mq_destroy(a->ctrlq);
+	store_destroy(a->store);
+	gaps_destroy(a->gaps);
+	a->gaps = NULL;
 	a->timer = NULL;
-	a->queue = NULL;
-	a->retq = NULL;
+	a->queue = a->queue_hi = a->ctrlq = NULL;
+	a->store = NULL;
+}
+
+static void forget_id(struct assoc *a)
+{
+	if (a->id)
+		a->old_id = a->id;
+	a->id = 0;
 }
 
 static void schedule_reconnect(struct assoc *a)
 {
 	uint32_t delay = assoc_jitter(a->backoff_ms, clock_random());
-	uint32_t max = a->ag->cfg->agent.reconnect_max_ms;
+	uint32_t max = a->env->cfg->agent.reconnect_max_ms;
 
-	set_state(a, AS_DOWN);
-	paths_assoc_down(a);
-	if (a->id)
-		a->old_id = a->id;
-	a->id = 0;
-	if (a->ag->stopping) {
-		agent_check_stopped(a->ag);
+	forget_id(a);
+	assoc_set_state(a, AS_DOWN);
+	if (a->final)
 		return;
-	}
 	ALOG(a, LOG_INFO, "reconnect in %u ms", delay);
 	loop_timer_in(a->timer, delay);
 	a->backoff_ms = a->backoff_ms > max / 2 ? max : a->backoff_ms * 2;
+}
+
+/* The association is gone after a close: CLOSED for good, or DOWN for
+ * the hold a CLOSE command asked for. */
+static void finish_close(struct assoc *a)
+{
+	uint32_t delay = assoc_jitter(a->hold_ms, clock_random());
+
+	forget_id(a);
+	if (a->final) {
+		assoc_set_state(a, AS_CLOSED);
+		return;
+	}
+	if (!a->hold_ms) {		/* reopened while it was closing */
+		schedule_reconnect(a);
+		return;
+	}
+	assoc_set_state(a, AS_DOWN);
+	a->hold_ms = 0;
+	ALOG(a, LOG_INFO, "closed on the controller's request: connecting again "
+	     "in %u ms, its readings are kept", delay);
+	loop_timer_in(a->timer, delay);
 }
 
 void assoc_connect(struct assoc *a)
@@ -112,33 +148,24 @@ void assoc_connect(struct assoc *a)
 	unsigned int n;
 	int rc;
 
-	if (a->ag->stopping || a->state == AS_CLOSED)
+	if (a->final)
 		return;
-	n = paths_connect_order(a->ag, a->cfg, addrs);
+	a->hold_ms = 0;
+	n = a->env->connect_order(a->env->arg, a, addrs);
 	a->st.connects++;
-	rc = ps_connect(a->ag->ep, addrs, n, &a->id);
+	rc = ps_connect(a->env->ep, addrs, n, &a->id);
 	if (rc) {
 		ALOG(a, LOG_WARN, "connect failed: %s", strerror(-rc));
 		schedule_reconnect(a);
 		return;
 	}
-	set_state(a, AS_CONNECTING);
+	assoc_set_state(a, AS_CONNECTING);
 	ALOG(a, LOG_INFO, "connecting to %u address%s port %u", a->cfg->n_addrs,
 	     a->cfg->n_addrs == 1 ? "" : "es", a->cfg->port);
 }
 
-static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
+static void log_up(struct assoc *a, const struct ps_event *ev, bool restart)
 {
-	a->id = ev->assoc;
-	a->out_streams = ev->u.assoc.out_streams;
-	a->features = ev->u.assoc.features;
-	a->backoff_ms = a->ag->cfg->agent.reconnect_min_ms;
-	loop_timer_stop(a->timer);
-	set_state(a, AS_UP);
-	if (restart)
-		a->st.restarts++;
-	else
-		a->st.comm_up++;
 	ALOG(a, LOG_INFO, "%s: %u out / %u in streams%s%s%s%s%s",
 	     restart ? "peer restarted" : "association up",
 	     ev->u.assoc.out_streams, ev->u.assoc.in_streams,
@@ -148,26 +175,70 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 	     a->features & PS_FEAT_RECONFIG ? ", RECONFIG" : "",
 	     a->features & PS_FEAT_INTERLEAVE ? ", I-DATA" : "");
 	if (a->out_streams && a->out_streams < a->cfg->streams)
-		ALOG(a, LOG_WARN, "peer granted %u streams of %u: sensors above "
-		     "stream %u cannot be sent", a->out_streams, a->cfg->streams,
-		     a->out_streams - 1);
-	paths_assoc_up(a);
-	publish_stream_prio(a);
-	publish_replay(a);	/* HELLO, then what the controller never ACKed */
-	publish_flush(a);
+		ALOG(a, LOG_ERR, "ALARM: peer granted %u outbound streams of the %u "
+		     "needed: readings of streams %u and above cannot be sent on this "
+		     "association; they are counted (no_stream) and reported lost",
+		     a->out_streams, a->cfg->streams, a->out_streams);
+}
+
+/* The peer restarted while we were closing: that new incarnation is
+ * closed too, nothing of the protocol is sent on it. */
+static void restart_closing(struct assoc *a)
+{
+	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
+
+	a->st.restarts++;
+	ALOG(a, LOG_INFO, "peer restarted while shutting down: EOF again");
+	if (ps_send(a->env->ep, &si, NULL, 0)) {
+		si.flags = PS_SEND_ABORT;
+		ps_send(a->env->ep, &si, "closing", 7);
+		finish_close(a);
+	}
+}
+
+static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
+{
+	if (a->state == AS_SHUTTING_DOWN) {
+		restart_closing(a);
+		return;
+	}
+	a->id = ev->assoc;
+	a->out_streams = ev->u.assoc.out_streams;
+	a->features = ev->u.assoc.features;
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	loop_timer_stop(a->timer);
+	if (restart)
+		a->st.restarts++;
+	else
+		a->st.comm_up++;
+	log_up(a, ev, restart);
+	a->ready = false;
+	if (a->state == AS_UP)		/* RESTART: up again, from scratch */
+		a->env->on_state(a->env->arg, a, AS_UP);
+	else
+		assoc_set_state(a, AS_UP);
+	if (a->env->channel_open)
+		a->env->channel_open(a->env->arg, a);
+	else
+		assoc_channel_ready(a);
+}
+
+void assoc_channel_ready(struct assoc *a)
+{
+	if (a->state != AS_UP || a->ready)
+		return;
+	a->ready = true;
+	assoc_tx_up(a);		/* HELLO, then what the controller never ACKed */
 }
 
 static void comm_down(struct assoc *a, const struct ps_event *ev)
 {
 	enum ps_assoc_state s = ev->u.assoc.state;
 
-	if (s == PS_SHUTDOWN_COMP && a->state == AS_SHUTTING_DOWN) {
-		ALOG(a, LOG_INFO, "shutdown complete");
-		set_state(a, AS_CLOSED);
-		paths_assoc_down(a);
-		a->old_id = a->id;
-		a->id = 0;
-		agent_check_stopped(a->ag);
+	if (a->state == AS_SHUTTING_DOWN) {
+		ALOG(a, s == PS_SHUTDOWN_COMP ? LOG_INFO : LOG_WARN, "%s",
+		     s == PS_SHUTDOWN_COMP ? "shutdown complete" : ps_assoc_state_name(s));
+		finish_close(a);
 		return;
 	}
 	if (s == PS_COMM_LOST)
@@ -178,6 +249,11 @@ static void comm_down(struct assoc *a, const struct ps_event *ev)
 
 void assoc_on_change(struct assoc *a, const struct ps_event *ev)
 {
+	if (ev->assoc != a->id) {	/* e.g. the CANT_STR_ASSOC of an abort */
+		ALOG(a, LOG_DEBUG, "%s of the previous association %u: ignored",
+		     ps_assoc_state_name(ev->u.assoc.state), (unsigned int)ev->assoc);
+		return;
+	}
 	switch (ev->u.assoc.state) {
 	case PS_COMM_UP:
 		comm_up(a, ev, false);
@@ -193,32 +269,127 @@ void assoc_on_change(struct assoc *a, const struct ps_event *ev)
 	}
 }
 
-void assoc_close(struct assoc *a)
+/* Seam (a): a secure channel decrypts here before the agent sees it. */
+void assoc_on_data(struct assoc *a, const struct ps_event *ev)
+{
+	if (a->env->channel_data) {
+		a->env->channel_data(a->env->arg, a, ev);
+		return;
+	}
+	assoc_deliver(a, ev->u.data.stream, ev->u.data.ppid, ev->u.data.buf,
+		      ev->u.data.len);
+}
+
+void assoc_deliver(struct assoc *a, uint16_t stream, uint32_t ppid,
+		   const uint8_t *buf, size_t len)
+{
+	if (a->env->channel_open && !a->ready) {	/* nothing before the channel */
+		ALOG(a, LOG_DEBUG, "message before the secure channel is up: dropped");
+		return;
+	}
+	a->env->on_message(a->env->arg, a, stream, ppid, buf, len);
+}
+
+void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)
 {
 	struct ps_sndinfo si = { .assoc = a->id, .flags = PS_SEND_EOF };
-	int rc;
 
 	loop_timer_stop(a->timer);
-	if (a->state != AS_UP && a->state != AS_CONNECTING) {
-		set_state(a, AS_CLOSED);
-		return;
-	}
-	rc = ps_send(a->ag->ep, &si, NULL, 0);
-	if (rc) {
-		ALOG(a, LOG_WARN, "EOF failed: %s; aborting", strerror(-rc));
+	a->final = how != ASSOC_CLOSE_HOLD || a->final;
+	a->removed = how == ASSOC_CLOSE_REMOVE || (a->removed && how != ASSOC_CLOSE_HOLD);
+	a->hold_ms = how == ASSOC_CLOSE_HOLD ? (hold_ms ? hold_ms : 1) : 0;
+	if (a->removed)
+		assoc_tx_drop_all(a);
+	if (a->state == AS_SHUTTING_DOWN)
+		return;			/* on its way; how it ends is set above */
+	if (a->state == AS_CONNECTING) {
+		/* Linux deletes a connecting association on EOF without an
+		 * event: abort it and be done with it now */
 		si.flags = PS_SEND_ABORT;
-		ps_send(a->ag->ep, &si, "closing", 7);
-		set_state(a, AS_CLOSED);
+		ps_send(a->env->ep, &si, "closing", 7);
+		ALOG(a, LOG_INFO, "closed while connecting: aborted");
+		finish_close(a);
 		return;
 	}
-	set_state(a, AS_SHUTTING_DOWN);
+	if (a->state != AS_UP) {
+		finish_close(a);
+		return;
+	}
+	if (ps_send(a->env->ep, &si, NULL, 0)) {
+		ALOG(a, LOG_WARN, "EOF failed; aborting");
+		si.flags = PS_SEND_ABORT;
+		ps_send(a->env->ep, &si, "closing", 7);
+		finish_close(a);
+		return;
+	}
+	assoc_set_state(a, AS_SHUTTING_DOWN);
 	ALOG(a, LOG_INFO, "graceful shutdown (SCTP_EOF) of this association only");
 }
 
-struct assoc *assoc_by_id(struct agent *ag, ps_assoc_id id)
+void assoc_reopen(struct assoc *a)
 {
-	for (unsigned int i = 0; i < ag->n_assoc; i++)
-		if (ag->assoc[i].id == id && id)
-			return &ag->assoc[i];
-	return NULL;
+	if (!a->removed)
+		return;
+	a->removed = a->final = false;
+	a->hold_ms = 0;
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	ALOG(a, LOG_INFO, "back in the configuration: connecting again");
+	if (a->state == AS_CLOSED || a->state == AS_DOWN)
+		assoc_connect(a);
+	/* SHUTTING_DOWN: reconnects when the shutdown completes */
+}
+
+bool assoc_removed(const struct assoc *a)
+{
+	return a->removed;
+}
+
+void assoc_count_input(struct assoc *a, enum assoc_input what)
+{
+	if (what == ASSOC_IN_ACK)
+		a->st.acks++;
+	else if (what == ASSOC_IN_CMD)
+		a->st.cmds++;
+	else
+		a->st.bad_msgs++;
+}
+
+const char *assoc_name(const struct assoc *a)
+{
+	return a->cfg->name;
+}
+
+unsigned int assoc_index(const struct assoc *a)
+{
+	return a->index;
+}
+
+enum assoc_state assoc_state(const struct assoc *a)
+{
+	return a->state;
+}
+
+ps_assoc_id assoc_id(const struct assoc *a)
+{
+	return a->id;
+}
+
+bool assoc_owns_id(const struct assoc *a, ps_assoc_id id)
+{
+	return id && (a->id == id || a->old_id == id);
+}
+
+void assoc_get_stats(const struct assoc *a, struct assoc_stats *st)
+{
+	*st = a->st;
+}
+
+uint32_t assoc_acked(const struct assoc *a, uint16_t stream)
+{
+	return stream < CONFIG_MAX_STREAMS ? a->acked[stream] : 0;
+}
+
+uint32_t assoc_backoff_ms(const struct assoc *a)
+{
+	return a->backoff_ms;
 }

@@ -16,7 +16,7 @@ static const char *const transport_names[] = { "auto", "kernel", "udp", NULL };
 static const char *const secmode_names[] = { "none", "dtls-psk", "dtls-cert", NULL };
 
 static const struct key_def agent_keys[] = {
-	{ "name", KT_NAME, F(struct cfg_agent, name), 1, 0, true, NULL,
+	{ "name", KT_NAME, F(struct cfg_agent, name), 1, 0, false, NULL,
 	  "a name of 1..31 letters, digits, '.', '_' or '-'" },
 	{ "log_level", KT_LOGLEVEL, F(struct cfg_agent, log_level), 0, 4, false, NULL,
 	  "error, warn, info, debug, trace or 0..4" },
@@ -34,6 +34,7 @@ static const struct key_def agent_keys[] = {
 	{ "assoc_max_retrans", KT_UINT, F(struct cfg_agent, assoc_max_retrans), 0, 255, false, NULL, NULL },
 	{ "status_interval_ms", KT_UINT, F(struct cfg_agent, status_interval_ms), 0, 86400000, false, NULL, NULL },
 	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
+	{ "memory_budget_kb", KT_UINT, F(struct cfg_agent, memory_budget_kb), 64, 1048576, false, NULL, NULL },
 };
 
 static const struct key_def path_keys[] = {
@@ -411,6 +412,7 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->shutdown_timeout_ms = 3000;
 		a->assoc_max_retrans = 0;	/* = the paths' sum (config_check.c) */
 		a->interleave = true;
+		a->memory_budget_kb = CONFIG_MEM_BUDGET_KB;
 		break;
 	case SEC_PATH:
 		p->addr_auto = true;

@@ -9,7 +9,7 @@
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 enum log_module { LOGM_MAIN, LOGM_CONFIG, LOGM_ASSOC, LOGM_PATHS, LOGM_SAMPLER,
-		  LOGM_CMD, LOGM_N };
+		  LOGM_CMD, LOGM_OUTBOX, LOGM_N };
 
 /* Run-time level for every module / one module. */
 void log_set_level(int level);

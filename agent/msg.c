@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * agent/msg.c - wire format v1: header, HELLO, READINGS (SenML), ACK, CMD,
- * REPLY. See msg.h for the contract and docs/PROTOCOL.md for the wire.
+ * agent/msg.c - wire format v2: header (+ epoch extension), HELLO,
+ * READINGS (SenML), ACK, CMD, REPLY, GAP. See msg.h for the contract and
+ * docs/PROTOCOL.md for the wire.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "agent/cbor.h"
 #include "agent/msg.h"
+#include "agent/seqnum.h"
 
 /* SenML labels (RFC 8428 section 6, CBOR integer labels). */
 enum {
@@ -93,54 +95,85 @@ static enum msg_err cbor_reason(int rc)
 
 /* ---------------- header ---------------- */
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static bool epoch_allowed(uint8_t type)
+{
+	return type == MSG_READINGS || type == MSG_ACK || type == MSG_GAP;
+}
+
 int msg_hdr_parse(const uint8_t *buf, size_t len, struct msg_hdr *h,
 		  const uint8_t **body, size_t *body_len, enum msg_err *why)
 {
+	size_t hl = MSG_HDR_LEN;
+
 	if (!buf || len < MSG_HDR_LEN)
 		return fail(why, MSG_ERR_TRUNCATED);
 	h->version = buf[0];
 	h->type = buf[1];
 	h->flags = (uint16_t)(buf[2] << 8 | buf[3]);
-	h->seq = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
-		 (uint32_t)buf[6] << 8 | buf[7];
-	if (h->version != MSG_VERSION)
+	h->seq = be32(buf + 4);
+	h->epoch = 0;
+	if (h->version < MSG_VERSION_MIN || h->version > MSG_VERSION)
 		return fail(why, MSG_ERR_VERSION);
-	if (h->type < MSG_HELLO || h->type > MSG_REPLY)
+	if (h->type < MSG_HELLO || h->type > (h->version == 1 ? MSG_REPLY : MSG_GAP))
 		return fail(why, MSG_ERR_TYPE);
-	if (h->flags)
+	if ((h->flags & ~MSG_F_EPOCH) || (h->flags && h->version == 1) ||
+	    (h->flags && !epoch_allowed(h->type)))
 		return fail(why, MSG_ERR_FLAGS);
-	*body = buf + MSG_HDR_LEN;
-	*body_len = len - MSG_HDR_LEN;
+	if (h->flags & MSG_F_EPOCH) {
+		hl += MSG_EPOCH_LEN;
+		if (len < hl)
+			return fail(why, MSG_ERR_TRUNCATED);
+		h->epoch = be32(buf + MSG_HDR_LEN);
+		if (!h->epoch)
+			return fail(why, MSG_ERR_RANGE);
+	}
+	*body = buf + hl;
+	*body_len = len - hl;
 	if (why)
 		*why = MSG_OK;
 	return 0;
 }
 
-/* Write the header and point @e at the body space behind it. */
+/* Write the header (and the epoch extension when @epoch != 0) and point
+ * @e at the body space behind it. */
 static int enc_begin(struct cbor_enc *e, uint8_t *buf, size_t cap,
-		     enum msg_type type, uint32_t seq)
+		     enum msg_type type, uint32_t seq, uint32_t epoch)
 {
-	if (!buf || cap < MSG_HDR_LEN)
+	size_t hl = MSG_HDR_LEN + (epoch ? MSG_EPOCH_LEN : 0);
+
+	if (!buf || cap < hl)
 		return -ENOSPC;
 	buf[0] = MSG_VERSION;
 	buf[1] = (uint8_t)type;
 	buf[2] = 0;
-	buf[3] = 0;
-	buf[4] = (uint8_t)(seq >> 24);
-	buf[5] = (uint8_t)(seq >> 16);
-	buf[6] = (uint8_t)(seq >> 8);
-	buf[7] = (uint8_t)seq;
-	cbor_enc_init(e, buf + MSG_HDR_LEN, cap - MSG_HDR_LEN);
+	buf[3] = epoch ? MSG_F_EPOCH : 0;
+	put_be32(buf + 4, seq);
+	if (epoch)
+		put_be32(buf + MSG_HDR_LEN, epoch);
+	cbor_enc_init(e, buf + hl, cap - hl);
 	return 0;
 }
 
-static int enc_end(const struct cbor_enc *e, size_t *out_len)
+static int enc_end(const struct cbor_enc *e, const uint8_t *buf, size_t *out_len)
 {
 	size_t n;
 	int rc = cbor_enc_finish(e, &n);
 
 	if (!rc)
-		*out_len = MSG_HDR_LEN + n;
+		*out_len = MSG_HDR_LEN + (buf[3] & MSG_F_EPOCH ? MSG_EPOCH_LEN : 0) + n;
 	return rc;
 }
 
@@ -274,10 +307,15 @@ int msg_encode_hello(uint8_t *buf, size_t cap, const struct msg_hello *m,
 		if (!m->streams[i].stream || !str_ok(m->streams[i].sensor) ||
 		    !str_ok(m->streams[i].unit))
 			return -EINVAL;
-	rc = enc_begin(&e, buf, cap, MSG_HELLO, 0);
+	if (!m->epoch || m->n_low > MSG_MAX_LOW || (!m->low && m->n_low))
+		return -EINVAL;
+	for (unsigned i = 0; i < m->n_low; i++)
+		if (!m->low[i].epoch || !m->low[i].stream)
+			return -EINVAL;
+	rc = enc_begin(&e, buf, cap, MSG_HELLO, 0, 0);
 	if (rc)
 		return rc;
-	cbor_put_map(&e, 6);
+	cbor_put_map(&e, 8);
 	put_kv_str(&e, "name", m->name);
 	put_kv_str(&e, "sw", m->sw);
 	put_kv_uint(&e, "proto", m->proto);
@@ -291,7 +329,16 @@ int msg_encode_hello(uint8_t *buf, size_t cap, const struct msg_hello *m,
 		put_kv_str(&e, "sensor", m->streams[i].sensor);
 		put_kv_str(&e, "unit", m->streams[i].unit);
 	}
-	return enc_end(&e, out_len);
+	put_kv_uint(&e, "epoch", m->epoch);
+	cbor_put_cstr(&e, "low");
+	cbor_put_array(&e, m->n_low);
+	for (unsigned i = 0; i < m->n_low; i++) {
+		cbor_put_array(&e, 3);
+		cbor_put_uint(&e, m->low[i].epoch);
+		cbor_put_uint(&e, m->low[i].stream);
+		cbor_put_uint(&e, m->low[i].seq);
+	}
+	return enc_end(&e, buf, out_len);
 }
 
 static int get_stream_info(struct cbor_dec *d, struct msg_stream_info *si,
@@ -316,31 +363,52 @@ static int get_stream_info(struct cbor_dec *d, struct msg_stream_info *si,
 	return 0;
 }
 
-int msg_decode_hello(const uint8_t *body, size_t len, struct msg_hello *m,
-		     struct msg_stream_info *streams, unsigned cap,
-		     enum msg_err *why)
+/* [epoch, stream, seq] entries of HELLO's "low". */
+static int get_low(const struct raw *list, struct msg_low *low, unsigned cap,
+		   unsigned *n_low, enum msg_err *why)
 {
-	struct raw list;
-	struct cbor_dec d, ld;
-	uint64_t proto = 0;
-	uint32_t seen;
-	size_t n;
-	const struct field f[] = {
-		{ "name", F_TEXT, true, 0, &m->name },
-		{ "sw", F_TEXT, true, 0, &m->sw },
-		{ "proto", F_UINT, true, UINT32_MAX, &proto },
-		{ "boot", F_UINT, true, UINT64_MAX, &m->boot_id },
-		{ "start", F_UINT, true, UINT64_MAX, &m->start_ms },
-		{ "streams", F_RAW, true, 0, &list },
-	};
+	struct cbor_dec d;
+	size_t n, three;
+	uint64_t v[3];
 	int rc;
 
-	cbor_dec_init(&d, body, len);
-	rc = get_map(&d, f, 6, &seen, why);
+	*n_low = 0;
+	if (!list->p)
+		return 0;		/* optional */
+	cbor_dec_init(&d, list->p, list->len);
+	rc = cbor_get_array(&d, &n);
 	if (rc)
-		return rc;
-	m->proto = (uint32_t)proto;
-	cbor_dec_init(&ld, list.p, list.len);
+		return fail(why, cbor_reason(rc));
+	if (n > cap || n > MSG_MAX_LOW)
+		return fail(why, MSG_ERR_TOO_MANY);
+	for (size_t i = 0; i < n; i++) {
+		rc = cbor_get_array(&d, &three);
+		if (!rc && three != 3)
+			return fail(why, MSG_ERR_WRONG_TYPE);
+		for (int k = 0; !rc && k < 3; k++)
+			rc = cbor_get_uint(&d, &v[k]);
+		if (rc)
+			return fail(why, cbor_reason(rc));
+		if (!v[0] || v[0] > UINT32_MAX || !v[1] || v[1] > UINT16_MAX ||
+		    v[2] > UINT32_MAX)
+			return fail(why, MSG_ERR_RANGE);
+		low[i] = (struct msg_low){ (uint32_t)v[0], (uint16_t)v[1], (uint32_t)v[2] };
+		for (size_t j = 0; j < i; j++)
+			if (low[j].epoch == low[i].epoch && low[j].stream == low[i].stream)
+				return fail(why, MSG_ERR_DUPLICATE);
+	}
+	*n_low = (unsigned)n;
+	return 0;
+}
+
+static int get_streams(const struct raw *list, struct msg_stream_info *streams,
+		       unsigned cap, unsigned *n_streams, enum msg_err *why)
+{
+	struct cbor_dec ld;
+	size_t n;
+	int rc;
+
+	cbor_dec_init(&ld, list->p, list->len);
 	rc = cbor_get_array(&ld, &n);
 	if (rc)
 		return fail(why, cbor_reason(rc));
@@ -354,8 +422,45 @@ int msg_decode_hello(const uint8_t *body, size_t len, struct msg_hello *m,
 			if (streams[j].stream == streams[i].stream)
 				return fail(why, MSG_ERR_DUPLICATE);
 	}
+	*n_streams = (unsigned)n;
+	return 0;
+}
+
+int msg_decode_hello(const uint8_t *body, size_t len, struct msg_hello *m,
+		     struct msg_stream_info *streams, unsigned cap,
+		     struct msg_low *low, unsigned low_cap, enum msg_err *why)
+{
+	struct raw list, lows = { NULL, 0 };
+	struct cbor_dec d;
+	uint64_t proto = 0, epoch = 0;
+	uint32_t seen;
+	const struct field f[] = {
+		{ "name", F_TEXT, true, 0, &m->name },
+		{ "sw", F_TEXT, true, 0, &m->sw },
+		{ "proto", F_UINT, true, UINT32_MAX, &proto },
+		{ "boot", F_UINT, true, UINT64_MAX, &m->boot_id },
+		{ "start", F_UINT, true, UINT64_MAX, &m->start_ms },
+		{ "streams", F_RAW, true, 0, &list },
+		{ "epoch", F_UINT, true, UINT32_MAX, &epoch },
+		{ "low", F_RAW, false, 0, &lows },
+	};
+	int rc;
+
+	cbor_dec_init(&d, body, len);
+	rc = get_map(&d, f, 8, &seen, why);
+	if (rc)
+		return rc;
+	if (!epoch)
+		return fail(why, MSG_ERR_RANGE);
+	m->proto = (uint32_t)proto;
+	m->epoch = (uint32_t)epoch;
+	rc = get_streams(&list, streams, cap, &m->n_streams, why);
+	if (!rc)
+		rc = get_low(&lows, low, low_cap, &m->n_low, why);
+	if (rc)
+		return rc;
 	m->streams = streams;
-	m->n_streams = (unsigned)n;
+	m->low = low;
 	return body_end(&d, why);
 }
 
@@ -380,7 +485,7 @@ static bool reading_ok(const struct msg_reading *r, struct msg_str bn,
 	       t - base_ms > -MAX_TIME_MS && t - base_ms < MAX_TIME_MS;
 }
 
-int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t seq,
+int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 			struct msg_str basename, const struct msg_reading *r,
 			unsigned n, size_t *out_len)
 {
@@ -394,7 +499,7 @@ int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t seq,
 	for (unsigned i = 0; i < n; i++)
 		if (!reading_ok(&r[i], basename, base_ms))
 			return -EINVAL;
-	rc = enc_begin(&e, buf, cap, MSG_READINGS, seq);
+	rc = enc_begin(&e, buf, cap, MSG_READINGS, seq, epoch);
 	if (rc)
 		return rc;
 	cbor_put_array(&e, n);
@@ -423,7 +528,24 @@ int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t seq,
 			put_seconds(&e, rel);
 		}
 	}
-	return enc_end(&e, out_len);
+	return enc_end(&e, buf, out_len);
+}
+
+/* Head of a text string of @len (<= MSG_MAX_STR) bytes, plus the text. */
+static size_t text_len(size_t len)
+{
+	return (len < 24 ? 1 : 2) + len;
+}
+
+size_t msg_readings_max_len(size_t base_len, size_t name_len, size_t unit_len,
+			    unsigned n)
+{
+	/* per record: map head, n, u, v (double), t (double); the first
+	 * also bn and bt (double) */
+	size_t rec = 1 + 1 + text_len(name_len) + 1 + text_len(unit_len) + 1 + 9 + 1 + 9;
+
+	return MSG_HDR_LEN + MSG_EPOCH_LEN + 3 + (size_t)n * rec +
+	       1 + text_len(base_len) + 1 + 9;
 }
 
 /* Seconds (any CBOR number) -> ms, rounded half away from zero. */
@@ -568,8 +690,8 @@ int msg_decode_readings(const uint8_t *body, size_t len,
 
 /* ---------------- ACK ---------------- */
 
-int msg_encode_ack(uint8_t *buf, size_t cap, const struct msg_ack *a,
-		   unsigned n, size_t *out_len)
+int msg_encode_ack(uint8_t *buf, size_t cap, uint32_t epoch,
+		   const struct msg_ack *a, unsigned n, size_t *out_len)
 {
 	struct cbor_enc e;
 	int rc;
@@ -579,7 +701,7 @@ int msg_encode_ack(uint8_t *buf, size_t cap, const struct msg_ack *a,
 	for (unsigned i = 0; i < n; i++)
 		if (a[i].stream == 0)
 			return -EINVAL;
-	rc = enc_begin(&e, buf, cap, MSG_ACK, 0);
+	rc = enc_begin(&e, buf, cap, MSG_ACK, 0, epoch);
 	if (rc)
 		return rc;
 	cbor_put_map(&e, n);
@@ -587,7 +709,7 @@ int msg_encode_ack(uint8_t *buf, size_t cap, const struct msg_ack *a,
 		cbor_put_uint(&e, a[i].stream);
 		cbor_put_uint(&e, a[i].seq);
 	}
-	return enc_end(&e, out_len);
+	return enc_end(&e, buf, out_len);
 }
 
 int msg_decode_ack(const uint8_t *body, size_t len, struct msg_ack *a,
@@ -622,6 +744,71 @@ int msg_decode_ack(const uint8_t *body, size_t len, struct msg_ack *a,
 	return body_end(&d, why);
 }
 
+/* ---------------- GAP ---------------- */
+
+static bool gap_ok(uint64_t stream, uint64_t first, uint64_t last)
+{
+	return stream && stream <= UINT16_MAX && first <= UINT32_MAX &&
+	       last <= UINT32_MAX && seq_le((uint32_t)first, (uint32_t)last) &&
+	       (uint32_t)(last - first) < 0x80000000u;
+}
+
+int msg_encode_gap(uint8_t *buf, size_t cap, uint32_t epoch,
+		   const struct msg_gap *g, unsigned n, size_t *out_len)
+{
+	struct cbor_enc e;
+	int rc;
+
+	if (!n || n > MSG_MAX_ITEMS || !g)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (!gap_ok(g[i].stream, g[i].first, g[i].last))
+			return -EINVAL;
+	rc = enc_begin(&e, buf, cap, MSG_GAP, 0, epoch);
+	if (rc)
+		return rc;
+	cbor_put_array(&e, n);
+	for (unsigned i = 0; i < n; i++) {
+		cbor_put_array(&e, 3);
+		cbor_put_uint(&e, g[i].stream);
+		cbor_put_uint(&e, g[i].first);
+		cbor_put_uint(&e, g[i].last);
+	}
+	return enc_end(&e, buf, out_len);
+}
+
+int msg_decode_gap(const uint8_t *body, size_t len, struct msg_gap *g,
+		   unsigned cap, unsigned *n, enum msg_err *why)
+{
+	struct cbor_dec d;
+	size_t count, three;
+	uint64_t v[3];
+	int rc;
+
+	cbor_dec_init(&d, body, len);
+	rc = cbor_get_array(&d, &count);
+	if (rc)
+		return fail(why, cbor_reason(rc));
+	if (!count)
+		return fail(why, MSG_ERR_MISSING);
+	if (count > cap || count > MSG_MAX_ITEMS)
+		return fail(why, MSG_ERR_TOO_MANY);
+	for (size_t i = 0; i < count; i++) {
+		rc = cbor_get_array(&d, &three);
+		if (!rc && three != 3)
+			return fail(why, MSG_ERR_WRONG_TYPE);
+		for (int k = 0; !rc && k < 3; k++)
+			rc = cbor_get_uint(&d, &v[k]);
+		if (rc)
+			return fail(why, cbor_reason(rc));
+		if (!gap_ok(v[0], v[1], v[2]))
+			return fail(why, MSG_ERR_RANGE);
+		g[i] = (struct msg_gap){ (uint16_t)v[0], (uint32_t)v[1], (uint32_t)v[2] };
+	}
+	*n = (unsigned)count;
+	return body_end(&d, why);
+}
+
 /* ---------------- CMD ---------------- */
 
 int msg_encode_cmd(uint8_t *buf, size_t cap, uint32_t id,
@@ -629,7 +816,8 @@ int msg_encode_cmd(uint8_t *buf, size_t cap, uint32_t id,
 {
 	struct msg_str op = msg_str_of(msg_op_str(c->op));
 	bool sensor = c->op == MSG_OP_SET_INTERVAL || c->op == MSG_OP_READ_NOW;
-	bool ms = c->op == MSG_OP_SET_INTERVAL;
+	bool ms = c->op == MSG_OP_SET_INTERVAL ||
+		  (c->op == MSG_OP_CLOSE && c->interval_ms);
 	struct cbor_enc e;
 	int rc;
 
@@ -640,7 +828,7 @@ int msg_encode_cmd(uint8_t *buf, size_t cap, uint32_t id,
 		return -EINVAL;
 	if (!op.len || !str_ok(op) || (sensor && !str_ok(c->sensor)))
 		return -EINVAL;
-	rc = enc_begin(&e, buf, cap, MSG_CMD, id);
+	rc = enc_begin(&e, buf, cap, MSG_CMD, id, 0);
 	if (rc)
 		return rc;
 	cbor_put_map(&e, 1u + sensor + ms);
@@ -649,7 +837,7 @@ int msg_encode_cmd(uint8_t *buf, size_t cap, uint32_t id,
 		put_kv_str(&e, "sensor", c->sensor);
 	if (ms)
 		put_kv_uint(&e, "ms", c->interval_ms);
-	return enc_end(&e, out_len);
+	return enc_end(&e, buf, out_len);
 }
 
 /* "op" is text (the normal form) or a small uint (enum msg_op). */
@@ -718,7 +906,7 @@ int msg_encode_reply(uint8_t *buf, size_t cap, uint32_t id,
 
 	if (!str_ok(r->msg) || (r->data_len && (!r->data || r->data[0] >> 5 != 5)))
 		return -EINVAL;
-	rc = enc_begin(&e, buf, cap, MSG_REPLY, id);
+	rc = enc_begin(&e, buf, cap, MSG_REPLY, id, 0);
 	if (rc)
 		return rc;
 	cbor_put_map(&e, r->data_len ? 3 : 2);
@@ -728,7 +916,7 @@ int msg_encode_reply(uint8_t *buf, size_t cap, uint32_t id,
 		cbor_put_cstr(&e, "data");
 		cbor_put_raw(&e, r->data, r->data_len);	/* -EINVAL if bad */
 	}
-	return enc_end(&e, out_len);
+	return enc_end(&e, buf, out_len);
 }
 
 int msg_decode_reply(const uint8_t *body, size_t len, struct msg_reply *r,

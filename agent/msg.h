@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * agent/msg.h - wire format v1 (docs/PROTOCOL.md is the reference).
+ * agent/msg.h - wire format v2 (docs/PROTOCOL.md is the reference).
  *
- * A message = 8-byte big-endian header + one CBOR item (the body).
+ * A message = 8-byte big-endian header [+ 4-byte epoch when the EPOCH flag
+ * is set] + one CBOR item (the body). Encoders always write version 2;
+ * the header parser accepts versions 1 and 2 (a v1 peer's ACK and CMD
+ * apply to the current epoch).
  * Encoders write header and body into a caller buffer and return the total
  * length; decoders parse a body (after msg_hdr_parse()) into caller structs.
  *
@@ -29,12 +32,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSG_VERSION	1
+#define MSG_VERSION	2
+#define MSG_VERSION_MIN	1		/* oldest header version accepted */
 #define MSG_PPID	0x53414731u	/* "SAG1"; private, not IANA-registered */
 #define MSG_HDR_LEN	8
-#define MSG_STREAM_CTRL	0		/* HELLO, ACK, CMD, REPLY */
+#define MSG_EPOCH_LEN	4		/* the EPOCH extension after the header */
+#define MSG_F_EPOCH	0x0001u		/* flags: an epoch follows the header */
+#define MSG_STREAM_CTRL	0		/* HELLO, ACK, CMD, REPLY, GAP */
 #define MSG_MAX_STR	255		/* bytes in any one text field */
-#define MSG_MAX_ITEMS	64		/* records, streams, ack entries */
+#define MSG_MAX_ITEMS	64		/* records, streams, ack entries, gap ranges */
+#define MSG_MAX_LOW	256		/* HELLO "low" entries */
+#define MSG_READINGS_BUF 4096		/* the agent's buffer for one READINGS message */
 
 enum msg_type {
 	MSG_HELLO = 1,		/* agent -> controller, stream 0 */
@@ -42,15 +50,16 @@ enum msg_type {
 	MSG_ACK = 3,		/* controller -> agent, stream 0 */
 	MSG_CMD = 4,		/* controller -> agent, stream 0 */
 	MSG_REPLY = 5,		/* agent -> controller, stream 0 */
+	MSG_GAP = 6,		/* agent -> controller, stream 0 (v2) */
 };
 
 /* Why a message was rejected; callers count these per reason. */
 enum msg_err {
 	MSG_OK = 0,
 	MSG_ERR_TRUNCATED,	/* shorter than the 8-byte header */
-	MSG_ERR_VERSION,	/* header version != MSG_VERSION */
-	MSG_ERR_TYPE,		/* unknown message type */
-	MSG_ERR_FLAGS,		/* reserved flag bits set */
+	MSG_ERR_VERSION,	/* header version not 1 or 2 */
+	MSG_ERR_TYPE,		/* unknown message type (for that version) */
+	MSG_ERR_FLAGS,		/* reserved flag bits, or EPOCH on a type without it */
 	MSG_ERR_CBOR,		/* body is not well-formed CBOR (or cut short) */
 	MSG_ERR_TRAILING,	/* bytes after the body item */
 	MSG_ERR_MISSING,	/* a required field is absent */
@@ -58,7 +67,7 @@ enum msg_err {
 	MSG_ERR_DUPLICATE,	/* a known field given twice */
 	MSG_ERR_TOO_MANY,	/* more items than the caller's array holds */
 	MSG_ERR_OVERSIZED,	/* a text field longer than MSG_MAX_STR */
-	MSG_ERR_RANGE,		/* a number out of range (stream 0, > u32...) */
+	MSG_ERR_RANGE,		/* a number out of range (stream 0, > u32, epoch 0...) */
 	MSG_ERR_COUNT		/* number of reasons, for counter arrays */
 };
 
@@ -77,14 +86,17 @@ struct msg_str msg_str_of(const char *s);
 struct msg_hdr {
 	uint8_t version;
 	uint8_t type;		/* enum msg_type */
-	uint16_t flags;		/* reserved, 0 */
+	uint16_t flags;		/* MSG_F_EPOCH or 0 */
 	uint32_t seq;		/* READINGS: per-stream seq; CMD/REPLY: id */
+	uint32_t epoch;		/* EPOCH extension; 0 = the association's current */
 };
 
 /*
  * Parse the header of @buf[0..len). On success *@body and *@body_len are the
- * CBOR body. On MSG_ERR_VERSION, _TYPE and _FLAGS, *@h is still filled so
- * the caller can reply to h->seq; on MSG_ERR_TRUNCATED it is not.
+ * CBOR body (after the epoch extension, if any). EPOCH is accepted on
+ * READINGS, ACK and GAP of version 2 only; an epoch of 0 is out-of-range.
+ * On MSG_ERR_VERSION, _TYPE and _FLAGS, *@h is still filled so the caller
+ * can reply to h->seq; on MSG_ERR_TRUNCATED it is not.
  */
 int msg_hdr_parse(const uint8_t *buf, size_t len, struct msg_hdr *h,
 		  const uint8_t **body, size_t *body_len, enum msg_err *why);
@@ -96,22 +108,33 @@ struct msg_stream_info {
 	struct msg_str unit;	/* SenML unit, may be empty */
 };
 
+/* The lowest seq the agent may still send on (epoch, stream). */
+struct msg_low {
+	uint32_t epoch;		/* != 0 */
+	uint16_t stream;	/* >= 1 */
+	uint32_t seq;
+};
+
 struct msg_hello {
 	struct msg_str name;	/* agent name */
 	struct msg_str sw;	/* software version */
 	uint32_t proto;		/* protocol version (MSG_VERSION) */
-	uint64_t boot_id;	/* random per start: seqs may restart when it changes */
+	uint64_t boot_id;	/* random per start (diagnostics) */
 	uint64_t start_ms;	/* agent start, Unix time in ms */
 	const struct msg_stream_info *streams;
 	unsigned n_streams;
+	uint32_t epoch;		/* the current epoch, != 0 */
+	const struct msg_low *low;	/* may be empty */
+	unsigned n_low;		/* <= MSG_MAX_LOW */
 };
 
 int msg_encode_hello(uint8_t *buf, size_t cap, const struct msg_hello *m,
 		     size_t *out_len);
-/* m->streams is set to @streams, which receives at most @cap entries. */
+/* m->streams is set to @streams, which receives at most @cap entries;
+ * m->low to @low (at most @low_cap entries; "low" is optional). */
 int msg_decode_hello(const uint8_t *body, size_t len, struct msg_hello *m,
 		     struct msg_stream_info *streams, unsigned cap,
-		     enum msg_err *why);
+		     struct msg_low *low, unsigned low_cap, enum msg_err *why);
 
 /* ---- READINGS (SenML pack) ---- */
 struct msg_reading {
@@ -124,11 +147,16 @@ struct msg_reading {
 
 /*
  * One pack of @n (1..MSG_MAX_ITEMS) readings; @basename becomes bn and
- * r[0].time_ms becomes bt, each record's t is relative to it.
+ * r[0].time_ms becomes bt, each record's t is relative to it. @epoch != 0
+ * sets the EPOCH extension (a reading of an older run); 0 = current.
  */
-int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t seq,
+int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 			struct msg_str basename, const struct msg_reading *r,
 			unsigned n, size_t *out_len);
+/* The largest message msg_encode_readings() can make of @n readings whose
+ * base name, name and unit are at most these lengths (config checks). */
+size_t msg_readings_max_len(size_t base_len, size_t name_len, size_t unit_len,
+			    unsigned n);
 int msg_decode_readings(const uint8_t *body, size_t len,
 			struct msg_reading *r, unsigned cap, unsigned *n,
 			enum msg_err *why);
@@ -139,9 +167,23 @@ struct msg_ack {
 	uint32_t seq;		/* highest contiguous seq received */
 };
 
-int msg_encode_ack(uint8_t *buf, size_t cap, const struct msg_ack *a,
-		   unsigned n, size_t *out_len);
+/* @epoch != 0 sets the EPOCH extension; 0 = the current epoch. */
+int msg_encode_ack(uint8_t *buf, size_t cap, uint32_t epoch,
+		   const struct msg_ack *a, unsigned n, size_t *out_len);
 int msg_decode_ack(const uint8_t *body, size_t len, struct msg_ack *a,
+		   unsigned cap, unsigned *n, enum msg_err *why);
+
+/* ---- GAP ---- */
+/* first..last (inclusive, serial-number order) of @stream will never come. */
+struct msg_gap {
+	uint16_t stream;	/* >= 1 */
+	uint32_t first, last;	/* first <= last, less than 2^31 apart */
+};
+
+/* 1..MSG_MAX_ITEMS ranges; @epoch != 0 sets the EPOCH extension. */
+int msg_encode_gap(uint8_t *buf, size_t cap, uint32_t epoch,
+		   const struct msg_gap *g, unsigned n, size_t *out_len);
+int msg_decode_gap(const uint8_t *body, size_t len, struct msg_gap *g,
 		   unsigned cap, unsigned *n, enum msg_err *why);
 
 /* ---- CMD ---- */
@@ -151,14 +193,14 @@ enum msg_op {
 	MSG_OP_STATUS,
 	MSG_OP_SET_INTERVAL,	/* sensor, ms */
 	MSG_OP_READ_NOW,	/* sensor */
-	MSG_OP_CLOSE,
+	MSG_OP_CLOSE,		/* optional ms: stay away that long */
 };
 
 struct msg_cmd {
 	enum msg_op op;
 	struct msg_str op_name;	/* decode: the op as sent (text form) */
 	struct msg_str sensor;	/* SET_INTERVAL, READ_NOW */
-	uint32_t interval_ms;	/* SET_INTERVAL */
+	uint32_t interval_ms;	/* SET_INTERVAL; CLOSE: 0 = the default hold */
 };
 
 /* Op name on the wire ("ping", ...) or NULL for MSG_OP_UNKNOWN. */

@@ -456,6 +456,43 @@ static int held(const struct local_path *lp, const struct net_addr *addr)
 	return -1;
 }
 
+static int pending_index(const struct local_path *lp, const struct net_addr *addr)
+{
+	for (unsigned int i = 0; i < lp->n_pending; i++)
+		if (net_addr_same_host(&lp->pending[i].addr, addr))
+			return (int)i;
+	return -1;
+}
+
+static void pending_forget(struct local_path *lp, const struct net_addr *addr)
+{
+	int i = pending_index(lp, addr);
+
+	if (i >= 0)
+		lp->pending[i] = lp->pending[--lp->n_pending];
+}
+
+/* Keep @addr for another bind try; false once it had BIND_TRIES. */
+static bool pending_retry(struct local_path *lp, const struct net_addr *addr)
+{
+	int i = pending_index(lp, addr);
+
+	if (i < 0 && lp->n_pending == sizeof(lp->pending) / sizeof(lp->pending[0]))
+		return false;
+	if (i < 0) {
+		i = (int)lp->n_pending++;
+		lp->pending[i].addr = *addr;
+		lp->pending[i].tries = 0;
+	}
+	if (lp->pending[i].tries++ >= BIND_TRIES) {
+		pending_forget(lp, addr);
+		return false;
+	}
+	if (!loop_timer_armed(lp->bind_timer))
+		loop_timer_in(lp->bind_timer, BIND_RETRY_MS);
+	return true;
+}
+
 /* An auto path follows its interface's addresses: bind a new one, drop
  * one that went away (ASCONF tells peers that support it). */
 static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
@@ -465,6 +502,10 @@ static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
 	int i = held(lp, &ev->addr), rc;
 	char addr[NET_ADDR_STRLEN];
 
+	if (i >= 0 && add)
+		lp->stale &= (uint8_t)~(1u << i);	/* still there (a re-dump) */
+	if (!add)
+		pending_forget(lp, &ev->addr);
 	if (!ag->cfg->paths[p].addr_auto || (add ? i >= 0 : i < 0))
 		return;		/* fixed address, or nothing changes for us */
 	/* an IPv6 link-local address reaches no controller */
@@ -477,15 +518,12 @@ static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
 	rc = ps_bind_change(ag->ep, &ev->addr, add);
 	/* the kernel announces an address before its local route exists:
 	 * a bind that fails so is tried again shortly */
-	if (add && rc == -EADDRNOTAVAIL && lp->bind_tries < BIND_TRIES) {
-		lp->pending = ev->addr;
-		lp->bind_tries++;
-		loop_timer_in(lp->bind_timer, BIND_RETRY_MS);
+	if (add && rc == -EADDRNOTAVAIL && pending_retry(lp, &ev->addr)) {
 		LOG(LOGM_PATHS, LOG_DEBUG, "path=%s: %s not usable yet, retrying",
 		    ag->cfg->paths[p].name, addr);
 		return;
 	}
-	lp->bind_tries = 0;
+	pending_forget(lp, &ev->addr);
 	LOG(LOGM_PATHS, rc ? LOG_WARN : LOG_INFO, "path=%s: %s local address %s%s%s",
 	    ag->cfg->paths[p].name, add ? "add" : "remove", addr, rc ? ": " : "",
 	    rc ? strerror(-rc) : "");
@@ -493,20 +531,61 @@ static void on_addr(struct agent *ag, int p, const struct pn_event *ev)
 		if (ag->assoc[k].state == AS_UP && !(ag->assoc[k].features & PS_FEAT_ASCONF))
 			ALOG(&ag->assoc[k], LOG_WARN, "peer does not support ASCONF: "
 			     "it learns %s only on a new association", addr);
-	if (add && !rc)
+	if (add && !rc) {
 		lp->addrs[lp->n_addrs++] = ev->addr;
-	else if (!add)		/* gone from the interface: forget it anyway */
-		lp->addrs[i] = lp->addrs[--lp->n_addrs];
+	} else if (!add) {	/* gone from the interface: forget it anyway */
+		unsigned int last = --lp->n_addrs;
+
+		lp->addrs[i] = lp->addrs[last];
+		lp->stale = (uint8_t)((lp->stale & ~(1u << i)) |
+				      ((lp->stale >> last & 1u) << i));
+		lp->stale &= (uint8_t)~(1u << last);
+	}
 }
 
 static void on_bind_retry(void *arg, struct loop_timer *t)
 {
 	struct local_path *lp = arg;
-	struct pn_event ev = { .type = PN_ADDR_ADD, .ifindex = lp->ifindex,
-			       .addr = lp->pending };
+	unsigned int n = lp->n_pending;
+	struct net_addr a[sizeof(lp->pending) / sizeof(lp->pending[0])];
 
 	(void)t;
-	on_addr(lp->ag, lp->index, &ev);
+	for (unsigned int i = 0; i < n; i++)
+		a[i] = lp->pending[i].addr;
+	for (unsigned int i = 0; i < n; i++) {
+		struct pn_event ev = { .type = PN_ADDR_ADD, .ifindex = lp->ifindex,
+				       .addr = a[i] };
+
+		on_addr(lp->ag, lp->index, &ev);
+	}
+}
+
+/* After an overrun every held address must be named again by the dump;
+ * one that is not vanished while events were lost: drop it as if its
+ * PN_ADDR_DEL had come. */
+static void overrun(struct agent *ag)
+{
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++)
+		ag->lpaths[p].stale = (uint8_t)((1u << ag->lpaths[p].n_addrs) - 1);
+}
+
+static void dump_done(struct agent *ag)
+{
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++) {
+		struct local_path *lp = &ag->lpaths[p];
+
+		for (unsigned int i = lp->n_addrs; i-- > 0;) {
+			struct pn_event ev = { .type = PN_ADDR_DEL, .ifindex = lp->ifindex,
+					       .addr = lp->addrs[i] };
+
+			if (!(lp->stale >> i & 1u))
+				continue;
+			LOG(LOGM_PATHS, LOG_INFO, "path=%s: an address vanished while "
+			    "netlink events were lost", ag->cfg->paths[p].name);
+			on_addr(ag, (int)p, &ev);
+		}
+		lp->stale = 0;
+	}
 }
 
 void paths_on_netlink(struct agent *ag, const struct pn_event *ev)
@@ -514,6 +593,10 @@ void paths_on_netlink(struct agent *ag, const struct pn_event *ev)
 	int p = ev->ifname[0] ? local_by_ifname(ag, ev->ifname) :
 				local_by_ifindex(ag, ev->ifindex);
 
+	if (ev->type == PN_DUMP_DONE) {
+		dump_done(ag);
+		return;
+	}
 	if (p < 0)
 		p = local_by_ifindex(ag, ev->ifindex);
 	if (p < 0)
@@ -572,6 +655,7 @@ static void on_nl(void *arg, int fd, uint32_t events)
 			break;
 		if (rc == -ENOBUFS) {	/* lost events: ask for the whole state */
 			LOG(LOGM_PATHS, LOG_WARN, "netlink overrun: re-reading links");
+			overrun(ag);
 			pn_request_dump(ag->nl);
 			continue;
 		}

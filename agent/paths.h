@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/paths_types.h"
 #include "port/netlink.h"
 #include "port/sctp.h"
 
@@ -27,36 +28,6 @@ struct agent;
 struct assoc;
 struct loop_timer;
 struct cfg_controller;
-
-/* Per association, per controller address. */
-struct peer_path {
-	struct net_addr addr;
-	int path;			/* local path index, -1 = any */
-	enum ps_path_state state;
-	bool confirmed;
-	bool failed;			/* was unusable during this association */
-	bool alarmed;			/* never-CONFIRMED alarm raised */
-	uint64_t changed_ms;		/* last state change */
-	uint64_t good_since_ms;		/* usable since (0 = not usable) */
-};
-
-/* Per local path. */
-struct local_path {
-	bool link_known, link_up;
-	uint32_t ifindex;
-	/* auto paths: addresses learnt from netlink and bound to the
-	 * endpoint (an interface may hold the old and the new a while) */
-	struct net_addr addrs[4];
-	unsigned int n_addrs;
-	/* a new address the kernel announced before it could be bound */
-	struct net_addr pending;
-	unsigned int bind_tries;
-	struct loop_timer *bind_timer;
-	struct agent *ag;
-	int index;
-	uint64_t changed_ms;
-	uint64_t up_since_ms;
-};
 
 int paths_init(struct agent *ag);
 void paths_fini(struct agent *ag);

@@ -15,6 +15,7 @@ enum pn_ev_type {
 	PN_LINK = 1,		/* link state: up/carrier changed */
 	PN_ADDR_ADD,
 	PN_ADDR_DEL,
+	PN_DUMP_DONE,		/* a pn_request_dump() answer is complete */
 };
 
 #define PN_IFNAMSIZ 16
@@ -32,7 +33,8 @@ int pn_open(struct pn_sock **out);
 void pn_close(struct pn_sock *s);
 int pn_fd(const struct pn_sock *s);
 
-/* Ask the kernel for every link and address (answers arrive as events). */
+/* Ask the kernel for every link and address (answers arrive as events,
+ * then one PN_DUMP_DONE: whatever it did not name is gone). */
 int pn_request_dump(struct pn_sock *s);
 
 /* Next event. -EAGAIN none pending, -EBADMSG a malformed message (counted

@@ -296,7 +296,8 @@ int ps_connect(struct ps_ep *ep, const struct net_addr *addrs, unsigned int n,
  * association (emulating it with a loop where the stack cannot).
  * -EAGAIN no room (try again when writable), -EINVAL bad stream/flags,
  * -ENOENT/-ENOTCONN no such association, -EPIPE association shutting down,
- * -EMSGSIZE larger than the stack accepts.
+ * -EMSGSIZE larger than the stack accepts, -ENOMEM, -EIO any other failure
+ * (transient as far as the port knows: keep the message, try again).
  */
 int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 	    size_t len);

@@ -1,6 +1,8 @@
 #!/bin/bash
 # scripts/bench.sh (make bench): bytes on the wire per reading, SCTP bundles
-# vs MQTT QoS 1, with the baseline measured in the same run.
+# vs MQTT QoS 1, with the baseline measured in the same run; and the
+# agent's resident memory with 4 controllers x 16 sensors, all up (the
+# baseline) and all down long enough to fill its memory budget.
 #
 # SCTP: the VM scenario tests/vm/scenarios/bench_bytes.sh runs the agent with
 #   bundle_count 1, 10 and 50 (one sensor every 10 ms, BENCH_S s each) to one
@@ -16,8 +18,15 @@
 #   connection both ways (handshake, CONNECT, PUBLISH, PUBACK, DISCONNECT,
 #   FIN) divided by the PUBACKs seen.
 #
+# Memory: the VM scenario tests/vm/scenarios/bench_memory.sh samples the
+#   agent's Rss (/proc/PID/smaps_rollup) every 0.25 s for BENCH_MEM_S s with
+#   every controller up and ACKing, then BENCH_DOWN_S s with all of them
+#   killed; memory_budget_kb = BENCH_BUDGET_KB (default 1024).
+#
 # Environment: BENCH_ARCH (amd64|arm64, default amd64), BENCH_S (seconds per
 # bundle size in the VM, default 6), BENCH_N (MQTT readings, default 600),
+# BENCH_MEM (0 = skip the memory part), BENCH_MEM_S (15), BENCH_DOWN_S (30),
+# BENCH_BUDGET_KB (1024), BENCH_RATE_MS (sensor interval, 100),
 # BENCH_OUT (work directory, default build/bench/DATE), BENCH_SERIAL (reuse
 # the serial log of an earlier bench_bytes run with pipeline.pcap=1: no VM).
 # Output: the table on stdout, also in $BENCH_OUT/table.txt.
@@ -65,6 +74,15 @@ elif say "running bench_bytes in the $ARCH VM (about $((BENCH_S * 3 + 30)) s)"; 
 	exit 1
 fi
 tr -d '\r' < "$OUT/serial.log" > "$OUT/serial.txt"
+if [ "${BENCH_MEM:-1}" != 0 ]; then
+	MEM_S=${BENCH_MEM_S:-15} DOWN_S=${BENCH_DOWN_S:-30} BUDGET_KB=${BENCH_BUDGET_KB:-1024}
+	say "running bench_memory in the $ARCH VM (about $((MEM_S + DOWN_S + 40)) s)"
+	tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_memory \
+		--append "mem_s=$MEM_S down_s=$DOWN_S budget_kb=$BUDGET_KB rate_ms=${BENCH_RATE_MS:-100}" \
+		--log "$OUT/serial-mem.log" --timeout 400 --scenario-timeout 300 >"$OUT/run-mem.log" 2>&1 ||
+		{ cat "$OUT/run-mem.log" >&2; exit 1; }
+	tr -d '\r' < "$OUT/serial-mem.log" > "$OUT/serial-mem.txt"
+fi
 tests/bench/pcap_extract.sh "$OUT/serial.txt" "$OUT" >/dev/null
 tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap >"$OUT/pcap_check.txt" ||
 	{ cat "$OUT/pcap_check.txt" >&2; say "pcap check failed"; exit 1; }
@@ -146,4 +164,21 @@ kill "$broker"; wait "$broker" 2>/dev/null || :; broker=""
 			s = by / n; printf "%-7s %-9d %-8d %-10d %-19.1f %-24.1f %-6.2f %.2f\n", b, n, p, by, s, m, s / m, s / r }'
 	done
 } | tee "$OUT/table.txt"
+
+# --- memory ------------------------------------------------------------------------
+if [ "${BENCH_MEM:-1}" != 0 ]; then
+	memv() { grep "^BENCH-MEM $1" "$OUT/serial-mem.txt" | head -n1 | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
+	up_avg=$(memv phase=up rss_avg_kb) up_max=$(memv phase=up rss_max_kb)
+	dn_avg=$(memv phase=down rss_avg_kb) dn_max=$(memv phase=down rss_max_kb)
+	held=$(memv budget_kb held) peak=$(memv budget_kb peak) ev=$(memv budget_kb evicted)
+	{
+		echo
+		echo "# memory: 4 controllers x 16 sensors every ${BENCH_RATE_MS:-100} ms, $ARCH VM (kernel $(sed -n 's/^run.sh: kernel \([^ ]*\).*/\1/p' "$OUT/run-mem.log" | head -n1)); Rss of /proc/PID/smaps_rollup every 0.25 s"
+		echo "# memory_budget_kb = $BUDGET_KB; the agent's own accounting at the end: $held bytes held, peak $peak, $ev readings evicted"
+		printf '%-16s %-11s %-11s %-16s %-26s %s\n' phase rss_avg_kb rss_max_kb max_vs_all_up limit_kb within
+		awk -v a=$up_avg -v m=$up_max 'BEGIN { printf "%-16s %-11d %-11d %-16.2f %-26s %s\n", "all up", a, m, 1, "1536 (goal)", m <= 1536 ? "yes" : "NO" }'
+		awk -v a=$dn_avg -v m=$dn_max -v u=$up_max -v b=$BUDGET_KB 'BEGIN { l = u + b + 256;
+			printf "%-16s %-11d %-11d %-16.2f %-26s %s\n", "all down " '"$DOWN_S"' " s", a, m, m / u, l " (all up + budget + 256)", m <= l ? "yes" : "NO" }'
+	} | tee -a "$OUT/table.txt"
+fi
 say "pcaps, logs and table in $OUT"

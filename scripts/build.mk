@@ -134,7 +134,7 @@ size: $(O)/sctpagent.stripped
 define unit-test-rule
 $(O)/tests/unit/$(1): $(O)/tests/unit/$(1).o $(addprefix $(O)/,$($(1)-objs))
 	$$(quiet) LD $$@
-	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
+	$$(Q)$$(CC) $$(LDFLAGS) $$($(1)-ldflags) -o $$@ $$^ -lcmocka $$(LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit-test-rule,$(t))))
 

@@ -12,7 +12,7 @@ BUILD="make gcc libc6-dev python3-kconfiglib file binutils
  ca-certificates"
 TEST="libcmocka-dev qemu-user-static python3-cbor2 clang libclang-rt-14-dev
  llvm qemu-system-x86 qemu-system-arm busybox-static cpio lksctp-tools
- libmnl-dev iproute2 nftables python3"
+ libmnl-dev iproute2 e2fsprogs xz-utils nftables python3"
 RUN="qemu-system-arm busybox-static cpio"
 
 case $what in

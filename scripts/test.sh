@@ -5,7 +5,8 @@
 #   every build's --check-config; reproducible-build check; CBOR interop
 #   and a bounded fuzz run; the armhf/arm64 agents under qemu-user against
 #   the reference controller over SCTP/UDP in host network namespaces
-#   (tests/net); the VM scenarios on amd64 and arm64 kernels.
+#   (tests/net); the VM scenarios on the amd64 and arm64 6.1 kernels
+#   (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
 # Ends with one line: "N passed, M failed".
 # Usage: scripts/test.sh [all|unit|net|vm]
 set -u
@@ -108,6 +109,15 @@ unit() {
 		bad 1 "build asan"; tail -30 build/.log-asan
 	fi
 
+	note "include graph of agent/ (no circles between modules)"
+	if scripts/check-deps.py >build/.log-deps 2>&1; then
+		ok 1
+		tail -1 build/.log-deps | sed 's/^/  /'
+	else
+		bad 1 "include circle in agent/"
+		sed 's/^/    | /' build/.log-deps
+	fi
+
 	note "reproducible build"
 	if scripts/repro-check.sh rpi_arm64; then ok 1; else bad 1 "reproducible build"; fi
 
@@ -150,8 +160,9 @@ vm() {
 		out=$(tests/vm/run-all.sh 2>&1)
 		rc=$?
 		printf '%s\n' "$out"
-		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] PASS ')
-		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] (FAIL|MISSING) |^FAIL build')
+		# "  [arm64 6.12.117+deb13-arm64] PASS    smoke (6.4s)"
+		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] PASS ')
+		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] (FAIL|MISSING) |^FAIL build')
 		ok "$p"
 		[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "vm"
 	fi

@@ -165,7 +165,7 @@ void ps_close(struct ps_ep *ep)
 	if (ep->fd >= 0)
 		close(ep->fd);
 	lk_encap_close(ep);
-	free(ep->buf);
+	lk_recv_free(ep);
 	free(ep->assocs);
 	free(ep);
 }

@@ -80,18 +80,29 @@
 #define LK_NOTIF_EXTRA 1024u		/* room for a SEND_FAILED header */
 #define LK_MIN_RCVBUF (128 * 1024)
 
+/* One message being put together from pieces (recv.c). */
+struct lk_rasm {
+	bool notif;			/* the one notification in progress */
+	bool discard;			/* over the limit: read to its end */
+	struct sctp_rcvinfo rcv;	/* assoc, stream, flags of its first piece */
+	struct net_addr from;
+	uint8_t *buf;
+	size_t len, cap;
+};
+
 /* Opaque to the core. */
 struct ps_ep {
 	int fd;
 	int family;			/* AF_INET or AF_INET6 socket */
 	struct ps_config cfg;		/* cfg.local points at local[] */
 	struct net_addr local[PS_MAX_ADDRS];
-	/* reassembly of one message (data or notification) */
+	/* receive: every read lands in buf; messages in pieces are put
+	 * together per (association, stream, unordered) */
 	uint8_t *buf;
-	size_t cap, len;
-	bool in_msg, discard, is_notif;
-	struct net_addr from;
-	struct sctp_rcvinfo rcv;
+	size_t cap;
+	struct lk_rasm *rasm;
+	unsigned int n_rasm, cap_rasm;
+	struct lk_rasm *done_rasm;	/* handed out by the last ps_recv */
 	/* associations seen up (SENDALL fallback, -ENOENT mapping) */
 	sctp_assoc_t *assocs;
 	unsigned int n_assocs, cap_assocs;
@@ -122,6 +133,13 @@ int lk_encap_pre_connect(struct ps_ep *ep, struct net_addr *addrs,
 void lk_encap_post_connect(struct ps_ep *ep, sctp_assoc_t id,
 			   const struct net_addr *want);
 void lk_encap_up(struct ps_ep *ep, sctp_assoc_t id);
+
+/* send.c: ps_send()'s return value for sendmsg()'s -errno @rc on @id.
+ * An errno not listed in port/sctp.h becomes -EIO (transient). */
+int lk_send_errno(const struct ps_ep *ep, sctp_assoc_t id, int rc);
+
+/* recv.c: free the receive buffers (ps_close). */
+void lk_recv_free(struct ps_ep *ep);
 
 /* notif.c: decode one complete notification. */
 int lk_decode_notification(struct ps_ep *ep, const uint8_t *p, size_t n,

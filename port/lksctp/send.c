@@ -99,7 +99,7 @@ static int send_prinfo(struct ps_ep *ep, sctp_assoc_t id, uint16_t flags,
 	return rc;
 }
 
-static int map_err(const struct ps_ep *ep, sctp_assoc_t id, int rc)
+int lk_send_errno(const struct ps_ep *ep, sctp_assoc_t id, int rc)
 {
 	if (rc == 0)
 		return 0;
@@ -115,8 +115,8 @@ static int map_err(const struct ps_ep *ep, sctp_assoc_t id, int rc)
 		return rc;
 	case -ENOBUFS:
 		return -ENOMEM;
-	default:
-		return -EINVAL;
+	default:	/* transient as far as we know: the caller keeps it */
+		return -EIO;
 	}
 }
 
@@ -134,12 +134,12 @@ static int send_assoc(struct ps_ep *ep, sctp_assoc_t id,
 	int rc = 0;
 
 	if (!(si->flags & PS_SEND_EOF) || (si->flags & PS_SEND_ABORT))
-		return map_err(ep, id, send_prinfo(ep, id, fl, si, buf, len));
+		return lk_send_errno(ep, id, send_prinfo(ep, id, fl, si, buf, len));
 	if (len)
 		rc = send_prinfo(ep, id, fl, si, buf, len);
 	if (rc == 0)
 		rc = send_one(ep, id, SCTP_EOF, si, NULL, 0, false);
-	return map_err(ep, id, rc);
+	return lk_send_errno(ep, id, rc);
 }
 
 /* SENDALL by hand: every tracked association; first error wins. */
@@ -190,7 +190,7 @@ int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 		if (rc == 0)
 			ep->no_sendall = true;
 	} else {
-		rc = map_err(ep, 0, rc);
+		rc = lk_send_errno(ep, 0, rc);
 	}
 out:
 	if (rc == 0 && len && !(si->flags & PS_SEND_ABORT)) {

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * port/posix/file.c - whole-file read, mode query, crash-safe replace.
+ * port/posix/file.c - whole-file read, mode query, crash-safe replace;
+ * streaming files and directories for the outbox.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE		/* d_type, DT_* */
+/* 64-bit off_t, ino_t and d_off on 32-bit ARM too: without it readdir() fails
+ * with EOVERFLOW where ext4 hands out 64-bit directory offsets (an armhf
+ * process under qemu-user, found by test_loop) and pread() cannot go past
+ * 2 GiB. */
+#define _FILE_OFFSET_BITS 64
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "port/file.h"
@@ -33,7 +42,18 @@ static int map_err(int e)
 	case ENOMEM:
 	case EISDIR:
 	case EFBIG:
+	case EEXIST:
+	case ENOTEMPTY:
+	case EINVAL:
 		return -e;
+	case EMFILE:
+	case ENFILE:
+		return -EMFILE;
+	case ENAMETOOLONG:
+	case ELOOP:
+	case EXDEV:
+	case EOPNOTSUPP:
+		return -EINVAL;
 	default:
 		return -EIO;
 	}
@@ -205,4 +225,230 @@ out:
 		unlink(tmp);	/* ENOENT if the rename went through */
 	free(tmp);
 	return err;
+}
+
+/* --- streaming files ----------------------------------------------------- */
+
+struct pf_file {
+	int fd;
+	unsigned int flags;
+};
+
+int pf_open(const char *path, unsigned int flags, struct pf_file **f)
+{
+	int oflags = O_CLOEXEC, fd;
+	struct stat st;
+	struct pf_file *pf;
+
+	if (flags & ~(PF_RDWR | PF_APPEND | PF_CREATE | PF_EXCL) ||
+	    (flags & PF_RDWR && flags & PF_APPEND) ||
+	    (flags & PF_EXCL && !(flags & PF_CREATE)))
+		return -EINVAL;
+	if (flags & PF_RDWR)
+		oflags |= O_RDWR;
+	else if (flags & PF_APPEND)
+		oflags |= O_RDWR | O_APPEND;
+	else
+		oflags |= O_RDONLY;
+	if (flags & PF_CREATE)
+		oflags |= O_CREAT;
+	if (flags & PF_EXCL)
+		oflags |= O_EXCL;
+	pf = malloc(sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	fd = open(path, oflags, 0600);
+	if (fd < 0) {
+		free(pf);
+		return map_err(errno);
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int err = fstat(fd, &st) ? map_err(errno) :
+			  S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+
+		close(fd);
+		free(pf);
+		return err;
+	}
+	pf->fd = fd;
+	pf->flags = flags;
+	*f = pf;
+	return 0;
+}
+
+int pf_close(struct pf_file *f)
+{
+	int err = 0;
+
+	if (!f)
+		return 0;
+	/* Linux releases the descriptor even when close() fails: no retry. */
+	if (close(f->fd) && errno != EINTR)
+		err = map_err(errno);
+	free(f);
+	return err;
+}
+
+int pf_pread(struct pf_file *f, void *buf, size_t len, uint64_t off,
+	     size_t *got)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = pread(f->fd, (char *)buf + n, len - n,
+				  (off_t)(off + n));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return map_err(errno);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return 0;
+}
+
+int pf_append(struct pf_file *f, const void *buf, size_t len)
+{
+	if (!(f->flags & PF_APPEND))
+		return -EINVAL;
+	return write_all(f->fd, buf, len);
+}
+
+int pf_pwrite(struct pf_file *f, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+
+	if (!(f->flags & PF_RDWR))
+		return -EINVAL;
+	while (len) {
+		ssize_t w = pwrite(f->fd, p, len, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return map_err(errno);
+		p += w;
+		off += (uint64_t)w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int pf_size(struct pf_file *f, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(f->fd, &st))
+		return map_err(errno);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int pf_truncate(struct pf_file *f, uint64_t size)
+{
+	int r;
+
+	do
+		r = ftruncate(f->fd, (off_t)size);
+	while (r && errno == EINTR);
+	return r ? map_err(errno) : 0;
+}
+
+int pf_datasync(struct pf_file *f)
+{
+	/* No EINTR loop: a retried fdatasync can report success for pages
+	 * the first one already dropped (port/file.h). */
+	return fdatasync(f->fd) ? map_err(errno) : 0;
+}
+
+/* --- directories --------------------------------------------------------- */
+
+int pf_mkdir(const char *path, uint32_t mode)
+{
+	return mkdir(path, (mode_t)(mode & 0777)) ? map_err(errno) : 0;
+}
+
+int pf_sync_dir(const char *dir)
+{
+	int fd, err = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return map_err(errno);
+	if (fsync(fd))
+		err = map_err(errno);
+	close(fd);
+	return err;
+}
+
+int pf_unlink(const char *path)
+{
+	return unlink(path) ? map_err(errno) : 0;
+}
+
+int pf_rename(const char *from, const char *to)
+{
+	return rename(from, to) ? map_err(errno) : 0;
+}
+
+static enum pf_type entry_type(int dfd, const struct dirent *de)
+{
+	struct stat st;
+
+	switch (de->d_type) {
+	case DT_REG:
+		return PF_TYPE_FILE;
+	case DT_DIR:
+		return PF_TYPE_DIR;
+	case DT_UNKNOWN:	/* some file systems do not fill d_type */
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			return PF_TYPE_OTHER;
+		return S_ISREG(st.st_mode) ? PF_TYPE_FILE :
+		       S_ISDIR(st.st_mode) ? PF_TYPE_DIR : PF_TYPE_OTHER;
+	default:
+		return PF_TYPE_OTHER;
+	}
+}
+
+int pf_list_dir(const char *dir,
+		int (*cb)(void *ctx, const char *name, enum pf_type type),
+		void *ctx)
+{
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return map_err(errno);
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				err = map_err(errno);
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		err = cb(ctx, de->d_name, entry_type(dirfd(d), de));
+		if (err)
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
+int pf_fs_space(const char *path, uint64_t *avail, uint64_t *total)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv))
+		return map_err(errno);
+	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	*total = (uint64_t)sv.f_blocks * sv.f_frsize;
+	return 0;
 }

@@ -255,10 +255,17 @@ int pn_recv(struct pn_sock *s, struct pn_event *ev)
 			if (m.flags & NLM_F_DUMP_INTR)
 				s->dump_intr = true;
 			if (m.kind == NLP_DONE) {
+				bool all = s->dump == DUMP_ADDR && !s->dump_intr &&
+					   !s->dump_again;
+
 				r = dump_done(s, false);
 				if (r < 0)
 					return r;
-				continue;
+				if (!all)
+					continue;
+				memset(ev, 0, sizeof(*ev));
+				ev->type = PN_DUMP_DONE;	/* links and addresses all told */
+				return 0;
 			}
 			if (m.kind == NLP_ERROR && m.error != 0) {
 				(void)dump_done(s, true);

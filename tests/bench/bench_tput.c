@@ -29,8 +29,10 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/assoc_int.h"
 #include "agent/mq.h"
 #include "agent/msg.h"
+#include "agent/publish.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -48,7 +50,8 @@ static int wait_up(struct agent *ag, double limit)
 
 	while (now_s() < end) {
 		loop_run_once(agent_loop(ag), 50);
-		if (ag->assoc[0].state == AS_UP && !mq_len(ag->assoc[0].retq))
+		if (ag->assoc[0].state == AS_UP && ag->assoc[0].ready &&
+		    !mq_len(ag->assoc[0].ctrlq))
 			return 0;
 	}
 	return -ETIMEDOUT;
@@ -64,7 +67,7 @@ static uint64_t run_agent(struct agent *ag, double secs)
 		for (int i = 0; i < 64; i++) {
 			if (mq_len(a->queue) >= 32 || a->state != AS_UP)
 				break;
-			publish_reading(ag, 0, v, clock_wall_ms());
+			publish_reading(ag->pub, 0, v, clock_wall_ms());
 			v += 0.5;
 		}
 		loop_run_once(ag->loop, mq_len(a->queue) >= 32 ? 10 : 0);

@@ -46,6 +46,10 @@ int conf_open(struct tep *t, const char *name, const char *const *addrs,
 int conf_open_attempts(struct tep *t, const char *name, const char *const *addrs,
 		       unsigned int n, uint16_t port, uint32_t max_msg,
 		       uint16_t init_attempts);
+/* The same, offering I-DATA (the port then sets fragment interleave 2). */
+int conf_open2(struct tep *t, const char *name, const char *const *addrs,
+	       unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
+	       bool interleave);
 void conf_close(struct tep *t);
 long conf_now_ms(void);
 /* poll() only @ep's fd for POLLIN, up to @ms. */

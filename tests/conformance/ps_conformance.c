@@ -22,7 +22,7 @@ static int n_ok, n_fail;
 enum ps_transport conf_transport = PS_TRANSPORT_AUTO;
 uint16_t conf_encap;
 static const char *port_name = "?";
-static struct tep *all[8];
+static struct tep *all[16];
 static unsigned int n_all;
 
 void conf_result(bool ok, const char *name, const char *fmt, ...)
@@ -226,24 +226,31 @@ bool conf_fd_readable(struct ps_ep *ep, int ms)
 
 static int open_ep(struct tep *t, const char *name, const char *const *addrs,
 		   unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
-		   uint16_t init_attempts);
+		   uint16_t init_attempts, bool interleave);
 
 int conf_open(struct tep *t, const char *name, const char *const *addrs,
 	      unsigned int n, uint16_t port, uint32_t max_msg, bool listen)
 {
-	return open_ep(t, name, addrs, n, port, max_msg, listen, 4);
+	return open_ep(t, name, addrs, n, port, max_msg, listen, 4, false);
 }
 
 int conf_open_attempts(struct tep *t, const char *name, const char *const *addrs,
 		       unsigned int n, uint16_t port, uint32_t max_msg,
 		       uint16_t init_attempts)
 {
-	return open_ep(t, name, addrs, n, port, max_msg, false, init_attempts);
+	return open_ep(t, name, addrs, n, port, max_msg, false, init_attempts, false);
+}
+
+int conf_open2(struct tep *t, const char *name, const char *const *addrs,
+	       unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
+	       bool interleave)
+{
+	return open_ep(t, name, addrs, n, port, max_msg, listen, 4, interleave);
 }
 
 static int open_ep(struct tep *t, const char *name, const char *const *addrs,
 		   unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
-		   uint16_t init_attempts)
+		   uint16_t init_attempts, bool interleave)
 {
 	struct net_addr local[PS_MAX_ADDRS];
 	struct ps_encap encap[2];
@@ -271,8 +278,11 @@ static int open_ep(struct tep *t, const char *name, const char *const *addrs,
 	cfg.max_msg = max_msg;
 	cfg.nodelay = true;
 	cfg.listen = listen;
+	cfg.interleave = interleave;
 	memset(t, 0, sizeof(*t));
 	t->name = name;
+	if (n_all == sizeof(all) / sizeof(all[0]))
+		return -ENOSPC;
 	all[n_all++] = t;
 	rc = ps_open(&cfg, &t->ep);
 	if (rc == 0 && !strcmp(port_name, "?"))

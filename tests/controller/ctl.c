@@ -21,11 +21,23 @@
 
 #define LINE_MAX_LEN 8192
 #define MAX_ASSOCS 256
+#define EARLY_MAX 4096		/* messages held per association before HELLO */
+
+/* A message that arrived before its association's HELLO (another stream
+ * may overtake stream 0 after a loss): handled once the HELLO is in. */
+struct early {
+	uint16_t stream;
+	size_t len;
+	uint8_t *buf;
+};
 
 struct ctl_assoc {
 	ps_assoc_id id;
 	bool up;
 	struct trk_agent *agent;	/* NULL until HELLO */
+	uint32_t epoch;			/* its HELLO's epoch */
+	struct early *early;
+	unsigned int n_early;
 };
 
 struct ctl;
@@ -79,6 +91,15 @@ static void emit(struct jbuf *b)
 	fflush(stdout);
 }
 
+static void early_free(struct ctl_assoc *a)
+{
+	for (unsigned int i = 0; i < a->n_early; i++)
+		free(a->early[i].buf);
+	free(a->early);
+	a->early = NULL;
+	a->n_early = 0;
+}
+
 static struct ctl_assoc *assoc_find(struct ctl *c, ps_assoc_id id, bool add)
 {
 	for (unsigned int i = 0; i < c->n_assocs; i++)
@@ -90,6 +111,7 @@ static struct ctl_assoc *assoc_find(struct ctl *c, ps_assoc_id id, bool add)
 		/* reuse a dead slot */
 		for (unsigned int i = 0; i < c->n_assocs; i++)
 			if (!c->assocs[i].up) {
+				early_free(&c->assocs[i]);
 				memset(&c->assocs[i], 0, sizeof(c->assocs[i]));
 				c->assocs[i].id = id;
 				return &c->assocs[i];
@@ -140,43 +162,60 @@ static void jb_who(struct jbuf *b, const struct ctl *c, const char *agent,
 
 /* ---- ACKs --------------------------------------------------------------- */
 
-static void ack_agent(struct ctl *c, struct trk_agent *ag)
+/* One ACK message of up to MSG_MAX_ITEMS streams of @epoch that moved;
+ * returns 1 if there was nothing (left) to send, 0 sent, < 0 error. */
+static int ack_epoch(struct ctl *c, struct trk_agent *ag, struct ctl_assoc *a,
+		     uint32_t epoch)
 {
 	struct msg_ack acks[MSG_MAX_ITEMS];
 	struct trk_stream *ss[MSG_MAX_ITEMS];
+	struct ps_sndinfo si = { .assoc = a->id, .stream = MSG_STREAM_CTRL,
+				 .ppid = MSG_PPID };
 	uint8_t buf[1024];
-	unsigned int n = 0, i = 0;
+	unsigned int n = 0;
+	size_t len;
+	int rc;
+
+	for (unsigned int i = 0; i < ag->n_streams && n < MSG_MAX_ITEMS; i++) {
+		struct trk_stream *s = &ag->streams[i];
+
+		if (s->epoch == epoch && s->contig > s->acked && s->contig >= s->first) {
+			acks[n] = (struct msg_ack){ s->stream, trk_seq(s->contig) };
+			ss[n++] = s;
+		}
+	}
+	if (!n)
+		return 1;
+	/* the current epoch is implicit, another one is named */
+	rc = msg_encode_ack(buf, sizeof(buf), epoch == ag->epoch ? 0 : epoch,
+			    acks, n, &len);
+	if (!rc)
+		rc = ps_send(c->ep, &si, buf, len);
+	if (rc)
+		return rc;
+	for (unsigned int k = 0; k < n; k++)
+		ss[k]->acked = ss[k]->contig;
+	return 0;
+}
+
+/* Cumulative ACKs of every epoch with progress (nearly always one). */
+static void ack_agent(struct ctl *c, struct trk_agent *ag)
+{
 	struct ctl_assoc *a = ag->assoc ? assoc_find(c, ag->assoc, false) : NULL;
 
-	if (!a || !a->up)
+	if (!a || !a->up || !a->agent)
 		return;
-	while (i < ag->n_streams) {
-		for (n = 0; i < ag->n_streams && n < MSG_MAX_ITEMS; i++) {
-			struct trk_stream *s = &ag->streams[i];
+	for (unsigned int i = 0; i < ag->n_streams; i++) {
+		uint32_t e = ag->streams[i].epoch;
+		int rc;
 
-			if (s->contig > s->acked && s->contig >= 0 &&
-			    s->contig <= (int64_t)UINT32_MAX) {
-				acks[n].stream = s->stream;
-				acks[n].seq = (uint32_t)s->contig;
-				ss[n++] = s;
-			}
-		}
-		if (!n)
-			continue;
-		struct ps_sndinfo si = { .assoc = a->id, .stream = MSG_STREAM_CTRL,
-					 .ppid = MSG_PPID };
-		size_t len;
-		int rc = msg_encode_ack(buf, sizeof(buf), acks, n, &len);
-
-		if (!rc)
-			rc = ps_send(c->ep, &si, buf, len);
-		if (rc) {
+		while ((rc = ack_epoch(c, ag, a, e)) == 0)
+			;
+		if (rc < 0) {
 			if (rc != -EAGAIN)
 				elog("agent %s: ACK not sent: %s", ag->name, strerror(-rc));
 			return;
 		}
-		for (unsigned int k = 0; k < n; k++)
-			ss[k]->acked = ss[k]->contig;
 	}
 }
 
@@ -256,19 +295,114 @@ static void on_cmd_timer(void *arg, struct loop_timer *t)
 
 /* ---- incoming messages -------------------------------------------------- */
 
+static void on_data(struct ctl *c, const struct ps_event *ev);
+
+/* "gap" line: a range the agent said it will never send, and how many of
+ * its seqs were still missing here (now counted lost). */
+static void gap_line(struct ctl *c, const struct trk_agent *ag, ps_assoc_id id,
+		     uint32_t epoch, uint16_t stream, uint32_t first, uint32_t last,
+		     int64_t lost, const char *from)
+{
+	char line[LINE_MAX_LEN];
+	struct jbuf b;
+
+	line_start(&b, line);
+	jb_key(&b, "event");
+	jb_cstr(&b, "gap");
+	jb_who(&b, c, ag->name, id);
+	jb_key(&b, "epoch");
+	jb_uint(&b, epoch);
+	jb_key(&b, "stream");
+	jb_uint(&b, stream);
+	jb_key(&b, "first");
+	jb_uint(&b, first);
+	jb_key(&b, "last");
+	jb_uint(&b, last);
+	jb_key(&b, "lost");
+	jb_int(&b, lost);
+	jb_key(&b, "from");
+	jb_cstr(&b, from);
+	jb_key(&b, "time");
+	jb_int(&b, clock_wall_ms());
+	jb_end(&b);
+	emit(&b);
+}
+
+static void hello_line(struct ctl *c, const struct ps_event *ev,
+		       const struct trk_agent *ag, const struct msg_hello *h,
+		       bool restarted)
+{
+	char line[LINE_MAX_LEN];
+	struct jbuf b;
+
+	line_start(&b, line);
+	jb_key(&b, "event");
+	jb_cstr(&b, "hello");
+	jb_who(&b, c, ag->name, ev->assoc);
+	jb_key(&b, "sw");
+	jb_str(&b, h->sw.p, h->sw.len);
+	jb_key(&b, "proto");
+	jb_uint(&b, h->proto);
+	jb_key(&b, "boot");
+	jb_uint(&b, h->boot_id);
+	jb_key(&b, "start");
+	jb_uint(&b, h->start_ms);
+	jb_key(&b, "reset");		/* a new run of a known agent */
+	jb_bool(&b, restarted);
+	jb_key(&b, "streams");
+	jb_arr(&b);
+	for (unsigned int i = 0; i < h->n_streams; i++) {
+		jb_obj(&b);
+		jb_key(&b, "stream");
+		jb_uint(&b, h->streams[i].stream);
+		jb_key(&b, "sensor");
+		jb_str(&b, h->streams[i].sensor.p, h->streams[i].sensor.len);
+		jb_key(&b, "unit");
+		jb_str(&b, h->streams[i].unit.p, h->streams[i].unit.len);
+		jb_end(&b);
+	}
+	jb_end(&b);
+	jb_key(&b, "epoch");
+	jb_uint(&b, h->epoch);
+	jb_key(&b, "time");
+	jb_int(&b, clock_wall_ms());
+	jb_end(&b);
+	emit(&b);
+}
+
+/* The messages that came before the HELLO, now that it is in. */
+static void run_early(struct ctl *c, ps_assoc_id id, struct ctl_assoc *a)
+{
+	struct early *e = a->early;
+	unsigned int n = a->n_early;
+
+	a->early = NULL;
+	a->n_early = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct ps_event ev = { .type = PS_EV_DATA, .assoc = id };
+
+		ev.u.data.stream = e[i].stream;
+		ev.u.data.ppid = MSG_PPID;
+		ev.u.data.buf = e[i].buf;
+		ev.u.data.len = e[i].len;
+		on_data(c, &ev);
+		free(e[i].buf);
+	}
+	free(e);
+}
+
 static void on_hello(struct ctl *c, const struct ps_event *ev,
 		     const uint8_t *body, size_t blen)
 {
 	struct msg_stream_info si[MSG_MAX_ITEMS];
+	struct msg_low low[MSG_MAX_LOW];
 	struct msg_hello h;
 	enum msg_err why = MSG_OK;
 	struct trk_agent *ag;
 	struct ctl_assoc *a;
-	char line[LINE_MAX_LEN];
-	struct jbuf b;
-	bool reset;
+	bool restarted;
 
-	if (msg_decode_hello(body, blen, &h, si, MSG_MAX_ITEMS, &why)) {
+	if (msg_decode_hello(body, blen, &h, si, MSG_MAX_ITEMS, low, MSG_MAX_LOW, &why)) {
 		bad(c, ev->assoc, msg_err_str(why));
 		return;
 	}
@@ -276,58 +410,61 @@ static void on_hello(struct ctl *c, const struct ps_event *ev,
 		bad(c, ev->assoc, "HELLO with an empty name");
 		return;
 	}
-	ag = trk_hello(&c->trk, h.name.p, h.name.len, h.boot_id, &reset);
+	ag = trk_hello(&c->trk, h.name.p, h.name.len, h.boot_id, h.epoch, &restarted);
 	a = assoc_find(c, ev->assoc, true);
 	if (!ag || !a) {
 		elog("out of memory");
 		return;
 	}
 	a->agent = ag;
+	a->epoch = h.epoch;
 	ag->assoc = ev->assoc;
 	/* a new association: ACK again from scratch */
 	for (unsigned int i = 0; i < ag->n_streams; i++)
-		ag->streams[i].acked = -1;
+		ag->streams[i].acked = INT64_MIN;
 	if (!c->first_agent)
 		c->first_agent = ag;
-	line_start(&b, line);
-	jb_key(&b, "event");
-	jb_cstr(&b, "hello");
-	jb_who(&b, c, ag->name, ev->assoc);
-	jb_key(&b, "sw");
-	jb_str(&b, h.sw.p, h.sw.len);
-	jb_key(&b, "proto");
-	jb_uint(&b, h.proto);
-	jb_key(&b, "boot");
-	jb_uint(&b, h.boot_id);
-	jb_key(&b, "start");
-	jb_uint(&b, h.start_ms);
-	jb_key(&b, "reset");
-	jb_bool(&b, reset);
-	jb_key(&b, "streams");
-	jb_arr(&b);
-	for (unsigned int i = 0; i < h.n_streams; i++) {
-		jb_obj(&b);
-		jb_key(&b, "stream");
-		jb_uint(&b, h.streams[i].stream);
-		jb_key(&b, "sensor");
-		jb_str(&b, h.streams[i].sensor.p, h.streams[i].sensor.len);
-		jb_key(&b, "unit");
-		jb_str(&b, h.streams[i].unit.p, h.streams[i].unit.len);
-		jb_end(&b);
+	hello_line(c, ev, ag, &h, restarted);
+	for (unsigned int i = 0; i < h.n_low; i++) {
+		int64_t n = trk_low(&c->trk, ag, h.low[i].epoch, h.low[i].stream,
+				    h.low[i].seq);
+
+		if (n > 0)
+			gap_line(c, ag, ev->assoc, h.low[i].epoch, h.low[i].stream,
+				 h.low[i].seq - (uint32_t)n, h.low[i].seq - 1, n, "hello");
 	}
-	jb_end(&b);
-	jb_key(&b, "time");
-	jb_int(&b, clock_wall_ms());
-	jb_end(&b);
-	emit(&b);
+	run_early(c, ev->assoc, a);
 }
 
-static void on_readings(struct ctl *c, const struct ps_event *ev,
+static void on_gap(struct ctl *c, const struct ps_event *ev, struct ctl_assoc *a,
+		   const struct msg_hdr *hd, const uint8_t *body, size_t blen)
+{
+	struct msg_gap g[MSG_MAX_ITEMS];
+	enum msg_err why = MSG_OK;
+	uint32_t epoch = hd->epoch ? hd->epoch : a->epoch;
+	unsigned int n;
+
+	if (msg_decode_gap(body, blen, g, MSG_MAX_ITEMS, &n, &why)) {
+		bad(c, ev->assoc, msg_err_str(why));
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t lost = trk_gap(&c->trk, a->agent, epoch, g[i].stream,
+				       g[i].first, g[i].last);
+
+		if (lost < 0)
+			elog("out of memory");
+		gap_line(c, a->agent, ev->assoc, epoch, g[i].stream, g[i].first,
+			 g[i].last, lost, "gap");
+	}
+}
+
+static void on_readings(struct ctl *c, const struct ps_event *ev, struct ctl_assoc *a,
 			const struct msg_hdr *hd, const uint8_t *body, size_t blen)
 {
 	struct msg_reading r[MSG_MAX_ITEMS];
 	enum msg_err why = MSG_OK;
-	struct trk_agent *ag;
+	struct trk_agent *ag = a->agent;
 	enum trk_verdict v;
 	char line[LINE_MAX_LEN];
 	struct jbuf b;
@@ -337,12 +474,8 @@ static void on_readings(struct ctl *c, const struct ps_event *ev,
 		bad(c, ev->assoc, msg_err_str(why));
 		return;
 	}
-	ag = agent_of(c, ev->assoc);
-	if (!ag) {
-		elog("out of memory");
-		return;
-	}
-	v = trk_see(&c->trk, ag, ev->u.data.stream, hd->seq);
+	v = trk_see(&c->trk, ag, hd->epoch ? hd->epoch : a->epoch, ev->u.data.stream,
+		    hd->seq);
 	if (v == TRK_DUP || v == TRK_ERR || c->o->quiet)
 		return;
 	for (unsigned int i = 0; i < n; i++) {
@@ -368,6 +501,10 @@ static void on_readings(struct ctl *c, const struct ps_event *ev,
 		if (v == TRK_LATE) {
 			jb_key(&b, "late");
 			jb_bool(&b, true);
+		}
+		if (hd->epoch && hd->epoch != a->epoch) {
+			jb_key(&b, "epoch");	/* a reading of an older run */
+			jb_uint(&b, hd->epoch);
 		}
 		jb_end(&b);
 		emit(&b);
@@ -417,6 +554,43 @@ static void on_reply(struct ctl *c, const struct ps_event *ev,
 	emit(&b);
 }
 
+/* A protocol-1 agent: this controller needs 2 (GAP, epochs). Said once,
+ * and that association alone is aborted. */
+static void refuse_v1(struct ctl *c, ps_assoc_id id)
+{
+	struct ps_sndinfo si = { .assoc = id, .flags = PS_SEND_ABORT };
+	static const char why[] = "agent speaks protocol 1; this controller needs 2";
+
+	c->trk.bad++;
+	elog("assoc %u: %s: aborting that association", (unsigned int)id, why);
+	ps_send(c->ep, &si, why, sizeof(why) - 1);
+}
+
+/* Hold a message until its association's HELLO is in. */
+static void hold_early(struct ctl *c, struct ctl_assoc *a, const struct ps_event *ev)
+{
+	struct early *e;
+
+	if (a->n_early == EARLY_MAX) {
+		bad(c, ev->assoc, "too many messages before HELLO");
+		return;
+	}
+	e = realloc(a->early, (a->n_early + 1) * sizeof(*e));
+	if (!e) {
+		elog("out of memory");
+		return;
+	}
+	a->early = e;
+	e = &a->early[a->n_early];
+	e->buf = malloc(ev->u.data.len ? ev->u.data.len : 1);
+	if (!e->buf)
+		return;
+	memcpy(e->buf, ev->u.data.buf, ev->u.data.len);
+	e->len = ev->u.data.len;
+	e->stream = ev->u.data.stream;
+	a->n_early++;
+}
+
 static void on_data(struct ctl *c, const struct ps_event *ev)
 {
 	struct msg_hdr hd;
@@ -424,6 +598,7 @@ static void on_data(struct ctl *c, const struct ps_event *ev)
 	size_t blen;
 	enum msg_err why = MSG_OK;
 	uint16_t st = ev->u.data.stream;
+	struct ctl_assoc *a;
 
 	if (c->o->sink) {	/* throughput benchmarks: count, nothing else */
 		c->sink_msgs++;
@@ -442,12 +617,31 @@ static void on_data(struct ctl *c, const struct ps_event *ev)
 		bad(c, ev->assoc, "message on the wrong stream");
 		return;
 	}
+	if (hd.version < MSG_VERSION) {
+		if (hd.type == MSG_HELLO)
+			refuse_v1(c, ev->assoc);
+		else
+			bad(c, ev->assoc, "protocol 1 message");
+		return;
+	}
+	a = assoc_find(c, ev->assoc, true);
+	if (!a) {
+		elog("too many associations");
+		return;
+	}
+	if (hd.type != MSG_HELLO && hd.type != MSG_REPLY && !a->agent) {
+		hold_early(c, a, ev);
+		return;
+	}
 	switch (hd.type) {
 	case MSG_HELLO:
 		on_hello(c, ev, body, blen);
 		break;
 	case MSG_READINGS:
-		on_readings(c, ev, &hd, body, blen);
+		on_readings(c, ev, a, &hd, body, blen);
+		break;
+	case MSG_GAP:
+		on_gap(c, ev, a, &hd, body, blen);
 		break;
 	case MSG_REPLY:
 		on_reply(c, ev, &hd, body, blen);
@@ -480,6 +674,8 @@ static void on_assoc_change(struct ctl *c, const struct ps_event *ev)
 
 	if (a)
 		a->up = s == PS_COMM_UP || s == PS_RESTART;
+	if (a && !a->up)
+		early_free(a);
 	line_start(&b, line);
 	jb_key(&b, "event");
 	jb_cstr(&b, "assoc");
@@ -641,46 +837,85 @@ static int setup(struct ctl *c)
 	return 0;
 }
 
-int ctl_run(const struct ctl_opts *o)
+int ctl_create(const struct ctl_opts *o, struct ctl **out)
 {
-	static struct ctl c;	/* large; one per process */
-	char line[LINE_MAX_LEN * 4];
-	struct jbuf b;
+	struct ctl *c = calloc(1, sizeof(*c));	/* large: not on the stack */
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.o = o;
-	c.start_ms = clock_mono_ms();
-	trk_init(&c.trk);
-	rc = setup(&c);
-	if (!rc) {
-		char a0[NET_ADDR_STRLEN];
-
-		net_addr_format(&o->addrs[0], a0, sizeof(a0));
-		elog("controller '%s' listening on %s (%u address%s) port %u, "
-		     "transport %s", o->name, a0, o->n_addrs,
-		     o->n_addrs == 1 ? "" : "es", o->port,
-		     ps_transport_of(c.ep) == PS_TRANSPORT_UDP ?
-		     "usrsctp over UDP" : o->udp_port ? "kernel (+UDP)" : "kernel");
-		rc = loop_run(c.loop);
-		if (rc)
-			elog("loop: %s", strerror(-rc));
-		jb_init(&b, line, sizeof(line));
-		trk_summary_json(&c.trk, o->name, &b);
-		emit(&b);
-		if (o->sink)
-			printf("{\"sink\":true,\"msgs\":%llu,\"bytes\":%llu}\n",
-			       (unsigned long long)c.sink_msgs,
-			       (unsigned long long)c.sink_bytes);
+	if (!c)
+		return -ENOMEM;
+	c->o = o;
+	c->start_ms = clock_mono_ms();
+	trk_init(&c->trk);
+	rc = setup(c);
+	if (rc) {
+		ctl_destroy(c);
+		return rc;
 	}
-	for (unsigned int i = 0; i < o->n_cmds; i++)
-		loop_timer_free(c.pend[i].t);
-	loop_timer_free(c.ack_timer);
-	loop_timer_free(c.dur_timer);
-	if (c.ep && c.loop)
-		loop_unwatch(c.loop, ps_fd(c.ep));
-	ps_close(c.ep);
-	loop_destroy(c.loop);
-	trk_free(&c.trk);
+	*out = c;
+	return 0;
+}
+
+struct loop *ctl_loop(struct ctl *c)
+{
+	return c->loop;
+}
+
+const struct trk *ctl_trk(const struct ctl *c)
+{
+	return &c->trk;
+}
+
+void ctl_destroy(struct ctl *c)
+{
+	if (!c)
+		return;
+	for (unsigned int i = 0; i < c->n_assocs; i++)
+		early_free(&c->assocs[i]);
+	for (unsigned int i = 0; i < c->o->n_cmds; i++)
+		loop_timer_free(c->pend[i].t);
+	loop_timer_free(c->ack_timer);
+	loop_timer_free(c->dur_timer);
+	if (c->ep && c->loop)
+		loop_unwatch(c->loop, ps_fd(c->ep));
+	ps_close(c->ep);
+	loop_destroy(c->loop);
+	trk_free(&c->trk);
+	free(c);
+}
+
+void ctl_summary(struct ctl *c)
+{
+	static char line[LINE_MAX_LEN * 4];
+	struct jbuf b;
+
+	jb_init(&b, line, sizeof(line));
+	trk_summary_json(&c->trk, c->o->name, &b);
+	emit(&b);
+	if (c->o->sink)
+		printf("{\"sink\":true,\"msgs\":%llu,\"bytes\":%llu}\n",
+		       (unsigned long long)c->sink_msgs,
+		       (unsigned long long)c->sink_bytes);
+}
+
+int ctl_run(const struct ctl_opts *o)
+{
+	char a0[NET_ADDR_STRLEN];
+	struct ctl *c;
+	int rc = ctl_create(o, &c);
+
+	if (rc)
+		return 1;
+	net_addr_format(&o->addrs[0], a0, sizeof(a0));
+	elog("controller '%s' listening on %s (%u address%s) port %u, "
+	     "transport %s", o->name, a0, o->n_addrs,
+	     o->n_addrs == 1 ? "" : "es", o->port,
+	     ps_transport_of(c->ep) == PS_TRANSPORT_UDP ?
+	     "usrsctp over UDP" : o->udp_port ? "kernel (+UDP)" : "kernel");
+	rc = loop_run(c->loop);
+	if (rc)
+		elog("loop: %s", strerror(-rc));
+	ctl_summary(c);
+	ctl_destroy(c);
 	return rc ? 1 : 0;
 }

@@ -49,4 +49,15 @@ int ctl_parse_cmd(const char *s, struct ctl_cmd *c, const char **why);
  * Returns the process exit status. */
 int ctl_run(const struct ctl_opts *o);
 
+/* The pieces of ctl_run, for tests that drive the loop themselves:
+ * @o must outlive the controller. -ENOMEM or the port's error. */
+struct ctl;
+struct loop;
+struct trk;
+int ctl_create(const struct ctl_opts *o, struct ctl **out);
+struct loop *ctl_loop(struct ctl *c);
+const struct trk *ctl_trk(const struct ctl *c);
+void ctl_summary(struct ctl *c);	/* the exit summary line */
+void ctl_destroy(struct ctl *c);
+
 #endif

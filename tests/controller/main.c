@@ -30,7 +30,7 @@ static const char usage[] =
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --sink          count DATA messages, decode nothing (benchmarks)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
-	"                  read_now SENSOR | close\n"
+	"                  read_now SENSOR | close [MS]\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
 	"  --cmd-agent N   to which agent (default: the first that said HELLO)\n"
 	"Output: one JSON object per line on stdout; diagnostics on stderr.\n";
@@ -103,8 +103,13 @@ int ctl_parse_cmd(const char *s, struct ctl_cmd *c, const char **why)
 		c->op = MSG_OP_PING;
 	} else if (!strcmp(w[0], "status") && n == 1) {
 		c->op = MSG_OP_STATUS;
-	} else if (!strcmp(w[0], "close") && n == 1) {
-		c->op = MSG_OP_CLOSE;
+	} else if (!strcmp(w[0], "close") && n <= 2) {
+		c->op = MSG_OP_CLOSE;	/* optional MS: how long the agent stays away */
+		if (n == 2 && parse_uint(w[1], UINT32_MAX, &v)) {
+			*why = "MS must be a number";
+			return -1;
+		}
+		c->interval_ms = n == 2 ? (uint32_t)v : 0;
 	} else if (!strcmp(w[0], "read_now") && n == 2) {
 		c->op = MSG_OP_READ_NOW;
 		if (copy_word(c->sensor, sizeof(c->sensor), w[1])) {
@@ -123,7 +128,7 @@ int ctl_parse_cmd(const char *s, struct ctl_cmd *c, const char **why)
 		}
 		c->interval_ms = (uint32_t)v;
 	} else {
-		*why = "expected ping | status | close | read_now SENSOR | "
+		*why = "expected ping | status | close [MS] | read_now SENSOR | "
 		       "set_interval SENSOR MS";
 		return -1;
 	}

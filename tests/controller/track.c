@@ -30,7 +30,7 @@ static void stream_free(struct trk_stream *s)
 	s->nwords = 0;
 }
 
-static void agent_reset(struct trk_agent *a)
+static void agent_free_streams(struct trk_agent *a)
 {
 	for (unsigned i = 0; i < a->n_streams; i++)
 		stream_free(&a->streams[i]);
@@ -42,7 +42,7 @@ static void agent_reset(struct trk_agent *a)
 void trk_free(struct trk *t)
 {
 	for (unsigned i = 0; i < t->n_agents; i++) {
-		agent_reset(t->agents[i]);
+		agent_free_streams(t->agents[i]);
 		free(t->agents[i]);
 	}
 	free(t->agents);
@@ -74,47 +74,52 @@ struct trk_agent *trk_agent_get(struct trk *t, const char *name, size_t len)
 }
 
 struct trk_agent *trk_hello(struct trk *t, const char *name, size_t len,
-			    uint64_t boot, bool *reset)
+			    uint64_t boot, uint32_t epoch, bool *restarted)
 {
 	struct trk_agent *a = trk_agent_get(t, name, len);
 
-	*reset = false;
+	*restarted = false;
 	if (!a)
 		return NULL;
-	if (a->have_boot && a->boot != boot) {
-		for (unsigned i = 0; i < a->n_streams; i++)
-			t->gaps_reset += trk_stream_gaps(&a->streams[i]);
-		agent_reset(a);
-		*reset = true;
-	}
+	*restarted = a->have_boot && a->boot != boot;
 	a->boot = boot;
 	a->have_boot = true;
+	a->epoch = epoch;
 	return a;
 }
 
-struct trk_stream *trk_stream_find(struct trk_agent *a, uint16_t stream)
+struct trk_stream *trk_stream_find(struct trk_agent *a, uint32_t epoch,
+				   uint16_t stream)
 {
 	for (unsigned i = 0; i < a->n_streams; i++)
-		if (a->streams[i].stream == stream)
+		if (a->streams[i].stream == stream && a->streams[i].epoch == epoch)
 			return &a->streams[i];
 	return NULL;
 }
 
-static bool bit_get(const struct trk_stream *s, int64_t seq)
+/* The position of @seq: the one nearest the cumulative point. */
+static int64_t unwrap(const struct trk_stream *s, uint32_t seq)
+{
+	return s->contig + (int32_t)(seq - (uint32_t)s->contig);
+}
+
+static bool bit_get(const struct trk_stream *s, int64_t pos)
 {
 	uint64_t i;
 
-	if (seq < s->base)
-		return seq > s->contig ? false : true;
-	i = (uint64_t)(seq - s->base);
+	if (pos <= s->contig)
+		return true;
+	if (pos < s->base)
+		return false;
+	i = (uint64_t)(pos - s->base);
 	if (i / 64 >= s->nwords)
 		return false;
 	return (s->bits[i / 64] >> (i % 64)) & 1;
 }
 
-static int bit_set(struct trk_stream *s, int64_t seq)
+static int bit_set(struct trk_stream *s, int64_t pos)
 {
-	uint64_t i = (uint64_t)(seq - s->base);
+	uint64_t i = (uint64_t)(pos - s->base);
 	size_t w = (size_t)(i / 64);
 
 	if (w >= s->nwords) {
@@ -131,15 +136,20 @@ static int bit_set(struct trk_stream *s, int64_t seq)
 	return 0;
 }
 
+/* Drop the words below the cumulative point. */
 static void compact(struct trk_stream *s)
 {
 	uint64_t done = (uint64_t)(s->contig + 1 - s->base);
 	size_t k = (size_t)(done / 64);
 
-	if (done < TRK_COMPACT_BITS || !s->nwords)
+	if (done < TRK_COMPACT_BITS)
 		return;
-	if (k > s->nwords)
-		k = s->nwords;
+	if (k >= s->nwords) {	/* nothing above contig is marked */
+		if (s->nwords)
+			memset(s->bits, 0, s->nwords * sizeof(*s->bits));
+		s->base = s->contig + 1;
+		return;
+	}
 	memmove(s->bits, s->bits + k, (s->nwords - k) * sizeof(*s->bits));
 	memset(s->bits + (s->nwords - k), 0, k * sizeof(*s->bits));
 	s->base += (int64_t)k * 64;
@@ -149,17 +159,17 @@ static void advance(struct trk_stream *s)
 {
 	/* a window too wide: give up on the oldest missing seqs */
 	while (s->max - s->contig > (int64_t)TRK_WINDOW) {
+		if (!bit_get(s, s->contig + 1))
+			s->given_up++;
 		s->contig++;
-		if (!bit_get(s, s->contig))
-			s->lost++;
 	}
 	while (s->contig < s->max && bit_get(s, s->contig + 1))
 		s->contig++;
 	compact(s);
 }
 
-static struct trk_stream *stream_add(struct trk_agent *a, uint16_t stream,
-				     uint32_t seq)
+static struct trk_stream *stream_add(struct trk_agent *a, uint32_t epoch,
+				     uint16_t stream, uint32_t seq)
 {
 	struct trk_stream *n = realloc(a->streams, (a->n_streams + 1) * sizeof(*n));
 
@@ -168,35 +178,42 @@ static struct trk_stream *stream_add(struct trk_agent *a, uint16_t stream,
 	a->streams = n;
 	n = &a->streams[a->n_streams++];
 	memset(n, 0, sizeof(*n));
+	n->epoch = epoch;
 	n->stream = stream;
 	n->first = seq;
 	n->contig = (int64_t)seq - 1;
 	n->max = (int64_t)seq - 1;
 	n->base = seq;
-	n->acked = -1;
+	n->acked = INT64_MIN;
 	return n;
 }
 
-enum trk_verdict trk_see(struct trk *t, struct trk_agent *a, uint16_t stream,
-			 uint32_t seq)
+static struct trk_stream *stream_get(struct trk_agent *a, uint32_t epoch,
+				     uint16_t stream, uint32_t seq)
 {
-	struct trk_stream *s = trk_stream_find(a, stream);
-	int64_t q = seq;
-	enum trk_verdict v;
+	struct trk_stream *s = trk_stream_find(a, epoch, stream);
 
-	if (!s) {
-		s = stream_add(a, stream, seq);
-		if (!s)
-			return TRK_ERR;
-	}
-	if (q < (int64_t)s->first) {
+	return s ? s : stream_add(a, epoch, stream, seq);
+}
+
+enum trk_verdict trk_see(struct trk *t, struct trk_agent *a, uint32_t epoch,
+			 uint16_t stream, uint32_t seq)
+{
+	struct trk_stream *s = stream_get(a, epoch, stream, seq);
+	enum trk_verdict v;
+	int64_t q;
+
+	if (!s)
+		return TRK_ERR;
+	q = unwrap(s, seq);
+	if (q < s->first) {
 		/* older than the first seen: history we cannot tell apart
 		 * (ordered streams never do this); new but late */
 		t->readings++;
 		t->out_of_order++;
 		return TRK_LATE;
 	}
-	if (q <= s->contig || bit_get(s, q)) {
+	if (bit_get(s, q)) {
 		t->dups++;
 		return TRK_DUP;
 	}
@@ -214,9 +231,67 @@ enum trk_verdict trk_see(struct trk *t, struct trk_agent *a, uint16_t stream,
 	return v;
 }
 
+/* Positions lo..hi (above contig) will never come: mark what is missing. */
+static int64_t mark_lost(struct trk *t, struct trk_stream *s, int64_t lo, int64_t hi)
+{
+	int64_t n = 0;
+
+	if (lo <= s->contig)
+		lo = s->contig + 1;
+	if (lo > hi)
+		return 0;
+	if (lo == s->contig + 1 && s->max <= s->contig) {
+		/* nothing pending above contig: move it, no bits needed */
+		n = hi - lo + 1;
+		s->contig = s->max = hi;
+	} else {
+		for (int64_t q = lo; q <= hi; q++) {
+			if (bit_get(s, q))
+				continue;
+			if (q - s->contig > (int64_t)TRK_WINDOW || bit_set(s, q)) {
+				n += hi - q + 1;	/* beyond any window: counted */
+				s->max = hi > s->max ? hi : s->max;
+				s->contig = hi;
+				break;
+			}
+			n++;
+		}
+		if (hi > s->max)
+			s->max = hi;
+	}
+	s->lost += (uint64_t)n;
+	t->lost += (uint64_t)n;
+	advance(s);
+	return n;
+}
+
+int64_t trk_gap(struct trk *t, struct trk_agent *a, uint32_t epoch,
+		uint16_t stream, uint32_t first, uint32_t last)
+{
+	struct trk_stream *s = stream_get(a, epoch, stream, first);
+	int64_t lo;
+
+	if (!s)
+		return -1;
+	lo = unwrap(s, first);
+	if (lo < s->first)		/* reported before anything was seen */
+		s->first = lo;
+	return mark_lost(t, s, lo, lo + (int64_t)(uint32_t)(last - first));
+}
+
+int64_t trk_low(struct trk *t, struct trk_agent *a, uint32_t epoch,
+		uint16_t stream, uint32_t low)
+{
+	struct trk_stream *s = trk_stream_find(a, epoch, stream);
+
+	if (!s)		/* never seen: it starts at low */
+		return stream_add(a, epoch, stream, low) ? 0 : -1;
+	return mark_lost(t, s, s->contig + 1, unwrap(s, low) - 1);
+}
+
 uint64_t trk_stream_gaps(const struct trk_stream *s)
 {
-	uint64_t n = s->lost;
+	uint64_t n = s->given_up;
 
 	for (int64_t q = s->contig + 1; q < s->max; q++)
 		if (!bit_get(s, q))
@@ -226,7 +301,7 @@ uint64_t trk_stream_gaps(const struct trk_stream *s)
 
 uint64_t trk_total_gaps(const struct trk *t)
 {
-	uint64_t n = t->gaps_reset;
+	uint64_t n = 0;
 
 	for (unsigned i = 0; i < t->n_agents; i++)
 		for (unsigned j = 0; j < t->agents[i]->n_streams; j++)
@@ -598,7 +673,7 @@ int jb_cbor(struct jbuf *b, const uint8_t *p, size_t len)
 void trk_summary_json(const struct trk *t, const char *controller,
 		      struct jbuf *b)
 {
-	char num[16];
+	char key[32];
 
 	open_tracked(b, '{', '}');
 	jb_key(b, "summary");
@@ -611,6 +686,8 @@ void trk_summary_json(const struct trk *t, const char *controller,
 	jb_uint(b, t->dups);
 	jb_key(b, "gaps");
 	jb_uint(b, trk_total_gaps(t));
+	jb_key(b, "lost");
+	jb_uint(b, t->lost);
 	jb_key(b, "out_of_order");
 	jb_uint(b, t->out_of_order);
 	jb_key(b, "bad");
@@ -625,23 +702,31 @@ void trk_summary_json(const struct trk *t, const char *controller,
 		if (a->have_boot) {
 			jb_key(b, "boot");
 			jb_uint(b, a->boot);
+			jb_key(b, "epoch");
+			jb_uint(b, a->epoch);
 		}
+		/* "stream" for the current epoch, "epoch/stream" for others */
 		jb_key(b, "streams");
 		open_tracked(b, '{', '}');
 		for (unsigned j = 0; j < a->n_streams; j++) {
 			const struct trk_stream *s = &a->streams[j];
 
-			snprintf(num, sizeof(num), "%u", s->stream);
-			jb_key(b, num);
+			if (s->epoch == a->epoch)
+				snprintf(key, sizeof(key), "%u", s->stream);
+			else
+				snprintf(key, sizeof(key), "%u/%u", s->epoch, s->stream);
+			jb_key(b, key);
 			open_tracked(b, '{', '}');
 			jb_key(b, "first");
-			jb_uint(b, s->first);
+			jb_uint(b, trk_seq(s->first));
 			jb_key(b, "last");
-			jb_int(b, s->max);
+			jb_uint(b, trk_seq(s->max));
 			jb_key(b, "contig");
-			jb_int(b, s->contig);
+			jb_uint(b, trk_seq(s->contig));
 			jb_key(b, "gaps");
 			jb_uint(b, trk_stream_gaps(s));
+			jb_key(b, "lost");
+			jb_uint(b, s->lost);
 			close_tracked(b);
 		}
 		close_tracked(b);

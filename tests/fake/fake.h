@@ -108,11 +108,12 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * CONNECTING. Pushing an ASSOC_CHANGE event (helpers or push_event) also
  * sets the state: COMM_UP / RESTART -> UP (an unknown id is created, as an
  * incoming association would be); COMM_LOST / SHUTDOWN_COMP /
- * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN, with
- * PS_SEND_ABORT -> DOWN. The fake never invents events: the test scripts
- * every one (e.g. the COMM_LOST that follows an ABORT).
+ * CANT_STR_ASSOC -> DOWN. A send with PS_SEND_EOF -> SHUTTING_DOWN (on a
+ * CONNECTING association: deleted, state NONE, as Linux deletes it without
+ * any event), with PS_SEND_ABORT -> DOWN. The fake never invents events:
+ * the test scripts every one (e.g. the COMM_LOST that follows an ABORT).
  *
- * ps_send rules: unknown assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
+ * ps_send rules: unknown or deleted assoc -ENOENT; DOWN -ENOTCONN; SHUTTING_DOWN
  * -EPIPE; CONNECTING or UP accepted (the kernel queues data during the
  * handshake); stream >= negotiated out streams (once UP) -EINVAL; unknown
  * flags or EOF|ABORT -EINVAL; len > fake_sctp_set_max_send() -EMSGSIZE;
@@ -260,8 +261,15 @@ void fake_sctp_set_max_send(struct ps_ep *ep, size_t max); /* 0 = none */
 void fake_sctp_reset(void);
 
 /* --- files (fake_file.c) -------------------------------------------------
- * An in-memory map path -> (content, mode). No directories: any path can
- * be written. pf_write_atomic keeps an existing mode, new files get 0600.
+ * An in-memory file system that knows what is durable (the header of
+ * fake_file.c has the model): a write reaches the page cache, pf_datasync()
+ * the device, a name change is durable after pf_sync_dir() of its parent.
+ * A failed pf_datasync() drops the dirty pages without writing them, as
+ * Linux does, and readers see the device's bytes for them from then on. Parent directories must exist for pf_open(PF_CREATE),
+ * pf_mkdir(), pf_rename() and pf_write_atomic(), as on Linux; "/" and "."
+ * always exist. fake_file_put*() create their parents and are durable at
+ * once (fixtures). pf_write_atomic keeps an existing mode, new files get
+ * 0600, and it is durable when it returns 0.
  */
 enum fake_file_op { FAKE_FILE_READ, FAKE_FILE_MODE, FAKE_FILE_WRITE };
 
@@ -269,17 +277,72 @@ enum fake_file_op { FAKE_FILE_READ, FAKE_FILE_MODE, FAKE_FILE_WRITE };
 void fake_file_put(const char *path, const char *content, uint32_t mode);
 void fake_file_put_bin(const char *path, const void *buf, size_t len,
 		       uint32_t mode);
-/* Content (NUL-terminated, owned by the fake) or NULL if absent. */
+void fake_file_mkdir_p(const char *path);	/* durable, with parents */
+/* Content as readers see it (NUL-terminated, owned by the fake) or NULL if
+ * absent or a directory. */
 const char *fake_file_get(const char *path, size_t *len);
-bool fake_file_exists(const char *path);
-void fake_file_remove(const char *path);
-/* The next call of @op returns @err (< 0) without effect. */
+bool fake_file_exists(const char *path);	/* file or directory */
+void fake_file_remove(const char *path);	/* at once, durably */
+/* XOR one byte of @path, in the cache and on the device (bit rot). 0, or
+ * -ENOENT (no such file, or @off beyond its end). */
+int fake_file_corrupt(const char *path, uint64_t off, uint8_t xor_mask);
+/* Cut or zero-extend @path to @size, durably. 0 or -ENOENT. */
+int fake_file_set_size(const char *path, uint64_t size);
+/* Bytes of @path on the device (what a power cut would leave). */
+size_t fake_file_durable_len(const char *path);
+/* The next call of @op (whole-file functions) returns @err, no effect. */
 void fake_file_fail_next(enum fake_file_op op, int err);
 /* The next pf_write_atomic stores only the first @prefix bytes (a torn
  * write on a filesystem that broke the rename's promise) and returns
  * -EIO. */
 void fake_file_torn_next(size_t prefix);
 unsigned int fake_file_writes(const char *path); /* successful + torn */
+/* Every open, read and listing of @path fails with @err (an unreadable
+ * file or directory); NULL clears. */
+void fake_file_fail_path(const char *path, int err);
+/* File bytes the "disk" holds at most (sum of file sizes); a write beyond
+ * stores what fits and fails -ENOSPC. 0 = unlimited (1 TiB reported). */
+void fake_file_set_capacity(uint64_t bytes);
+
+/* Mutating calls are numbered from 1: pf_open that creates, pf_append,
+ * pf_pwrite, pf_truncate, pf_datasync, pf_mkdir, pf_sync_dir, pf_unlink,
+ * pf_rename. fake_file_ops() is the number of the last one. */
+enum fake_file_opkind {
+	FAKE_OP_CREATE, FAKE_OP_WRITE, FAKE_OP_TRUNCATE, FAKE_OP_SYNC,
+	FAKE_OP_MKDIR, FAKE_OP_SYNC_DIR, FAKE_OP_UNLINK, FAKE_OP_RENAME,
+	FAKE_OP_NKINDS
+};
+enum fake_fault_kind {
+	FAKE_FAULT_ERR,		/* return @err (< 0; 0 = -EIO), no effect;
+				 * on pf_datasync the pages are dropped */
+	FAKE_FAULT_SHORT,	/* write: the first @n bytes reach the cache,
+				 * then @err (0 = -ENOSPC) */
+	FAKE_FAULT_TORN,	/* write: the first @n bytes reach the device,
+				 * then the power is cut (-EIO) */
+	FAKE_FAULT_CRASH,	/* the power is cut before the call (-EIO) */
+};
+/* Attach a fault to mutating call number @op (1-based; up to 16 pending).
+ * 0, -ENOSPC too many. Cleared by a power cycle or the reset. */
+int fake_file_fault_at(unsigned long op, enum fake_fault_kind kind, int err,
+		       size_t n);
+void fake_file_clear_faults(void);
+unsigned long fake_file_ops(void);
+/* What call number @op was; FAKE_OP_NKINDS if none yet. */
+enum fake_file_opkind fake_file_op_kind(unsigned long op);
+unsigned long fake_file_count(enum fake_file_opkind k);
+uint64_t fake_file_bytes_written(void);	/* bytes that reached the cache */
+/* After a cut every call fails -EIO (the process is dead) until: */
+bool fake_file_crashed(void);
+void fake_file_crash_now(void);
+enum fake_crash_mode {
+	FAKE_CRASH_LOSE_UNSYNCED,	/* nothing unsynced survives */
+	FAKE_CRASH_RANDOM,		/* each dirty page / size / name change
+					 * survives or not, from @seed */
+};
+/* Power on again: only the device survives (@mode), open handles go stale
+ * (every call -EIO; pf_close frees them), faults are cleared. */
+void fake_file_power_cycle(enum fake_crash_mode mode, uint32_t seed);
+unsigned int fake_file_open_handles(void);	/* not stale */
 void fake_file_reset(void);
 
 /* --- log (fake_log.c) ----------------------------------------------------
@@ -306,12 +369,24 @@ void fake_nl_push(const struct pn_event *ev);
 void fake_nl_link(const char *ifname, uint32_t ifindex, bool up);
 void fake_nl_addr(uint32_t ifindex, const struct net_addr *a, bool add);
 unsigned int fake_nl_dumps(void);	/* pn_request_dump() calls */
+/* The next pn_recv() returns -ENOBUFS (events lost, as on an overrun). */
+void fake_nl_overrun(void);
+/* Push the PN_DUMP_DONE that ends a dump's answer. */
+void fake_nl_dump_done(void);
 void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
 
 /* --- worker (fake_worker.c) ---------------------------------------------
- * Jobs wait until fake_worker_run() runs them (fn, then done) in order. */
+ * Jobs wait until fake_worker_run() runs them (fn, then done) in
+ * submission order over every worker. fake_worker_hang() starts the
+ * oldest waiting job and never lets it return (a read stuck in the
+ * kernel): its worker takes no more jobs, and worker_destroy() on it
+ * returns -ETIMEDOUT. */
 unsigned int fake_worker_run(void);	/* jobs run */
-unsigned int fake_worker_pending(void);
+unsigned int fake_worker_pending(void);	/* waiting, over every worker */
+bool fake_worker_hang(void);		/* false if no job waits */
+unsigned int fake_worker_count(void);	/* workers alive */
+unsigned int fake_worker_gave_up(void);	/* destroys that returned -ETIMEDOUT */
+void fake_worker_reset(void);		/* frees every worker */
 
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */

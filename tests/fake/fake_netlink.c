@@ -14,7 +14,7 @@
 
 struct pn_sock {
 	int fd;
-	unsigned int head, n, dumps;
+	unsigned int head, n, dumps, overruns;
 	struct pn_event q[FAKE_NL_MAX];
 };
 
@@ -55,6 +55,10 @@ int pn_request_dump(struct pn_sock *s)
 
 int pn_recv(struct pn_sock *s, struct pn_event *ev)
 {
+	if (s->overruns) {
+		s->overruns--;
+		return -ENOBUFS;
+	}
 	if (!s->n) {
 		fake_fd_set_ready(s->fd, 0);
 		return -EAGAIN;
@@ -88,6 +92,21 @@ void fake_nl_addr(uint32_t ifindex, const struct net_addr *a, bool add)
 {
 	struct pn_event ev = { .type = add ? PN_ADDR_ADD : PN_ADDR_DEL,
 			       .ifindex = ifindex, .addr = *a };
+
+	fake_nl_push(&ev);
+}
+
+void fake_nl_overrun(void)
+{
+	if (!last)
+		abort();
+	last->overruns++;
+	fake_fd_set_ready(last->fd, LOOP_IN);
+}
+
+void fake_nl_dump_done(void)
+{
+	struct pn_event ev = { .type = PN_DUMP_DONE };
 
 	fake_nl_push(&ev);
 }

@@ -353,7 +353,7 @@ static int check_send(const struct ps_ep *ep, const struct ps_sndinfo *si,
 
 static int check_assoc_send(const struct fassoc *a, uint16_t stream)
 {
-	if (!a)
+	if (!a || a->state == FAKE_ASSOC_NONE)	/* deleted */
 		return -ENOENT;
 	if (a->state == FAKE_ASSOC_DOWN)
 		return -ENOTCONN;
@@ -382,8 +382,11 @@ static void deliver(struct ps_ep *ep, struct fassoc *a,
 	m->len = len;
 	ep->st.tx_msgs++;
 	ep->st.tx_bytes += len;
+	/* Linux deletes a CONNECTING association on EOF, without an event
+	 * (sctp_sf_cookie_wait_prm_shutdown; ps_conformance measures it) */
 	if (si->flags & PS_SEND_EOF)
-		a->state = FAKE_ASSOC_SHUTTING_DOWN;
+		a->state = a->state == FAKE_ASSOC_CONNECTING ? FAKE_ASSOC_NONE :
+			   FAKE_ASSOC_SHUTTING_DOWN;
 	if (si->flags & PS_SEND_ABORT)
 		a->state = FAKE_ASSOC_DOWN;
 	if (wire && a->peer)

@@ -5,7 +5,8 @@
  * Input = one SCTP message. Runs msg_hdr_parse, then every body decoder on
  * the body whatever the header says (so each decoder sees every input), and
  * cbor_skip over the raw bytes. Checks that every slice a decoder returns
- * lies inside the input and that an ACK re-encodes to the same values.
+ * lies inside the input, that the epoch extension is parsed where the flag
+ * says, and that an ACK and a GAP re-encode to the same values.
  * Also linked with replay.c for a plain-C corpus replay.
  */
 #include <stdint.h>
@@ -35,7 +36,7 @@ static void ack_roundtrip(const struct msg_ack *a, unsigned n)
 	size_t len, bl;
 	unsigned m;
 
-	if (msg_encode_ack(buf, sizeof(buf), a, n, &len) ||
+	if (msg_encode_ack(buf, sizeof(buf), 0, a, n, &len) ||
 	    msg_hdr_parse(buf, len, &h, &body, &bl, NULL) ||
 	    msg_decode_ack(body, bl, b, MSG_MAX_ITEMS, &m, NULL) || m != n)
 		abort();
@@ -44,20 +45,48 @@ static void ack_roundtrip(const struct msg_ack *a, unsigned n)
 			abort();
 }
 
+/* A decoded GAP re-encodes to the same ranges (and every range is valid
+ * in serial-number order, or the encoder would refuse it). */
+static void gap_roundtrip(const struct msg_gap *g, unsigned n)
+{
+	uint8_t buf[2048];
+	struct msg_gap b[MSG_MAX_ITEMS];
+	const uint8_t *body;
+	struct msg_hdr h;
+	size_t len, bl;
+	unsigned m;
+
+	if (msg_encode_gap(buf, sizeof(buf), 7, g, n, &len) ||
+	    msg_hdr_parse(buf, len, &h, &body, &bl, NULL) || h.epoch != 7 ||
+	    msg_decode_gap(body, bl, b, MSG_MAX_ITEMS, &m, NULL) || m != n)
+		abort();
+	for (unsigned i = 0; i < n; i++)
+		if (g[i].stream != b[i].stream || g[i].first != b[i].first ||
+		    g[i].last != b[i].last)
+			abort();
+}
+
 static void decoders(const uint8_t *b, size_t bl)
 {
 	struct msg_stream_info si[MSG_MAX_ITEMS];
+	struct msg_low lows[MSG_MAX_LOW];
 	struct msg_reading r[MSG_MAX_ITEMS];
 	struct msg_ack a[MSG_MAX_ITEMS];
+	struct msg_gap g[MSG_MAX_ITEMS];
 	struct msg_hello h;
 	struct msg_cmd c;
 	struct msg_reply rp;
 	enum msg_err why;
 	unsigned n;
 
-	if (!msg_decode_hello(b, bl, &h, si, MSG_MAX_ITEMS, &why)) {
+	if (!msg_decode_hello(b, bl, &h, si, MSG_MAX_ITEMS, lows, MSG_MAX_LOW, &why)) {
 		in_input(h.name);
 		in_input(h.sw);
+		if (!h.epoch || h.n_low > MSG_MAX_LOW)
+			abort();
+		for (unsigned i = 0; i < h.n_low; i++)
+			if (!lows[i].epoch || !lows[i].stream)
+				abort();
 		for (unsigned i = 0; i < h.n_streams; i++) {
 			in_input(si[i].sensor);
 			in_input(si[i].unit);
@@ -76,6 +105,10 @@ static void decoders(const uint8_t *b, size_t bl)
 	}
 	if (!msg_decode_ack(b, bl, a, MSG_MAX_ITEMS, &n, &why))
 		ack_roundtrip(a, n);
+	if (!msg_decode_gap(b, bl, g, MSG_MAX_ITEMS, &n, &why))
+		gap_roundtrip(g, n);
+	else if (why <= MSG_OK || why >= MSG_ERR_COUNT)
+		abort();
 	if (!msg_decode_cmd(b, bl, &c, &why)) {
 		if (c.op_name.p != msg_op_str(c.op))	/* numeric op */
 			in_input(c.op_name);
@@ -100,6 +133,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lo = data;
 	hi = data + size;
 	if (!msg_hdr_parse(data, size, &h, &body, &bl, NULL)) {
+		/* the epoch extension is where the flag says, never 0 */
+		if ((h.flags & MSG_F_EPOCH) != (h.epoch != 0) ||
+		    body != data + MSG_HDR_LEN + (h.epoch ? MSG_EPOCH_LEN : 0))
+			abort();
 		decoders(body, bl);
 	} else if (size > MSG_HDR_LEN) {
 		decoders(data + MSG_HDR_LEN, size - MSG_HDR_LEN);

@@ -18,8 +18,12 @@ def check(name, ok, detail=""):
         print(f"FAIL {name} {detail}")
 
 
-def hdr(ver, typ, seq, flags=0):
-    return struct.pack(">BBHI", ver, typ, flags, seq)
+def hdr(ver, typ, seq, flags=0, epoch=None):
+    h = struct.pack(">BBHI", ver, typ, flags, seq)
+    return h if epoch is None else h + struct.pack(">I", epoch)
+
+
+EPOCH, OLD = 0x5eed0001, 0x5eed0000
 
 
 def run(mode, data):
@@ -37,18 +41,20 @@ subprocess.run([prog, "encode", work], check=True)
 
 def load(name):
     raw = open(os.path.join(work, name + ".bin"), "rb").read()
-    return raw[:8], cbor2.loads(raw[8:]), raw
+    hl = 12 if raw[3] & 1 else 8      # the EPOCH extension
+    return raw[:hl], cbor2.loads(raw[hl:]), raw
 
 
 h, b, _ = load("hello")
-check("enc hello header", h == hdr(1, 1, 0), h.hex())
-check("enc hello body", b == {"name": "pi-kitchen", "sw": "0.1.0", "proto": 1,
+check("enc hello header", h == hdr(2, 1, 0), h.hex())
+check("enc hello body", b == {"name": "pi-kitchen", "sw": "0.1.0", "proto": 2,
       "boot": 0x0123456789abcdef, "start": 1700000000123,
       "streams": [{"stream": 1, "sensor": "temp", "unit": "Cel"},
-                  {"stream": 2, "sensor": "hum", "unit": "%RH"}]}, repr(b))
+                  {"stream": 2, "sensor": "hum", "unit": "%RH"}],
+      "epoch": EPOCH, "low": [[EPOCH, 1, 40]]}, repr(b))
 
 h, b, raw = load("readings")
-check("enc readings header", h == hdr(1, 2, 42), h.hex())
+check("enc readings header", h == hdr(2, 2, 42), h.hex())
 check("enc readings senml", b == [
     {-2: "urn:dev:pi-kitchen:", -3: 1700000000, 0: "temp", 1: "Cel", 2: 21.5},
     {0: "temp", 1: "Cel", 2: 21.25, 6: 0.5},
@@ -61,18 +67,28 @@ check("enc readings half float", bytes.fromhex("02f94d60") in raw, raw.hex())
 check("enc readings double", bytes.fromhex("02fbc008cccccccccccd") in raw)
 
 h, b, _ = load("ack")
-check("enc ack", h == hdr(1, 3, 0) and b == {1: 41, 2: 7}, repr(b))
+check("enc ack", h == hdr(2, 3, 0) and b == {1: 41, 2: 7}, repr(b))
 h, b, _ = load("cmd_ping")
-check("enc cmd ping", h == hdr(1, 4, 6) and b == {"op": "ping"}, repr(b))
+check("enc cmd ping", h == hdr(2, 4, 6) and b == {"op": "ping"}, repr(b))
 h, b, _ = load("cmd_set_interval")
-check("enc cmd set_interval", h == hdr(1, 4, 7) and
+check("enc cmd set_interval", h == hdr(2, 4, 7) and
       b == {"op": "set_interval", "sensor": "temp", "ms": 5000}, repr(b))
 h, b, _ = load("reply_status")
-check("enc reply", h == hdr(1, 5, 7) and
+check("enc reply", h == hdr(2, 5, 7) and
       b == {"status": 0, "msg": "ok", "data": {"uptime_s": 3600}}, repr(b))
 h, b, _ = load("reply_error")
-check("enc reply error", h == hdr(1, 5, 8) and
+check("enc reply error", h == hdr(2, 5, 8) and
       b == {"status": 3, "msg": "unknown sensor"}, repr(b))
+h, b, _ = load("cmd_close")
+check("enc cmd close", h == hdr(2, 4, 9) and b == {"op": "close", "ms": 60000}, repr(b))
+h, b, _ = load("gap")
+check("enc gap", h == hdr(2, 6, 0) and b == [[1, 12, 30], [2, 7, 7]], repr(b))
+h, b, _ = load("readings_epoch")
+check("enc readings epoch", h == hdr(2, 2, 5, flags=1, epoch=OLD) and
+      b[0][2] == 21.5, h.hex() + repr(b))
+h, b, _ = load("ack_epoch")
+check("enc ack epoch", h == hdr(2, 3, 0, flags=1, epoch=OLD) and
+      b == {1: 41}, h.hex() + repr(b))
 
 vals = [0, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**64 - 1,
         -1, -24, -25, -256, -257, -2**63,
@@ -124,8 +140,8 @@ pack = [{-2: "urn:dev:x:", -3: BT, 0: "temp", 1: "Cel", 2: 21.5},
         {0: "temp", 1: "Cel", 2: 22, 6: 1.5},             # int value
         {0: "hum", 1: "%RH", 2: 40.123456789, 6: -0.25}]  # float64
 for canon in (False, True):
-    rc, out = run("decode", hdr(1, 2, 9) + cbor2.dumps(pack, canonical=canon))
-    want = {"type": "readings", "seq": 9, "records": [
+    rc, out = run("decode", hdr(2, 2, 9) + cbor2.dumps(pack, canonical=canon))
+    want = {"type": "readings", "version": 2, "epoch": 0, "seq": 9, "records": [
         {"name": "urn:dev:x:temp", "unit": "Cel", "v": 21.5, "t_ms": BT * 1000},
         {"name": "urn:dev:x:temp", "unit": "Cel", "v": 22.0,
          "t_ms": BT * 1000 + 1500},
@@ -134,47 +150,77 @@ for canon in (False, True):
     check(f"dec readings canonical={canon}", rc == 0 and out == want,
           f"{out}")
 # float bt with ms fraction
-rc, out = run("decode", hdr(1, 2, 1) + cbor2.dumps(
+rc, out = run("decode", hdr(2, 2, 1) + cbor2.dumps(
     [{-2: "urn:dev:y:", -3: 1700000000.123, 0: "p", 2: 1.0}]))
 check("dec readings float bt", rc == 0 and
       out["records"][0]["t_ms"] == 1700000000123, f"{out}")
 
-hello = {"name": "ctl-test", "sw": "9.9", "proto": 1, "boot": 2**64 - 1,
+hello = {"name": "ctl-test", "sw": "9.9", "proto": 2, "boot": 2**64 - 1,
          "start": 1, "streams": [{"stream": 65535, "sensor": "s", "unit": ""}],
+         "epoch": 2**32 - 1, "low": [[9, 65535, 0], [2**32 - 1, 1, 2**32 - 1]],
          "future": [1, {"x": None}]}
-rc, out = run("decode", hdr(1, 1, 0) + cbor2.dumps(hello, canonical=True))
+rc, out = run("decode", hdr(2, 1, 0) + cbor2.dumps(hello, canonical=True))
 check("dec hello", rc == 0 and out == {
-    "type": "hello", "seq": 0, "name": "ctl-test", "sw": "9.9", "proto": 1,
+    "type": "hello", "version": 2, "seq": 0, "epoch": 2**32 - 1,
+    "low": [[9, 65535, 0], [2**32 - 1, 1, 2**32 - 1]],
+    "name": "ctl-test", "sw": "9.9", "proto": 2,
     "boot": 2**64 - 1, "start": 1,
     "streams": [{"stream": 65535, "sensor": "s", "unit": ""}]}, f"{out}")
-rc, out = run("decode", hdr(1, 3, 0) + cbor2.dumps({3: 2**32 - 1, 1: 0}))
+del hello["low"]                        # "low" is optional
+rc, out = run("decode", hdr(2, 1, 0) + cbor2.dumps(hello))
+check("dec hello no low", rc == 0 and out["low"] == [], f"{out}")
+rc, out = run("decode", hdr(2, 3, 0) + cbor2.dumps({3: 2**32 - 1, 1: 0}))
 check("dec ack", rc == 0 and out["acks"] == [[3, 2**32 - 1], [1, 0]], f"{out}")
+# a v1 controller's ACK is accepted (it applies to the current epoch)
+rc, out = run("decode", hdr(1, 3, 0) + cbor2.dumps({1: 5}))
+check("dec ack v1", rc == 0 and out["version"] == 1 and out["epoch"] == 0 and
+      out["acks"] == [[1, 5]], f"{out}")
+rc, out = run("decode", hdr(2, 3, 0, flags=1, epoch=OLD) + cbor2.dumps({1: 5}))
+check("dec ack epoch", rc == 0 and out["epoch"] == OLD, f"{out}")
+rc, out = run("decode", hdr(2, 6, 0, flags=1, epoch=3) + cbor2.dumps(
+    [[1, 2**32 - 2, 1], [65535, 0, 0]]))
+check("dec gap", rc == 0 and out == {"type": "gap", "epoch": 3, "ranges": [
+    [1, 2**32 - 2, 1], [65535, 0, 0]]}, f"{out}")
 for op, known in (("read_now", True), ("frobnicate", False)):
-    rc, out = run("decode", hdr(1, 4, 77) + cbor2.dumps(
+    rc, out = run("decode", hdr(2, 4, 77) + cbor2.dumps(
         {"sensor": "temp", "op": op}))
     check(f"dec cmd {op}", rc == 0 and out == {
         "type": "cmd", "id": 77, "op": op, "known": known, "sensor": "temp",
         "ms": 0}, f"{out}")
-rc, out = run("decode", hdr(1, 5, 3) + cbor2.dumps(
+rc, out = run("decode", hdr(2, 5, 3) + cbor2.dumps(
     {"status": 4, "msg": "out of range", "data": {"max": 60000}}))
 check("dec reply", rc == 0 and out["status"] == 4 and
       out["data_hex"] == cbor2.dumps({"max": 60000}).hex(), f"{out}")
 
 # ---- 3. rejections with reasons ----
 bad = [
-    ("version", hdr(2, 3, 0) + cbor2.dumps({}), "bad-version"),
-    ("type", hdr(1, 9, 0) + cbor2.dumps({}), "unknown-type"),
-    ("flags", hdr(1, 3, 0, flags=0x8000) + cbor2.dumps({}), "reserved-flags"),
-    ("short", hdr(1, 3, 0)[:5], "truncated"),
-    ("indefinite", hdr(1, 3, 0) + b"\xbf\x01\x02\xff", "bad-cbor"),
-    ("trailing", hdr(1, 3, 0) + cbor2.dumps({}) + b"\x00", "trailing-bytes"),
-    ("ack 2^64 seq", hdr(1, 3, 0) + cbor2.dumps({1: 2**64}), "out-of-range"),
-    ("cmd no op", hdr(1, 4, 1) + cbor2.dumps({"sensor": "x"}), "missing-field"),
-    ("reply text status", hdr(1, 5, 1) + cbor2.dumps(
+    ("version", hdr(3, 3, 0) + cbor2.dumps({}), "bad-version"),
+    ("type", hdr(2, 9, 0) + cbor2.dumps({}), "unknown-type"),
+    ("gap in v1", hdr(1, 6, 0) + cbor2.dumps([[1, 1, 1]]), "unknown-type"),
+    ("flags", hdr(2, 3, 0, flags=0x8000) + cbor2.dumps({}), "reserved-flags"),
+    ("epoch on cmd", hdr(2, 4, 1, flags=1, epoch=5) + cbor2.dumps({"op": "ping"}),
+     "reserved-flags"),
+    ("epoch in v1", hdr(1, 3, 0, flags=1, epoch=5) + cbor2.dumps({}), "reserved-flags"),
+    ("epoch 0", hdr(2, 3, 0, flags=1, epoch=0) + cbor2.dumps({}), "out-of-range"),
+    ("epoch cut", hdr(2, 3, 0, flags=1)[:10], "truncated"),
+    ("hello epoch 0", hdr(2, 1, 0) + cbor2.dumps(dict(hello, epoch=0)), "out-of-range"),
+    ("hello no epoch", hdr(2, 1, 0) + cbor2.dumps(
+        {k: v for k, v in hello.items() if k != "epoch"}), "missing-field"),
+    ("gap first>last", hdr(2, 6, 0) + cbor2.dumps([[1, 9, 8]]), "out-of-range"),
+    ("gap stream 0", hdr(2, 6, 0) + cbor2.dumps([[0, 1, 1]]), "out-of-range"),
+    ("gap empty", hdr(2, 6, 0) + cbor2.dumps([]), "missing-field"),
+    ("gap pair", hdr(2, 6, 0) + cbor2.dumps([[1, 1]]), "wrong-type"),
+    ("gap too many", hdr(2, 6, 0) + cbor2.dumps([[1, 1, 1]] * 65), "too-many-items"),
+    ("short", hdr(2, 3, 0)[:5], "truncated"),
+    ("indefinite", hdr(2, 3, 0) + b"\xbf\x01\x02\xff", "bad-cbor"),
+    ("trailing", hdr(2, 3, 0) + cbor2.dumps({}) + b"\x00", "trailing-bytes"),
+    ("ack 2^64 seq", hdr(2, 3, 0) + cbor2.dumps({1: 2**64}), "out-of-range"),
+    ("cmd no op", hdr(2, 4, 1) + cbor2.dumps({"sensor": "x"}), "missing-field"),
+    ("reply text status", hdr(2, 5, 1) + cbor2.dumps(
         {"status": "0", "msg": ""}), "wrong-type"),
-    ("senml oversized", hdr(1, 2, 1) + cbor2.dumps(
+    ("senml oversized", hdr(2, 2, 1) + cbor2.dumps(
         [{0: "x" * 256, 2: 1}]), "oversized-string"),
-    ("senml too many", hdr(1, 2, 1) + cbor2.dumps(
+    ("senml too many", hdr(2, 2, 1) + cbor2.dumps(
         [{0: "x", 2: 1}] * 65), "too-many-items"),
 ]
 for name, data, reason in bad:

@@ -35,6 +35,11 @@ static const struct msg_reading readings[] = {
 	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll },
 };
 static const struct msg_ack acks[] = { { 1, 41 }, { 2, 7 } };
+static const struct msg_low lows[] = { { 0x5eed0001u, 1, 40 } };
+static const struct msg_gap gaps[] = { { 1, 12, 30 }, { 2, 7, 7 } };
+#define EPOCH 0x5eed0001u
+#define OLD_EPOCH 0x5eed0000u
+#define N_MSGS 11
 static const uint8_t status_data[] = {	/* {"uptime_s": 3600} */
 	0xa1, 0x68, 'u', 'p', 't', 'i', 'm', 'e', '_', 's', 0x19, 0x0e, 0x10,
 };
@@ -43,10 +48,11 @@ static int build(struct vec *v, unsigned i)
 {
 	const struct msg_hello hello = { S("pi-kitchen"), S("0.1.0"),
 		MSG_VERSION, 0x0123456789abcdefull, 1700000000123ull,
-		streams, 2 };
+		streams, 2, EPOCH, lows, 1 };
 	const struct msg_cmd set = { MSG_OP_SET_INTERVAL, { 0 }, S("temp"),
 				     5000 };
 	const struct msg_cmd ping = { MSG_OP_PING, { 0 }, { 0 }, 0 };
+	const struct msg_cmd close_hold = { MSG_OP_CLOSE, { 0 }, { 0 }, 60000 };
 	const struct msg_reply ok = { MSG_ST_OK, S("ok"), status_data,
 				      sizeof(status_data) };
 	const struct msg_reply bad = { MSG_ST_UNKNOWN_SENSOR,
@@ -58,12 +64,12 @@ static int build(struct vec *v, unsigned i)
 		return msg_encode_hello(v->buf, sizeof(v->buf), &hello, &v->len);
 	case 1:
 		v->name = "readings";
-		return msg_encode_readings(v->buf, sizeof(v->buf), 42,
+		return msg_encode_readings(v->buf, sizeof(v->buf), 0, 42,
 					   S("urn:dev:pi-kitchen:"), readings,
 					   3, &v->len);
 	case 2:
 		v->name = "ack";
-		return msg_encode_ack(v->buf, sizeof(v->buf), acks, 2, &v->len);
+		return msg_encode_ack(v->buf, sizeof(v->buf), 0, acks, 2, &v->len);
 	case 3:
 		v->name = "cmd_ping";
 		return msg_encode_cmd(v->buf, sizeof(v->buf), 6, &ping, &v->len);
@@ -76,6 +82,21 @@ static int build(struct vec *v, unsigned i)
 	case 6:
 		v->name = "reply_error";
 		return msg_encode_reply(v->buf, sizeof(v->buf), 8, &bad, &v->len);
+	case 7:
+		v->name = "gap";
+		return msg_encode_gap(v->buf, sizeof(v->buf), 0, gaps, 2, &v->len);
+	case 8:
+		v->name = "readings_epoch";	/* a reading of an older run */
+		return msg_encode_readings(v->buf, sizeof(v->buf), OLD_EPOCH, 5,
+					   S("urn:dev:pi-kitchen:"), readings,
+					   1, &v->len);
+	case 10:
+		v->name = "cmd_close";		/* stay away 60 s */
+		return msg_encode_cmd(v->buf, sizeof(v->buf), 9, &close_hold, &v->len);
+	case 9:
+		v->name = "ack_epoch";
+		return msg_encode_ack(v->buf, sizeof(v->buf), OLD_EPOCH, acks, 1,
+				      &v->len);
 	default:
 		return -1;
 	}
@@ -133,8 +154,10 @@ static void json_mstr(struct msg_str s)
 static int print_msg(const uint8_t *buf, size_t len)
 {
 	struct msg_stream_info si[MSG_MAX_ITEMS];
+	struct msg_low lo[MSG_MAX_LOW];
 	struct msg_reading r[MSG_MAX_ITEMS];
 	struct msg_ack a[MSG_MAX_ITEMS];
+	struct msg_gap g[MSG_MAX_ITEMS];
 	struct msg_hello h;
 	struct msg_cmd c;
 	struct msg_reply rp;
@@ -149,10 +172,15 @@ static int print_msg(const uint8_t *buf, size_t len)
 		goto bad;
 	switch (hdr.type) {
 	case MSG_HELLO:
-		rc = msg_decode_hello(b, bl, &h, si, MSG_MAX_ITEMS, &why);
+		rc = msg_decode_hello(b, bl, &h, si, MSG_MAX_ITEMS, lo, MSG_MAX_LOW, &why);
 		if (rc)
 			goto bad;
-		printf("{\"type\":\"hello\",\"seq\":%" PRIu32 ",\"name\":", hdr.seq);
+		printf("{\"type\":\"hello\",\"version\":%u,\"seq\":%" PRIu32
+		       ",\"epoch\":%" PRIu32 ",\"low\":[", hdr.version, hdr.seq, h.epoch);
+		for (unsigned i = 0; i < h.n_low; i++)
+			printf("%s[%" PRIu32 ",%u,%" PRIu32 "]", i ? "," : "",
+			       lo[i].epoch, (unsigned)lo[i].stream, lo[i].seq);
+		printf("],\"name\":");
 		json_mstr(h.name);
 		printf(",\"sw\":");
 		json_mstr(h.sw);
@@ -173,7 +201,8 @@ static int print_msg(const uint8_t *buf, size_t len)
 		rc = msg_decode_readings(b, bl, r, MSG_MAX_ITEMS, &n, &why);
 		if (rc)
 			goto bad;
-		printf("{\"type\":\"readings\",\"seq\":%" PRIu32 ",\"records\":[",
+		printf("{\"type\":\"readings\",\"version\":%u,\"epoch\":%" PRIu32
+		       ",\"seq\":%" PRIu32 ",\"records\":[", hdr.version, hdr.epoch,
 		       hdr.seq);
 		for (unsigned i = 0; i < n; i++) {
 			char name[2 * MSG_MAX_STR];
@@ -193,10 +222,22 @@ static int print_msg(const uint8_t *buf, size_t len)
 		rc = msg_decode_ack(b, bl, a, MSG_MAX_ITEMS, &n, &why);
 		if (rc)
 			goto bad;
-		printf("{\"type\":\"ack\",\"seq\":%" PRIu32 ",\"acks\":[", hdr.seq);
+		printf("{\"type\":\"ack\",\"version\":%u,\"epoch\":%" PRIu32
+		       ",\"seq\":%" PRIu32 ",\"acks\":[", hdr.version, hdr.epoch, hdr.seq);
 		for (unsigned i = 0; i < n; i++)
 			printf("%s[%u,%" PRIu32 "]", i ? "," : "",
 			       (unsigned)a[i].stream, a[i].seq);
+		printf("]}\n");
+		return 0;
+	case MSG_GAP:
+		rc = msg_decode_gap(b, bl, g, MSG_MAX_ITEMS, &n, &why);
+		if (rc)
+			goto bad;
+		printf("{\"type\":\"gap\",\"epoch\":%" PRIu32 ",\"ranges\":[",
+		       hdr.epoch);
+		for (unsigned i = 0; i < n; i++)
+			printf("%s[%u,%" PRIu32 ",%" PRIu32 "]", i ? "," : "",
+			       (unsigned)g[i].stream, g[i].first, g[i].last);
 		printf("]}\n");
 		return 0;
 	case MSG_CMD:
@@ -335,8 +376,8 @@ static int write_all(const char *dir)
 	char path[1024];
 	FILE *f;
 
-	for (unsigned i = 0; i <= 7; i++) {
-		if (i < 7 ? build(&v, i) : build_values(&v))
+	for (unsigned i = 0; i <= N_MSGS; i++) {
+		if (i < N_MSGS ? build(&v, i) : build_values(&v))
 			return 2;
 		snprintf(path, sizeof(path), "%s/%s.bin", dir, v.name);
 		f = fopen(path, "wb");
@@ -351,14 +392,17 @@ static int hexdump(void)
 {
 	struct vec v;
 
-	for (unsigned i = 0; i < 7; i++) {
+	for (unsigned i = 0; i < N_MSGS; i++) {
+		size_t hl;
+
 		if (build(&v, i))
 			return 2;
+		hl = MSG_HDR_LEN + (v.buf[3] & MSG_F_EPOCH ? MSG_EPOCH_LEN : 0);
 		printf("%s (%zu bytes):\n", v.name, v.len);
 		for (size_t k = 0; k < v.len; k++)
 			printf("%02x%s", v.buf[k],
 			       k + 1 == v.len || k % 16 == 15 ? "\n" :
-			       k == MSG_HDR_LEN - 1 ? " | " : " ");
+			       k == hl - 1 ? " | " : " ");
 		printf("\n");
 	}
 	return 0;

@@ -60,6 +60,8 @@ static int events(void)
 			pn_close(s);
 			return 2;
 		}
+		if (ev.type == PN_DUMP_DONE)
+			continue;
 		if (ev.type == PN_LINK) {
 			printf("link %u %s %s\n", (unsigned)ev.ifindex, ev.ifname,
 			       ev.up ? "up" : "down");

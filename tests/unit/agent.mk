@@ -1,7 +1,8 @@
 # The association core and the sampler against the fake port.
-AGENT_CORE_OBJS := agent/agent.o agent/assoc.o agent/publish.o agent/command.o \
+AGENT_CORE_OBJS := agent/agent.o agent/assoc.o agent/assoc_tx.o agent/store.o agent/gaps.o agent/budget.o agent/publish.o \
+	agent/command.o agent/status.o \
 	agent/mq.o agent/sampler.o agent/paths.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
-	agent/config.o agent/config_keys.o agent/config_check.o agent/transport.o \
+	agent/config.o agent/config_keys.o agent/config_check.o agent/config_name.o agent/transport.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
 	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o
@@ -15,3 +16,12 @@ test_publish-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 UNIT_TESTS += test_sampler
 test_sampler-objs := agent/sampler.o agent/log.o tests/fake/fake_clock.o \
 	tests/fake/fake_loop.o tests/fake/fake_log.o tests/fake/fake_worker.o
+UNIT_TESTS += test_delivery
+test_delivery-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+# The core's containers (memory budget, queues, store, gap ranges); malloc
+# is wrapped so a test can make the next allocation fail.
+UNIT_TESTS += test_budget
+test_budget-objs := agent/budget.o agent/mq.o agent/store.o agent/gaps.o
+test_budget-ldflags := -Wl,--wrap=malloc
+UNIT_TESTS += test_limits
+test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)

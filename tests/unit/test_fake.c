@@ -293,6 +293,19 @@ static void test_sctp_send_rules(void **state)
 	assert_int_equal(fake_sctp_nsent(ep), 3);
 	fake_sctp_clear_sent(ep);
 	assert_int_equal(fake_sctp_nsent(ep), 0);
+	/* EOF on a CONNECTING association: Linux deletes it, no event */
+	{
+		ps_assoc_id a2 = connect_one(ep, "198.51.100.1", "198.51.100.2");
+		unsigned int pending = fake_sctp_pending(ep);
+
+		si.assoc = a2;
+		si.flags = PS_SEND_EOF;
+		assert_int_equal(ps_send(ep, &si, NULL, 0), 0);
+		assert_int_equal(fake_sctp_assoc_state(ep, a2), FAKE_ASSOC_NONE);
+		assert_int_equal(fake_sctp_pending(ep), pending);
+		si.flags = 0;
+		assert_int_equal(ps_send(ep, &si, "x", 1), -ENOENT);
+	}
 	ps_close(ep);
 }
 
@@ -681,6 +694,8 @@ static void test_files(void **state)
 	fake_file_fail_next(FAKE_FILE_MODE, -EACCES);
 	assert_int_equal(pf_mode("/etc/sctpagent.ini", &mode), -EACCES);
 
+	assert_int_equal(pf_write_atomic("/var/lib/state", "x", 1), -ENOENT);
+	fake_file_mkdir_p("/var/lib");
 	assert_int_equal(pf_write_atomic("/var/lib/state", "0123456789", 10),
 			 0);
 	assert_int_equal(pf_mode("/var/lib/state", &mode), 0);
@@ -727,6 +742,202 @@ static void test_log(void **state)
 	assert_false(fake_log_contains("line"));
 }
 
+/* Write @s at the end of @f. */
+static void append(struct pf_file *f, const char *s)
+{
+	assert_int_equal(pf_append(f, s, strlen(s)), 0);
+}
+
+static void test_files_durability(void **state)
+{
+	struct pf_file *f, *g;
+	char buf[32];
+	size_t got;
+	uint64_t size;
+
+	(void)state;
+	fake_file_mkdir_p("/s");
+	assert_int_equal(pf_open("/s/none", PF_RDONLY, &f), -ENOENT);
+	assert_int_equal(pf_open("/x/y", PF_APPEND | PF_CREATE, &f), -ENOENT);
+	assert_int_equal(pf_open("/s/a", PF_APPEND | PF_RDWR, &f), -EINVAL);
+	assert_int_equal(fake_file_ops(), 1);	/* a failed create counts */
+	assert_int_equal(pf_open("/s/a", PF_APPEND | PF_CREATE, &f), 0);
+	assert_int_equal(fake_file_ops(), 2);
+	assert_int_equal(fake_file_op_kind(2), FAKE_OP_CREATE);
+	append(f, "synced");
+	assert_int_equal(pf_pwrite(f, "x", 1, 0), -EINVAL);	/* append-only */
+	assert_int_equal(pf_datasync(f), 0);
+	assert_int_equal(pf_sync_dir("/s"), 0);
+	append(f, "+lost");
+	assert_int_equal(pf_open("/s/a", PF_RDONLY, &g), 0);
+	assert_int_equal(pf_pread(g, buf, sizeof(buf), 0, &got), 0);
+	assert_int_equal(got, 11);
+	assert_memory_equal(buf, "synced+lost", 11);
+	assert_int_equal(pf_close(g), 0);
+	assert_int_equal(fake_file_durable_len("/s/a"), 6);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	assert_int_equal(pf_size(f, &size), -EIO);	/* stale handle */
+	assert_int_equal(pf_close(f), -EIO);
+	assert_string_equal(fake_file_get("/s/a", NULL), "synced");
+	assert_int_equal(fake_file_open_handles(), 0);
+
+	/* A failed fdatasync drops the pages: the next one "succeeds"
+	 * without them, and a power cut shows the hole. */
+	assert_int_equal(pf_open("/s/a", PF_APPEND, &f), 0);
+	append(f, "AAAA");
+	assert_int_equal(fake_file_fault_at(fake_file_ops() + 1,
+					    FAKE_FAULT_ERR, -EIO, 0), 0);
+	assert_int_equal(pf_datasync(f), -EIO);
+	assert_memory_equal(fake_file_get("/s/a", NULL), "synced\0\0\0\0", 10);
+	append(f, "BB");
+	assert_int_equal(pf_datasync(f), 0);	/* "succeeds" */
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	pf_close(f);
+	assert_memory_equal(fake_file_get("/s/a", NULL), "synced\0\0\0\0BB", 12);
+	assert_int_equal(pf_open("/s/b", PF_RDWR | PF_CREATE, &f), 0);
+	assert_int_equal(pf_sync_dir("/s"), 0);
+	memset(buf, 'p', sizeof(buf));
+	assert_int_equal(pf_pwrite(f, buf, 8, 0), 0);
+	assert_int_equal(fake_file_fault_at(fake_file_ops() + 1,
+					    FAKE_FAULT_ERR, -EIO, 0), 0);
+	assert_int_equal(pf_datasync(f), -EIO);
+	assert_int_equal(pf_pwrite(f, "q", 1, 5000), 0);	/* page 2 */
+	assert_int_equal(pf_datasync(f), 0);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	pf_close(f);
+	assert_int_equal(fake_file_get("/s/b", &got)[0], '\0');	/* zeros */
+	assert_int_equal(got, 5001);
+	assert_int_equal(fake_file_get("/s/b", NULL)[5000], 'q');
+}
+
+static int collect_names(void *ctx, const char *name, enum pf_type type)
+{
+	char *out = ctx;
+
+	strcat(out, name);
+	strcat(out, type == PF_TYPE_DIR ? "/ " : " ");
+	return 0;
+}
+
+static void test_files_names(void **state)
+{
+	struct pf_file *f;
+	char names[128] = "";
+	uint64_t avail, total;
+
+	(void)state;
+	fake_file_mkdir_p("/s");
+	assert_int_equal(pf_mkdir("/s", 0700), -EEXIST);
+	assert_int_equal(pf_mkdir("/s/q", 0700), 0);
+	assert_int_equal(pf_open("/s/new", PF_APPEND | PF_CREATE, &f), 0);
+	append(f, "data");
+	assert_int_equal(pf_datasync(f), 0);
+	assert_int_equal(pf_close(f), 0);
+	assert_int_equal(pf_list_dir("/s", collect_names, names), 0);
+	assert_non_null(strstr(names, "new "));
+	assert_non_null(strstr(names, "q/ "));
+	/* Synced data, but no directory sync: the name is lost. */
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	assert_false(fake_file_exists("/s/new"));
+	assert_false(fake_file_exists("/s/q"));
+
+	fake_file_put("/s/old", "old", 0600);
+	assert_int_equal(pf_rename("/s/old", "/s/moved"), 0);
+	assert_int_equal(pf_unlink("/s/moved"), 0);
+	assert_int_equal(pf_unlink("/s/moved"), -ENOENT);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	assert_string_equal(fake_file_get("/s/old", NULL), "old");
+	assert_int_equal(pf_rename("/s/old", "/s/moved"), 0);
+	assert_int_equal(pf_sync_dir("/s"), 0);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	assert_false(fake_file_exists("/s/old"));
+	assert_string_equal(fake_file_get("/s/moved", NULL), "old");
+
+	fake_file_set_capacity(10);
+	assert_int_equal(pf_fs_space("/s", &avail, &total), 0);
+	assert_int_equal(total, 10);
+	assert_int_equal(avail, 7);
+	assert_int_equal(pf_open("/s/moved", PF_APPEND, &f), 0);
+	assert_int_equal(pf_append(f, "123456789", 9), -ENOSPC);
+	assert_string_equal(fake_file_get("/s/moved", NULL), "old1234567");
+	assert_int_equal(pf_truncate(f, 3), 0);
+	assert_int_equal(pf_close(f), 0);
+	fake_file_fail_path("/s/moved", -EIO);
+	assert_int_equal(pf_open("/s/moved", PF_RDONLY, &f), -EIO);
+}
+
+static void test_files_faults(void **state)
+{
+	struct pf_file *f;
+	unsigned long base;
+	size_t len;
+
+	(void)state;
+	fake_file_mkdir_p("/s");
+	fake_file_put("/s/t", "", 0600);
+	assert_int_equal(pf_open("/s/t", PF_APPEND, &f), 0);
+	base = fake_file_ops();
+	fake_file_fault_at(base + 1, FAKE_FAULT_SHORT, 0, 3);
+	fake_file_fault_at(base + 2, FAKE_FAULT_ERR, -EIO, 0);
+	fake_file_fault_at(base + 4, FAKE_FAULT_TORN, 0, 2);
+	assert_int_equal(pf_append(f, "abcdef", 6), -ENOSPC);
+	assert_string_equal(fake_file_get("/s/t", NULL), "abc");
+	assert_int_equal(pf_append(f, "zz", 2), -EIO);	/* no effect */
+	assert_string_equal(fake_file_get("/s/t", NULL), "abc");
+	assert_int_equal(pf_truncate(f, 0), 0);
+	assert_int_equal(pf_append(f, "torn", 4), -EIO);
+	assert_true(fake_file_crashed());
+	assert_int_equal(pf_datasync(f), -EIO);		/* dead */
+	assert_int_equal(fake_file_op_kind(base + 4), FAKE_OP_WRITE);
+	assert_int_equal(fake_file_op_kind(base + 5), FAKE_OP_SYNC);
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	pf_close(f);
+	assert_string_equal(fake_file_get("/s/t", &len), "to");
+	assert_false(fake_file_crashed());
+
+	/* A cut before the call: nothing of it happens. */
+	assert_int_equal(pf_open("/s/t", PF_APPEND, &f), 0);
+	fake_file_fault_at(fake_file_ops() + 1, FAKE_FAULT_CRASH, 0, 0);
+	assert_int_equal(pf_append(f, "x", 1), -EIO);
+	assert_string_equal(fake_file_get("/s/t", NULL), "to");
+	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
+	pf_close(f);
+}
+
+/* Random mode: every seed keeps the synced bytes, and over many seeds
+ * each unsynced page is sometimes kept and sometimes lost. */
+static void test_files_random_crash(void **state)
+{
+	unsigned int kept2 = 0, lost2 = 0;
+	static char page[4096];
+
+	(void)state;
+	for (uint32_t seed = 1; seed <= 64; seed++) {
+		struct pf_file *f;
+		size_t len;
+		const char *d;
+
+		fake_file_reset();
+		fake_file_put("/s/r", "base", 0600);
+		assert_int_equal(pf_open("/s/r", PF_APPEND, &f), 0);
+		memset(page, 'a', sizeof(page) - 4);
+		append(f, page);			/* page 0 rest */
+		memset(page, 'b', sizeof(page) - 1);
+		append(f, page);			/* page 1 */
+		append(f, "c");
+		fake_file_power_cycle(FAKE_CRASH_RANDOM, seed);
+		pf_close(f);
+		d = fake_file_get("/s/r", &len);
+		assert_memory_equal(d, "base", 4);
+		if (len > 4096 + 10 && d[4096 + 5] == 'b')
+			kept2++;
+		else
+			lost2++;
+	}
+	assert_true(kept2 > 0);
+	assert_true(lost2 > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +954,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_loop_fds_and_signals, reset),
 		cmocka_unit_test_teardown(test_clock, reset),
 		cmocka_unit_test_teardown(test_files, reset),
+		cmocka_unit_test_teardown(test_files_durability, reset),
+		cmocka_unit_test_teardown(test_files_names, reset),
+		cmocka_unit_test_teardown(test_files_faults, reset),
+		cmocka_unit_test_teardown(test_files_random_crash, reset),
 		cmocka_unit_test_teardown(test_log, reset),
 	};
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/unit/test_msg.c - agent/msg wire format v1: round trips for every
- * type and every rejection reason.
+ * tests/unit/test_msg.c - agent/msg wire format v2: round trips for every
+ * type (GAP and the epoch extension included), every rejection reason, v1
+ * headers accepted, serial-number arithmetic.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "agent/cbor.h"
 #include "agent/msg.h"
+#include "agent/seqnum.h"
 
 #define S(lit) ((struct msg_str){ (lit), sizeof(lit) - 1 })
 
@@ -45,11 +47,14 @@ static const struct msg_stream_info streams3[] = {
 	{ 7, S("door"), S("") },
 };
 
+static const struct msg_low low2[] = { { 0xcafe, 1, 7 }, { 0xcafe, 7, 3 } };
+
 static size_t enc_hello(uint8_t *buf, size_t cap, int *rc)
 {
 	struct msg_hello m = {
 		S("pi-kitchen"), S("0.1.0"), MSG_VERSION,
 		0x0123456789abcdefull, 1700000000123ull, streams3, 3,
+		0xcafe, low2, 2,
 	};
 	size_t n = 0;
 
@@ -67,7 +72,7 @@ static size_t enc_readings(uint8_t *buf, size_t cap, int *rc)
 {
 	size_t n = 0;
 
-	*rc = msg_encode_readings(buf, cap, 42, S("urn:dev:pi-kitchen:"), rd3,
+	*rc = msg_encode_readings(buf, cap, 0, 42, S("urn:dev:pi-kitchen:"), rd3,
 				  3, &n);
 	return n;
 }
@@ -78,7 +83,17 @@ static size_t enc_ack(uint8_t *buf, size_t cap, int *rc)
 					    { 65535, UINT32_MAX } };
 	size_t n = 0;
 
-	*rc = msg_encode_ack(buf, cap, a, 3, &n);
+	*rc = msg_encode_ack(buf, cap, 0, a, 3, &n);
+	return n;
+}
+
+static const struct msg_gap gap2[] = { { 1, 5, 9 }, { 3, UINT32_MAX - 1, 2 } };
+
+static size_t enc_gap(uint8_t *buf, size_t cap, int *rc)
+{
+	size_t n = 0;
+
+	*rc = msg_encode_gap(buf, cap, 0, gap2, 2, &n);
 	return n;
 }
 
@@ -109,15 +124,18 @@ static int decode_any(uint8_t type, const uint8_t *b, size_t bl,
 		      enum msg_err *why)
 {
 	struct msg_stream_info si[4];
+	struct msg_low lo[4];
 	struct msg_reading r[4];
 	struct msg_ack a[4];
+	struct msg_gap g[4];
 	struct msg_hello h;
 	struct msg_cmd c;
 	struct msg_reply rp;
 	unsigned n;
 
 	switch (type) {
-	case MSG_HELLO: return msg_decode_hello(b, bl, &h, si, 4, why);
+	case MSG_HELLO: return msg_decode_hello(b, bl, &h, si, 4, lo, 4, why);
+	case MSG_GAP: return msg_decode_gap(b, bl, g, 4, &n, why);
 	case MSG_READINGS: return msg_decode_readings(b, bl, r, 4, &n, why);
 	case MSG_ACK: return msg_decode_ack(b, bl, a, 4, &n, why);
 	case MSG_CMD: return msg_decode_cmd(b, bl, &c, why);
@@ -129,6 +147,7 @@ typedef size_t (*enc_fn)(uint8_t *, size_t, int *);
 static const struct { uint8_t type; enc_fn fn; } fixtures[] = {
 	{ MSG_HELLO, enc_hello }, { MSG_READINGS, enc_readings },
 	{ MSG_ACK, enc_ack }, { MSG_CMD, enc_cmd }, { MSG_REPLY, enc_reply },
+	{ MSG_GAP, enc_gap },
 };
 #define N_FIX (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -136,7 +155,7 @@ static const struct { uint8_t type; enc_fn fn; } fixtures[] = {
 
 static void test_hdr(void **state)
 {
-	uint8_t m[16] = { 1, MSG_ACK, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0xa0 };
+	uint8_t m[16] = { 2, MSG_ACK, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0xa0 };
 	const uint8_t *b;
 	struct msg_hdr h;
 	enum msg_err why;
@@ -145,6 +164,7 @@ static void test_hdr(void **state)
 	(void)state;
 	assert_int_equal(msg_hdr_parse(m, 9, &h, &b, &bl, &why), 0);
 	assert_int_equal(h.seq, 0xdeadbeef);
+	assert_int_equal(h.epoch, 0);
 	assert_ptr_equal(b, m + 8);
 	assert_int_equal(bl, 1);
 	for (size_t len = 0; len < MSG_HDR_LEN; len++) {
@@ -154,34 +174,126 @@ static void test_hdr(void **state)
 	}
 	assert_int_equal(msg_hdr_parse(NULL, 0, &h, &b, &bl, &why), -EBADMSG);
 	for (unsigned v = 0; v < 256; v++) {
+		int ok = v == 1 || v == 2;
+
 		m[0] = (uint8_t)v;
 		assert_int_equal(msg_hdr_parse(m, 8, &h, &b, &bl, &why),
-				 v == 1 ? 0 : -EBADMSG);
-		if (v != 1) {
+				 ok ? 0 : -EBADMSG);
+		if (!ok) {
 			assert_int_equal(why, MSG_ERR_VERSION);
 			/* still filled, so the caller can reply to the id */
 			assert_int_equal(h.seq, 0xdeadbeef);
 			assert_int_equal(h.version, v);
 		}
 	}
-	m[0] = 1;
-	for (unsigned t = 0; t < 256; t++) {
-		m[1] = (uint8_t)t;
-		int ok = t >= MSG_HELLO && t <= MSG_REPLY;
+	for (unsigned v = 1; v <= 2; v++) {
+		m[0] = (uint8_t)v;
+		for (unsigned t = 0; t < 256; t++) {
+			/* GAP is new in version 2 */
+			int ok = t >= MSG_HELLO && t <= (v == 1 ? MSG_REPLY : MSG_GAP);
 
-		assert_int_equal(msg_hdr_parse(m, 8, &h, &b, &bl, &why),
-				 ok ? 0 : -EBADMSG);
-		assert_int_equal(why, ok ? MSG_OK : MSG_ERR_TYPE);
+			m[1] = (uint8_t)t;
+			assert_int_equal(msg_hdr_parse(m, 8, &h, &b, &bl, &why),
+					 ok ? 0 : -EBADMSG);
+			assert_int_equal(why, ok ? MSG_OK : MSG_ERR_TYPE);
+		}
 	}
+	m[0] = 2;
 	m[1] = MSG_CMD;
 	for (unsigned bit = 0; bit < 16; bit++) {
 		m[2] = (uint8_t)((1u << bit) >> 8);
 		m[3] = (uint8_t)(1u << bit);
-		assert_int_equal(msg_hdr_parse(m, 8, &h, &b, &bl, &why),
+		assert_int_equal(msg_hdr_parse(m, 12, &h, &b, &bl, &why),
 				 -EBADMSG);
-		assert_int_equal(why, MSG_ERR_FLAGS);
+		assert_int_equal(why, MSG_ERR_FLAGS);	/* EPOCH not on a CMD */
 		assert_int_equal(h.flags, 1u << bit);
 	}
+}
+
+/* EPOCH: allowed on READINGS, ACK and GAP of version 2 only, never 0. */
+static void test_hdr_epoch(void **state)
+{
+	uint8_t m[16] = { 2, MSG_READINGS, 0, MSG_F_EPOCH, 0, 0, 0, 9,
+			  0x12, 0x34, 0x56, 0x78, 0x80 };
+	const uint8_t *b;
+	struct msg_hdr h;
+	enum msg_err why;
+	size_t bl;
+
+	(void)state;
+	assert_int_equal(msg_hdr_parse(m, 13, &h, &b, &bl, &why), 0);
+	assert_int_equal(h.epoch, 0x12345678);
+	assert_int_equal(h.seq, 9);
+	assert_ptr_equal(b, m + 12);
+	assert_int_equal(bl, 1);
+	for (size_t len = 8; len < 12; len++) {
+		assert_int_equal(msg_hdr_parse(m, len, &h, &b, &bl, &why), -EBADMSG);
+		assert_int_equal(why, MSG_ERR_TRUNCATED);
+	}
+	for (unsigned t = MSG_HELLO; t <= MSG_GAP; t++) {
+		int ok = t == MSG_READINGS || t == MSG_ACK || t == MSG_GAP;
+
+		m[1] = (uint8_t)t;
+		assert_int_equal(msg_hdr_parse(m, 13, &h, &b, &bl, &why),
+				 ok ? 0 : -EBADMSG);
+		assert_int_equal(why, ok ? MSG_OK : MSG_ERR_FLAGS);
+	}
+	m[1] = MSG_ACK;
+	m[0] = 1;			/* v1 has no flags at all */
+	assert_int_equal(msg_hdr_parse(m, 13, &h, &b, &bl, &why), -EBADMSG);
+	assert_int_equal(why, MSG_ERR_FLAGS);
+	m[0] = 2;
+	memset(m + 8, 0, 4);		/* epoch 0 is invalid */
+	assert_int_equal(msg_hdr_parse(m, 13, &h, &b, &bl, &why), -EBADMSG);
+	assert_int_equal(why, MSG_ERR_RANGE);
+}
+
+/* The encoders write the extension only when asked, and its length. */
+static void test_epoch_encoders(void **state)
+{
+	static const struct msg_ack a = { 2, 7 };
+	uint8_t buf[128];
+	const uint8_t *b;
+	struct msg_hdr h;
+	struct msg_ack out;
+	struct msg_gap g;
+	size_t n, bl;
+	unsigned cnt;
+
+	(void)state;
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 77, &a, 1, &n), 0);
+	assert_int_equal(n, 12 + 3);
+	assert_int_equal(msg_hdr_parse(buf, n, &h, &b, &bl, NULL), 0);
+	assert_int_equal(h.flags, MSG_F_EPOCH);
+	assert_int_equal(h.epoch, 77);
+	assert_int_equal(msg_decode_ack(b, bl, &out, 1, &cnt, NULL), 0);
+	assert_int_equal(out.seq, 7);
+	assert_int_equal(msg_encode_gap(buf, sizeof(buf), 5, gap2, 1, &n), 0);
+	assert_int_equal(msg_hdr_parse(buf, n, &h, &b, &bl, NULL), 0);
+	assert_int_equal(h.epoch, 5);
+	assert_int_equal(msg_decode_gap(b, bl, &g, 1, &cnt, NULL), 0);
+	assert_int_equal(g.last, 9);
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 3, 1, S("x"), rd3, 1, &n), 0);
+	assert_int_equal(msg_hdr_parse(buf, n, &h, &b, &bl, NULL), 0);
+	assert_int_equal(h.epoch, 3);
+	/* too small for the extension: nothing written past cap */
+	assert_int_equal(msg_encode_ack(buf, 11, 77, &a, 1, &n), -ENOSPC);
+}
+
+static void test_seqnum(void **state)
+{
+	(void)state;
+	assert_true(seq_lt(1, 2));
+	assert_true(seq_lt(UINT32_MAX, 0));	/* wraps */
+	assert_true(seq_lt(UINT32_MAX - 5, 3));
+	assert_false(seq_lt(3, UINT32_MAX - 5));
+	assert_true(seq_gt(0, UINT32_MAX));
+	assert_true(seq_le(7, 7) && seq_ge(7, 7));
+	assert_false(seq_lt(7, 7));
+	/* exactly half the space apart: neither is before the other */
+	assert_false(seq_lt(0, 0x80000000u));
+	assert_false(seq_lt(0x80000000u, 0));
+	assert_true(seq_lt(0, 0x7fffffffu));
 }
 
 /* ---------------- round trips ---------------- */
@@ -190,6 +302,7 @@ static void test_hello_roundtrip(void **state)
 {
 	uint8_t buf[256];
 	struct msg_stream_info si[3];
+	struct msg_low lo[2];
 	struct msg_hello h;
 	const uint8_t *b;
 	enum msg_err why;
@@ -200,7 +313,13 @@ static void test_hello_roundtrip(void **state)
 	n = enc_hello(buf, sizeof(buf), &rc);
 	assert_int_equal(rc, 0);
 	body_of(buf, n, MSG_HELLO, &b, &bl, NULL);
-	assert_int_equal(msg_decode_hello(b, bl, &h, si, 3, &why), 0);
+	assert_int_equal(msg_decode_hello(b, bl, &h, si, 3, lo, 2, &why), 0);
+	assert_int_equal(h.epoch, 0xcafe);
+	assert_int_equal(h.n_low, 2);
+	assert_ptr_equal(h.low, lo);
+	assert_int_equal(lo[1].epoch, 0xcafe);
+	assert_int_equal(lo[1].stream, 7);
+	assert_int_equal(lo[1].seq, 3);
 	assert_true(str_is(h.name, "pi-kitchen"));
 	assert_true(str_is(h.sw, "0.1.0"));
 	assert_int_equal(h.proto, MSG_VERSION);
@@ -216,7 +335,9 @@ static void test_hello_roundtrip(void **state)
 	/* names point into the buffer: no copy */
 	assert_true(h.name.p > (const char *)buf &&
 		    h.name.p < (const char *)buf + n);
-	assert_int_equal(msg_decode_hello(b, bl, &h, si, 2, &why), -EBADMSG);
+	assert_int_equal(msg_decode_hello(b, bl, &h, si, 2, lo, 2, &why), -EBADMSG);
+	assert_int_equal(why, MSG_ERR_TOO_MANY);
+	assert_int_equal(msg_decode_hello(b, bl, &h, si, 3, lo, 1, &why), -EBADMSG);
 	assert_int_equal(why, MSG_ERR_TOO_MANY);
 }
 
@@ -271,7 +392,7 @@ static void test_readings_extremes(void **state)
 	volatile double zero = 0.0;
 
 	(void)state;
-	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, S(""), in,
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 0, S(""), in,
 					     4, &n), 0);
 	body_of(buf, n, MSG_READINGS, &b, &bl, NULL);
 	assert_int_equal(msg_decode_readings(b, bl, r, 4, &cnt, NULL), 0);
@@ -285,17 +406,17 @@ static void test_readings_extremes(void **state)
 	struct msg_reading bad = in[0];
 
 	bad.value = zero / zero;
-	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, S("x"),
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 0, S("x"),
 					     &bad, 1, &n), -EINVAL);
 	bad = in[0];
 	bad.name = S("");
-	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, S(""),
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 0, S(""),
 					     &bad, 1, &n), -EINVAL);
 	bad = in[0];
 	bad.time_ms = INT64_MIN;
-	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, S("x"),
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 0, S("x"),
 					     &bad, 1, &n), -EINVAL);
-	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, S("x"),
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 0, S("x"),
 					     in, 0, &n), -EINVAL);
 }
 
@@ -319,12 +440,12 @@ static void test_ack_roundtrip(void **state)
 	assert_int_equal(a[1].seq, 0);
 	assert_int_equal(a[2].stream, 65535);
 	assert_int_equal(a[2].seq, UINT32_MAX);
-	assert_int_equal(msg_encode_ack(buf, sizeof(buf), NULL, 0, &n), 0);
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, NULL, 0, &n), 0);
 	body_of(buf, n, MSG_ACK, &b, &bl, NULL);
 	assert_int_equal(msg_decode_ack(b, bl, a, 3, &cnt, NULL), 0);
 	assert_int_equal(cnt, 0);
 	struct msg_ack zero = { 0, 1 };
-	assert_int_equal(msg_encode_ack(buf, sizeof(buf), &zero, 1, &n),
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, &zero, 1, &n),
 			 -EINVAL);
 }
 
@@ -507,12 +628,12 @@ static void expect(int type, struct body *b, enum msg_err want)
 static void hello_body(struct body *b, int skip, int bad, int dup)
 {
 	static const char *const keys[] = { "name", "sw", "proto", "boot",
-					    "start", "streams" };
+					    "start", "streams", "epoch" };
 	struct cbor_enc *e = &b->e;
 
 	body_start(b);
-	cbor_put_map(e, 6 - (skip >= 0) + (dup >= 0));
-	for (int i = 0; i < 6; i++) {
+	cbor_put_map(e, 7 - (skip >= 0) + (dup >= 0));
+	for (int i = 0; i < 7; i++) {
 		if (i == skip)
 			continue;
 		for (int k = 0; k < 1 + (i == dup); k++) {
@@ -521,7 +642,7 @@ static void hello_body(struct body *b, int skip, int bad, int dup)
 				cbor_put_bool(e, true);
 			else if (i < 2)
 				cbor_put_cstr(e, "x");
-			else if (i < 5)
+			else if (i < 5 || i == 6)
 				cbor_put_uint(e, 1);
 			else
 				cbor_put_array(e, 0);
@@ -538,9 +659,11 @@ static void test_hello_bad(void **state)
 	enum msg_err why;
 	struct msg_hello h;
 	struct msg_stream_info si[1];
-	assert_int_equal(msg_decode_hello(b.buf, body_len(&b), &h, si, 1,
+	struct msg_low lo[1];
+	assert_int_equal(msg_decode_hello(b.buf, body_len(&b), &h, si, 1, lo, 1,
 					  &why), 0);
-	for (int i = 0; i < 6; i++) {
+	assert_int_equal(h.n_low, 0);		/* "low" is optional */
+	for (int i = 0; i < 7; i++) {
 		hello_body(&b, i, -1, -1);
 		expect(MSG_HELLO, &b, MSG_ERR_MISSING);
 		hello_body(&b, -1, i, -1);
@@ -551,25 +674,145 @@ static void test_hello_bad(void **state)
 	uint8_t m[512];
 	struct msg_stream_info dup[2] = { { 3, S("a"), S("") },
 					  { 3, S("b"), S("") } };
-	struct msg_hello hh = { S("n"), S("v"), 1, 1, 1, dup, 2 };
+	struct msg_hello hh = { S("n"), S("v"), 2, 1, 1, dup, 2, 9, NULL, 0 };
 	size_t n, bl;
 	const uint8_t *bb;
 	assert_int_equal(msg_encode_hello(m, sizeof(m), &hh, &n), 0);
 	body_of(m, n, MSG_HELLO, &bb, &bl, NULL);
-	assert_int_equal(msg_decode_hello(bb, bl, &h, si, 1, &why), -EBADMSG);
+	assert_int_equal(msg_decode_hello(bb, bl, &h, si, 1, lo, 1, &why), -EBADMSG);
 	assert_int_equal(why, MSG_ERR_TOO_MANY);
 	struct msg_stream_info two[2];
-	assert_int_equal(msg_decode_hello(bb, bl, &h, two, 2, &why), -EBADMSG);
+	assert_int_equal(msg_decode_hello(bb, bl, &h, two, 2, lo, 1, &why), -EBADMSG);
 	assert_int_equal(why, MSG_ERR_DUPLICATE);
 	dup[1].stream = 0;
 	assert_int_equal(msg_encode_hello(m, sizeof(m), &hh, &n), -EINVAL);
+	dup[1].stream = 4;
+	hh.epoch = 0;			/* epoch 0 is invalid */
+	assert_int_equal(msg_encode_hello(m, sizeof(m), &hh, &n), -EINVAL);
+	hello_body(&b, -1, -1, -1);	/* ... and refused by the decoder */
+	b.buf[body_len(&b) - 1] = 0;	/* the last value: epoch = 0 */
+	expect(MSG_HELLO, &b, MSG_ERR_RANGE);
+}
+
+/* HELLO "low": [epoch, stream, seq] triples. */
+static void test_hello_low_bad(void **state)
+{
+	static const struct { uint64_t v[3]; unsigned n; enum msg_err why; } cases[] = {
+		{ { 0, 1, 1 }, 3, MSG_ERR_RANGE },		/* epoch 0 */
+		{ { 1, 0, 1 }, 3, MSG_ERR_RANGE },		/* stream 0 */
+		{ { 1, 65536, 1 }, 3, MSG_ERR_RANGE },
+		{ { 1, 1, 1ull << 32 }, 3, MSG_ERR_RANGE },
+		{ { 1ull << 32, 1, 1 }, 3, MSG_ERR_RANGE },
+		{ { 1, 1, 1 }, 2, MSG_ERR_WRONG_TYPE },		/* not a triple */
+	};
+	struct msg_stream_info si[1];
+	struct msg_low lo[2];
+	struct msg_hello h;
+	struct body b;
+	enum msg_err why;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		hello_body(&b, -1, -1, -1);
+		b.buf[0]++;			/* one more pair in the map */
+		cbor_put_cstr(&b.e, "low");
+		cbor_put_array(&b.e, 1);
+		cbor_put_array(&b.e, cases[c].n);
+		for (unsigned k = 0; k < cases[c].n; k++)
+			cbor_put_uint(&b.e, cases[c].v[k]);
+		expect(MSG_HELLO, &b, cases[c].why);
+	}
+	/* the same (epoch, stream) twice */
+	hello_body(&b, -1, -1, -1);
+	b.buf[0]++;
+	cbor_put_cstr(&b.e, "low");
+	cbor_put_array(&b.e, 2);
+	for (int k = 0; k < 2; k++) {
+		cbor_put_array(&b.e, 3);
+		cbor_put_uint(&b.e, 4), cbor_put_uint(&b.e, 2), cbor_put_uint(&b.e, k);
+	}
+	assert_int_equal(msg_decode_hello(b.buf, body_len(&b), &h, si, 1, lo, 2, &why),
+			 -EBADMSG);
+	assert_int_equal(why, MSG_ERR_DUPLICATE);
+}
+
+static void test_gap_roundtrip_and_bad(void **state)
+{
+	static const struct { uint64_t v[3]; unsigned n; enum msg_err why; } cases[] = {
+		{ { 0, 1, 1 }, 3, MSG_ERR_RANGE },		/* stream 0 */
+		{ { 70000, 1, 1 }, 3, MSG_ERR_RANGE },
+		{ { 1, 9, 8 }, 3, MSG_ERR_RANGE },		/* first > last */
+		{ { 1, 0, 0x80000000u }, 3, MSG_ERR_RANGE },	/* half the space */
+		{ { 1, 1, 1ull << 32 }, 3, MSG_ERR_RANGE },
+		{ { 1, 1 }, 2, MSG_ERR_WRONG_TYPE },
+	};
+	struct msg_gap g[2], many[MSG_MAX_ITEMS + 1];
+	uint8_t buf[2048];
+	const uint8_t *b;
+	struct body bd;
+	size_t n, bl;
+	unsigned cnt;
+	int rc;
+
+	(void)state;
+	n = enc_gap(buf, sizeof(buf), &rc);
+	assert_int_equal(rc, 0);
+	body_of(buf, n, MSG_GAP, &b, &bl, NULL);
+	assert_int_equal(msg_decode_gap(b, bl, g, 2, &cnt, NULL), 0);
+	assert_int_equal(cnt, 2);
+	assert_int_equal(g[1].stream, 3);
+	assert_int_equal(g[1].first, UINT32_MAX - 1);	/* across the wrap */
+	assert_int_equal(g[1].last, 2);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		body_start(&bd);
+		cbor_put_array(&bd.e, 1);
+		cbor_put_array(&bd.e, cases[c].n);
+		for (unsigned k = 0; k < cases[c].n; k++)
+			cbor_put_uint(&bd.e, cases[c].v[k]);
+		expect(MSG_GAP, &bd, cases[c].why);
+	}
+	body_start(&bd);
+	cbor_put_array(&bd.e, 0);
+	expect(MSG_GAP, &bd, MSG_ERR_MISSING);		/* an empty GAP */
+	/* the encoder refuses what the decoder would; at most 64 ranges */
+	struct msg_gap bad = { 1, 9, 8 };
+	assert_int_equal(msg_encode_gap(buf, sizeof(buf), 0, &bad, 1, &n), -EINVAL);
+	assert_int_equal(msg_encode_gap(buf, sizeof(buf), 0, gap2, 0, &n), -EINVAL);
+	for (unsigned i = 0; i <= MSG_MAX_ITEMS; i++)
+		many[i] = (struct msg_gap){ 1, 2 * i, 2 * i };
+	assert_int_equal(msg_encode_gap(buf, sizeof(buf), 0, many, MSG_MAX_ITEMS + 1, &n),
+			 -EINVAL);
+	assert_int_equal(msg_encode_gap(buf, sizeof(buf), 0, many, MSG_MAX_ITEMS, &n), 0);
+}
+
+/* The config loader's bound on a bundle is never below the encoder's. */
+static void test_readings_max_len(void **state)
+{
+	static char name[32], unit[16], base[40];
+	struct msg_reading r[MSG_MAX_ITEMS];
+	static uint8_t buf[16384];
+	size_t n;
+
+	(void)state;
+	memset(name, 'n', sizeof(name) - 1);
+	memset(unit, 'u', sizeof(unit) - 1);
+	memset(base, 'b', sizeof(base) - 1);
+	for (unsigned i = 0; i < MSG_MAX_ITEMS; i++)
+		r[i] = (struct msg_reading){ { 0 }, S(name), S(unit), -3.1 - i,
+					     1700000000001ll + 1111 * i };
+	for (unsigned cnt = 1; cnt <= MSG_MAX_ITEMS; cnt++) {
+		assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0xffffffffu, 7,
+						     S(base), r, cnt, &n), 0);
+		assert_true(n <= msg_readings_max_len(sizeof(base) - 1, sizeof(name) - 1,
+						      sizeof(unit) - 1, cnt));
+	}
 }
 
 /* A full HELLO with one stream entry: @stream, "sensor" if @sensor. */
 static void hello_with_stream(struct body *b, uint64_t stream, bool sensor)
 {
-	hello_body(b, 5, -1, -1);	/* without "streams": 5 pairs */
-	b->buf[0] = 0xa6;		/* now 6 pairs */
+	hello_body(b, 5, -1, -1);	/* without "streams": 6 pairs */
+	b->buf[0] = 0xa7;		/* now 7 pairs */
 	cbor_put_cstr(&b->e, "streams");
 	cbor_put_array(&b->e, 1);
 	cbor_put_map(&b->e, 1 + sensor);
@@ -683,10 +926,10 @@ static void test_readings_bad(void **state)
 	struct msg_reading r = { { 0 }, { big, MSG_MAX_STR + 1 }, S(""), 1, 0 };
 	uint8_t m[1024];
 	size_t n;
-	assert_int_equal(msg_encode_readings(m, sizeof(m), 1, S("x"), &r, 1,
+	assert_int_equal(msg_encode_readings(m, sizeof(m), 0, 1, S("x"), &r, 1,
 					     &n), -EINVAL);
 	r.name = S("n");
-	assert_int_equal(msg_encode_readings(m, sizeof(m), 1,
+	assert_int_equal(msg_encode_readings(m, sizeof(m), 0, 1,
 					     (struct msg_str){ big, sizeof(big) },
 					     &r, 1, &n), -EINVAL);
 }
@@ -926,6 +1169,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hdr),
+		cmocka_unit_test(test_hdr_epoch),
+		cmocka_unit_test(test_epoch_encoders),
+		cmocka_unit_test(test_seqnum),
+		cmocka_unit_test(test_hello_low_bad),
+		cmocka_unit_test(test_gap_roundtrip_and_bad),
+		cmocka_unit_test(test_readings_max_len),
 		cmocka_unit_test(test_hello_roundtrip),
 		cmocka_unit_test(test_readings_roundtrip),
 		cmocka_unit_test(test_readings_extremes),

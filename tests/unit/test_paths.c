@@ -281,6 +281,65 @@ static void test_bind_retried_and_link_local_skipped(void **state)
 	assert_true(fake_log_contains("path=eth: add local address 10.0.0.9"));
 }
 
+
+/* Two new addresses before either can be bound: each keeps its own
+ * retries; the second does not overwrite the first. */
+static void test_two_pending_addresses(void **state)
+{
+	struct t *t = *state;
+	struct net_addr a1, a2;
+
+	net_addr_parse("10.0.0.21", &a1);
+	net_addr_parse("10.0.0.22", &a2);
+	fake_sctp_fail_next(FAKE_SCTP_BIND_CHANGE, -EADDRNOTAVAIL, 2);
+	fake_nl_addr(2, &a1, true);
+	fake_nl_addr(2, &a2, true);
+	run(t);
+	fake_loop_advance(t->l, 200);			/* both retried, both bind */
+	assert_true(fake_log_contains("path=eth: add local address 10.0.0.21"));
+	assert_true(fake_log_contains("path=eth: add local address 10.0.0.22"));
+	/* one that goes away while pending is not bound later */
+	fake_sctp_fail_next(FAKE_SCTP_BIND_CHANGE, -EADDRNOTAVAIL, 1);
+	net_addr_parse("10.0.0.23", &a1);
+	fake_nl_addr(2, &a1, true);
+	fake_nl_addr(2, &a1, false);
+	run(t);
+	fake_loop_advance(t->l, 1000);
+	assert_false(fake_log_contains("path=eth: add local address 10.0.0.23"));
+}
+
+/* Events lost in a netlink overrun: the agent asks for the whole state
+ * again, and an address the dump no longer names is dropped (unbound). */
+static void test_overrun_drops_vanished_addresses(void **state)
+{
+	struct t *t = *state;
+	struct net_addr a1, a2;
+	unsigned int dumps = fake_nl_dumps();
+	const struct fake_sctp_call *c;
+
+	net_addr_parse("10.0.0.31", &a1);
+	net_addr_parse("10.0.0.32", &a2);
+	fake_nl_addr(2, &a1, true);
+	fake_nl_addr(2, &a2, true);
+	run(t);
+	fake_nl_overrun();				/* a2's PN_ADDR_DEL was lost */
+	run(t);
+	assert_int_equal(fake_nl_dumps(), dumps + 1);
+	fake_nl_link("eth0", 2, true);			/* the dump: a1 only */
+	fake_nl_addr(2, &a1, true);
+	fake_nl_dump_done();
+	run(t);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_BIND_CHANGE);
+	assert_false(c->add);
+	assert_true(net_addr_same_host(&c->addrs[0], &a2));
+	assert_true(fake_log_contains("path=eth: remove local address 10.0.0.32"));
+	assert_false(fake_log_contains("path=eth: remove local address 10.0.0.31"));
+	/* a plain dump (no overrun) drops nothing */
+	fake_nl_dump_done();
+	run(t);
+	assert_false(fake_log_contains("path=eth: remove local address 10.0.0.31"));
+}
+
 static void test_connect_starts_on_a_live_link(void **state)
 {
 	struct t *t = *state;
@@ -344,6 +403,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_unreachable_and_pf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unconfirmed_alarm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_address_follows_interface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_pending_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overrun_drops_vanished_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_retried_and_link_local_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_starts_on_a_live_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_asconf_is_said, setup, teardown),

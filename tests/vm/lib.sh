@@ -234,3 +234,27 @@ _vt_cleanup() {
 }
 trap _vt_cleanup EXIT
 trap 'fail "killed (time limit?)"' TERM INT
+
+# --- the disk bed (run.sh --disk IMG | --mkdisk SIZE) ------------------------
+# /init mounts the virtio disk (/dev/vda, ext4) on $VMTEST_DISK (/mnt/disk).
+# $VMTEST_BOOT is 1, then 2, 3, ... after each power cut.
+need_disk() {
+	[ -n "${VMTEST_DISK:-}" ] && grep -q " $VMTEST_DISK " /proc/mounts ||
+		fail "no disk mounted (run.sh --disk IMG or --mkdisk SIZE)"
+}
+# Keep unsynced data in the guest's page cache until the cut: no periodic
+# writeback, a long ext4 commit interval (restored by the next boot).
+hold_page_cache() {
+	sysctl -q -w vm.dirty_writeback_centisecs=0
+	sysctl -q -w vm.dirty_expire_centisecs=360000
+	mount -o remount,commit=300 "$VMTEST_DISK"
+}
+# powercut: run.sh kills qemu as soon as it sees this line (no flush, no
+# shutdown) and boots again on the same disk; this scenario then runs again
+# with VMTEST_BOOT + 1.
+powercut() {
+	log "cutting the power"
+	echo "VMTEST-POWERCUT $VMTEST_NAME"
+	sleep 600
+	fail "no power cut came (run.sh without --disk?)"
+}

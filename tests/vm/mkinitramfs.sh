@@ -10,6 +10,7 @@
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
 #   /usr/sbin/nft              nftables (NAT, drop rules)
 #   /usr/bin/usrsctp_{discard,echo}_server  usrsctp's example programs
+#   /usr/sbin/dmsetup          device-mapper (dm-flakey for the disk bed)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -47,6 +48,7 @@ PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
 libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
 tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
 liblzma5 libzstd1 liblz4-1
+dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0
 nftables libnftables1 libnftnl11 libjansson4 libgmp10 libedit2 libtinfo6
 libusrsctp2 libusrsctp-examples"
 UL="$CACHE/userland"
@@ -133,6 +135,10 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 # tcpdump (packet capture for the pipeline_* scenarios; run it with -Z root:
 # there is no tcpdump user). Its libraries come in through DT_NEEDED.
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
+# dmsetup: the disk bed's dm-flakey device (tests/vm/scenarios/disk_*.sh).
+for d in "$R/sbin/dmsetup" "$R/usr/sbin/dmsetup"; do
+	[ -e "$d" ] && { install_elf "$d" usr/sbin/dmsetup; break; }
+done
 # nft (the carrier-NAT scenario's masquerade and protocol-132 drop) and
 # usrsctp's example servers (interop peers of the kernel port over UDP).
 install_elf "$R/usr/sbin/nft" usr/sbin/nft

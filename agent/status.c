@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* The agent's counters as log lines and as the STATUS map (status.h). */
+#include <errno.h>
+#include <stdio.h>
+
+#include "agent/assoc.h"
+#include "agent/budget.h"
+#include "agent/cbor.h"
+#include "agent/command.h"
+#include "agent/config.h"
+#include "agent/log.h"
+#include "agent/publish.h"
+#include "agent/sensor.h"
+#include "agent/status.h"
+#include "port/sctp.h"
+
+#define ULL(x) ((unsigned long long)(x))
+
+/* Every counter of an association, once, for both views. */
+#define ASSOC_COUNTERS(X) \
+	X(msgs_sent) X(bytes_sent) X(send_failed) X(requeued) X(replayed) \
+	X(abandoned) X(dropped) X(evicted) X(unacked_evicted) X(lost) \
+	X(gap_msgs) X(no_stream) X(connects) X(comm_up) X(comm_lost) \
+	X(restarts) X(acks) X(ack_beyond) X(ack_other_epoch) X(cmds) \
+	X(bad_msgs) X(failovers) X(failbacks) X(resent)
+#define COUNT_ONE(f) +1
+#define N_ASSOC_COUNTERS (0 ASSOC_COUNTERS(COUNT_ONE))
+/* Keys of the STATUS map besides the counters. */
+#define N_STATUS_KEYS 15
+
+static uint64_t bad_total(const struct status_src *s)
+{
+	struct command_stats cst;
+	uint64_t n = 0;
+
+	command_get_stats(s->cmd, &cst);
+	for (int i = 0; i < MSG_ERR_COUNT; i++)
+		n += cst.bad_msgs[i];
+	return n;
+}
+
+static void log_assoc(const struct assoc *a)
+{
+	struct assoc_stats st;
+
+	assoc_get_stats(a, &st);
+	/* two lines: each fits a log line whatever the numbers */
+	ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
+	     "requeued %llu, replayed %llu, abandoned %llu, dropped %llu, "
+	     "evicted %llu (%llu un-ACKed), lost %llu in %llu GAPs, no stream %llu; "
+	     "holds %zu bytes, %u waiting",
+	     ULL(st.msgs_sent), ULL(st.bytes_sent), ULL(st.send_failed),
+	     ULL(st.requeued), ULL(st.replayed), ULL(st.abandoned), ULL(st.dropped),
+	     ULL(st.evicted), ULL(st.unacked_evicted), ULL(st.lost), ULL(st.gap_msgs),
+	     ULL(st.no_stream), assoc_bytes(a), assoc_backlog(a));
+	ALOG(a, LOG_INFO, "connects %llu, up %llu, lost %llu, restarts %llu; acks "
+	     "%llu (%llu refused, %llu other epoch), cmds %llu; failovers %llu, "
+	     "failbacks %llu, re-sent %llu; bad input %llu",
+	     ULL(st.connects), ULL(st.comm_up), ULL(st.comm_lost), ULL(st.restarts),
+	     ULL(st.acks), ULL(st.ack_beyond), ULL(st.ack_other_epoch), ULL(st.cmds),
+	     ULL(st.failovers), ULL(st.failbacks), ULL(st.resent), ULL(st.bad_msgs));
+}
+
+static void log_sensors(const struct status_src *s)
+{
+	for (unsigned int i = 0; i < s->cfg->n_sensors; i++) {
+		struct sampler_stats st;
+
+		sampler_get_stats(s->sampler, i, &st);
+		LOG(LOGM_MAIN, LOG_INFO, "sensor=%s: interval %u ms, reads %llu, "
+		    "errors %llu, retries %llu, skipped %llu, events %llu",
+		    s->cfg->sensors[i].name, sampler_interval(s->sampler, i),
+		    ULL(st.reads), ULL(st.errors), ULL(st.retries), ULL(st.skipped),
+		    ULL(st.events));
+	}
+}
+
+void status_log(const struct status_src *s)
+{
+	struct publish_stats pst;
+	struct command_stats cst;
+	struct ps_stats ps;
+
+	ps_get_stats(s->ep, &ps);
+	publish_get_stats(s->pub, &pst);
+	command_get_stats(s->cmd, &cst);
+	for (unsigned int i = 0; i < s->n_assocs; i++)
+		log_assoc(s->assocs[i]);
+	LOG(LOGM_MAIN, LOG_INFO, "readings %llu (%llu not encodable), fan-outs by "
+	    "SENDALL %llu (%llu emulated by the port), by unicast %llu; "
+	    "notifications %llu, unknown %llu; unknown associations %llu",
+	    ULL(pst.readings), ULL(pst.encode_failed), ULL(pst.sendall),
+	    ULL(ps.sendall_fallbacks), ULL(pst.unicast_fanouts),
+	    ULL(ps.notifications), ULL(ps.unknown_notifications),
+	    ULL(s->unknown_assoc));
+	LOG(LOGM_MAIN, LOG_INFO, "memory budget %zu KiB: %zu bytes held, peak %zu, "
+	    "%llu evicted", budget_limit(s->budget) / 1024, budget_used(s->budget),
+	    budget_peak(s->budget), ULL(budget_evictions(s->budget)));
+	for (int i = 0; i < MSG_ERR_COUNT; i++)
+		if (cst.bad_msgs[i])
+			LOG(LOGM_MAIN, LOG_INFO, "rejected input: %llu x %s",
+			    ULL(cst.bad_msgs[i]), msg_err_str((enum msg_err)i));
+	log_sensors(s);
+}
+
+static void put_u(struct cbor_enc *e, const char *k, uint64_t v)
+{
+	cbor_put_cstr(e, k);
+	cbor_put_uint(e, v);
+}
+
+static void put_paths(struct cbor_enc *e, const struct status_src *s,
+		      const struct assoc *a)
+{
+	struct ps_path_info info[PS_MAX_ADDRS];
+	unsigned int n = 0;
+
+	if (ps_paths(s->ep, assoc_id(a), info, PS_MAX_ADDRS, &n))
+		n = 0;
+	cbor_put_cstr(e, "paths");
+	cbor_put_array(e, n);
+	for (unsigned int i = 0; i < n; i++) {
+		char addr[NET_ADDR_STRLEN];
+
+		net_addr_format(&info[i].addr, addr, sizeof(addr));
+		cbor_put_map(e, 6);
+		cbor_put_cstr(e, "addr"), cbor_put_cstr(e, addr);
+		cbor_put_cstr(e, "state"), cbor_put_cstr(e, ps_path_state_name(info[i].state));
+		cbor_put_cstr(e, "primary"), cbor_put_bool(e, info[i].primary);
+		put_u(e, "srtt_ms", info[i].srtt_ms);
+		put_u(e, "rto_ms", info[i].rto_ms);
+		put_u(e, "cwnd", info[i].cwnd);
+	}
+}
+
+static void put_sensors(struct cbor_enc *e, const struct status_src *s)
+{
+	const struct config *c = s->cfg;
+
+	cbor_put_cstr(e, "sensors");
+	cbor_put_map(e, c->n_sensors);
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		struct sampler_stats st;
+
+		sampler_get_stats(s->sampler, i, &st);
+		cbor_put_cstr(e, c->sensors[i].name);
+		cbor_put_map(e, 5);
+		put_u(e, "interval_ms", sampler_interval(s->sampler, i));
+		put_u(e, "reads", st.reads);
+		put_u(e, "errors", st.errors);
+		put_u(e, "retries", st.retries);
+		put_u(e, "skipped", st.skipped);
+	}
+}
+
+int status_encode(const struct status_src *s, const struct assoc *a,
+		  uint8_t *buf, size_t cap, size_t *len)
+{
+	struct publish_stats pst;
+	struct assoc_stats st;
+	struct cbor_enc e;
+
+	assoc_get_stats(a, &st);
+	publish_get_stats(s->pub, &pst);
+	cbor_enc_init(&e, buf, cap);
+	cbor_put_map(&e, N_STATUS_KEYS + N_ASSOC_COUNTERS);
+	cbor_put_cstr(&e, "agent"), cbor_put_cstr(&e, s->cfg->agent.name);
+	cbor_put_cstr(&e, "controller"), cbor_put_cstr(&e, assoc_name(a));
+	cbor_put_cstr(&e, "state"), cbor_put_cstr(&e, assoc_state_name(assoc_state(a)));
+	put_u(&e, "epoch", s->epoch);
+#define PUT_ONE(f) put_u(&e, #f, st.f);
+	ASSOC_COUNTERS(PUT_ONE)
+#undef PUT_ONE
+	put_u(&e, "held_bytes", assoc_bytes(a));
+	put_u(&e, "waiting", assoc_backlog(a));
+	put_u(&e, "memory_budget", budget_limit(s->budget));
+	put_u(&e, "memory_used", budget_used(s->budget));
+	put_u(&e, "memory_peak", budget_peak(s->budget));
+	put_u(&e, "readings", pst.readings);
+	put_u(&e, "encode_failed", pst.encode_failed);
+	put_u(&e, "unknown_assoc", s->unknown_assoc);
+	put_u(&e, "bad_input", bad_total(s));
+	put_paths(&e, s, a);	/* the association's paths as the stack sees them now */
+	put_sensors(&e, s);
+	return cbor_enc_finish(&e, len) ? -ENOSPC : 0;
+}
+
+size_t status_max_len(const struct config *cfg)
+{
+	/* keys <= 24 bytes, values <= 9; a path map ~ 120 bytes; a sensor's
+	 * name plus five counters */
+	return 64 + 2 * (CFG_NAME_MAX + 2) +
+	       (N_STATUS_KEYS + N_ASSOC_COUNTERS) * (24 + 9) +
+	       PS_MAX_ADDRS * 160 + cfg->n_sensors * (CFG_NAME_MAX + 2 + 5 * (13 + 9));
+}

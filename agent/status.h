@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent/status.h - the agent's counters, shown two ways from one place:
+ * log lines (SIGUSR1, the end of a run) and the STATUS reply's CBOR map,
+ * so nothing that is counted is left unseen.
+ */
+#ifndef AGENT_STATUS_H
+#define AGENT_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct assoc;
+struct budget;
+struct command;
+struct config;
+struct ps_ep;
+struct publish;
+struct sampler;
+
+/* Where the counters come from (all owned by the agent). */
+struct status_src {
+	const struct config *cfg;
+	struct ps_ep *ep;
+	const struct sampler *sampler;
+	struct assoc *const *assocs;
+	unsigned int n_assocs;
+	const struct publish *pub;
+	const struct command *cmd;
+	const struct budget *budget;
+	uint32_t epoch;
+	uint64_t unknown_assoc;		/* events for associations we do not know */
+};
+
+/* Log every counter, one line per association plus the agent's. */
+void status_log(const struct status_src *s);
+/* The STATUS map about the agent and @a. 0 and *@len, or -ENOSPC. */
+int status_encode(const struct status_src *s, const struct assoc *a,
+		  uint8_t *buf, size_t cap, size_t *len);
+/* A buffer this large always holds status_encode()'s map for @cfg. */
+size_t status_max_len(const struct config *cfg);
+
+#endif
