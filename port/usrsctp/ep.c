@@ -171,7 +171,7 @@ void ps_close(struct ps_ep *ep)
 	}
 	us_stack_unlock();
 	us_wake_close(ep);
-	free(ep->buf);
+	us_recv_free(ep);
 	free(ep);
 }
 

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * port/usrsctp: ps_recv(). Same reassembly as the kernel port: a message
- * larger than the buffer comes in pieces without MSG_EOR, appended up to
- * cfg.max_msg; the rest of a longer one is read and thrown away. Before
- * the stack: the COMM_LOST events a re-init made up, and making the
- * socket again once the stack is back.
+ * port/usrsctp: ps_recv(). Each usrsctp_recvv() returns one piece of one
+ * message (data or notification); MSG_EOR marks its last piece. usrsctp
+ * turns fragment interleave level 1 on by default (2 where the endpoint
+ * offers I-DATA), so the pieces a partial delivery hands up for one
+ * association may interleave with messages of other associations (and,
+ * at level 2, of other streams): pieces are put together per
+ * (association, stream, unordered) from the rcvinfo every read carries,
+ * as the kernel port does. A message longer than cfg.max_msg is read to
+ * its end, thrown away and counted. Before the stack: the COMM_LOST events
+ * a re-init made up, and making the socket again once the stack is back.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,98 +18,181 @@
 
 #include "port/usrsctp/us.h"
 
-static size_t msg_limit(const struct ps_ep *ep)
+#define US_RASM_MAX 256		/* messages being put together at once */
+
+static size_t msg_limit(const struct ps_ep *ep, bool notif)
 {
-	return ep->is_notif ? (size_t)ep->cfg.max_msg + US_NOTIF_EXTRA
-			    : ep->cfg.max_msg;
+	return notif ? (size_t)ep->cfg.max_msg + US_NOTIF_EXTRA : ep->cfg.max_msg;
 }
 
-static int make_room(struct ps_ep *ep, uint8_t **dst, size_t *room)
+/* The buffer every read lands in: one whole message of the largest size
+ * accepted fits. */
+static int scratch(struct ps_ep *ep)
 {
-	size_t limit = ep->in_msg ? msg_limit(ep) : ep->cfg.max_msg + US_NOTIF_EXTRA;
+	size_t cap = msg_limit(ep, true);
 
-	if (ep->discard || (ep->in_msg && ep->len >= limit)) {
-		ep->discard = true;	/* reuse the buffer as a sink */
-		*dst = ep->buf;
-		*room = ep->cap;
+	if (ep->buf)
 		return 0;
-	}
-	if (ep->cap - ep->len < 4096 && ep->cap < limit) {
-		size_t cap = ep->cap ? ep->cap * 2 : 16384;
-		uint8_t *b;
-
-		if (cap > limit)
-			cap = limit;
-		b = realloc(ep->buf, cap);
-		if (!b)
-			return -ENOMEM;
-		ep->buf = b;
-		ep->cap = cap;
-	}
-	*dst = ep->buf + ep->len;
-	*room = ep->cap - ep->len;
-	if (ep->in_msg && *room > limit - ep->len)
-		*room = limit - ep->len;
+	ep->buf = malloc(cap);
+	if (!ep->buf)
+		return -ENOMEM;
+	ep->cap = cap;
 	return 0;
 }
 
-/* One usrsctp_recvv(); *eor when the message (or its tail) ended. */
-static int read_piece(struct ps_ep *ep, bool *eor)
+/* One piece as usrsctp_recvv() gave it (in ep->buf). */
+struct piece {
+	size_t len;
+	bool eor, notif, has_rcv;
+	struct sctp_rcvinfo rcv;
+	struct net_addr from;
+};
+
+static int read_piece(struct ps_ep *ep, struct piece *p)
 {
 	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from), infolen;
-	struct sctp_rcvinfo rcv;
+	socklen_t fromlen = sizeof(from), infolen = sizeof(p->rcv);
 	unsigned int infotype = 0;
 	int flags = 0;
-	uint8_t *dst;
-	size_t room;
 	ssize_t n;
-	int rc = make_room(ep, &dst, &room);
 
-	if (rc < 0)
-		return rc;
-	infolen = sizeof(rcv);
-	memset(&rcv, 0, sizeof(rcv));
-	n = usrsctp_recvv(ep->so, dst, room, (struct sockaddr *)&from, &fromlen,
-			  &rcv, &infolen, &infotype, &flags);
+	memset(p, 0, sizeof(*p));
+	n = usrsctp_recvv(ep->so, ep->buf, ep->cap, (struct sockaddr *)&from,
+			  &fromlen, &p->rcv, &infolen, &infotype, &flags);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN :
 		       errno == ENOMEM || errno == ENOBUFS ? -ENOMEM : -EIO;
 	if (n == 0 && !(flags & MSG_EOR))
 		return -EAGAIN;
-	if (!ep->in_msg) {
-		ep->in_msg = true;
-		ep->is_notif = (flags & MSG_NOTIFICATION) != 0;
-		memset(&ep->rcv, 0, sizeof(ep->rcv));
-		if (us_from_sa((struct sockaddr *)&from, fromlen, &ep->from) < 0)
-			memset(&ep->from, 0, sizeof(ep->from));
-	}
-	if (!ep->is_notif && infotype == SCTP_RECVV_RCVINFO)
-		ep->rcv = rcv;
-	if (!ep->discard)
-		ep->len += (size_t)n;
-	if (!ep->discard && ep->len > msg_limit(ep)) {
-		ep->discard = true;
-		ep->len = 0;
-	}
-	*eor = (flags & MSG_EOR) != 0;
+	p->len = (size_t)n;
+	p->eor = (flags & MSG_EOR) != 0;
+	p->notif = (flags & MSG_NOTIFICATION) != 0;
+	p->has_rcv = !p->notif && infotype == SCTP_RECVV_RCVINFO;
+	if (!p->has_rcv)
+		memset(&p->rcv, 0, sizeof(p->rcv));
+	if (us_from_sa((struct sockaddr *)&from, fromlen, &p->from) < 0)
+		memset(&p->from, 0, sizeof(p->from));
 	return 0;
 }
 
-static void fill_data(struct ps_ep *ep, struct ps_event *ev)
+static bool same_msg(const struct us_rasm *r, const struct piece *p)
+{
+	if (r->notif || p->notif)
+		return r->notif && p->notif;
+	return r->rcv.rcv_assoc_id == p->rcv.rcv_assoc_id &&
+	       r->rcv.rcv_sid == p->rcv.rcv_sid &&
+	       (r->rcv.rcv_flags & SCTP_UNORDERED) == (p->rcv.rcv_flags & SCTP_UNORDERED);
+}
+
+static struct us_rasm *find_rasm(struct ps_ep *ep, const struct piece *p)
+{
+	struct us_rasm *data = NULL;
+	unsigned int n_data = 0;
+
+	for (unsigned int i = 0; i < ep->n_rasm; i++) {
+		if (!ep->rasm[i].notif) {
+			data = &ep->rasm[i];
+			n_data++;
+		}
+		if (p->has_rcv || p->notif ? same_msg(&ep->rasm[i], p) : false)
+			return &ep->rasm[i];
+	}
+	/* a data piece without rcvinfo continues the one message in pieces */
+	return !p->notif && !p->has_rcv && n_data == 1 ? data : NULL;
+}
+
+static void rasm_free(struct us_rasm *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+static void rasm_remove(struct ps_ep *ep, struct us_rasm *r)
+{
+	rasm_free(r);
+	*r = ep->rasm[--ep->n_rasm];
+	memset(&ep->rasm[ep->n_rasm], 0, sizeof(ep->rasm[0]));
+}
+
+/* The first piece of a message that does not end in it. */
+static struct us_rasm *rasm_start(struct ps_ep *ep, const struct piece *p)
+{
+	struct us_rasm *r;
+
+	if (ep->n_rasm == ep->cap_rasm) {
+		unsigned int cap = ep->cap_rasm ? ep->cap_rasm * 2 : 4;
+
+		if (cap > US_RASM_MAX)
+			return NULL;
+		r = realloc(ep->rasm, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		memset(r + ep->cap_rasm, 0, (cap - ep->cap_rasm) * sizeof(*r));
+		ep->rasm = r;
+		ep->cap_rasm = cap;
+	}
+	r = &ep->rasm[ep->n_rasm++];
+	r->notif = p->notif;
+	r->rcv = p->rcv;
+	r->from = p->from;
+	return r;
+}
+
+/* Append the piece in ep->buf; past the limit the message is discarded. */
+static int rasm_append(struct ps_ep *ep, struct us_rasm *r, const struct piece *p)
+{
+	size_t limit = msg_limit(ep, r->notif);
+
+	if (r->discard || r->len + p->len > limit) {
+		r->discard = true;
+		free(r->buf);
+		r->buf = NULL;
+		r->len = r->cap = 0;
+		return 0;
+	}
+	if (r->len + p->len > r->cap) {
+		size_t cap = r->cap ? r->cap : 16384;
+		uint8_t *b;
+
+		while (cap < r->len + p->len)
+			cap *= 2;
+		cap = cap > limit ? limit : cap;
+		b = realloc(r->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, ep->buf, p->len);
+	r->len += p->len;
+	return 0;
+}
+
+static void fill_data(struct ps_ep *ep, struct ps_event *ev, const struct sctp_rcvinfo *rcv,
+		      const struct net_addr *from, const uint8_t *buf, size_t len)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = PS_EV_DATA;
-	ev->assoc = (ps_assoc_id)ep->rcv.rcv_assoc_id;
-	ev->u.data.stream = ep->rcv.rcv_sid;
-	ev->u.data.ssn = ep->rcv.rcv_ssn;
-	ev->u.data.ppid = ntohl(ep->rcv.rcv_ppid);
-	ev->u.data.unordered = (ep->rcv.rcv_flags & SCTP_UNORDERED) != 0;
-	ev->u.data.buf = ep->buf;
-	ev->u.data.len = ep->len;
-	ev->u.data.from = ep->from;
+	ev->assoc = (ps_assoc_id)rcv->rcv_assoc_id;
+	ev->u.data.stream = rcv->rcv_sid;
+	ev->u.data.ssn = rcv->rcv_ssn;
+	ev->u.data.ppid = ntohl(rcv->rcv_ppid);
+	ev->u.data.unordered = (rcv->rcv_flags & SCTP_UNORDERED) != 0;
+	ev->u.data.buf = buf;
+	ev->u.data.len = len;
+	ev->u.data.from = *from;
 	ep->st.rx_msgs++;
-	ep->st.rx_bytes += ep->len;
+	ep->st.rx_bytes += len;
+}
+
+static int deliver(struct ps_ep *ep, struct ps_event *ev, bool notif,
+		   const struct sctp_rcvinfo *rcv, const struct net_addr *from,
+		   const uint8_t *buf, size_t len)
+{
+	if (notif)
+		return us_decode_notification(ep, buf, len, ev);
+	fill_data(ep, ev, rcv, from, buf, len);
+	return 0;
 }
 
 /* A re-init ended these associations under the core's feet. */
@@ -125,8 +213,7 @@ static int reopen(struct ps_ep *ep)
 
 	if (!us_stack_ready())
 		return -EAGAIN;
-	ep->in_msg = ep->discard = false;
-	ep->len = 0;
+	us_recv_reset(ep);
 	rc = us_ep_socket(ep);
 	if (rc && !ep->reopen_logged)	/* the watcher retries every tick */
 		us_log(0, "usrsctp: cannot make the endpoint again after a "
@@ -137,38 +224,50 @@ static int reopen(struct ps_ep *ep)
 
 static int take(struct ps_ep *ep, struct ps_event *ev)
 {
-	for (;;) {
-		bool eor = false, discarded;
-		int rc = read_piece(ep, &eor);
+	int rc = scratch(ep);
 
-		if (rc < 0)
+	while (!rc) {
+		struct us_rasm *r;
+		struct piece p;
+
+		rc = read_piece(ep, &p);
+		if (rc)
 			return rc;	/* a partial message stays pending */
-		if (!eor)
+		r = find_rasm(ep, &p);
+		if (!r && p.eor) {	/* a whole message in one read */
+			if (p.len > msg_limit(ep, p.notif)) {
+				ep->st.oversize_dropped++;
+				continue;
+			}
+			return deliver(ep, ev, p.notif, &p.rcv, &p.from, ep->buf, p.len);
+		}
+		if (!r && !(r = rasm_start(ep, &p))) {
+			ep->st.oversize_dropped++;	/* too many at once */
 			continue;
-		discarded = ep->discard;
-		ep->in_msg = false;
-		ep->discard = false;
-		if (discarded) {
+		}
+		rc = rasm_append(ep, r, &p);
+		if (rc || !p.eor)
+			continue;
+		if (r->discard) {
 			ep->st.oversize_dropped++;
-			ep->len = 0;
+			rasm_remove(ep, r);
 			continue;
 		}
-		if (ep->is_notif) {
-			size_t n = ep->len;
-
-			ep->len = 0;
-			return us_decode_notification(ep, ep->buf, n, ev);
-		}
-		fill_data(ep, ev);
-		ep->len = 0;
-		return 0;
+		ep->done_rasm = r;	/* its buffer stays valid until the next call */
+		return deliver(ep, ev, r->notif, &r->rcv, &r->from, r->buf, r->len);
 	}
+	return rc;
 }
 
 int ps_recv(struct ps_ep *ep, struct ps_event *ev)
 {
 	int rc;
 
+	/* the message handed out last time is done with now */
+	if (ep->done_rasm) {
+		rasm_remove(ep, ep->done_rasm);
+		ep->done_rasm = NULL;
+	}
 	if (ep->n_synth)
 		return synth_lost(ep, ev);
 	if (!ep->so && reopen(ep)) {
@@ -182,4 +281,22 @@ int ps_recv(struct ps_ep *ep, struct ps_event *ev)
 	 * came in between */
 	us_wake_read_done(ep);
 	return take(ep, ev);
+}
+
+void us_recv_reset(struct ps_ep *ep)
+{
+	for (unsigned int i = 0; i < ep->n_rasm; i++)
+		rasm_free(&ep->rasm[i]);
+	ep->n_rasm = 0;
+	ep->done_rasm = NULL;
+}
+
+void us_recv_free(struct ps_ep *ep)
+{
+	us_recv_reset(ep);
+	free(ep->rasm);
+	free(ep->buf);
+	ep->rasm = NULL;
+	ep->buf = NULL;
+	ep->cap_rasm = 0;
 }

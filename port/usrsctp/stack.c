@@ -15,14 +15,15 @@
  *    closed sockets are gone, then usrsctp_init, then wakes the endpoints
  *    so they make their sockets again on the loop's thread.
  * Every thread of the stack starts with all signals blocked: only the
- * loop's thread takes signals (port/loop.h, signalfd).
+ * loop's thread takes signals (port/loop.h, signalfd). usrsctp_init runs
+ * under thread_call_masked() (its threads inherit the full mask), the
+ * watcher is a thread_create() thread, and a re-init runs on the watcher.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
 #include <ifaddrs.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include <netinet/in.h>
 
 #include "port/log.h"
+#include "port/thread.h"
 #include "port/usrsctp/us.h"
 
 #define MAX_IFADDRS 64
@@ -41,7 +43,7 @@ static struct {
 	bool up, reinit, watching;
 	uint16_t udp_port;
 	struct ps_ep *eps;
-	pthread_t watcher;
+	struct thread *watcher;
 	struct net_addr ifaddrs[MAX_IFADDRS];
 	unsigned int n_ifaddrs;
 } stk;
@@ -157,9 +159,16 @@ static void tune(void)
 	usrsctp_sysctl_set_sctp_blackhole(0);
 }
 
+/* Under thread_call_masked(): usrsctp_init starts the stack's threads. */
+static int init_masked(void *arg)
+{
+	usrsctp_init(*(uint16_t *)arg, NULL, stack_printf);
+	return 0;
+}
+
 static void start_stack(uint16_t port)
 {
-	usrsctp_init(port, NULL, stack_printf);
+	thread_call_masked(init_masked, &port);
 	tune();
 	snapshot_addrs();
 	stk.udp_port = port;
@@ -197,7 +206,7 @@ static void run_reinit(void)
 		us_stack_lock();
 		return;			/* closed sockets not freed yet */
 	}
-	usrsctp_init(port, NULL, stack_printf);
+	thread_call_masked(init_masked, &port);	/* the watcher's mask is full anyway */
 	us_stack_lock();
 	tune();
 	snapshot_addrs();
@@ -208,7 +217,7 @@ static void run_reinit(void)
 
 /* Every US_TICK_MS; every US_FAST_TICK_MS while a send waits for room
  * (the event check still every US_TICK_MS). */
-static void *watch(void *arg)
+static void watch(void *arg)
 {
 	bool fast = false;
 	int since = 0;
@@ -230,7 +239,6 @@ static void *watch(void *arg)
 		fast = tick_endpoints(!full);
 		us_stack_unlock();
 	}
-	return NULL;
 }
 
 /* usrsctp's threads, after an incoming packet (or a socket error). */
@@ -253,21 +261,16 @@ void us_stack_set_upcall(struct socket *so, struct ps_ep *ep)
 	usrsctp_set_upcall(so, ep ? upcall : NULL, ep);
 }
 
-/* Threads inherit the creator's signal mask: block everything around
- * the creation, so no stack thread ever takes the loop's signals. */
+/* The stack and its watcher; every thread they make blocks every signal. */
 static int start_blocked(uint16_t port)
 {
-	sigset_t all, old;
 	int rc = 0;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	start_stack(port);
 	if (!stk.watching) {
-		rc = -pthread_create(&stk.watcher, NULL, watch, NULL);
+		rc = thread_create(&stk.watcher, watch, NULL);
 		stk.watching = rc == 0;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 

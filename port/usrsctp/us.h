@@ -42,6 +42,16 @@ struct us_paddrthlds {
 #define US_FAST_TICK_MS 1	/* the watcher while a send waits for room */
 #define US_WR_BACKOFF_MAX 16	/* fast ticks between send retries, at most */
 
+/* One message being put together from pieces (recv.c). */
+struct us_rasm {
+	bool notif;			/* the one notification in progress */
+	bool discard;			/* over the limit: read to its end */
+	struct sctp_rcvinfo rcv;	/* assoc, stream, flags of its first piece */
+	struct net_addr from;
+	uint8_t *buf;
+	size_t len, cap;
+};
+
 struct ps_ep {
 	struct socket *so;		/* NULL while the stack re-initialises */
 	int wake[2];			/* socketpair: [0] the loop's fd, [1] ours */
@@ -52,12 +62,15 @@ struct ps_ep {
 	struct ps_config cfg;		/* cfg.local / cfg.encap point below */
 	struct net_addr local[PS_MAX_ADDRS];
 	struct ps_encap encap[PS_MAX_ENCAP];
-	/* reassembly of one message (data or notification) */
+	/* receive: every read lands in buf; messages in pieces are put
+	 * together per (association, stream, unordered), as pieces of
+	 * different associations interleave (fragment interleave 1, usrsctp's
+	 * default; 2 with I-DATA: streams too) */
 	uint8_t *buf;
-	size_t cap, len;
-	bool in_msg, discard, is_notif;
-	struct net_addr from;
-	struct sctp_rcvinfo rcv;
+	size_t cap;
+	struct us_rasm *rasm;
+	unsigned int n_rasm, cap_rasm;
+	struct us_rasm *done_rasm;	/* handed out by the last ps_recv */
 	/* associations seen up: SENDALL loop, -ENOENT mapping */
 	sctp_assoc_t assocs[US_MAX_ASSOCS];
 	unsigned int n_assocs;
@@ -118,6 +131,10 @@ int us_pack_addrs(const struct net_addr *a, unsigned int n, uint16_t port,
 		  uint8_t *out, size_t size, size_t *used);
 
 /* notif.c */
+/* recv.c: drop what is half put together (re-init), free it all (close). */
+void us_recv_reset(struct ps_ep *ep);
+void us_recv_free(struct ps_ep *ep);
+
 int us_decode_notification(struct ps_ep *ep, const uint8_t *p, size_t n,
 			   struct ps_event *ev);
 
