@@ -23,6 +23,7 @@
 
 #define RECV_BURST 64		/* events per wakeup before others get a turn */
 #define MAX_MSG (64 * 1024)
+#define STACK_POLL_MS 1000	/* the userspace stack's buffers, to the budget */
 
 static void on_sctp(void *arg, int fd, uint32_t events);
 
@@ -226,6 +227,42 @@ static void on_status_timer(void *arg, struct loop_timer *t)
 	paths_log_status(arg);
 }
 
+/* The userspace stack keeps what it has not sent or not had SACKed (and
+ * what it reassembles) in this process: charge it to the memory budget,
+ * so the budget bounds the stack's buffers and the agent's stores
+ * together (a long outage evicts readings rather than growing past it). */
+static void on_stack_timer(void *arg, struct loop_timer *t)
+{
+	struct agent *ag = arg;
+	struct ps_stats st;
+
+	(void)t;
+	ps_get_stats(ag->ep, &st);
+	if (st.stack_bytes > ag->stack_charged)
+		budget_charge(ag->budget, ag->stack_acct,
+			      (size_t)(st.stack_bytes - ag->stack_charged));
+	else if (st.stack_bytes < ag->stack_charged)
+		budget_release(ag->budget, ag->stack_acct,
+			       (size_t)(ag->stack_charged - st.stack_bytes));
+	ag->stack_charged = st.stack_bytes;
+}
+
+static int start_stack_account(struct agent *ag)
+{
+	int rc;
+
+	if (ps_transport_of(ag->ep) != PS_TRANSPORT_UDP)
+		return 0;	/* kernel SCTP: its buffers are kernel memory */
+	ag->stack_acct = budget_account(ag->budget, NULL, NULL);
+	if (ag->stack_acct < 0)
+		return ag->stack_acct;
+	rc = loop_timer_new(ag->loop, on_stack_timer, ag, &ag->stack_timer);
+	if (!rc)
+		loop_timer_at(ag->stack_timer, clock_mono_ms() + STACK_POLL_MS,
+			      STACK_POLL_MS);
+	return rc;
+}
+
 static void on_shutdown_timeout(void *arg, struct loop_timer *t)
 {
 	struct agent *ag = arg;
@@ -423,6 +460,7 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
 	rc = rc ? rc : make_modules(ag);
+	rc = rc ? rc : start_stack_account(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
 	if (!rc && ag->cfg->agent.status_interval_ms)
 		loop_timer_at(ag->status_timer, clock_mono_ms() + ag->cfg->agent.status_interval_ms,
@@ -452,6 +490,7 @@ static void teardown(struct agent *ag)
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
 	budget_destroy(ag->budget);
+	loop_timer_free(ag->stack_timer);
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);

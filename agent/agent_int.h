@@ -51,6 +51,10 @@ struct agent {
 	struct loop_timer *stop_timer;	/* --duration */
 	struct loop_timer *shutdown_timer;
 	struct loop_timer *status_timer;
+	/* the userspace stack's buffers in the memory budget */
+	struct loop_timer *stack_timer;
+	int stack_acct;			/* budget account (never evicted) */
+	uint64_t stack_charged;		/* bytes charged to it now */
 	struct local_path lpaths[CONFIG_MAX_PATHS];
 	struct pn_sock *nl;
 	uint64_t unknown_assoc;		/* events for an association we do not know */

@@ -249,6 +249,12 @@ struct ps_stats {
 	uint64_t oversize_dropped;	/* messages beyond max_msg */
 	uint64_t sendall_fallbacks;	/* SENDALL emulated by a loop */
 	uint64_t abandoned;		/* PR-SCTP messages the stack dropped */
+	/* User data the stack holds in this process's memory now: the
+	 * userspace stack's send queues (sent, not yet SACKed, or not sent)
+	 * and receive queues of every association. 0 for kernel SCTP, whose
+	 * buffers are kernel memory. The agent charges it to its memory
+	 * budget. */
+	uint64_t stack_bytes;
 };
 
 /*

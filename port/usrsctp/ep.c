@@ -296,9 +296,26 @@ int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add)
 	return 0;
 }
 
+/* What usrsctp holds for every association we know (process memory). */
+static uint64_t stack_bytes(const struct ps_ep *ep)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; ep->so && i < ep->n_assocs; i++) {
+		struct us_sockstat ss = { .ss_assoc_id = ep->assocs[i] };
+		socklen_t len = sizeof(ss);
+
+		if (usrsctp_getsockopt(ep->so, IPPROTO_SCTP, US_SO_GET_SNDBUF_USE,
+				       &ss, &len) == 0)
+			sum += (uint64_t)ss.ss_total_sndbuf + ss.ss_total_recv_buf;
+	}
+	return sum;
+}
+
 void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st)
 {
 	*st = ep->st;
+	st->stack_bytes = stack_bytes(ep);
 }
 
 bool us_assoc_known(const struct ps_ep *ep, sctp_assoc_t id)

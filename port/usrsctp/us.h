@@ -25,6 +25,13 @@
 /* In usrsctp's netinet/sctp.h and sctp_uio.h but not in usrsctp.h. */
 #define US_SO_PEER_ADDR_THLDS 0x00000023
 #define US_SO_INTERLEAVING_SUPPORTED 0x00001206
+/* FreeBSD's SCTP_GET_SNDBUF_USE, which usrsctp.h does not declare. */
+#define US_SO_GET_SNDBUF_USE 0x00001101
+struct us_sockstat {
+	sctp_assoc_t ss_assoc_id;
+	uint32_t ss_total_sndbuf;	/* the association's output queue */
+	uint32_t ss_total_recv_buf;	/* its reassembly and stream queues */
+};
 struct us_paddrthlds {
 	struct sockaddr_storage spt_address;
 	sctp_assoc_t spt_assoc_id;

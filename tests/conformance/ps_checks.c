@@ -629,6 +629,27 @@ static void setopt_int(struct tep *t, int level, int name, int v)
 }
 #endif
 
+/* ps_stats.stack_bytes while @len bytes wait between @t and @rx: what a
+ * userspace stack holds in process memory (the agent's budget charges it),
+ * 0 for kernel SCTP. */
+static void check_stack_bytes(struct tep *t, struct ps_ep *rx, size_t len)
+{
+	struct ps_stats a, b;
+
+	ps_get_stats(t->ep, &a);
+	ps_get_stats(rx, &b);
+	if (ps_transport_of(t->ep) == PS_TRANSPORT_UDP)
+		CHECK(a.stack_bytes + b.stack_bytes >= len / 2 &&
+		      a.stack_bytes + b.stack_bytes <= 2 * len,
+		      "stack_bytes: the userspace stack's queues", "sender %llu "
+		      "receiver %llu for %zu", (unsigned long long)a.stack_bytes,
+		      (unsigned long long)b.stack_bytes, len);
+	else
+		CHECK(a.stack_bytes == 0 && b.stack_bytes == 0,
+		      "stack_bytes: 0 (kernel memory)", "%llu",
+		      (unsigned long long)a.stack_bytes);
+}
+
 /*
  * With fragment interleave (the port sets level 2 when it offers I-DATA),
  * the pieces of a message in partial delivery interleave with what other
@@ -679,6 +700,7 @@ static void check_interleave(void)
 		conf_differs("a non-blocking send larger than the send buffer is "
 			     "-EMSGSIZE: the large message is %zu KiB", len / 1024);
 	conf_sleep_drain(500);		/* IA stalls on S2's window */
+	check_stack_bytes(&ia, sv, len);
 	rc = rc ? rc : send_msg(&ib, y, 0, 0, PS_SEND_ABORT, "bye", 3);
 	conf_sleep_drain(200);
 	s2.ep = sv;

@@ -188,6 +188,8 @@ bool fake_sctp_closed(const struct ps_ep *ep);
 /* The ps_config given to ps_open (local[] and encap[] point into the
  * fake's copies). ps_transport_of() says UDP when it asked for UDP. */
 const struct ps_config *fake_sctp_config(const struct ps_ep *ep);
+/* ps_stats.stack_bytes from now on (a userspace stack's buffers). */
+void fake_sctp_set_stack_bytes(struct ps_ep *ep, uint64_t n);
 /* Local addresses now bound: config plus/minus ps_bind_change(). */
 unsigned int fake_sctp_nlocal(const struct ps_ep *ep);
 const struct net_addr *fake_sctp_local(const struct ps_ep *ep, unsigned i);

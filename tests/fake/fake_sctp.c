@@ -638,6 +638,11 @@ bool fake_sctp_closed(const struct ps_ep *ep)
 	return ep->closed;
 }
 
+void fake_sctp_set_stack_bytes(struct ps_ep *ep, uint64_t n)
+{
+	ep->st.stack_bytes = n;
+}
+
 const struct ps_config *fake_sctp_config(const struct ps_ep *ep)
 {
 	return &ep->cfg;
