@@ -89,6 +89,16 @@ run_arch() {
 	fi
 	grep -q 'SCTP transport: userspace stack' "$NET_WORK/agent.log" ||
 		bad "$arch transport" "the agent did not say it runs on usrsctp"
+	# SIGUSR1 to the process: usrsctp's threads block it (port/thread.h),
+	# so the loop takes it (status lines) and nobody dies of it
+	n0=$(grep -c 'memory budget' "$NET_WORK/agent.log")
+	kill -USR1 "$(bg_pid agent)"
+	if wait_for "$NET_WORK/agent.log" 'memory budget' $((n0 + 1)) 5 &&
+		kill -0 "$(bg_pid agent)" 2>/dev/null; then
+		ok "$arch SIGUSR1: status logged, the agent lives on"
+	else
+		bad "$arch SIGUSR1" "no status line, or the agent died"
+	fi
 
 	# link down: the agent sees it (rtnetlink) and moves to wwan0
 	count_start A wwan0
