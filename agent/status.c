@@ -22,7 +22,7 @@
 	X(abandoned) X(dropped) X(evicted) X(unacked_evicted) X(lost) \
 	X(gap_msgs) X(no_stream) X(connects) X(comm_up) X(comm_lost) \
 	X(restarts) X(acks) X(ack_beyond) X(ack_other_epoch) X(cmds) \
-	X(bad_msgs) X(failovers) X(failbacks) X(resent)
+	X(bad_msgs) X(failovers) X(spurious) X(failbacks) X(resent)
 #define COUNT_ONE(f) +1
 #define N_ASSOC_COUNTERS (0 ASSOC_COUNTERS(COUNT_ONE))
 /* Keys of the STATUS map besides the counters. */
@@ -54,11 +54,12 @@ static void log_assoc(const struct assoc *a)
 	     ULL(st.evicted), ULL(st.unacked_evicted), ULL(st.lost), ULL(st.gap_msgs),
 	     ULL(st.no_stream), assoc_bytes(a), assoc_backlog(a));
 	ALOG(a, LOG_INFO, "connects %llu, up %llu, lost %llu, restarts %llu; acks "
-	     "%llu (%llu refused, %llu other epoch), cmds %llu; failovers %llu, "
+	     "%llu (%llu refused, %llu other epoch), cmds %llu; failovers %llu (spurious %llu), "
 	     "failbacks %llu, re-sent %llu; bad input %llu",
 	     ULL(st.connects), ULL(st.comm_up), ULL(st.comm_lost), ULL(st.restarts),
 	     ULL(st.acks), ULL(st.ack_beyond), ULL(st.ack_other_epoch), ULL(st.cmds),
-	     ULL(st.failovers), ULL(st.failbacks), ULL(st.resent), ULL(st.bad_msgs));
+	     ULL(st.failovers), ULL(st.spurious), ULL(st.failbacks), ULL(st.resent),
+	     ULL(st.bad_msgs));
 }
 
 static void log_sensors(const struct status_src *s)

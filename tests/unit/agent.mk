@@ -1,7 +1,7 @@
 # The association core and the sampler against the fake port.
 AGENT_CORE_OBJS := agent/agent.o agent/assoc.o agent/assoc_tx.o agent/store.o agent/gaps.o agent/budget.o agent/publish.o \
 	agent/command.o agent/status.o \
-	agent/mq.o agent/sampler.o agent/paths.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
+	agent/mq.o agent/sampler.o agent/paths.o agent/paths_health.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
 	agent/config.o agent/config_keys.o agent/config_check.o agent/config_name.o agent/transport.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
