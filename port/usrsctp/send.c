@@ -62,7 +62,8 @@ static int map_err(struct ps_ep *ep, sctp_assoc_t id, int rc)
 static uint16_t sctp_flags(uint32_t f)
 {
 	return (uint16_t)(((f & PS_SEND_UNORDERED) ? SCTP_UNORDERED : 0) |
-			  ((f & PS_SEND_ABORT) ? SCTP_ABORT : 0));
+			  ((f & PS_SEND_ABORT) ? SCTP_ABORT : 0) |
+			  ((f & PS_SEND_SACK_NOW) ? SCTP_SACK_IMMEDIATELY : 0));
 }
 
 /* EOF with data: the data, then SHUTDOWN (as the kernel port does). */
@@ -108,7 +109,8 @@ int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 
 	if (!si || (len && !buf) ||
 	    (si->flags & ~(uint32_t)(PS_SEND_UNORDERED | PS_SEND_EOF |
-				     PS_SEND_ABORT | PS_SEND_SENDALL)))
+				     PS_SEND_ABORT | PS_SEND_SENDALL |
+				     PS_SEND_SACK_NOW)))
 		return -EINVAL;
 	if (!ep->so)
 		return si->flags & PS_SEND_SENDALL ? -ENOTCONN : -ENOENT;
