@@ -7,6 +7,8 @@
 #   make menuconfig         edit the selected .config
 #   make savedefconfig      write build/<name>/defconfig (minimal)
 #   make test               every test (unit native/armhf/arm64/asan, VM)
+#   make deb                Debian packages in build/deb/ (armhf, arm64, amd64)
+#   make deb-test           the package checks of make test + systemd in a VM
 #   make run                the demo on the emulated arm64 board
 #   make run-user           the same demo, the Pi agent under qemu-user (no VM)
 #   make bench              the outbox micro-benchmarks, bytes per reading
@@ -33,15 +35,20 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test net-test run run-user bench bench-outbox bench-failover clean \
-	distclean help \
+	vm-test net-test deb-test deb run run-user bench bench-outbox bench-failover \
+	clean distclean help \
 	$(DEFCONFIGS)
 
+# A .config older than a Kconfig file takes the new symbols' defaults
+# (olddefconfig, as Linux's build does) instead of failing to link.
 all: $(O)/.config
+	$(Q)for k in Kconfig $(wildcard */Kconfig board/*/Kconfig); do \
+		[ $$k -nt $(O)/.config ] || continue; \
+		$(PY) scripts/kconfig.py olddefconfig $(O); break; done
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -82,6 +89,16 @@ vm-test:
 net-test:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/test.sh net
+
+# sctpagent_VERSION_{armhf,arm64}.deb and sctpctl_VERSION_ARCH.deb (dpkg-deb)
+deb:
+	$(Q)scripts/deps.sh build
+	$(Q)scripts/deb/build.sh build/deb
+
+# make test's package checks plus the packages under systemd in a VM
+deb-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh deb
 
 run:
 	$(Q)scripts/deps.sh run

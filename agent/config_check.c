@@ -270,6 +270,11 @@ static void check_ctrl_paths(struct cfg_ctx *x, unsigned int ci)
 		if (ctl->addr_path[k] < 0)
 			cfg_err(x, kline(x, SEC_CTRL, (int)ci, "address"), label,
 				"address", "'@%s' names no [path.%s] section", name, name);
+		else if (ctl->host[k][0] && c->paths[ctl->addr_path[k]].udp_port)
+			cfg_err(x, kline(x, SEC_CTRL, (int)ci, "address"), label,
+				"address", "'%s@%s': SCTP over UDP ([path.%s] udp_port) "
+				"needs a numeric address in this version", ctl->host[k],
+				name, name);
 	}
 }
 
@@ -353,6 +358,10 @@ static void check_agent(struct cfg_ctx *x)
 	if (a->state_dir[0] != '/')
 		cfg_err(x, kline(x, SEC_AGENT, 0, "state_dir"), "agent", "state_dir", "'%s' is "
 			"relative; expected an absolute path", a->state_dir);
+	if (a->status_socket[0] && a->status_socket[0] != '/')
+		cfg_err(x, kline(x, SEC_AGENT, 0, "status_socket"), "agent", "status_socket",
+			"'%s' is relative; expected an absolute path, or empty for none",
+			a->status_socket);
 	if (a->transport == CFG_TRANSPORT_UDP && !IS_ENABLED(CONFIG_PORT_USRSCTP))
 		cfg_err(x, kline(x, SEC_AGENT, 0, "transport"), "agent", "transport", "udp "
 			"needs the userspace SCTP port (CONFIG_PORT_USRSCTP), which "

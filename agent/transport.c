@@ -36,8 +36,8 @@ unsigned int transport_fill(const struct config *c, struct ps_config *pc,
 		for (unsigned int k = 0; k < ctl->n_addrs; k++) {
 			uint16_t port = addr_port(c, ctl, k);
 
-			if (!port)
-				continue;
+			if (!port || ctl->host[k][0])
+				continue;	/* native, or a host name (refused) */
 			if (n == PS_MAX_ENCAP) {
 				over++;
 				continue;

@@ -43,6 +43,9 @@ endif
 ifeq ($(CONFIG_PORT_USRSCTP),y)
 LIBS += -l:libusrsctp.a -lpthread
 endif
+ifeq ($(CONFIG_RESOLVE),y)
+LIBS += -l:libcares.a
+endif
 LIBS += -lm
 ifneq ($(SYSROOT),)
 CFLAGS += -isystem $(SYSROOT)/usr/include

@@ -67,7 +67,7 @@ static uint64_t run_agent(struct agent *ag, double secs)
 		for (int i = 0; i < 64; i++) {
 			if (mq_len(a->queue) >= 32 || a->state != AS_UP)
 				break;
-			publish_reading(ag->pub, 0, v, clock_wall_ms());
+			publish_reading(ag->pub, 0, v, clock_wall_ms(), false);
 			v += 0.5;
 		}
 		loop_run_once(ag->loop, mq_len(a->queue) >= 32 ? 10 : 0);

@@ -10,7 +10,9 @@
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
 #   /usr/sbin/nft              nftables (NAT, drop rules)
 #   /usr/bin/usrsctp_{discard,echo}_server  usrsctp's example programs
+#   /usr/sbin/dnsmasq          dnsmasq (a nameserver; use --user=root)
 #   /usr/sbin/dmsetup          device-mapper (dm-flakey for the disk bed)
+#   /usr/bin/jq                jq (JSON checks of sctpagent status --json)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -48,9 +50,15 @@ PKGS="busybox-static lksctp-tools libsctp1 libc6 iproute2 libbpf1 libelf1 zlib1g
 libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
 tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
 liblzma5 libzstd1 liblz4-1
-dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0
-nftables libnftables1 libnftnl11 libjansson4 libgmp10 libedit2 libtinfo6
-libusrsctp2 libusrsctp-examples"
+dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0"
+# dnsmasq: the nameserver of the resolve_* scenarios (controllers given by
+# host name), with the libraries the ones above do not bring.
+PKGS="$PKGS dnsmasq-base libidn2-0 libunistring2 libnetfilter-conntrack3
+libnfnetlink0 libnettle8 libhogweed6 libgmp10 libnftables1 libnftnl11 libjansson4"
+# jq: JSON checks of the status_command scenario (sctpagent status --json).
+PKGS="$PKGS jq libjq1 libonig5"
+# nft and usrsctp's example programs (nat_cell, interop_usrsctp_examples).
+PKGS="$PKGS nftables libedit2 libtinfo6 libusrsctp2 libusrsctp-examples"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -135,6 +143,10 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 # tcpdump (packet capture for the pipeline_* scenarios; run it with -Z root:
 # there is no tcpdump user). Its libraries come in through DT_NEEDED.
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
+# dnsmasq (run it with --user=root --group=root: there is no dnsmasq user).
+[ -e "$R/usr/sbin/dnsmasq" ] && install_elf "$R/usr/sbin/dnsmasq" usr/sbin/dnsmasq
+# jq (tests/vm/scenarios/status_command.sh).
+[ -e "$R/usr/bin/jq" ] && install_elf "$R/usr/bin/jq" usr/bin/jq
 # dmsetup: the disk bed's dm-flakey device (tests/vm/scenarios/disk_*.sh).
 for d in "$R/sbin/dmsetup" "$R/usr/sbin/dmsetup"; do
 	[ -e "$d" ] && { install_elf "$d" usr/sbin/dmsetup; break; }
