@@ -109,7 +109,8 @@ $(O)/include/generated/autoconf.h: $(O)/.config Kconfig $(wildcard board/*/Kconf
 	$(quiet) GEN $@
 	$(Q)/usr/bin/python3 scripts/kconfig.py genheader $(O)
 
-$(O)/sysroot.stamp:
+# scripts/sysroot.sh holds the package list: a new list fetches again
+$(O)/sysroot.stamp: scripts/sysroot.sh
 ifneq ($(SYSROOT),)
 	$(Q)scripts/sysroot.sh $(DEBARCH) $(SYSROOT)
 endif
