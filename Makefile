@@ -10,10 +10,13 @@
 #   make deb                Debian packages in build/deb/ (armhf, arm64, amd64)
 #   make deb-test           the package checks of make test + systemd in a VM
 #   make run                the demo on the emulated arm64 board
-#   make bench              the outbox micro-benchmarks, then bytes per
-#                           reading: SCTP bundles vs MQTT QoS 1
+#   make run-user           the same demo, the Pi agent under qemu-user (no VM)
+#   make bench              the outbox micro-benchmarks, bytes per reading
+#                           (SCTP bundles vs MQTT QoS 1, with UDP),
+#                           throughput vs a raw loop, sizes
 #   make bench-outbox       the outbox: writes per reading, recovery per MiB
-#   make bench-failover     failover latency in the VM vs Linux defaults
+#   make bench-failover     failover latency in the VM vs Linux defaults,
+#                           and over UDP (kernel port, usrsctp)
 #   V=1                     show the commands
 #
 # Each configuration builds out of tree in build/<name>/.
@@ -32,7 +35,8 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test deb-test deb run bench bench-outbox bench-failover clean distclean help \
+	vm-test net-test deb-test deb run run-user bench bench-outbox bench-failover \
+	clean distclean help \
 	$(DEFCONFIGS)
 
 # A .config older than a Kconfig file takes the new symbols' defaults
@@ -44,7 +48,7 @@ all: $(O)/.config
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -82,6 +86,10 @@ vm-test:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/test.sh vm
 
+net-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh net
+
 # sctpagent_VERSION_{armhf,arm64}.deb and sctpctl_VERSION_ARCH.deb (dpkg-deb)
 deb:
 	$(Q)scripts/deps.sh build
@@ -96,10 +104,16 @@ run:
 	$(Q)scripts/deps.sh run
 	$(Q)scripts/run.sh $(RUN_ARGS)
 
+run-user:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/run-user.sh $(RUN_ARGS)
+
 bench:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/bench-outbox.sh
 	$(Q)scripts/bench.sh
+	$(Q)scripts/bench-tput.sh
+	$(Q)scripts/size-report.sh
 
 bench-outbox:
 	$(Q)scripts/deps.sh build
@@ -108,6 +122,7 @@ bench-outbox:
 bench-failover:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/bench-failover.sh
+	$(Q)scripts/bench-failover-udp.sh
 
 clean:
 	rm -rf $(O)

@@ -22,6 +22,7 @@
 #include "agent/reload.h"
 #include "agent/sensor.h"
 #include "agent/svc.h"
+#include "agent/transport.h"
 #include "port/clock.h"
 #include "port/ctlsock.h"
 #include "port/log.h"
@@ -29,6 +30,7 @@
 
 #define RECV_BURST 64		/* events per wakeup before others get a turn */
 #define MAX_MSG (64 * 1024)
+#define STACK_POLL_MS 1000	/* the userspace stack's buffers, to the budget */
 #define AGENT_TICK_MS 1000	/* clock-step check, log rate-limit windows */
 
 static void on_sctp(void *arg, int fd, uint32_t events);
@@ -357,6 +359,42 @@ static void on_tick(void *arg, struct loop_timer *t)
 	log_tick(clock_mono_ms());
 }
 
+/* The userspace stack keeps what it has not sent or not had SACKed (and
+ * what it reassembles) in this process: charge it to the memory budget,
+ * so the budget bounds the stack's buffers and the agent's stores
+ * together (a long outage evicts readings rather than growing past it). */
+static void on_stack_timer(void *arg, struct loop_timer *t)
+{
+	struct agent *ag = arg;
+	struct ps_stats st;
+
+	(void)t;
+	ps_get_stats(ag->ep, &st);
+	if (st.stack_bytes > ag->stack_charged)
+		budget_charge(ag->budget, ag->stack_acct,
+			      (size_t)(st.stack_bytes - ag->stack_charged));
+	else if (st.stack_bytes < ag->stack_charged)
+		budget_release(ag->budget, ag->stack_acct,
+			       (size_t)(ag->stack_charged - st.stack_bytes));
+	ag->stack_charged = st.stack_bytes;
+}
+
+static int start_stack_account(struct agent *ag)
+{
+	int rc;
+
+	if (ps_transport_of(ag->ep) != PS_TRANSPORT_UDP)
+		return 0;	/* kernel SCTP: its buffers are kernel memory */
+	ag->stack_acct = budget_account(ag->budget, NULL, NULL);
+	if (ag->stack_acct < 0)
+		return ag->stack_acct;
+	rc = loop_timer_new(ag->loop, on_stack_timer, ag, &ag->stack_timer);
+	if (!rc)
+		loop_timer_at(ag->stack_timer, clock_mono_ms() + STACK_POLL_MS,
+			      STACK_POLL_MS);
+	return rc;
+}
+
 static void on_shutdown_timeout(void *arg, struct loop_timer *t)
 {
 	struct agent *ag = arg;
@@ -457,6 +495,7 @@ static int open_endpoint(struct agent *ag)
 {
 	const struct config *c = ag->cfg;
 	struct net_addr local[CONFIG_MAX_PATHS];
+	struct ps_encap encap[PS_MAX_ENCAP];
 	struct ps_config pc = {
 		.local = local, .port = c->agent.local_port,
 		.in_streams = CONFIG_MAX_STREAMS,
@@ -472,6 +511,9 @@ static int open_endpoint(struct agent *ag)
 	for (unsigned int i = 0; i < c->n_ctrls; i++)
 		if (c->ctrls[i].streams > pc.out_streams)
 			pc.out_streams = c->ctrls[i].streams;
+	if (transport_fill(c, &pc, encap))
+		LOG(LOGM_MAIN, LOG_WARN, "more than %u controller addresses over "
+		    "UDP: the rest stay native", PS_MAX_ENCAP);
 	return ps_open(&pc, &ag->ep);
 }
 
@@ -578,12 +620,16 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		svc_failed(ag->svc, -rc, "cannot open the SCTP endpoint: %s", strerror(-rc));
 		return rc;
 	}
+	LOG(LOGM_MAIN, LOG_INFO, "SCTP transport: %s",
+	    ps_transport_of(ag->ep) == PS_TRANSPORT_UDP ?
+	    "userspace stack over UDP (usrsctp)" : "kernel");
 	wire(ag);
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
 	rc = rc ? rc : names_create(ag->loop, ag->cfg, &ag->names);
 	rc = rc ? rc : make_modules(ag);
+	rc = rc ? rc : start_stack_account(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
 	rc = rc ? rc : clockwatch_create(ag->cfg->agent.clock_jump_ms, &ag->cw);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_tick, ag, &ag->tick_timer);
@@ -624,6 +670,7 @@ static void teardown(struct agent *ag)
 	ag->sec = NULL;
 	names_destroy(ag->names);
 	budget_destroy(ag->budget);
+	loop_timer_free(ag->stack_timer);
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->tick_timer);
 	clockwatch_destroy(ag->cw);

@@ -58,6 +58,10 @@ struct agent {
 	struct loop_timer *stop_timer;	/* --duration */
 	struct loop_timer *shutdown_timer;
 	struct loop_timer *status_timer;
+	/* the userspace stack's buffers in the memory budget */
+	struct loop_timer *stack_timer;
+	int stack_acct;			/* budget account (never evicted) */
+	uint64_t stack_charged;		/* bytes charged to it now */
 	struct loop_timer *tick_timer;	/* 1 s: clock steps, log windows */
 	struct clockwatch *cw;
 	struct local_path lpaths[CONFIG_MAX_PATHS];

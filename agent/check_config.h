@@ -6,8 +6,8 @@
 #ifndef AGENT_CHECK_CONFIG_H
 #define AGENT_CHECK_CONFIG_H
 
-#if !defined(CONFIG_PORT_LKSCTP)
-#error "No SCTP port selected: enable CONFIG_PORT_LKSCTP (make menuconfig)"
+#if !defined(CONFIG_PORT_LKSCTP) && !defined(CONFIG_PORT_USRSCTP)
+#error "No SCTP port selected: enable CONFIG_PORT_LKSCTP and/or CONFIG_PORT_USRSCTP (make menuconfig)"
 #endif
 
 #if defined(CONFIG_DTLS) && !defined(CONFIG_PORT_LKSCTP)

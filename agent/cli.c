@@ -40,9 +40,12 @@ const char *cli_version(void)
 {
 	static char buf[128];
 
-	snprintf(buf, sizeof(buf), "sctpagent %s (board %s, %s, %s%s)",
+	snprintf(buf, sizeof(buf), "sctpagent %s (board %s, %s, %s%s%s%s)",
 		 SCTPAGENT_VERSION, board_name(), CONFIG_ARCH_NAME,
 		 IS_ENABLED(CONFIG_PORT_LKSCTP) ? "kernel SCTP" : "",
+		 IS_ENABLED(CONFIG_PORT_LKSCTP) && IS_ENABLED(CONFIG_PORT_USRSCTP) ?
+		 " + " : "",
+		 IS_ENABLED(CONFIG_PORT_USRSCTP) ? "usrsctp over UDP" : "",
 		 IS_ENABLED(CONFIG_DTLS) ? ", DTLS" : "");
 	return buf;
 }

@@ -43,6 +43,7 @@ struct cfg_agent {
 	char state_dir[CFG_PATH_MAX];
 	uint16_t local_port;
 	enum cfg_transport transport;
+	uint16_t udp_port;		/* local RFC 6951 port (net.sctp.udp_port) */
 	uint32_t reconnect_min_ms;	/* backoff start */
 	uint32_t reconnect_max_ms;	/* backoff cap */
 	uint16_t init_max_attempts;
@@ -72,7 +73,8 @@ struct cfg_path {
 	bool metered;
 	uint32_t failback_hold_ms;
 	uint32_t confirm_timeout_ms;	/* alarm if never CONFIRMED */
-	uint16_t udp_port;		/* RFC 6951 encapsulation; 0 = off */
+	uint16_t udp_port;		/* controllers' UDP port over this path
+					 * (RFC 6951); 0 = native SCTP */
 	unsigned int line;		/* where it was defined */
 };
 
@@ -81,6 +83,7 @@ struct cfg_controller {
 	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
 	int8_t addr_path[CONFIG_MAX_CTRL_ADDRS];	/* local path index, -1 = any */
 	char addr_path_name[CONFIG_MAX_CTRL_ADDRS][CFG_NAME_MAX];
+	uint16_t addr_udp[CONFIG_MAX_CTRL_ADDRS];	/* "udp=PORT"; 0 = the path's */
 	unsigned int n_addrs;
 	/* Entry i of the list is a host name when host[i][0] is set (its
 	 * addrs[i] is then unset): agent/names.c resolves it at every

@@ -243,9 +243,6 @@ static void check_path(struct cfg_ctx *x, unsigned int i)
 		cfg_err(x, kline(x, SEC_PATH, (int)i, "pf_threshold"), label,
 			"pf_threshold", "%u is not below path_max_retrans %u; the "
 			"kernel rejects it", p->pf_threshold, p->path_max_retrans);
-	if (p->udp_port && x->c->agent.transport == CFG_TRANSPORT_KERNEL)
-		cfg_err(x, kline(x, SEC_PATH, (int)i, "udp_port"), label, "udp_port", "set, but [agent] "
-			"transport = kernel never encapsulates in UDP");
 	for (unsigned int j = 0; j < i; j++) {
 		const struct cfg_path *q = &x->c->paths[j];
 		if (!strcmp(q->interface, p->interface))
@@ -277,6 +274,11 @@ static void check_ctrl_paths(struct cfg_ctx *x, unsigned int ci)
 		if (ctl->addr_path[k] < 0)
 			cfg_err(x, kline(x, SEC_CTRL, (int)ci, "address"), label,
 				"address", "'@%s' names no [path.%s] section", name, name);
+		else if (ctl->host[k][0] && c->paths[ctl->addr_path[k]].udp_port)
+			cfg_err(x, kline(x, SEC_CTRL, (int)ci, "address"), label,
+				"address", "'%s@%s': SCTP over UDP ([path.%s] udp_port) "
+				"needs a numeric address in this version", ctl->host[k],
+				name, name);
 	}
 }
 
@@ -476,10 +478,15 @@ static void check_agent(struct cfg_ctx *x)
 		cfg_err(x, kline(x, SEC_AGENT, 0, "status_socket"), "agent", "status_socket",
 			"'%s' is relative; expected an absolute path, or empty for none",
 			a->status_socket);
-	if (a->transport == CFG_TRANSPORT_UDP)
+	if (a->transport == CFG_TRANSPORT_UDP && !IS_ENABLED(CONFIG_PORT_USRSCTP))
 		cfg_err(x, kline(x, SEC_AGENT, 0, "transport"), "agent", "transport", "udp "
-			"needs the userspace SCTP port, which this build lacks; "
-			"expected auto or kernel");
+			"needs the userspace SCTP port (CONFIG_PORT_USRSCTP), which "
+			"this build lacks; expected auto or kernel (kernel SCTP "
+			"over UDP is [path.NAME] udp_port)");
+	if (a->transport == CFG_TRANSPORT_KERNEL && !IS_ENABLED(CONFIG_PORT_LKSCTP))
+		cfg_err(x, kline(x, SEC_AGENT, 0, "transport"), "agent", "transport", "kernel "
+			"needs the kernel SCTP port (CONFIG_PORT_LKSCTP), which this "
+			"build lacks; expected auto or udp");
 }
 
 void cfg_check(struct cfg_ctx *x)

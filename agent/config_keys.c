@@ -25,6 +25,7 @@ static const struct key_def agent_keys[] = {
 	{ "local_port", KT_UINT, F(struct cfg_agent, local_port), 0, 65535, false, NULL, NULL },
 	{ "transport", KT_ENUM, F(struct cfg_agent, transport), 0, 0, false, transport_names,
 	  "auto, kernel or udp" },
+	{ "udp_port", KT_UINT, F(struct cfg_agent, udp_port), 1, 65535, false, NULL, NULL },
 	{ "reconnect_min_ms", KT_UINT, F(struct cfg_agent, reconnect_min_ms), 100, 600000, false, NULL, NULL },
 	{ "reconnect_max_ms", KT_UINT, F(struct cfg_agent, reconnect_max_ms), 100, 3600000, false, NULL, NULL },
 	{ "init_max_attempts", KT_UINT, F(struct cfg_agent, init_max_attempts), 1, 255, false, NULL, NULL },
@@ -62,7 +63,8 @@ static const struct key_def path_keys[] = {
 
 static const struct key_def ctrl_keys[] = {
 	{ "address", KT_ADDRLIST, F(struct cfg_controller, addrs), 0, 0, true, NULL,
-	  "addresses or host names (each optionally @path) separated by ',' or spaces" },
+	  "addresses or host names (each optionally @path, then optionally "
+	  "udp=PORT) separated by ',' or spaces" },
 	{ "port", KT_UINT, F(struct cfg_controller, port), 1, 65535, false, NULL, NULL },
 	{ "streams", KT_UINT, F(struct cfg_controller, streams), 2, CONFIG_MAX_STREAMS, false, NULL, NULL },
 	{ "sensors", KT_NAMELIST, 0, 0, 0, 0, false, NULL,
@@ -238,6 +240,30 @@ static char *next_token(char **s)
 	return tok;
 }
 
+static int parse_addr_udp(const char *v, struct cfg_controller *ctl, char *why,
+			  size_t n)
+{
+	uint32_t port;
+
+	if (ctl->n_addrs && ctl->host[ctl->n_addrs - 1][0]) {
+		snprintf(why, n, "'udp=%s' after the host name '%s': SCTP over "
+			 "UDP needs a numeric address in this version", v,
+			 ctl->host[ctl->n_addrs - 1]);
+		return -EINVAL;
+	}
+	if (!ctl->n_addrs || ctl->addr_udp[ctl->n_addrs - 1]) {
+		snprintf(why, n, "'udp=%s' must follow the address it applies "
+			 "to, once (192.0.2.1@cell udp=9899)", v);
+		return -EINVAL;
+	}
+	if (parse_u32(v, &port) || port == 0 || port > 65535) {
+		snprintf(why, n, "'udp=%s': expected a UDP port 1..65535", v);
+		return -EINVAL;
+	}
+	ctl->addr_udp[ctl->n_addrs - 1] = (uint16_t)port;
+	return 0;
+}
+
 static int parse_addrlist(const char *v, struct cfg_controller *ctl, char *why,
 			  size_t n)
 {
@@ -254,6 +280,12 @@ static int parse_addrlist(const char *v, struct cfg_controller *ctl, char *why,
 		struct net_addr a;
 		char *at = strchr(tok, '@');
 
+		/* "addr udp=PORT": the address before it is reached over UDP */
+		if (!strncmp(tok, "udp=", 4)) {
+			if (parse_addr_udp(tok + 4, ctl, why, n))
+				return -EINVAL;
+			continue;
+		}
 		if (ctl->n_addrs == CONFIG_MAX_CTRL_ADDRS) {
 			snprintf(why, n, "more than %u addresses (CONFIG_MAX_CTRL_ADDRS)",
 				 CONFIG_MAX_CTRL_ADDRS);
@@ -268,6 +300,7 @@ static int parse_addrlist(const char *v, struct cfg_controller *ctl, char *why,
 			}
 		}
 		snprintf(ctl->addr_path_name[ctl->n_addrs], CFG_NAME_MAX, "%s", at ? at : "");
+		ctl->addr_udp[ctl->n_addrs] = 0;
 		if (net_addr_parse(tok, &a)) {
 			if (cfg_parse_host(tok, ctl, why, n))
 				return -EINVAL;
@@ -382,6 +415,7 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->log_level = 2;
 		strcpy(a->state_dir, "/var/lib/sctpagent");
 		a->transport = CFG_TRANSPORT_AUTO;
+		a->udp_port = 9899;	/* IANA sctp-tunneling, RFC 6951 */
 		a->reconnect_min_ms = 1000;
 		a->reconnect_max_ms = 60000;
 		a->init_max_attempts = 4;

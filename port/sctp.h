@@ -4,8 +4,11 @@
  *
  * One endpoint = one one-to-many (SOCK_SEQPACKET style) SCTP socket that
  * carries one association per peer. Implemented once per port and chosen at
- * link time: port/lksctp (Linux kernel SCTP through lksctp-tools), the fake
- * in tests/fake. Nothing from <netinet/sctp.h> crosses this header.
+ * link time: port/lksctp (Linux kernel SCTP through lksctp-tools),
+ * port/usrsctp (the userspace stack over UDP, RFC 6951), the fake in
+ * tests/fake. With both real ports built in, port/sctp.c picks one per
+ * endpoint at ps_open() (ps_config.transport). Nothing from
+ * <netinet/sctp.h> or <usrsctp.h> crosses this header.
  *
  * Every function returns 0 or a negative errno value; the possible values
  * are listed per function. All calls are non-blocking.
@@ -27,6 +30,30 @@ typedef uint32_t ps_assoc_id;	/* association id; 0 = none */
 
 #define PS_MAX_ADDRS 8		/* addresses per bind / connect call */
 
+/* Which SCTP stack carries an endpoint (ps_config.transport). */
+enum ps_transport {
+	PS_TRANSPORT_AUTO = 0,	/* kernel SCTP when the kernel has it (and UDP
+				 * encapsulation if encap[] asks), else the
+				 * userspace stack */
+	PS_TRANSPORT_KERNEL,	/* kernel SCTP; UDP only for encap[] peers */
+	PS_TRANSPORT_UDP,	/* the userspace stack, every packet over UDP */
+};
+
+#define PS_UDP_PORT_DEFAULT 9899	/* IANA sctp-tunneling (RFC 6951) */
+
+/*
+ * RFC 6951: SCTP to this peer address goes over UDP to @udp_port. The
+ * kernel port sends native SCTP to addresses not listed; the userspace
+ * stack sends everything over UDP, to PS_UDP_PORT_DEFAULT when not listed.
+ * Whichever way a peer's packets arrive, replies follow them (RFC 6951
+ * 5.4: the port a peer sends from is the one it is answered on).
+ */
+struct ps_encap {
+	struct net_addr addr;	/* peer address; its port is ignored */
+	uint16_t udp_port;	/* the peer's UDP encapsulation port, 1..65535 */
+};
+#define PS_MAX_ENCAP 32
+
 /* Endpoint configuration; copied by ps_open(). */
 struct ps_config {
 	const struct net_addr *local;	/* addresses to bind; never wildcard */
@@ -40,6 +67,15 @@ struct ps_config {
 	bool nodelay;			/* disable Nagle (latency over bytes) */
 	bool interleave;		/* offer I-DATA (RFC 8260) if the stack can */
 	bool listen;			/* accept incoming associations */
+	enum ps_transport transport;
+	/* Local UDP encapsulation port (0 = PS_UDP_PORT_DEFAULT). Kernel:
+	 * the netns-wide sysctl net.sctp.udp_port, checked when encap[] is
+	 * not empty or a listener gives a port (it then accepts SCTP over
+	 * UDP too), set if 0 and allowed, else used as it is; userspace:
+	 * the port its UDP socket binds, one per process. */
+	uint16_t udp_port;
+	const struct ps_encap *encap;	/* peers over UDP; copied */
+	unsigned int n_encap;		/* <= PS_MAX_ENCAP */
 };
 
 /* Send flags (ps_sndinfo.flags). */
@@ -219,14 +255,30 @@ struct ps_stats {
 	uint64_t oversize_dropped;	/* messages beyond max_msg */
 	uint64_t sendall_fallbacks;	/* SENDALL emulated by a loop */
 	uint64_t abandoned;		/* PR-SCTP messages the stack dropped */
+	/* User data the stack holds in this process's memory now: the
+	 * userspace stack's send queues (sent, not yet SACKed, or not sent)
+	 * and receive queues of every association. 0 for kernel SCTP, whose
+	 * buffers are kernel memory. The agent charges it to its memory
+	 * budget. */
+	uint64_t stack_bytes;
 };
 
 /*
  * Create and bind an endpoint. @out owns the socket until ps_close().
- * -EINVAL bad config, -EPROTONOSUPPORT no SCTP in this kernel,
- * -EADDRNOTAVAIL / -EADDRINUSE bind failed, -ENOMEM, -EMFILE.
+ * -EINVAL bad config, -EPROTONOSUPPORT no SCTP in this kernel (or no
+ * transport of the kind asked in this build), -EADDRNOTAVAIL /
+ * -EADDRINUSE bind failed (the local UDP port too), -ENOMEM, -EMFILE;
+ * UDP encapsulation with the kernel port: -EOPNOTSUPP the kernel has no
+ * SCTP over UDP (Linux < 5.11), -EACCES net.sctp.udp_port is 0 and may
+ * not be set (both also log one line naming the sysctl).
  */
 int ps_open(const struct ps_config *cfg, struct ps_ep **out);
+
+/* The stack an open endpoint runs on: PS_TRANSPORT_KERNEL or _UDP. */
+enum ps_transport ps_transport_of(const struct ps_ep *ep);
+
+/* "kernel", "udp" or "auto", for logs. */
+const char *ps_transport_name(enum ps_transport t);
 
 /* Close the socket and free the endpoint (aborts what is still up). NULL ok. */
 void ps_close(struct ps_ep *ep);
@@ -236,6 +288,14 @@ int ps_fd(const struct ps_ep *ep);
 
 /*
  * Start an association to one peer over @n addresses (all the same port).
+ * The INIT goes to addrs[0], except that when some of @addrs are in
+ * cfg.encap and addrs[0] is not, it goes to the first of those: behind a
+ * NAT the peer learns the path's public address only as the source of
+ * the INIT (an address listed in an INIT is the private one), and a
+ * packet from an address it never learnt is out of the blue (RFC 9260
+ * 8.4: it answers ABORT). The port then asks the peer (RFC 5061 Set
+ * Primary, where it supports ASCONF) to send to the local address that
+ * reaches addrs[0], so its traffic stays off the encapsulated path.
  * Non-blocking: COMM_UP or CANT_STR_ASSOC arrives as an event.
  * -EINVAL n == 0 or n > PS_MAX_ADDRS, -EALREADY/-EISCONN an association to
  * that peer exists, -ENETUNREACH, -EADDRNOTAVAIL, -ENOMEM.

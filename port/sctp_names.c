@@ -60,3 +60,13 @@ const char *ps_path_state_name(enum ps_path_state s)
 	}
 	return "?";
 }
+
+const char *ps_transport_name(enum ps_transport t)
+{
+	switch (t) {
+	case PS_TRANSPORT_AUTO: return "auto";
+	case PS_TRANSPORT_KERNEL: return "kernel";
+	case PS_TRANSPORT_UDP: return "udp";
+	}
+	return "?";
+}

@@ -35,13 +35,17 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -ffunction-sections -fdata-sections \
 	-include $(O)/include/generated/autoconf.h \
 	-DSCTPAGENT_VERSION='"$(VERSION)"'
 LDFLAGS := -Wl,--gc-sections -Wl,--build-id=sha1
-# The agent links only static libraries (libsctp.a, libinih.a, mbedTLS).
+# The agent links only static libraries (libsctp.a, libusrsctp.a, libinih.a,
+# mbedTLS, c-ares).
 LIBS := -l:libinih.a
 ifeq ($(CONFIG_PORT_LKSCTP),y)
 LIBS += -l:libsctp.a
 endif
 ifeq ($(CONFIG_DTLS),y)
 LIBS += -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
+endif
+ifeq ($(CONFIG_PORT_USRSCTP),y)
+LIBS += -l:libusrsctp.a -lpthread
 endif
 ifeq ($(CONFIG_RESOLVE),y)
 LIBS += -l:libcares.a
@@ -109,7 +113,8 @@ $(O)/include/generated/autoconf.h: $(O)/.config Kconfig $(wildcard board/*/Kconf
 	$(quiet) GEN $@
 	$(Q)/usr/bin/python3 scripts/kconfig.py genheader $(O)
 
-$(O)/sysroot.stamp:
+# scripts/sysroot.sh holds the package list: a new list fetches again
+$(O)/sysroot.stamp: scripts/sysroot.sh
 ifneq ($(SYSROOT),)
 	$(Q)scripts/sysroot.sh $(DEBARCH) $(SYSROOT)
 endif

@@ -3,13 +3,15 @@
 #   unit tests natively, under qemu-arm / qemu-aarch64 (armhf, arm64 builds
 #   of the same tests), and under ASan+UBSan; example configs through
 #   every build's --check-config; reproducible-build check; CBOR interop
-#   and a bounded fuzz run; the VM scenarios on the amd64 and arm64 6.1
-#   kernels (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
+#   and a bounded fuzz run; the armhf/arm64 agents under qemu-user against
+#   the reference controller over SCTP/UDP in host network namespaces
+#   (tests/net); the VM scenarios on the amd64 and arm64 6.1 kernels
+#   (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
 # Ends with one line: "N passed, M failed".
 #   The man pages against --help, docs/CONFIG.md and the schema; the
 #   Debian packages (lintian, install/run/purge in an arm64 root file
 #   system) and the systemd unit (verify, security score).
-# Usage: scripts/test.sh [all|unit|vm|deb]
+# Usage: scripts/test.sh [all|unit|net|vm|deb]
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -136,6 +138,25 @@ unit() {
 	done
 }
 
+net() {
+	note "userspace SCTP: ARM agents under qemu-user, host netns (tests/net)"
+	for c in host rpi_armhf rpi_arm64; do	# built by unit; alone: build here
+		[ -x build/$c/sctpagent ] && [ -x build/$c/ps_conformance ] ||
+			build $c || { bad 1 "build $c"; return; }
+	done
+	if [ -f build/asan/.config ]; then	# the unit phase's sanitizer build
+		make --no-print-directory -j"$JOBS" -f scripts/build.mk O=build/asan SANITIZE=1 \
+			progs >build/.log-asan-progs 2>&1 || { bad 1 "build asan progs"; tail -20 build/.log-asan-progs; }
+	fi
+	out=$(tests/net/run.sh 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	p=$(printf '%s\n' "$out" | grep -c '^PASS ')
+	f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+	ok "$p"
+	[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "net"
+}
+
 docs() {
 	note "man pages (tests/docs/man_sync.py)"
 	if out=$(tests/docs/man_sync.py build/host/sctpagent build/host/sctpctl 2>&1); then
@@ -180,10 +201,11 @@ if [ "$what" != unit ]; then
 fi
 case $what in
 unit) unit; docs ;;
+net) net ;;
 vm) vm ;;
 deb) packages --systemd-vm ;;
-all) unit; docs; packages; vm ;;
-*) echo "usage: $0 [all|unit|vm|deb]" >&2; exit 2 ;;
+all) unit; docs; net; packages; vm ;;
+*) echo "usage: $0 [all|unit|net|vm|deb]" >&2; exit 2 ;;
 esac
 
 echo

@@ -99,6 +99,19 @@ static int map_bind_err(int rc)
 	}
 }
 
+/* UDP encapsulation: the socket copies net.sctp.udp_port when created,
+ * so one made before the sysctl was set is made again. */
+static int open_encap(struct ps_ep *ep, const struct ps_config *cfg)
+{
+	bool reopen;
+	int rc = lk_encap_open(ep, cfg, &reopen);
+
+	if (rc < 0 || !reopen)
+		return rc;
+	close(ep->fd);
+	return open_socket(ep);
+}
+
 int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 {
 	struct ps_ep *ep = NULL;
@@ -106,6 +119,8 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 
 	if (rc < 0 || !out)
 		return -EINVAL;
+	if (cfg->transport == PS_TRANSPORT_UDP)
+		return -EPROTONOSUPPORT;	/* the userspace port's job */
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
 		return -ENOMEM;
@@ -116,6 +131,9 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 	if (ep->cfg.max_msg == 0)
 		ep->cfg.max_msg = LK_DEFAULT_MAX_MSG;
 	rc = open_socket(ep);
+	if (rc < 0)
+		goto out;
+	rc = open_encap(ep, cfg);
 	if (rc < 0)
 		goto out;
 	rc = bind_local(ep);
@@ -146,6 +164,7 @@ void ps_close(struct ps_ep *ep)
 		return;
 	if (ep->fd >= 0)
 		close(ep->fd);
+	lk_encap_close(ep);
 	lk_recv_free(ep);
 	free(ep->assocs);
 	free(ep);
@@ -156,17 +175,27 @@ int ps_fd(const struct ps_ep *ep)
 	return ep->fd;
 }
 
+enum ps_transport ps_transport_of(const struct ps_ep *ep)
+{
+	(void)ep;
+	return PS_TRANSPORT_KERNEL;
+}
+
 int ps_connect(struct ps_ep *ep, const struct net_addr *addrs, unsigned int n,
 	       ps_assoc_id *assoc)
 {
 	uint8_t packed[PS_MAX_ADDRS * sizeof(struct sockaddr_in6)];
+	struct net_addr order[PS_MAX_ADDRS], want;
 	sctp_assoc_t id = 0;
 	size_t used;
 	int rc;
 
 	if (!addrs || n == 0 || n > PS_MAX_ADDRS)
 		return -EINVAL;
-	rc = lk_pack_addrs(addrs, n, addrs[0].port, packed, sizeof(packed), &used);
+	memcpy(order, addrs, n * sizeof(*addrs));
+	rc = lk_encap_pre_connect(ep, order, n, &want);
+	if (rc == 0)
+		rc = lk_pack_addrs(order, n, addrs[0].port, packed, sizeof(packed), &used);
 	if (rc < 0)
 		return rc;
 	/* connectx3 reports the id even while the handshake is in progress. */
@@ -177,6 +206,7 @@ int ps_connect(struct ps_ep *ep, const struct net_addr *addrs, unsigned int n,
 			rc = -EINVAL;
 		return rc;
 	}
+	lk_encap_post_connect(ep, id, &want);
 	if (assoc)
 		*assoc = (ps_assoc_id)id;
 	return 0;

@@ -13,6 +13,8 @@
 #include <netinet/in.h>
 #include <netinet/sctp.h>
 
+#define PS_PREFIX lk_		/* both ports built in: port/sctp_rename.h */
+#include "port/sctp_rename.h"
 #include "port/sctp.h"
 
 /* ---- constants older build headers may lack (the only #ifdefs) ---- */
@@ -109,6 +111,7 @@ struct ps_ep {
 	bool no_sendall, no_prinfo, sendall_sndrcv;
 	bool no_sack_now;		/* kernel refused SACK_IMMEDIATELY */
 	struct ps_stats st;
+	struct lk_encap *encap;		/* RFC 6951 peers (encap.c); NULL = none */
 };
 
 /* sa.c: net_addr <-> sockaddr. */
@@ -122,6 +125,17 @@ int lk_pack_addrs(const struct net_addr *a, unsigned int n, uint16_t port,
 bool lk_assoc_known(const struct ps_ep *ep, sctp_assoc_t id);
 int lk_assoc_add(struct ps_ep *ep, sctp_assoc_t id);
 void lk_assoc_del(struct ps_ep *ep, sctp_assoc_t id);
+
+/* encap.c: SCTP over UDP (RFC 6951). lk_encap_open checks/sets the
+ * sysctl (*reopen: make the socket again), the connect pair steers the
+ * INIT and gives each transport its port, lk_encap_up runs at COMM_UP. */
+int lk_encap_open(struct ps_ep *ep, const struct ps_config *cfg, bool *reopen);
+void lk_encap_close(struct ps_ep *ep);
+int lk_encap_pre_connect(struct ps_ep *ep, struct net_addr *addrs,
+			 unsigned int n, struct net_addr *want);
+void lk_encap_post_connect(struct ps_ep *ep, sctp_assoc_t id,
+			   const struct net_addr *want);
+void lk_encap_up(struct ps_ep *ep, sctp_assoc_t id);
 
 /* send.c: ps_send()'s return value for sendmsg()'s -errno @rc on @id.
  * An errno not listed in port/sctp.h becomes -EIO (transient). */

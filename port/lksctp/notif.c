@@ -85,6 +85,7 @@ static int assoc_change(struct ps_ep *ep, const uint8_t *p, size_t n,
 	if (sac.sac_state == SCTP_COMM_UP || sac.sac_state == SCTP_RESTART) {
 		/* A failed add only disables the SENDALL fallback for it. */
 		(void)lk_assoc_add(ep, sac.sac_assoc_id);
+		lk_encap_up(ep, sac.sac_assoc_id);
 		ev->u.assoc.features = n > sizeof(sac) ?
 			info_features(p + sizeof(sac), n - sizeof(sac)) :
 			peer_features(ep, sac.sac_assoc_id);

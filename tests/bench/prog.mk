@@ -8,3 +8,8 @@ outbox_bench_io-objs := tests/bench/outbox_bench_io.o $(OUTBOX_OBJS) \
 	port/posix/thread.o
 outbox_bench_wear-objs := tests/bench/outbox_bench_wear.o $(OUTBOX_OBJS) \
 	tests/fake/fake_file.o tests/fake/fake_clock.o tests/fake/fake_log.o
+
+# bench_tput: the agent's uplink throughput against a raw ps_send loop on
+# the same port (tests/bench/bench_tput.c, run by bench_tput.sh in the VM).
+PROGS += bench_tput
+bench_tput-objs := tests/bench/bench_tput.o $(filter-out agent/main.o,$(sort $(objs)))

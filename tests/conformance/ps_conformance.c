@@ -9,7 +9,6 @@
 #define _DEFAULT_SOURCE
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,9 @@
 #include "tests/conformance/conf.h"
 
 static int n_ok, n_fail;
+enum ps_transport conf_transport = PS_TRANSPORT_AUTO;
+uint16_t conf_encap;
+static const char *port_name = "?";
 static struct tep *all[16];
 static unsigned int n_all;
 
@@ -127,7 +129,7 @@ static void wait_readable(int ms)
 		p[n].events = POLLIN;
 		n++;
 	}
-	poll(p, n, ms);
+	conf_poll(p, n, ms);
 }
 
 void conf_release(struct qev *q)
@@ -189,25 +191,81 @@ int conf_send(struct tep *t, const struct ps_sndinfo *si, const void *buf,
 		struct pollfd p = { .fd = ps_fd(t->ep), .events = POLLOUT };
 
 		drain_all();
-		poll(&p, 1, 10);
+		conf_poll(&p, 1, 10);
 	}
 	return rc;
 }
 
+const char *conf_port_name(void)
+{
+	return port_name;
+}
+
+void conf_differs(const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("# differs(%s): %s\n", port_name, why);
+}
+
+long conf_now_ms(void)
+{
+	return now_ms();
+}
+
+bool conf_fd_readable(struct ps_ep *ep, int ms)
+{
+	struct pollfd p = { .fd = ps_fd(ep), .events = POLLIN };
+
+	return ms > 0 && conf_poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+static int open_ep(struct tep *t, const char *name, const char *const *addrs,
+		   unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
+		   uint16_t init_attempts, bool interleave);
+
 int conf_open(struct tep *t, const char *name, const char *const *addrs,
 	      unsigned int n, uint16_t port, uint32_t max_msg, bool listen)
 {
-	return conf_open2(t, name, addrs, n, port, max_msg, listen, false);
+	return open_ep(t, name, addrs, n, port, max_msg, listen, 4, false);
+}
+
+int conf_open_attempts(struct tep *t, const char *name, const char *const *addrs,
+		       unsigned int n, uint16_t port, uint32_t max_msg,
+		       uint16_t init_attempts)
+{
+	return open_ep(t, name, addrs, n, port, max_msg, false, init_attempts, false);
 }
 
 int conf_open2(struct tep *t, const char *name, const char *const *addrs,
 	       unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
 	       bool interleave)
 {
+	return open_ep(t, name, addrs, n, port, max_msg, listen, 4, interleave);
+}
+
+static int open_ep(struct tep *t, const char *name, const char *const *addrs,
+		   unsigned int n, uint16_t port, uint32_t max_msg, bool listen,
+		   uint16_t init_attempts, bool interleave)
+{
 	struct net_addr local[PS_MAX_ADDRS];
+	struct ps_encap encap[2];
 	struct ps_config cfg;
+	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.transport = conf_transport;
+	if (conf_encap) {	/* every peer (127.0.0.1/2) over UDP */
+		encap[0] = (struct ps_encap){ conf_addr("127.0.0.1", 0), conf_encap };
+		encap[1] = (struct ps_encap){ conf_addr("127.0.0.2", 0), conf_encap };
+		cfg.encap = encap;
+		cfg.n_encap = 2;
+		cfg.udp_port = conf_encap;
+	}
 	for (unsigned int i = 0; i < n; i++)
 		local[i] = conf_addr(addrs[i], port);
 	cfg.local = local;
@@ -215,7 +273,7 @@ int conf_open2(struct tep *t, const char *name, const char *const *addrs,
 	cfg.port = port;
 	cfg.out_streams = 8;
 	cfg.in_streams = 8;
-	cfg.init_max_attempts = 4;
+	cfg.init_max_attempts = init_attempts;
 	cfg.init_timeout_ms = 3000;
 	cfg.max_msg = max_msg;
 	cfg.nodelay = true;
@@ -226,7 +284,11 @@ int conf_open2(struct tep *t, const char *name, const char *const *addrs,
 	if (n_all == sizeof(all) / sizeof(all[0]))
 		return -ENOSPC;
 	all[n_all++] = t;
-	return ps_open(&cfg, &t->ep);
+	rc = ps_open(&cfg, &t->ep);
+	if (rc == 0 && !strcmp(port_name, "?"))
+		port_name = ps_transport_of(t->ep) == PS_TRANSPORT_UDP ? "usrsctp" :
+			    conf_encap ? "kernel+udp" : "kernel";
+	return rc;
 }
 
 void conf_close(struct tep *t)
@@ -251,10 +313,36 @@ bool m_type(const struct ps_event *ev, const void *arg)
 	return ev->type == a->type && (!a->assoc || ev->assoc == a->assoc);
 }
 
-int main(void)
+static int usage(void)
 {
+	fprintf(stderr, "usage: ps_conformance [--transport auto|kernel|udp] "
+		"[--encap UDPPORT] [--port-name NAME]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v)
+			return usage();
+		if (!strcmp(argv[i], "--transport"))
+			conf_transport = !strcmp(v, "kernel") ? PS_TRANSPORT_KERNEL :
+					 !strcmp(v, "udp") ? PS_TRANSPORT_UDP :
+					 PS_TRANSPORT_AUTO;
+		else if (!strcmp(argv[i], "--encap"))
+			conf_encap = (uint16_t)atoi(v);
+		else if (!strcmp(argv[i], "--port-name"))
+			port_name = v;
+		else
+			return usage();
+		i++;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	conf_init_port();
 	conf_run_all();
+	printf("# port: %s\n", port_name);
 	printf("%d passed, %d failed\n", n_ok, n_fail);
 	return n_fail ? 1 : 0;
 }

@@ -62,6 +62,7 @@ struct ctl {
 	struct trk_agent *first_agent;	/* first that said HELLO */
 	uint32_t next_id;
 	uint64_t start_ms;
+	uint64_t sink_msgs, sink_bytes;	/* --sink */
 };
 
 static void elog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -603,6 +604,11 @@ static void on_data(struct ctl *c, const struct ps_event *ev)
 	uint16_t st = ev->u.data.stream;
 	struct ctl_assoc *a;
 
+	if (c->o->sink) {	/* throughput benchmarks: count, nothing else */
+		c->sink_msgs++;
+		c->sink_bytes += ev->u.data.len;
+		return;
+	}
 	if (ev->u.data.ppid != MSG_PPID) {
 		bad(c, ev->assoc, "foreign PPID");
 		return;
@@ -795,6 +801,7 @@ static int setup(struct ctl *c)
 		.init_timeout_ms = 3000, .max_msg = 64 * 1024, .nodelay = true,
 		.listen = true,
 		.interleave = o->interleave,
+		.transport = o->transport, .udp_port = o->udp_port,
 	};
 	int rc = loop_create(&c->loop);
 
@@ -905,6 +912,10 @@ void ctl_summary(struct ctl *c)
 	ctl_dtls_summary(&b);	/* "dtls": handshakes, refusals (none without) */
 	jb_end(&b);
 	emit(&b);
+	if (c->o->sink)
+		printf("{\"sink\":true,\"msgs\":%llu,\"bytes\":%llu}\n",
+		       (unsigned long long)c->sink_msgs,
+		       (unsigned long long)c->sink_bytes);
 }
 
 int ctl_run(const struct ctl_opts *o)
@@ -916,8 +927,11 @@ int ctl_run(const struct ctl_opts *o)
 	if (rc)
 		return 1;
 	net_addr_format(&o->addrs[0], a0, sizeof(a0));
-	elog("controller '%s' listening on %s (%u address%s) port %u",
-	     o->name, a0, o->n_addrs, o->n_addrs == 1 ? "" : "es", o->port);
+	elog("controller '%s' listening on %s (%u address%s) port %u, "
+	     "transport %s", o->name, a0, o->n_addrs,
+	     o->n_addrs == 1 ? "" : "es", o->port,
+	     ps_transport_of(c->ep) == PS_TRANSPORT_UDP ?
+	     "usrsctp over UDP" : o->udp_port ? "kernel (+UDP)" : "kernel");
 	rc = loop_run(c->loop);
 	if (rc)
 		elog("loop: %s", strerror(-rc));

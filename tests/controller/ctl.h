@@ -34,11 +34,14 @@ struct ctl_opts {
 	uint32_t hb_ms;			/* heartbeat interval toward agents; 0 = kernel's */
 	uint16_t sack_freq;		/* packets per SACK; 0 = the kernel's (default) */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
+	enum ps_transport transport;	/* auto | kernel | udp (usrsctp) */
+	uint16_t udp_port;		/* accept SCTP over UDP on this port */
 	uint32_t duration_s;		/* 0 = until SIGTERM/SIGINT */
 	struct ctl_cmd cmds[CTL_MAX_CMDS];
 	unsigned int n_cmds;
 	bool quiet;			/* no reading lines */
 	struct ctl_dtls_opts dtls;	/* DTLS over SCTP (dtls.h); off if no table/CA */
+	bool sink;			/* count DATA, decode nothing (benchmarks) */
 };
 
 /* Parse "OP [ARGS]" into @c (op, sensor, interval). 0 or -1 (*why set). */

@@ -23,6 +23,10 @@ static const char usage[] =
 	"  --sack-freq N   packets per SACK (default: the kernel's delayed SACK,\n"
 	"                  every 2nd packet or 200 ms; 1 = SACK each packet)\n"
 	"  --interleave    offer I-DATA (needs sysctl net.sctp.intl_enable=1)\n"
+	"  --transport T   auto (default: kernel SCTP if the kernel has it, else\n"
+	"                  usrsctp) | kernel | udp (usrsctp, SCTP over UDP)\n"
+	"  --udp-port N    also accept SCTP over UDP (RFC 6951) on UDP port N\n"
+	"                  (kernel: sets net.sctp.udp_port; usrsctp: default 9899)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
 	"  --dtls-psk FILE DTLS over SCTP with PSKs: FILE has 'identity hexkey' lines\n"
@@ -33,6 +37,7 @@ static const char usage[] =
 	"                  from its start, else the association is aborted (10000)\n"
 	"  --dtls-no-reneg refuse the agent's renegotiations (no_renegotiation alert,\n"
 	"                  as OpenSSL 3.0's s_server does by default)\n"
+	"  --sink          count DATA messages, decode nothing (benchmarks)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
 	"                  read_now SENSOR | close [MS]\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
@@ -191,6 +196,10 @@ int main(int argc, char **argv)
 			o.dtls.no_renegotiation = true;
 			continue;
 		}
+		if (!strcmp(a, "--sink")) {
+			o.sink = o.quiet = true;
+			continue;
+		}
 		if (!val)
 			return bad_arg(a, NULL, "unknown option or missing value");
 		i++;
@@ -231,6 +240,19 @@ int main(int argc, char **argv)
 			if (parse_uint(val, 600000, &v) || v < 100)
 				return bad_arg(a, val, "milliseconds 100..600000");
 			o.dtls.hs_timeout_ms = (unsigned int)v;
+		} else if (!strcmp(a, "--transport")) {
+			if (!strcmp(val, "auto"))
+				o.transport = PS_TRANSPORT_AUTO;
+			else if (!strcmp(val, "kernel"))
+				o.transport = PS_TRANSPORT_KERNEL;
+			else if (!strcmp(val, "udp"))
+				o.transport = PS_TRANSPORT_UDP;
+			else
+				return bad_arg(a, val, "auto, kernel or udp");
+		} else if (!strcmp(a, "--udp-port")) {
+			if (parse_uint(val, 65535, &v) || v == 0)
+				return bad_arg(a, val, "a UDP port 1..65535");
+			o.udp_port = (uint16_t)v;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");

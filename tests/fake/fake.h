@@ -120,7 +120,8 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * -EPIPE; CONNECTING or UP accepted (the kernel queues data during the
  * handshake); stream >= negotiated out streams (once UP) -EINVAL; unknown
  * flags or EOF|ABORT -EINVAL; len > fake_sctp_set_max_send() -EMSGSIZE;
- * not writable -EAGAIN. PS_SEND_SENDALL reaches every UP association (as
+ * not writable -EAGAIN (never for an ABORT or an EOF without data, which
+ * need no buffer room on Linux either). PS_SEND_SENDALL reaches every UP association (as
  * Linux, which skips those not ESTABLISHED) and returns 0 even if none.
  *
  * Every accepted message is logged once per recipient (a SENDALL to three
@@ -128,6 +129,13 @@ void fake_fd_reset(void);		/* clears readiness and numbering */
  * same). Every call of the other functions is logged with its arguments
  * and return value, failed calls included.
  */
+/* Wire mode (off by default; fake_sctp_reset() turns it off): endpoints of
+ * the process talk to each other as over loopback (fake_sctp.c, the end),
+ * for the port conformance suite. Scripted events still work beside it. */
+#define FAKE_WIRE_RWND (64u * 1024u)	/* unread DATA a receiver holds */
+#define FAKE_WIRE_SNDBUF (64u * 1024u)	/* queued at a sender, then -EAGAIN */
+void fake_sctp_wire(bool on);
+
 enum fake_sctp_op {
 	FAKE_SCTP_OPEN,
 	FAKE_SCTP_CONNECT,
@@ -182,8 +190,11 @@ struct ps_ep *fake_sctp_last_ep(void);
 struct ps_ep *fake_sctp_ep(unsigned int i);
 unsigned int fake_sctp_nep(void);
 bool fake_sctp_closed(const struct ps_ep *ep);
-/* The ps_config given to ps_open (local[] points into the fake's copy). */
+/* The ps_config given to ps_open (local[] and encap[] point into the
+ * fake's copies). ps_transport_of() says UDP when it asked for UDP. */
 const struct ps_config *fake_sctp_config(const struct ps_ep *ep);
+/* ps_stats.stack_bytes from now on (a userspace stack's buffers). */
+void fake_sctp_set_stack_bytes(struct ps_ep *ep, uint64_t n);
 /* Local addresses now bound: config plus/minus ps_bind_change(). */
 unsigned int fake_sctp_nlocal(const struct ps_ep *ep);
 const struct net_addr *fake_sctp_local(const struct ps_ep *ep, unsigned i);

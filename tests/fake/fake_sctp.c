@@ -31,6 +31,17 @@ struct fassoc {
 	uint8_t peer_chunks[PS_AUTH_MAX_CHUNKS];
 	int npeer_chunks;		/* -1 = the endpoint's own list */
 	unsigned int pending;		/* ps_assoc_pending */
+	/* wire mode: the association's other end */
+	struct ps_ep *peer;
+	ps_assoc_id peer_id;
+	bool shutdown_pending;		/* EOF waits for its queued data */
+};
+
+struct wmsg {				/* wire mode: queued at the sender */
+	struct ps_sndinfo si;
+	ps_assoc_id from_id;		/* sender's association */
+	uint8_t *buf;
+	size_t len;
 };
 
 struct qev {
@@ -43,6 +54,7 @@ struct ps_ep {
 	int fd;
 	struct ps_config cfg;
 	struct net_addr cfg_local[PS_MAX_ADDRS];
+	struct ps_encap cfg_encap[PS_MAX_ENCAP];
 	struct net_addr local[MAX_LOCAL];
 	unsigned int nlocal;
 	struct fassoc *assocs;
@@ -64,10 +76,21 @@ struct ps_ep {
 	unsigned int nauth_chunks;
 	uint16_t hmacs[8];
 	unsigned int nhmacs;
+	/* wire mode */
+	struct wmsg *outq;
+	unsigned int nout, capout;
+	size_t out_bytes, rx_bytes;
 };
 
 static struct ps_ep **eps;
 static unsigned int neps, open_calls;
+static bool wire;
+
+static void wire_connect(struct ps_ep *ep, struct fassoc *a);
+static void wire_send(struct ps_ep *ep, struct fassoc *a,
+		      const struct ps_sndinfo *si, const void *buf, size_t len);
+static void wire_received(struct ps_ep *ep, size_t len);
+static void wire_close(struct ps_ep *ep);
 static struct {
 	int err;
 	unsigned int count;
@@ -111,8 +134,9 @@ static int fault(enum fake_sctp_op op)
 
 static void update_ready(const struct ps_ep *ep)
 {
+	bool full = wire && ep->nout && ep->out_bytes >= FAKE_WIRE_SNDBUF;
 	uint32_t ev = (ep->qn > ep->qhead ? LOOP_IN : 0) |
-		      (ep->unwritable ? 0 : LOOP_OUT);
+		      (ep->unwritable || full ? 0 : LOOP_OUT);
 
 	fake_fd_set_ready(ep->fd, ep->closed ? 0 : ev);
 }
@@ -184,8 +208,12 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 	if (err)
 		return err;
 	if (!cfg || !out || cfg->n_local > PS_MAX_ADDRS ||
-	    (cfg->n_local && !cfg->local))
+	    (cfg->n_local && !cfg->local) || cfg->n_encap > PS_MAX_ENCAP ||
+	    (cfg->n_encap && !cfg->encap))
 		return -EINVAL;
+	for (unsigned int i = 0; i < cfg->n_encap; i++)
+		if (!cfg->encap[i].udp_port || !addr_ok(&cfg->encap[i].addr))
+			return -EINVAL;
 	for (unsigned int i = 0; i < cfg->n_local; i++)
 		if (!addr_ok(&cfg->local[i]))
 			return -EINVAL;
@@ -199,6 +227,9 @@ int ps_open(const struct ps_config *cfg, struct ps_ep **out)
 		       cfg->n_local * sizeof(*cfg->local));
 	}
 	ep->cfg.local = ep->cfg_local;
+	if (cfg->n_encap)
+		memcpy(ep->cfg_encap, cfg->encap, cfg->n_encap * sizeof(*cfg->encap));
+	ep->cfg.encap = ep->cfg_encap;
 	ep->nlocal = cfg->n_local;
 	ep->fd = fake_fd_alloc();
 	ep->next_id = 1;
@@ -227,6 +258,8 @@ void ps_close(struct ps_ep *ep)
 	if (!ep)
 		return;
 	check_open(ep, "ps_close");
+	if (wire)
+		wire_close(ep);
 	drop_queue(ep);
 	for (unsigned int i = 0; i < ep->nassocs; i++)
 		ep->assocs[i].state = FAKE_ASSOC_DOWN;
@@ -238,6 +271,13 @@ int ps_fd(const struct ps_ep *ep)
 {
 	check_open(ep, "ps_fd");
 	return ep->fd;
+}
+
+/* As the real ports: the userspace stack when asked, else the kernel. */
+enum ps_transport ps_transport_of(const struct ps_ep *ep)
+{
+	return ep->cfg.transport == PS_TRANSPORT_UDP ? PS_TRANSPORT_UDP
+						     : PS_TRANSPORT_KERNEL;
 }
 
 void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st)
@@ -294,8 +334,12 @@ int ps_connect(struct ps_ep *ep, const struct net_addr *addrs, unsigned int n,
 		err = dup->state == FAKE_ASSOC_CONNECTING ? -EALREADY :
 		      -EISCONN;
 	if (!err) {
-		c.assoc = new_assoc(ep, ep->next_id, addrs, n)->id;
+		struct fassoc *a = new_assoc(ep, ep->next_id, addrs, n);
+
+		c.assoc = a->id;
 		*assoc = c.assoc;
+		if (wire)
+			wire_connect(ep, a);
 	}
 	log_call(ep, &c, err);
 	return err;
@@ -310,7 +354,11 @@ static int check_send(const struct ps_ep *ep, const struct ps_sndinfo *si,
 	if (!si || (si->flags & ~all) || (!buf && len) ||
 	    ((si->flags & PS_SEND_EOF) && (si->flags & PS_SEND_ABORT)))
 		return -EINVAL;
-	if (ep->unwritable)
+	/* an ABORT or an EOF without data needs no buffer room (Linux
+	 * handles both before it waits for send space) */
+	if ((si->flags & PS_SEND_ABORT) || ((si->flags & PS_SEND_EOF) && !len))
+		return 0;
+	if (ep->unwritable || (wire && ep->nout && ep->out_bytes >= FAKE_WIRE_SNDBUF))
 		return -EAGAIN;
 	if (ep->max_send && len > ep->max_send)
 		return -EMSGSIZE;
@@ -356,6 +404,8 @@ static void deliver(struct ps_ep *ep, struct fassoc *a,
 			   FAKE_ASSOC_SHUTTING_DOWN;
 	if (si->flags & PS_SEND_ABORT)
 		a->state = FAKE_ASSOC_DOWN;
+	if (wire && a->peer)
+		wire_send(ep, a, si, buf, len);
 }
 
 int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
@@ -410,12 +460,16 @@ int ps_recv(struct ps_ep *ep, struct ps_event *ev)
 		if (q->ev.type == PS_EV_DATA && ep->cfg.max_msg &&
 		    q->ev.u.data.len > ep->cfg.max_msg) {
 			ep->st.oversize_dropped++;
+			if (wire)
+				wire_received(ep, q->ev.u.data.len);
 			continue;
 		}
 		*ev = q->ev;
 		if (ev->type == PS_EV_DATA) {
 			ep->st.rx_msgs++;
 			ep->st.rx_bytes += ev->u.data.len;
+			if (wire)
+				wire_received(ep, ev->u.data.len);
 		} else {
 			ep->st.notifications++;
 			ep->st.unknown_notifications +=
@@ -597,6 +651,11 @@ unsigned int fake_sctp_nep(void)
 bool fake_sctp_closed(const struct ps_ep *ep)
 {
 	return ep->closed;
+}
+
+void fake_sctp_set_stack_bytes(struct ps_ep *ep, uint64_t n)
+{
+	ep->st.stack_bytes = n;
 }
 
 const struct ps_config *fake_sctp_config(const struct ps_ep *ep)
@@ -919,6 +978,9 @@ void fake_sctp_reset(void)
 		fake_fd_set_ready(ep->fd, 0);
 		drop_queue(ep);
 		free_sent(ep);
+		for (unsigned int k = 0; k < ep->nout; k++)
+			free(ep->outq[k].buf);
+		free(ep->outq);
 		free(ep->calls);
 		free(ep->assocs);
 		free(ep);
@@ -926,6 +988,7 @@ void fake_sctp_reset(void)
 	free(eps);
 	eps = NULL;
 	neps = open_calls = 0;
+	wire = false;
 	memset(faults, 0, sizeof(faults));
 }
 
@@ -1154,4 +1217,233 @@ void fake_sctp_sender_dry(struct ps_ep *ep, ps_assoc_id assoc)
 
 	fake_sctp_set_pending(ep, assoc, 0);
 	fake_sctp_push_event(ep, &ev);
+}
+
+/* --- wire mode ------------------------------------------------------------
+ * The endpoints of one process talk to each other as over a loopback
+ * link: a connect reaches the listening endpoint bound to one of its
+ * addresses and port (COMM_UP on both ends, none: CANT_STR_ASSOC), DATA
+ * arrives with its stream, ppid, flags and the sender's address, a
+ * receiver holds at most FAKE_WIRE_RWND unread bytes and the rest waits at
+ * the sender (FAKE_WIRE_SNDBUF, then -EAGAIN), EOF delivers what is queued
+ * then SHUTDOWN / SHUTDOWN_COMP, ABORT returns what is queued as
+ * SEND_FAILED (unsent) and ends both ends with COMM_LOST, and ps_close
+ * aborts what is still up. For the conformance suite (tests/conformance).
+ */
+void fake_sctp_wire(bool on)
+{
+	wire = on;
+}
+
+static struct ps_ep *listener_of(const struct ps_ep *self,
+				 const struct net_addr *addrs, unsigned int n)
+{
+	for (unsigned int i = 0; i < neps; i++) {
+		struct ps_ep *l = eps[i];
+
+		if (l == self || l->closed || !l->cfg.listen)
+			continue;
+		for (unsigned int k = 0; k < n; k++)
+			if (addrs[k].port == l->cfg.port && local_index(l, &addrs[k]) >= 0)
+				return l;
+	}
+	return NULL;
+}
+
+static void push_assoc(struct ps_ep *ep, ps_assoc_id id, enum ps_assoc_state st,
+		       uint16_t out, uint16_t in)
+{
+	struct ps_event ev = { .type = PS_EV_ASSOC_CHANGE, .assoc = id };
+
+	ev.u.assoc.state = st;
+	ev.u.assoc.out_streams = out;
+	ev.u.assoc.in_streams = in;
+	if (st == PS_COMM_UP)
+		ev.u.assoc.features = PS_FEAT_PR | PS_FEAT_ASCONF | PS_FEAT_RECONFIG;
+	fake_sctp_push_event(ep, &ev);
+}
+
+static uint16_t min16(uint16_t a, uint16_t b)
+{
+	a = a ? a : DEFAULT_STREAMS;
+	b = b ? b : DEFAULT_STREAMS;
+	return a < b ? a : b;
+}
+
+/* The peer's addresses: the listener's bound ones, with its port. */
+static unsigned int addrs_of(const struct ps_ep *ep, struct net_addr *out)
+{
+	unsigned int n = ep->nlocal < PS_MAX_ADDRS ? ep->nlocal : PS_MAX_ADDRS;
+
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = ep->local[i];
+		out[i].port = ep->cfg.port;
+	}
+	return n;
+}
+
+static void wire_connect(struct ps_ep *ep, struct fassoc *a)
+{
+	struct ps_ep *l = listener_of(ep, a->addrs, a->n);
+	struct net_addr pa[PS_MAX_ADDRS];
+	struct fassoc *b;
+	uint16_t out, in;
+	ps_assoc_id aid = a->id;
+
+	if (!l) {		/* nobody answers: INIT gives up */
+		push_assoc(ep, aid, PS_CANT_STR_ASSOC, 0, 0);
+		return;
+	}
+	b = new_assoc(l, l->next_id, pa, addrs_of(ep, pa));
+	a = find_assoc(ep, aid);	/* new_assoc may move the table */
+	a->n = addrs_of(l, a->addrs);
+	a->peer = l;
+	a->peer_id = b->id;
+	b->peer = ep;
+	b->peer_id = aid;
+	out = min16(ep->cfg.out_streams, l->cfg.in_streams);
+	in = min16(l->cfg.out_streams, ep->cfg.in_streams);
+	push_assoc(ep, aid, PS_COMM_UP, out, in);
+	push_assoc(l, b->id, PS_COMM_UP, in, out);
+}
+
+static void finish_shutdown(struct ps_ep *ep, struct fassoc *a)
+{
+	struct fassoc *b = find_assoc(a->peer, a->peer_id);
+	struct ps_event sh = { .type = PS_EV_SHUTDOWN, .assoc = a->peer_id };
+
+	a->shutdown_pending = false;
+	fake_sctp_push_event(a->peer, &sh);
+	push_assoc(a->peer, a->peer_id, PS_SHUTDOWN_COMP, 0, 0);
+	push_assoc(ep, a->id, PS_SHUTDOWN_COMP, 0, 0);
+	if (b)
+		b->peer = NULL;
+	a->peer = NULL;
+}
+
+static bool queued_for(const struct ps_ep *ep, ps_assoc_id id)
+{
+	for (unsigned int i = 0; i < ep->nout; i++)
+		if (ep->outq[i].from_id == id)
+			return true;
+	return false;
+}
+
+/* Move what the receivers have room for, oldest first; what waits keeps
+ * its order (a full receiver stays full for the rest of the pass). */
+static void pump(struct ps_ep *ep)
+{
+	unsigned int keep = 0;
+
+	for (unsigned int i = 0; i < ep->nout; i++) {
+		struct wmsg m = ep->outq[i];
+		struct fassoc *a = find_assoc(ep, m.from_id);
+		struct ps_event ev = { .type = PS_EV_DATA };
+		struct ps_ep *to = a ? a->peer : NULL;
+
+		if (to && to->rx_bytes >= FAKE_WIRE_RWND) {
+			ep->outq[keep++] = m;
+			continue;
+		}
+		if (to) {
+			ev.assoc = a->peer_id;
+			ev.u.data.stream = m.si.stream;
+			ev.u.data.ppid = m.si.ppid;
+			ev.u.data.unordered = (m.si.flags & PS_SEND_UNORDERED) != 0;
+			ev.u.data.buf = m.buf;
+			ev.u.data.len = m.len;
+			if (ep->nlocal)
+				ev.u.data.from = ep->local[0];
+			ev.u.data.from.port = ep->cfg.port;
+			fake_sctp_push_event(to, &ev);
+			to->rx_bytes += m.len;
+		}
+		ep->out_bytes -= m.len;
+		free(m.buf);
+	}
+	ep->nout = keep;
+	for (unsigned int k = 0; k < ep->nassocs; k++)
+		if (ep->assocs[k].shutdown_pending && ep->assocs[k].peer &&
+		    !queued_for(ep, ep->assocs[k].id))
+			finish_shutdown(ep, &ep->assocs[k]);
+	update_ready(ep);
+}
+
+static void abort_assoc(struct ps_ep *ep, struct fassoc *a)
+{
+	struct fassoc *b = find_assoc(a->peer, a->peer_id);
+
+	for (unsigned int i = 0; i < ep->nout;) {
+		struct wmsg *m = &ep->outq[i];
+
+		if (m->from_id != a->id) {
+			i++;
+			continue;
+		}
+		fake_sctp_send_failed(ep, a->id, &m->si, m->buf, m->len, true);
+		ep->out_bytes -= m->len;
+		free(m->buf);
+		memmove(m, m + 1, (ep->nout - i - 1) * sizeof(*m));
+		ep->nout--;
+	}
+	push_assoc(a->peer, a->peer_id, PS_COMM_LOST, 0, 0);
+	push_assoc(ep, a->id, PS_COMM_LOST, 0, 0);
+	if (b)
+		b->peer = NULL;
+	a->peer = NULL;
+}
+
+static void wire_send(struct ps_ep *ep, struct fassoc *a,
+		      const struct ps_sndinfo *si, const void *buf, size_t len)
+{
+	struct wmsg *m;
+
+	if (si->flags & PS_SEND_ABORT) {
+		abort_assoc(ep, a);
+		return;
+	}
+	if (len) {
+		if (ep->nout == ep->capout) {
+			ep->capout = ep->capout ? 2 * ep->capout : 16;
+			ep->outq = xrealloc(ep->outq, ep->capout * sizeof(*ep->outq));
+		}
+		m = &ep->outq[ep->nout++];
+		m->si = *si;
+		m->from_id = a->id;
+		m->buf = dup_buf(buf, len);
+		m->len = len;
+		ep->out_bytes += len;
+	}
+	if (si->flags & PS_SEND_EOF)
+		a->shutdown_pending = true;
+	pump(ep);
+}
+
+/* @ep read @len bytes of DATA: senders may move more. */
+static void wire_received(struct ps_ep *ep, size_t len)
+{
+	ep->rx_bytes -= len < ep->rx_bytes ? len : ep->rx_bytes;
+	for (unsigned int i = 0; i < neps; i++)
+		if (!eps[i]->closed && eps[i]->nout)
+			pump(eps[i]);
+}
+
+static void wire_close(struct ps_ep *ep)
+{
+	for (unsigned int i = 0; i < ep->nassocs; i++) {
+		struct fassoc *a = &ep->assocs[i];
+		struct fassoc *b;
+
+		if (!a->peer || a->peer->closed)
+			continue;
+		b = find_assoc(a->peer, a->peer_id);
+		push_assoc(a->peer, a->peer_id, PS_COMM_LOST, 0, 0);
+		if (b)
+			b->peer = NULL;
+		a->peer = NULL;
+	}
+	for (unsigned int i = 0; i < neps; i++)	/* nothing flows to it now */
+		for (unsigned int k = 0; k < eps[i]->nassocs; k++)
+			if (eps[i]->assocs[k].peer == ep)
+				eps[i]->assocs[k].peer = NULL;
 }

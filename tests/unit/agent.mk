@@ -5,7 +5,7 @@ DTLS_OBJS := $(if $(filter y,$(CONFIG_DTLS)),agent/secure.o agent/secure_cred.o)
 AGENT_CORE_OBJS := agent/agent.o agent/svc.o agent/names.o agent/assoc.o agent/assoc_tx.o agent/store.o \
 	agent/gaps.o agent/budget.o agent/publish.o agent/command.o agent/status.o agent/status_fmt.o \
 	agent/mq.o agent/sampler.o agent/paths.o agent/paths_health.o agent/clockwatch.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
-	agent/config.o agent/config_keys.o agent/config_check.o agent/config_host.o agent/config_name.o agent/reload.o \
+	agent/config.o agent/config_keys.o agent/config_check.o agent/config_host.o agent/config_name.o agent/reload.o agent/transport.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS) $(DTLS_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
 	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o \

@@ -18,6 +18,7 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "agent/cbor.h"
+#include "agent/kconfig.h"
 #include "agent/msg.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
@@ -881,6 +882,129 @@ static void test_status_all_sensors(void **state)
 	harness_stop(t);
 }
 
+/* The endpoint gets the transport, the local UDP port and one RFC 6951
+ * entry per controller address over UDP (docs/CONFIG.md). */
+static void test_endpoint_udp_config(void **state)
+{
+	static const char ini[] =
+		"[agent]\nname = u1\ntransport = udp\nudp_port = 9977\n"
+		"[path.eth]\ninterface = eth0\naddress = 10.0.0.2\n"
+		"[path.cell]\ninterface = wwan0\naddress = 10.9.0.2\nudp_port = 9899\n"
+		"[controller.a]\naddress = 10.0.1.1@eth, 10.9.1.1@cell\n"
+		"[controller.b]\naddress = 10.0.2.1@eth udp=12345\n";
+	const struct ps_config *pc;
+	struct net_addr a;
+	struct t *t;
+
+	(void)state;
+	if (!IS_ENABLED(CONFIG_PORT_USRSCTP))
+		skip();		/* transport = udp is refused without it */
+	t = harness_start(ini);
+	pc = fake_sctp_config(t->ep);
+	assert_int_equal(pc->transport, PS_TRANSPORT_UDP);
+	assert_int_equal(ps_transport_of(t->ep), PS_TRANSPORT_UDP);
+	assert_int_equal(pc->udp_port, 9977);
+	assert_int_equal(pc->n_encap, 2);
+	assert_int_equal(net_addr_parse("10.9.1.1", &a), 0);
+	assert_true(net_addr_same_host(&pc->encap[0].addr, &a));
+	assert_int_equal(pc->encap[0].udp_port, 9899);
+	assert_int_equal(net_addr_parse("10.0.2.1", &a), 0);
+	assert_true(net_addr_same_host(&pc->encap[1].addr, &a));
+	assert_int_equal(pc->encap[1].udp_port, 12345);
+	harness_stop(t);
+}
+
+/* STATUS's memory_used (the budget's total). */
+static uint64_t status_memory_used(struct t *t, uint32_t req)
+{
+	struct msg_cmd c = { .op = MSG_OP_STATUS };
+	struct cbor_dec d;
+	struct msg_reply r;
+	uint64_t v = UINT64_MAX;
+	uint32_t id;
+	size_t n, len;
+	const char *k;
+
+	send_cmd(t, 1, req, &c);
+	memset(&r, 0, sizeof(r));
+	id = 0;
+	for (unsigned int i = fake_sctp_nsent(t->ep); i-- > 0 && id != req;) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *body;
+		enum msg_err why;
+		struct msg_hdr h;
+		size_t blen;
+
+		/* GAPs may follow the reply on stream 0 */
+		if (m->si.stream == 0 && m->len &&
+		    !msg_hdr_parse(m->buf, m->len, &h, &body, &blen, &why) &&
+		    h.type == MSG_REPLY && h.seq == req &&
+		    !msg_decode_reply(body, blen, &r, &why))
+			id = h.seq;
+	}
+	assert_int_equal(id, req);
+	cbor_dec_init(&d, r.data, r.data_len);
+	assert_int_equal(cbor_get_map(&d, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(cbor_get_text(&d, &k, &len), 0);
+		if (len == 11 && !memcmp(k, "memory_used", 11))
+			assert_int_equal(cbor_get_uint(&d, &v), 0);
+		else
+			assert_int_equal(cbor_skip(&d, NULL, NULL), 0);
+	}
+	assert_true(v != UINT64_MAX);
+	return v;
+}
+
+/* The userspace stack's buffers are in the memory budget: what it holds
+ * is charged within a second and released as it drains, and with a
+ * stack holding most of the budget a down controller's readings are
+ * evicted sooner. Kernel SCTP's buffers are not the agent's memory. */
+static void test_stack_memory_in_budget(void **state)
+{
+	static const char udp[] =
+		"[agent]\nname = u2\ntransport = udp\nmemory_budget_kb = 256\n"
+		"[controller.a]\naddress = 10.0.1.1\n"
+		"[controller.b]\naddress = 10.0.2.1\n"
+		"[sensor.t]\ndriver = simulated\nsource = counter\ninterval_ms = 100\n";
+	struct assoc_stats st;
+	struct t *t;
+	uint64_t base, evicted;
+
+	(void)state;
+	if (!IS_ENABLED(CONFIG_PORT_USRSCTP))
+		skip();
+	t = harness_start(udp);
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	base = status_memory_used(t, 1);
+	fake_sctp_set_stack_bytes(t->ep, 200 * 1024);
+	fake_loop_advance(t->l, 1000);
+	assert_true(status_memory_used(t, 2) >= base + 200 * 1024);
+	/* a does not ACK, b never comes up: 60 s of readings for both fit
+	 * the budget alone, not beside the stack's 200 KiB */
+	fake_loop_advance(t->l, 60000);
+	assoc_get_stats(&t->ag->assoc[0], &st);
+	evicted = st.evicted;
+	assoc_get_stats(&t->ag->assoc[1], &st);
+	evicted += st.evicted;
+	assert_true(evicted > 0);
+	assert_true(status_memory_used(t, 3) <= 256 * 1024);
+	fake_sctp_set_stack_bytes(t->ep, 0);
+	fake_loop_advance(t->l, 1000);
+	assert_true(status_memory_used(t, 4) < 200 * 1024);
+	harness_stop(t);
+
+	t = harness_start("[agent]\nname = k1\ntransport = kernel\n"
+			  "[controller.a]\naddress = 10.0.1.1\n");
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_sctp_set_stack_bytes(t->ep, 200 * 1024);
+	fake_loop_advance(t->l, 2000);
+	assert_true(status_memory_used(t, 5) < 200 * 1024);
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +1030,8 @@ int main(void)
 		cmocka_unit_test(test_status_all_sensors),
 		cmocka_unit_test_setup_teardown(test_ack_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_association_aborted, setup, teardown),
+		cmocka_unit_test(test_endpoint_udp_config),
+		cmocka_unit_test(test_stack_memory_in_budget),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "agent/config.h"
+#include "agent/kconfig.h"
+#include "agent/transport.h"
 #include "agent/config_int.h"
 #include "agent/kconfig.h"
 #include "board/board.h"
@@ -68,7 +70,13 @@ static const struct bad bad_cases[] = {
 	{ A "reconnect_min_ms = 50\n" C, "t.ini:3: [agent] reconnect_min_ms: 50 is out of range; expected 100..600000" },
 	{ A "reconnect_min_ms = 5000\nreconnect_max_ms = 2000\n" C, "t.ini:4: [agent] reconnect_max_ms: 2000 is below reconnect_min_ms 5000" },
 	{ A "transport = tcp\n" C, "t.ini:3: [agent] transport: 'tcp' is not valid; expected auto, kernel or udp" },
-	{ A "transport = udp\n" C, "t.ini:3: [agent] transport: udp needs the userspace SCTP port, which this build lacks; expected auto or kernel" },
+	{ A "udp_port = 0\n" C, "t.ini:3: [agent] udp_port: 0 is out of range; expected 1..65535" },
+	{ A "[controller.c1]\naddress = 192.0.2.1 udp=0\n", "t.ini:4: [controller.c1] address: 'udp=0': expected a UDP port 1..65535" },
+	{ A "[controller.c1]\naddress = 192.0.2.1 udp=65536\n", "t.ini:4: [controller.c1] address: 'udp=65536': expected a UDP port 1..65535" },
+	{ A "[controller.c1]\naddress = udp=9899 192.0.2.1\n", "t.ini:4: [controller.c1] address: 'udp=9899' must follow the address it applies to, once (192.0.2.1@cell udp=9899)" },
+	{ A "[controller.c1]\naddress = ctl.example.com udp=9899\n", "t.ini:4: [controller.c1] address: 'udp=9899' after the host name 'ctl.example.com': SCTP over UDP needs a numeric address in this version" },
+	{ A "[path.cell]\ninterface = wwan0\naddress = auto\nudp_port = 9899\n[controller.c1]\naddress = ctl.example.com@cell\n", "t.ini:8: [controller.c1] address: 'ctl.example.com@cell': SCTP over UDP ([path.cell] udp_port) needs a numeric address in this version" },
+	{ A "[controller.c1]\naddress = 192.0.2.1 udp=9899 udp=9900\n", "t.ini:4: [controller.c1] address: 'udp=9900' must follow the address it applies to, once (192.0.2.1@cell udp=9899)" },
 	{ A "state_dir = var/lib\n" C, "t.ini:3: [agent] state_dir: 'var/lib' is relative; expected an absolute path" },
 	/* addresses */
 	/* host names (accepted: test_config_host.c) */
@@ -79,7 +87,7 @@ static const struct bad bad_cases[] = {
 	{ A "[controller.c1]\naddress = 0.0.0.0\n", "t.ini:4: [controller.c1] address: '0.0.0.0' is the wildcard address; expected a controller's own address" },
 	{ A "[controller.c1]\naddress = 192.0.2.1, 192.0.2.1\n", "t.ini:4: [controller.c1] address: '192.0.2.1' is listed twice" },
 	{ A "[controller.c1]\naddress = 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5\n", "t.ini:4: [controller.c1] address: more than 4 addresses (CONFIG_MAX_CTRL_ADDRS)" },
-	{ A "[controller.c1]\nport = 9910\n", "t.ini:3: [controller.c1] address: missing; expected addresses or host names (each optionally @path) separated by ',' or spaces" },
+	{ A "[controller.c1]\nport = 9910\n", "t.ini:3: [controller.c1] address: missing; expected addresses or host names (each optionally @path, then optionally udp=PORT) separated by ',' or spaces" },
 	{ A "[controller.c1]\naddress = 192.0.2.1\nport = 0\n", "t.ini:5: [controller.c1] port: 0 is out of range; expected 1..65535" },
 	/* paths */
 	{ AC "[path.eth]\naddress = auto\n", "t.ini:5: [path.eth] interface: missing; expected an interface name of 1..15 characters" },
@@ -89,7 +97,6 @@ static const struct bad bad_cases[] = {
 	{ AC "[path.eth]\ninterface = eth0\nmetered = maybe\n", "t.ini:7: [path.eth] metered: 'maybe' is not a boolean; expected true or false" },
 	{ AC "[path.a]\ninterface = eth0\n[path.b]\ninterface = eth0\n", "t.ini:8: [path.b] interface: 'eth0' is already used by [path.a]" },
 	{ AC "[path.a]\ninterface = eth0\naddress = 10.0.0.1\n[path.b]\ninterface = wwan0\naddress = 10.0.0.1\n", "t.ini:10: [path.b] address: already used by [path.a]" },
-	{ "[agent]\nname = a\ntransport = kernel\n" C "[path.a]\ninterface = eth0\nudp_port = 9899\n", "t.ini:8: [path.a] udp_port: set, but [agent] transport = kernel never encapsulates in UDP" },
 	{ AC "[path.eth]\ninterface = eth0\nheartbeat_ms = 10\n", "t.ini:7: [path.eth] heartbeat_ms: 10 is out of range; expected 100..3600000" },
 	/* sensors */
 	{ AC "[sensor.t]\nsource = x\n", "t.ini:5: [sensor.t] driver: missing; expected a sensor driver name" },
@@ -229,6 +236,86 @@ static void test_long_line(void **state)
 	assert_int_equal(config_load_text("t.ini", ini, &c, &d), -EINVAL);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.msg[0], "t.ini:7: line of 309 characters is too long; expected at most 198");
+}
+
+/* RFC 6951: [agent] udp_port, [path] udp_port, "addr udp=PORT", and the
+ * table the port gets (address's own port over its path's; native else). */
+static void test_udp_encapsulation(void **state)
+{
+	static const char ini[] =
+		"[agent]\nname = a\ntransport = auto\nudp_port = 9900\n"
+		"[path.eth]\ninterface = eth0\n"
+		"[path.cell]\ninterface = wwan0\nudp_port = 9899\n"
+		"[controller.c1]\n"
+		"address = 192.0.2.1@eth, 198.51.100.1@cell, 203.0.113.1@eth udp=10000\n"
+		"[controller.c2]\naddress = 2001:db8::1 udp=9901, 192.0.2.9@cell udp=9\n";
+	struct ps_encap tab[PS_MAX_ENCAP];
+	struct ps_config pc;
+	struct cfg_diag d;
+	struct config *c;
+
+	(void)state;
+	assert_int_equal(config_load_text("u.ini", ini, &c, &d), 0);
+	assert_int_equal(c->agent.transport, CFG_TRANSPORT_AUTO);
+	assert_int_equal(c->agent.udp_port, 9900);
+	assert_int_equal(c->paths[0].udp_port, 0);
+	assert_int_equal(c->paths[1].udp_port, 9899);
+	assert_int_equal(c->ctrls[0].n_addrs, 3);
+	assert_int_equal(c->ctrls[0].addr_udp[0], 0);
+	assert_int_equal(c->ctrls[0].addr_udp[1], 0);
+	assert_int_equal(c->ctrls[0].addr_udp[2], 10000);
+	assert_int_equal(c->ctrls[1].addr_udp[0], 9901);
+	memset(&pc, 0, sizeof(pc));
+	assert_int_equal(transport_fill(c, &pc, tab), 0);
+	assert_int_equal(pc.transport, PS_TRANSPORT_AUTO);
+	assert_int_equal(pc.udp_port, 9900);
+	assert_int_equal(pc.n_encap, 4);
+	assert_ptr_equal(pc.encap, tab);
+	assert_int_equal(tab[0].addr.a[0], 198);	/* over cell: the path's */
+	assert_int_equal(tab[0].udp_port, 9899);
+	assert_int_equal(tab[1].addr.a[0], 203);	/* its own beats eth's none */
+	assert_int_equal(tab[1].udp_port, 10000);
+	assert_int_equal(tab[2].addr.family, NET_AF_INET6);
+	assert_int_equal(tab[2].udp_port, 9901);
+	assert_int_equal(tab[3].udp_port, 9);		/* its own beats cell's */
+	config_free(c);
+
+	/* defaults: auto, 9899, nothing over UDP */
+	assert_int_equal(config_load_text("d.ini", A C, &c, &d), 0);
+	assert_int_equal(c->agent.transport, CFG_TRANSPORT_AUTO);
+	assert_int_equal(c->agent.udp_port, 9899);
+	memset(&pc, 0, sizeof(pc));
+	transport_fill(c, &pc, tab);
+	assert_int_equal(pc.transport, PS_TRANSPORT_AUTO);
+	assert_int_equal(pc.n_encap, 0);
+	assert_null(pc.encap);
+	config_free(c);
+}
+
+/* transport = udp / kernel only where that port is built in. */
+static void test_transport_needs_its_port(void **state)
+{
+	struct cfg_diag d;
+	struct config *c = NULL;
+	int rc;
+
+	(void)state;
+	rc = config_load_text("t.ini", A "transport = udp\n" C, &c, &d);
+	if (IS_ENABLED(CONFIG_PORT_USRSCTP)) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(c->agent.transport, CFG_TRANSPORT_UDP);
+	} else {
+		assert_int_equal(rc, -EINVAL);
+		assert_string_equal(d.msg[0], "t.ini:3: [agent] transport: udp needs the "
+			"userspace SCTP port (CONFIG_PORT_USRSCTP), which this build "
+			"lacks; expected auto or kernel (kernel SCTP over UDP is "
+			"[path.NAME] udp_port)");
+	}
+	config_free(c);
+	c = NULL;
+	rc = config_load_text("t.ini", A "transport = kernel\n" C, &c, &d);
+	assert_int_equal(rc, IS_ENABLED(CONFIG_PORT_LKSCTP) ? 0 : -EINVAL);
+	config_free(c);
 }
 
 static void test_good_values_and_defaults(void **state)
@@ -422,6 +509,8 @@ int main(void)
 		cmocka_unit_test_setup(test_many_errors_capped, setup),
 		cmocka_unit_test_setup(test_long_line, setup),
 		cmocka_unit_test_setup(test_good_values_and_defaults, setup),
+		cmocka_unit_test_setup(test_udp_encapsulation, setup),
+		cmocka_unit_test_setup(test_transport_needs_its_port, setup),
 		cmocka_unit_test_setup(test_default_name, setup),
 		cmocka_unit_test_setup(test_escape, setup),
 		cmocka_unit_test_setup(test_load_file, setup),

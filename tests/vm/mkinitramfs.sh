@@ -8,6 +8,8 @@
 #   /usr/bin/sctp_darn, sctp_test   lksctp-tools
 #   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
+#   /usr/sbin/nft              nftables (NAT, drop rules)
+#   /usr/bin/usrsctp_{discard,echo}_server  usrsctp's example programs
 #   /usr/sbin/dnsmasq          dnsmasq (a nameserver; use --user=root)
 #   /usr/sbin/dmsetup          device-mapper (dm-flakey for the disk bed)
 #   /usr/bin/jq                jq (JSON checks of sctpagent status --json)
@@ -55,6 +57,8 @@ PKGS="$PKGS dnsmasq-base libidn2-0 libunistring2 libnetfilter-conntrack3
 libnfnetlink0 libnettle8 libhogweed6 libgmp10 libnftables1 libnftnl11 libjansson4"
 # jq: JSON checks of the status_command scenario (sctpagent status --json).
 PKGS="$PKGS jq libjq1 libonig5"
+# nft and usrsctp's example programs (nat_cell, interop_usrsctp_examples).
+PKGS="$PKGS nftables libedit2 libtinfo6 libusrsctp2 libusrsctp-examples"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -146,6 +150,12 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 # dmsetup: the disk bed's dm-flakey device (tests/vm/scenarios/disk_*.sh).
 for d in "$R/sbin/dmsetup" "$R/usr/sbin/dmsetup"; do
 	[ -e "$d" ] && { install_elf "$d" usr/sbin/dmsetup; break; }
+done
+# nft (the carrier-NAT scenario's masquerade and protocol-132 drop) and
+# usrsctp's example servers (interop peers of the kernel port over UDP).
+install_elf "$R/usr/sbin/nft" usr/sbin/nft
+for p in discard_server echo_server; do
+	install_elf "$R/usr/lib/usrsctp/$p" usr/bin/usrsctp_$p
 done
 # stdbuf + libstdbuf.so: line-buffered stdout for dynamic tools writing to files.
 mkdir -p usr/libexec/coreutils

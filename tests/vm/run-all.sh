@@ -31,7 +31,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_logs agent_clock
  systemd_notify resolve_controller status_command reload_live
  dtls_psk dtls_openssl dtls_refusals
- dtls_failover dtls_rekey"
+ dtls_failover dtls_rekey
+ udp_encap ps_conformance_udp interop_usrsctp interop_usrsctp_examples nat_cell"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* port/usrsctp: the userspace port's table for port/sctp.c (both ports built in). */
+#include "port/usrsctp/us.h"
+#include "port/sctp_ops.h"
+
+static int o_open(const struct ps_config *c, void **ep)
+{
+	struct ps_ep *e = NULL;
+	int rc = ps_open(c, &e);
+
+	*ep = e;
+	return rc;
+}
+
+static void o_close(void *ep) { ps_close(ep); }
+static int o_fd(const void *ep) { return ps_fd(ep); }
+static int o_connect(void *ep, const struct net_addr *a, unsigned int n,
+		     ps_assoc_id *id) { return ps_connect(ep, a, n, id); }
+static int o_send(void *ep, const struct ps_sndinfo *si, const void *b,
+		  size_t len) { return ps_send(ep, si, b, len); }
+static int o_recv(void *ep, struct ps_event *ev) { return ps_recv(ep, ev); }
+static int o_prim(void *ep, ps_assoc_id id, const struct net_addr *p)
+{ return ps_set_primary(ep, id, p); }
+static int o_params(void *ep, ps_assoc_id id, const struct net_addr *p,
+		    const struct ps_path_params *pp)
+{ return ps_set_path_params(ep, id, p, pp); }
+static int o_paths(void *ep, ps_assoc_id id, struct ps_path_info *o,
+		   unsigned int max, unsigned int *n)
+{ return ps_paths(ep, id, o, max, n); }
+static int o_prio(void *ep, ps_assoc_id id, uint16_t s, uint16_t p)
+{ return ps_set_stream_prio(ep, id, s, p); }
+static int o_bind(void *ep, const struct net_addr *l, bool add)
+{ return ps_bind_change(ep, l, add); }
+static void o_stats(const void *ep, struct ps_stats *st) { ps_get_stats(ep, st); }
+
+const struct ps_ops us_ps_ops = {
+	.open = o_open, .close = o_close, .fd = o_fd, .connect = o_connect,
+	.send = o_send, .recv = o_recv, .set_primary = o_prim,
+	.set_path_params = o_params, .paths = o_paths,
+	.set_stream_prio = o_prio, .bind_change = o_bind, .get_stats = o_stats,
+};
