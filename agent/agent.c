@@ -2,9 +2,9 @@
 /*
  * The running agent, the composition root: one loop, one SCTP endpoint
  * (one one-to-many socket) carrying one association per controller, one
- * sampler, the fan-out, the command handler. It wires them together
- * through their envs and dispatches the endpoint's events by type; the
- * socket is closed only at exit.
+ * sampler, the fan-out, the command handler, the outbox (agent_outbox.c).
+ * It wires them together through their envs and dispatches the endpoint's
+ * events by type; the socket is closed only at exit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,6 +74,11 @@ static void a_on_sent(void *arg, struct assoc *a, const struct mq_msg *m,
 {
 	(void)arg;
 	paths_note_sent(a, m->stream, m->flags, m->lifetime_ms, m->seq, data, m->len);
+}
+
+static void p_stored(void *arg)
+{
+	agent_outbox_kick(arg);
 }
 
 static void a_want_writable(void *arg)
@@ -202,6 +207,7 @@ static void on_sctp(void *arg, int fd, uint32_t events)
 		}
 		on_event(ag, &ev);
 	}
+	agent_outbox_kick(ag);		/* ACKs may free segments */
 }
 
 static void on_reading(void *arg, unsigned int sensor, double value, int64_t wall_ms)
@@ -363,13 +369,15 @@ static void wire(struct agent *ag)
 {
 	ag->aenv = (struct assoc_env){
 		.cfg = ag->cfg, .loop = ag->loop, .ep = ag->ep,
-		.budget = ag->budget, .epoch = ag->epoch, .boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
+		.budget = ag->budget, .ob = ag->ob, .epoch = ag->epoch,
+		.boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
 		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
 		.on_sent = a_on_sent, .want_writable = a_want_writable,
 		.connect_order = a_connect_order,
 	};
 	ag->penv = (struct publish_env){ .cfg = ag->cfg, .loop = ag->loop,
-		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls };
+		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls, .ob = ag->ob,
+		.stored = p_stored, .arg = ag };
 	ag->cenv = (struct command_env){ .cfg = ag->cfg, .arg = ag,
 		.set_interval = c_set_interval, .read_now = c_read_now,
 		.status = c_status, .status_max = status_max_len(ag->cfg) };
@@ -377,9 +385,8 @@ static void wire(struct agent *ag)
 
 static int make_modules(struct agent *ag)
 {
-	int rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
+	int rc = 0;
 
-	ag->aenv.budget = ag->budget;
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++) {
 		ag->assocs[i] = &ag->assoc[i];
 		rc = assoc_init(&ag->assoc[i], &ag->aenv, i);
@@ -391,7 +398,7 @@ static int make_modules(struct agent *ag)
 	ag->ssrc = (struct status_src){ .cfg = ag->cfg, .ep = ag->ep,
 		.sampler = NULL, .assocs = ag->assocs, .n_assocs = ag->n_assoc,
 		.pub = ag->pub, .cmd = ag->cmd, .budget = ag->budget,
-		.epoch = ag->epoch };
+		.ob = ag->ob, .ob_on_disk = ag->ob_on_disk, .epoch = ag->epoch };
 	return rc;
 }
 
@@ -409,6 +416,10 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		    " (no SCTP in this kernel: modprobe sctp)" : "");
 		return rc;
 	}
+	rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
+	rc = rc ? rc : agent_outbox_open(ag);	/* the epoch of this run */
+	if (rc)
+		return rc;
 	wire(ag);
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
@@ -442,6 +453,7 @@ static void teardown(struct agent *ag)
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	agent_outbox_close(ag);
 	budget_destroy(ag->budget);
 	loop_timer_free(ag->status_timer);
 	loop_timer_free(ag->shutdown_timer);
@@ -462,9 +474,6 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 		return -ENOMEM;
 	ag->cfg = cfg;
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
-	do	/* a new sequence space per run (persisted by the outbox later) */
-		ag->epoch = clock_random();
-	while (!ag->epoch);
 	ag->start_wall_ms = clock_wall_ms();
 	rc = setup(ag, o);
 	if (rc) {

@@ -23,6 +23,7 @@
 
 enum cfg_transport { CFG_TRANSPORT_AUTO, CFG_TRANSPORT_KERNEL, CFG_TRANSPORT_UDP };
 enum cfg_security { CFG_SEC_NONE, CFG_SEC_DTLS_PSK, CFG_SEC_DTLS_CERT };
+enum cfg_outbox { CFG_OUTBOX_DISK, CFG_OUTBOX_MEMORY };
 
 struct cfg_agent {
 	char name[CFG_NAME_MAX];
@@ -39,6 +40,10 @@ struct cfg_agent {
 	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
 	uint32_t memory_budget_kb;	/* what may be held for controllers */
+	enum cfg_outbox outbox;		/* where readings wait for their ACK */
+	uint64_t outbox_max_bytes;	/* of state_dir/outbox on the device */
+	uint8_t outbox_free_pct;	/* ... and at most this % of free space */
+	uint32_t sync_interval_ms;	/* fdatasync by then; 0 = every record */
 };
 
 struct cfg_path {

@@ -32,8 +32,10 @@ int ob_write_state(struct outbox *ob)
 	uint8_t *buf;
 	size_t len;
 
-	if (!ob->dir)		/* outbox_open_memory(): nothing persists */
+	if (!ob->dir) {		/* outbox_open_memory(): nothing persists */
+		ob->cursors_moved = false;
 		return 0;
+	}
 	ob->state.gen++;
 	len = ob_state_encode(ob, &buf);
 	if (!len)
@@ -662,6 +664,7 @@ void ob_destroy(struct outbox *ob)
 	ob_iters_detach(ob);
 	if (ob->wf)
 		pf_close(ob->wf);
+	pf_close(ob->lock);
 	for (unsigned int i = 0; i < ob->n_seg; i++) {
 		ob_mem_free_seg(ob, &ob->seg[i]);
 		ob_seg_free(ob, &ob->seg[i]);

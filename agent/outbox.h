@@ -94,7 +94,8 @@ struct outbox_config {
  * then persist and sync the new epoch (*epoch, never 0). What was lost is
  * queued per controller (outbox_lost_next). Memory is proportional to the
  * number of segments and streams, not to the bytes held.
- * -EINVAL bad config; -ENOMEM; the directory cannot be used at all
+ * -EINVAL bad config; -ENOMEM; -EBUSY another process has the directory
+ * (its lock file); the directory cannot be used at all
  * (-EACCES, -ENOENT its parent is missing, -EIO, -ENOSPC, -EMFILE) or the
  * epoch cannot be made durable (-EIO, -ENOSPC): run from memory, with an
  * alarm, under a random epoch.

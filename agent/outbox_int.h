@@ -108,6 +108,7 @@ struct outbox {
 	struct ob_es *es;		/* by (epoch, stream) */
 	unsigned int n_es, cap_es;
 
+	struct pf_file *lock;		/* <dir>/lock: one agent per state_dir */
 	struct pf_file *wf;		/* the active segment, or NULL */
 	uint8_t *wbuf;			/* one frame being written */
 	uint8_t *pend;			/* unsynced frames nobody acked yet */

@@ -77,7 +77,7 @@ uint64_t outbox_mem_evict(struct outbox *ob)
 				       sp->last);
 	}
 	ob->st.mem_evicted++;
-	OLOG(LOG_WARN, "memory tier full: dropped %" PRIu64 " readings held in "
+	OLOG(LOG_DEBUG, "memory tier full: dropped %" PRIu64 " readings held in "
 	     "memory only (reported lost)", records);
 	mem_remove(ob, (unsigned int)i);
 	return before - ob->memtier;

@@ -735,6 +735,10 @@ int outbox_open(const struct outbox_config *cfg, struct outbox **out,
 	if (!err)
 		err = ensure_dir(ob->dir);
 	if (!err)
+		err = pf_lock(ob_join(ob, ob->dir, "lock"), &ob->lock);
+	if (err == -EBUSY)
+		OLOG(LOG_ERR, "%s is in use by another process", ob->dir);
+	if (!err)
 		err = recover(&r);
 	ob_free(ob, r.ids);
 	ob_free(ob, r.holes);

@@ -7,6 +7,7 @@
 #ifndef AGENT_STATUS_H
 #define AGENT_STATUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,7 @@ struct assoc;
 struct budget;
 struct command;
 struct config;
+struct outbox;
 struct ps_ep;
 struct publish;
 struct sampler;
@@ -28,6 +30,8 @@ struct status_src {
 	const struct publish *pub;
 	const struct command *cmd;
 	const struct budget *budget;
+	const struct outbox *ob;
+	bool ob_on_disk;		/* false: in memory only */
 	uint32_t epoch;
 	uint64_t unknown_assoc;		/* events for associations we do not know */
 };

@@ -63,6 +63,7 @@ struct pf_file {
 	struct inode *ino;
 	unsigned int flags;
 	bool stale;			/* opened before a power cut */
+	bool locked;			/* pf_lock() */
 };
 
 struct fault {
@@ -585,9 +586,30 @@ int pf_open(const char *path, unsigned int flags, struct pf_file **f)
 	h->ino = i;
 	h->flags = flags;
 	h->stale = false;
+	h->locked = false;
 	h->next = handles;
 	handles = h;
 	*f = h;
+	return 0;
+}
+
+/* A lock is held by a live handle; stale ones (the process that opened
+ * them died with the power) hold nothing, as flock's locks die with their
+ * process. */
+int pf_lock(const char *path, struct pf_file **f)
+{
+	int rc = pf_open(path, PF_RDWR | PF_CREATE, f);
+
+	if (rc)
+		return rc;
+	for (struct pf_file *h = handles; h; h = h->next) {
+		if (h != *f && h->ino == (*f)->ino && h->locked && !h->stale) {
+			pf_close(*f);
+			*f = NULL;
+			return -EBUSY;
+		}
+	}
+	(*f)->locked = true;
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 # The association core and the sampler against the fake port.
-AGENT_CORE_OBJS := agent/agent.o agent/assoc.o agent/assoc_tx.o agent/store.o agent/gaps.o agent/budget.o agent/publish.o \
+AGENT_CORE_OBJS := agent/agent.o agent/agent_outbox.o agent/assoc.o agent/assoc_tx.o agent/cursor.o agent/gaps.o agent/budget.o agent/publish.o \
 	agent/command.o agent/status.o \
 	agent/mq.o agent/sampler.o agent/paths.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
 	agent/config.o agent/config_keys.o agent/config_check.o \
+	agent/crc32c.o agent/outbox.o agent/outbox_ack.o agent/outbox_tab.o \
+	agent/outbox_fmt.o agent/outbox_open.o agent/outbox_iter.o agent/outbox_mem.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
 	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o
@@ -18,10 +20,10 @@ test_sampler-objs := agent/sampler.o agent/log.o tests/fake/fake_clock.o \
 	tests/fake/fake_loop.o tests/fake/fake_log.o tests/fake/fake_worker.o
 UNIT_TESTS += test_delivery
 test_delivery-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
-# The core's containers (memory budget, queues, store, gap ranges); malloc
+# The core's containers (memory budget, queues, gap ranges); malloc
 # is wrapped so a test can make the next allocation fail.
 UNIT_TESTS += test_budget
-test_budget-objs := agent/budget.o agent/mq.o agent/store.o agent/gaps.o
+test_budget-objs := agent/budget.o agent/mq.o agent/gaps.o
 test_budget-ldflags := -Wl,--wrap=malloc
 UNIT_TESTS += test_limits
 test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
