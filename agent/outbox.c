@@ -57,6 +57,7 @@ int ob_write_state(struct outbox *ob)
 		/* This slot is now unreadable; the other one stays the
 		 * newest valid, and the next write comes here again. */
 		ob->state.valid[slot] = false;
+		ob->state.last_write = clock_mono_ms();	/* retry later */
 		ob->st.state_errors++;
 		OLOG(LOG_WARN, "write %s/%s: %s", ob->dir, name, strerror(-err));
 		return err;
@@ -562,16 +563,20 @@ uint32_t outbox_epoch(const struct outbox *ob)
 	return ob->epoch;
 }
 
+/* While degraded only the memory tier's work is due: writes to the device
+ * wait for outbox_resume(). */
 uint64_t outbox_next_due_ms(const struct outbox *ob)
 {
 	uint64_t now = clock_mono_ms(), due = UINT64_MAX;
 	int64_t wall = clock_wall_ms();
+	bool dev = !ob->degraded;
 
-	if (ob->check_delete || ob->dir_dirty || (ob->pend_acked && ob->n_pr))
+	if (ob->check_delete || (dev && (ob->dir_dirty ||
+					 (ob->pend_acked && ob->n_pr))))
 		return now;
-	if (ob->pend_len && !ob->degraded)
+	if (dev && ob->pend_len)
 		due = ob->pend_since + ob->cfg.sync_interval_ms;
-	if (ob->cursors_moved) {
+	if (dev && ob->cursors_moved) {
 		uint64_t t = ob->state.last_write + ob->cfg.state_interval_ms;
 
 		if (t < due)
@@ -581,7 +586,7 @@ uint64_t outbox_next_due_ms(const struct outbox *ob)
 		int64_t x = ob_seg_expiry(&ob->seg[i]);
 		uint64_t t;
 
-		if (!x)
+		if (!x || (!dev && !(ob->seg[i].flags & OB_SEG_MEM)))
 			continue;
 		t = x <= wall ? now : now + (uint64_t)(x - wall);
 		if (t < due)

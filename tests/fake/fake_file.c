@@ -90,6 +90,7 @@ static bool crashed;
 static uint64_t capacity;		/* 0 = unlimited */
 static char *fail_path;
 static int fail_path_err;
+static struct fault fail_all;		/* every mutating call (err != 0) */
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -418,7 +419,7 @@ static const struct fault *begin_op(enum fake_file_opkind k)
 	for (unsigned int f = 0; f < nfaults; f++)
 		if (faults[f].op == ops)
 			return &faults[f];
-	return NULL;
+	return fail_all.err ? &fail_all : NULL;
 }
 
 static bool path_fails(const char *path, int *err)
@@ -1001,6 +1002,11 @@ int fake_file_fault_at(unsigned long op, enum fake_fault_kind kind, int err,
 	return 0;
 }
 
+void fake_file_fail_all(int err)
+{
+	fail_all = (struct fault){ .kind = FAKE_FAULT_ERR, .err = err };
+}
+
 void fake_file_clear_faults(void)
 {
 	nfaults = 0;
@@ -1089,6 +1095,13 @@ void fake_file_power_cycle(enum fake_crash_mode mode, uint32_t seed)
 {
 	uint32_t s = seed ? seed : 0x9e3779b9u;
 
+	if (mode == FAKE_CRASH_PROCESS) {	/* the kernel kept everything */
+		for (struct pf_file *h = handles; h; h = h->next)
+			h->stale = true;
+		crashed = false;
+		nfaults = 0;
+		return;
+	}
 	for (struct dent *d = dents; d; d = d->next) {
 		if (d->cur != d->durable && mode == FAKE_CRASH_RANDOM &&
 		    (rnd(&s) & 1))
@@ -1137,5 +1150,6 @@ void fake_file_reset(void)
 	bytes_written = 0;
 	crashed = false;
 	capacity = 0;
+	fail_all.err = 0;
 	fake_file_fail_path(NULL, 0);
 }

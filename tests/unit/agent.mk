@@ -27,3 +27,6 @@ test_budget-objs := agent/budget.o agent/mq.o agent/gaps.o
 test_budget-ldflags := -Wl,--wrap=malloc
 UNIT_TESTS += test_limits
 test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+# The outbox in the running agent (restart, kill -9, power cut, replay).
+UNIT_TESTS += test_outbox_agent
+test_outbox_agent-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)

@@ -8,12 +8,15 @@
 #   exit:    {"summary":true,...}
 
 # agent_ini FILE NAME: start an agent ini (append sections with cat >>).
+# Each agent has its own state_dir (its outbox) under the scenario's work
+# directory: scenarios of one boot never see each other's readings.
 agent_ini() {
+	mkdir -p "$VMTEST_WORK/state"
 	cat > "$1" <<EOF
 [agent]
 name = $2
 log_level = info
-state_dir = /tmp
+state_dir = $VMTEST_WORK/state/$2
 reconnect_min_ms = 300
 reconnect_max_ms = 4000
 init_max_attempts = 2
