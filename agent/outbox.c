@@ -241,21 +241,25 @@ static int open_segment(struct outbox *ob)
 	return 0;
 }
 
-/* Drop the oldest segment that is not being written, queueing what it held
- * as lost. -ENOSPC if there is none. */
+/* Drop the oldest segment, queueing what it held as lost. Never the one
+ * written last (being written, or just sealed): that is the newest data,
+ * still in flight to the controllers that are up; when nothing older is
+ * left the caller degrades to memory instead. -ENOSPC if there is none. */
 int ob_evict_oldest(struct outbox *ob, const char *why)
 {
 	struct ob_seg *s;
 	int64_t now = clock_wall_ms();
 	uint64_t records = 0;
-	int err;
-
+	int err, newest = -1;
 	unsigned int k = 0;
 
+	for (unsigned int i = 0; i < ob->n_seg; i++)
+		if (!(ob->seg[i].flags & OB_SEG_MEM))
+			newest = (int)i;
 	while (k < ob->n_seg && ob->seg[k].flags & OB_SEG_MEM)
 		k++;
-	if (k == ob->n_seg || (k == ob->n_seg - 1 && ob->wf))
-		return -ENOSPC;	/* none, or only the one being written */
+	if (newest < 0 || (int)k >= newest)
+		return -ENOSPC;
 	s = &ob->seg[k];
 	for (unsigned int i = 0; i < s->n_span; i++) {
 		const struct ob_span *sp = &s->span[i];
@@ -426,12 +430,15 @@ static int write_frame(struct outbox *ob, const uint8_t *frame, size_t n)
 		ob->st.enospc++;
 	OLOG(LOG_WARN, "write %s: %s", ob_seg_path(ob, s->id, false),
 	     strerror(-err));
-	if (err == -ENOSPC && !pf_truncate(ob->wf, s->end) &&
-	    !ob_evict_oldest(ob, "disk full")) {
-		err = pf_append(ob->wf, frame, n);
-		if (!err)
-			return 0;
-		pf_truncate(ob->wf, s->end);
+	if (err == -ENOSPC) {
+		/* make room by dropping the oldest, once; a new segment
+		 * would not fit either */
+		if (!pf_truncate(ob->wf, s->end) && !ob_evict_oldest(ob, "disk full")) {
+			err = pf_append(ob->wf, frame, n);
+			if (!err)
+				return 0;
+			pf_truncate(ob->wf, s->end);
+		}
 	} else {
 		pf_truncate(ob->wf, s->end);
 		err = ob_move_to_new_segment(ob, err);

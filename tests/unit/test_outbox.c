@@ -873,6 +873,78 @@ static void test_enospc(void **state)
 	assert_int_equal(outbox_close(ob), 0);
 }
 
+/* Another program leaves the outbox room for about two and a half
+ * segments while controller a keeps up (5 behind) and b is down: on
+ * ENOSPC the outbox drops the oldest segment. Then the rest of the disk
+ * goes too: the outbox drops older segments until only the one it wrote
+ * last is left, and never that one (a has not acknowledged all of it:
+ * that would be new data lost for a controller that is up); it keeps
+ * records in memory instead (degraded, ENOSPC). Through it all a is told
+ * of no loss; b is. */
+static size_t file_len(const char *path)
+{
+	size_t n = 0;
+
+	fake_file_get(path, &n);
+	return fake_file_exists(path) ? n : 0;
+}
+
+static void test_full_disk_keeps_newest(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	struct outbox_stats st;
+	struct lost l;
+	uint32_t e, seq;
+	static char filler[64 * 1024];
+	uint64_t avail, total;
+	size_t used;
+	int rc = 0;
+
+	(void)state;
+	fake_file_set_capacity(64 * 1024);
+	ob = open_ok(&c, &e);
+	/* room for the state slots and two and a half segments */
+	used = file_len(ODIR "/state.0") + file_len(ODIR "/state.1") + 200;
+	memset(filler, 'x', sizeof(filler));
+	fake_file_put_bin("/var/lib/filler", filler, 64 * 1024 - used - 10240,
+			  0600);
+	for (seq = 1; seq <= 2000; seq++) {
+		rc = append(ob, 1, seq);
+		assert_int_equal(rc, 0);
+		if (seq > 5)
+			outbox_ack(ob, 0, e, 1, seq - 5);	/* a: 5 behind */
+	}
+	outbox_stats(ob, &st);
+	assert_true(st.enospc > 0);
+	assert_true(st.segs_evicted > 0);
+	assert_int_equal(st.degraded, 0);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 0);		/* a lost nothing */
+	pop_lost(ob, 1, &l);
+	assert_true(l.n > 0);			/* b did */
+	assert_true(in_lost(&l, e, 1, 1));
+	/* the rest of the disk goes, and what the outbox frees goes too */
+	for (unsigned int k = 0; seq <= 4000 && rc != OUTBOX_MEMORY; seq++) {
+		assert_int_equal(pf_fs_space(ODIR, &avail, &total), 0);
+		if (avail) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "/var/lib/filler%u", ++k);
+			fake_file_put_bin(p, filler, (size_t)avail, 0600);
+		}
+		rc = append(ob, 1, seq);
+		assert_true(rc == 0 || rc == OUTBOX_MEMORY);
+		outbox_ack(ob, 0, e, 1, seq - 5);
+	}
+	assert_int_equal(rc, OUTBOX_MEMORY);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.degraded, -ENOSPC);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 0);		/* a still lost nothing */
+	assert_int_equal(outbox_close(ob), -ENOSPC);
+}
+
 /* Fail the next @n mutating calls with @err. */
 static void fail_ops(unsigned int n, int err)
 {
@@ -1637,6 +1709,7 @@ int main(void)
 		cmocka_unit_test_setup(test_budget_exact_loss, reset),
 		cmocka_unit_test_setup(test_free_space_share, reset),
 		cmocka_unit_test_setup(test_enospc, reset),
+		cmocka_unit_test_setup(test_full_disk_keeps_newest, reset),
 		cmocka_unit_test_setup(test_eio_write, reset),
 		cmocka_unit_test_setup(test_fsync_eio_not_trusted, reset),
 		cmocka_unit_test_setup(test_corrupt_record_indexed, reset),
