@@ -4,7 +4,7 @@
 # Fetch Debian's current kernel for ARCH (amd64 | arm64) with `apt-get download`,
 # keep only the kernel image and the modules the VM test bed needs (sctp and its
 # dependencies, veth, sch_netem, sch_tbf, af_packet when modular; the disk bed:
-# virtio-pci, virtio-blk, ext4, dm-mod, dm-flakey), and write:
+# virtio-pci, virtio-blk, ext4, dm-mod, dm-flakey, loop), and write:
 #
 #   OUT/vmlinuz            kernel image
 #   OUT/version            kernel release, e.g. 6.1.0-57-amd64
@@ -30,6 +30,8 @@ WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet"
 # The disk bed (run.sh --disk): on Debian's 6.1 kernels all of these are
 # modules on amd64; arm64 has virtio and virtio_ring built in.
 WANT="$WANT virtio_pci virtio_blk ext4 dm_mod dm_flakey"
+# Small file systems in an image (the outbox's full-disk scenarios).
+WANT="$WANT loop"
 
 mkdir -p "$CACHE"
 # Several runs may share build/vm (parallel sessions): serialize cache work.

@@ -1,0 +1,64 @@
+#!/bin/sh
+# outbox_outage: the controller is away for "10 minutes" of readings (6000
+# messages: 10 readings/s for 10 minutes, time compressed: 4 sensors at
+# 100/s for 15 s), state_dir on ext4 on the virtio disk, the agent's link
+# shaped with tbf to OUTAGE_KBIT (512 kbit/s: a cellular uplink). When the
+# controller comes back it slows the sensors to 1/s (set_interval) and the
+# agent replays the backlog. Asserts: every reading once, in order, nothing
+# named lost; the replay's bytes on the link / its duration >= 0.8 x the
+# link rate. Prints the figures (the bench report takes them from here).
+. /vmtest/lib.sh
+. /vmtest/ctl-lib.sh
+need_disk
+D=$VMTEST_DISK/outbox_outage
+rm -rf "$D"
+mkdir -p "$D"
+KBIT=${OUTAGE_KBIT:-512}
+FILL_S=${OUTAGE_FILL_S:-15}
+ns_create agent
+ns_create ctrl
+veth_pair agent eth0 10.9.2.1/24 ctrl eth0 10.9.2.2/24
+# the link: KBIT kbit/s out of the agent, a queue of 500 ms
+ns_exec agent $TC qdisc replace dev eth0 root tbf rate "${KBIT}kbit" burst 3000 \
+	latency 500ms || fail "tbf"
+INI=$VMTEST_WORK/agent.ini
+agent_ini "$INI" og "$D/state"
+ini_set "$INI" reconnect_min_ms 200
+ini_set "$INI" reconnect_max_ms 500
+ini_ctrl "$INI" c1 10.9.2.2
+for s in 1 2 3 4; do ini_counter "$INI" s$s $s 10; done
+bg_start agent agent sctpagent -c "$INI"
+sleep "$FILL_S"
+kill -USR1 "$(bg_pid agent)"
+sleep 0.3
+held=$(sed -n 's/.*readings \([0-9]*\) (.*/\1/p' "$(bg_log agent)" | tail -n1)
+[ "${held:-0}" -gt 1000 ] || { dump agent; fail "only ${held:-0} readings held"; }
+tx0=$(ns_exec agent cat /sys/class/net/eth0/statistics/tx_bytes)
+bg_start c1 ctrl sctpctl -l 10.9.2.2 -n c1 \
+	--cmd 'set_interval s1 1000' --cmd-at 0 --cmd 'set_interval s2 1000' --cmd-at 0 \
+	--cmd 'set_interval s3 1000' --cmd-at 0 --cmd 'set_interval s4 1000' --cmd-at 0
+wait_sctp_listen ctrl 9910 10 || fail "controller not listening"
+# until every message numbered before the controller came back is there
+t=0
+while [ "$(ctl_count c1)" -lt "$held" ]; do
+	t=$((t + 1))
+	[ $t -gt 1200 ] && { dump agent c1; fail "replay incomplete after 120 s: $(ctl_count c1) of $held"; }
+	sleep 0.1
+done
+tx1=$(ns_exec agent cat /sys/class/net/eth0/statistics/tx_bytes)
+first=$(ctl_readings c1 | head -n1)
+lastl=$(ctl_readings c1 | sed -n "${held}p")
+ms=$(( $(jget "$lastl" rx_ms) - $(jget "$first" rx_ms) ))
+[ $ms -gt 0 ] || fail "replay took no time?"
+sleep 2
+bg_kill agent TERM
+ctl_stop c1
+r=$(ctl_exactly_once c1)
+case "$r" in ok*) ;; *) dump c1; fail "$r" ;; esac
+bytes=$((tx1 - tx0))
+rate=$(( bytes * 8 / ms ))		# kbit/s
+pct=$(( rate * 100 / KBIT ))
+log "OUTAGE held=$held msgs replay_ms=$ms link_bytes=$bytes rate_kbit=$rate link_kbit=$KBIT ratio_pct=$pct"
+[ "$(ctl_summary c1 lost)" = 0 ] || fail "summary lost $(ctl_summary c1 lost)"
+[ $pct -ge 80 ] || fail "replay at $rate kbit/s = ${pct}% of the ${KBIT} kbit/s link (< 80%)"
+pass
