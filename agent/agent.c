@@ -221,6 +221,7 @@ static void log_status(struct agent *ag)
 {
 	ag->ssrc.unknown_assoc = ag->unknown_assoc;
 	status_log(&ag->ssrc);
+	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
 }
 

@@ -7,11 +7,13 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/kconfig.h"
+#include "agent/sensor.h"
 #include "board/board.h"
+#include "port/clock.h"
 
 static const char *const usage_lines[] = {
 	"usage: sctpagent [-c FILE] [-f] [-v]... [--duration SEC]",
-	"       sctpagent --check-config FILE",
+	"       sctpagent --check-config FILE [--probe]",
 	"       sctpagent --version | --help",
 	"",
 	"  -c, --config FILE    configuration (default " CLI_DEFAULT_CONFIG ")",
@@ -20,10 +22,13 @@ static const char *const usage_lines[] = {
 	"      --duration SEC   stop cleanly after SEC seconds (demos, tests)",
 	"      --check-config FILE",
 	"                       validate FILE, print a summary or every error",
+	"      --probe          with --check-config: also open every sensor's",
+	"                       driver on this board and take one reading",
 	"  -V, --version        print the version and build",
 	"  -h, --help           this text",
 	"",
-	"Exit status: 0 ok, 1 configuration or run-time error, 2 usage error.",
+	"Exit status: 0 ok, 1 configuration or run-time error, 2 usage error,",
+	"3 --probe: the file is good but a sensor fails on this board.",
 	NULL,
 };
 
@@ -84,6 +89,8 @@ static int parse_one(int argc, char **argv, int *i, struct cli_opts *o,
 		int rc = need_arg(argc, argv, i, &val, io);
 		return rc ? rc : parse_duration(val, &o->duration_s, io);
 	}
+	if (!strcmp(a, "--probe"))
+		return o->probe = true, 0;
 	if (!strcmp(a, "-f") || !strcmp(a, "--foreground"))
 		return o->foreground = true, 0;
 	if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
@@ -115,7 +122,58 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, const struct cli_io *io
 		if (prev != CLI_RUN)
 			o->action = prev;
 	}
+	if (o->probe && o->action != CLI_CHECK) {
+		io->err(io->ctx, "sctpagent: --probe goes with --check-config FILE");
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* Open one sensor's driver and take a reading: what the agent would see
+ * at start on this board. 0, or the driver's error (@line says why). */
+static int probe_one(const struct cfg_sensor *s, char *line, size_t n)
+{
+	const struct sensor_ops *ops = board_sensor_driver(s->driver);
+	char why[160] = "";
+	const char *bus;
+	void *state = NULL;
+	double v = 0;
+	int rc = ops ? ops->open(s->source, &state, why, sizeof(why)) : -ENOENT;
+
+	if (rc) {
+		snprintf(line, n, "sensor %s (%s): cannot open: %s", s->name, s->driver,
+			 why[0] ? why : strerror(-rc));
+		return rc;
+	}
+	bus = ops->slow_bus ? ops->slow_bus(state) : NULL;
+	rc = ops->read(state, clock_mono_ms(), &v);
+	if (rc)
+		snprintf(line, n, "sensor %s (%s): opens, but a read failed: %s",
+			 s->name, s->driver, strerror(-rc));
+	else
+		snprintf(line, n, "sensor %s (%s): ok, %g%s%s; reads on the %s%s%s%s",
+			 s->name, s->driver, v, s->unit[0] ? " " : "", s->unit,
+			 ops->blocking || bus ? "worker" : "loop", bus ? " (" : "",
+			 bus ? bus : "", bus ? ")" : "");
+	ops->close(state);
+	return rc;
+}
+
+static int probe(const struct config *c, const struct cli_io *io)
+{
+	char line[CFG_DIAG_LEN + 128];
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		int rc = probe_one(&c->sensors[i], line, sizeof(line));
+
+		bad += rc != 0;
+		(rc ? io->err : io->out)(io->ctx, line);
+	}
+	snprintf(line, sizeof(line), "%s: probe: %u of %u sensor%s work on this board",
+		 c->file, c->n_sensors - bad, c->n_sensors, c->n_sensors == 1 ? "" : "s");
+	(bad ? io->err : io->out)(io->ctx, line);
+	return bad ? CLI_EXIT_PROBE : 0;
 }
 
 static int check_config(const struct cli_opts *o, const struct cli_io *io)
@@ -131,6 +189,11 @@ static int check_config(const struct cli_opts *o, const struct cli_io *io)
 	if (!rc) {
 		config_summary(c, line, sizeof(line));
 		io->out(io->ctx, line);
+		if (o->probe)
+			rc = probe(c, io);
+		config_free(c);
+		free(d);
+		return rc;
 	} else {
 		for (unsigned int i = 0; i < d->n; i++)
 			io->err(io->ctx, d->msg[i]);

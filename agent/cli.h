@@ -19,7 +19,12 @@ struct cli_opts {
 	bool foreground;
 	int verbose;		/* count of -v */
 	unsigned int duration_s; /* --duration: stop after N s (0 = never) */
+	bool probe;		/* --check-config --probe: open every driver */
 };
+
+/* Exit status of --check-config --probe when the file is good but a
+ * sensor cannot open or read on this board. */
+#define CLI_EXIT_PROBE 3
 
 struct cli_io {
 	void (*out)(void *ctx, const char *line);	/* stdout, one line */

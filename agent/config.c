@@ -18,11 +18,35 @@
 #include "agent/config_int.h"
 #include "port/file.h"
 
+/* @src into @dst with every byte that is not printable ASCII as \r, \t,
+ * \e or \xHH: a stray CR or ESC in the file must not reach a terminal
+ * or a log as is. Cut at a whole escape when @dst is full. */
+void cfg_escape(char *dst, size_t size, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 1 < size; src++) {
+		unsigned char c = (unsigned char)*src;
+		char e[5];
+		int n = c == '\r' ? snprintf(e, sizeof(e), "\\r") :
+			c == '\t' ? snprintf(e, sizeof(e), "\\t") :
+			c == 0x1b ? snprintf(e, sizeof(e), "\\e") :
+			c < 0x20 || c >= 0x7f ? snprintf(e, sizeof(e), "\\x%02x", c) :
+			snprintf(e, sizeof(e), "%c", c);
+
+		if (o + (size_t)n >= size)
+			break;
+		memcpy(dst + o, e, (size_t)n);
+		o += (size_t)n;
+	}
+	dst[o] = 0;
+}
+
 void cfg_err(struct cfg_ctx *x, unsigned int line, const char *sect,
 	     const char *key, const char *fmt, ...)
 {
 	struct cfg_diag *d = x->d;
-	char head[96], body[CFG_DIAG_LEN];
+	char head[96], body[CFG_DIAG_LEN], raw[CFG_DIAG_LEN];
 	unsigned int pos;
 	va_list ap;
 
@@ -46,7 +70,8 @@ void cfg_err(struct cfg_ctx *x, unsigned int line, const char *sect,
 		memcpy(d->msg[pos], d->msg[pos - 1], CFG_DIAG_LEN);
 		x->diag_line[pos] = x->diag_line[pos - 1];
 	}
-	snprintf(d->msg[pos], CFG_DIAG_LEN, "%s:%u: %s%s", x->name, line, head, body);
+	snprintf(raw, sizeof(raw), "%s:%u: %s%s", x->name, line, head, body);
+	cfg_escape(d->msg[pos], CFG_DIAG_LEN, raw);
 	x->diag_line[pos] = line;
 	d->n++;
 }
@@ -391,14 +416,23 @@ int config_load(const char *path, struct config **out, struct cfg_diag *d)
 	*out = NULL;
 	rc = pf_read_all(path, CFG_FILE_MAX, &text, &len);
 	if (rc) {
-		snprintf(d->msg[0], CFG_DIAG_LEN, "%s: cannot read: %s%s", path,
+		char raw[CFG_DIAG_LEN];
+
+		snprintf(raw, sizeof(raw), "%s: cannot read: %s%s", path,
 			 strerror(-rc), rc == -EFBIG ? " (the limit is 64 KiB)" : "");
+		cfg_escape(d->msg[0], CFG_DIAG_LEN, raw);
 		d->n = 1;
 		return rc;
 	}
 	if (strlen(text) != len) {
+		char esc[CFG_PATH_MAX * 4];
+		unsigned int line = 1;
+
+		for (const char *p = text; *p; p++)	/* up to the NUL */
+			line += *p == '\n';
+		cfg_escape(esc, sizeof(esc), path);
 		snprintf(d->msg[0], CFG_DIAG_LEN, "%s:%u: NUL byte in file; "
-			 "expected a text file", path, 1u);
+			 "expected a text file", esc, line);
 		d->n = 1;
 		free(text);
 		return -EINVAL;
@@ -433,8 +467,10 @@ void config_summary(const struct config *c, char *buf, size_t size)
 {
 	static const char *const sec[] = { "none", "dtls-psk", "dtls-cert" };
 
-	snprintf(buf, size, "%s: OK: agent '%s', %u controller%s, %u sensor%s, "
-		 "%u path%s, security %s", c->file, c->agent.name, c->n_ctrls,
+	snprintf(buf, size, "%s: OK: agent '%s'%s%s%s, %u controller%s, %u sensor%s, "
+		 "%u path%s, security %s", c->file, c->agent.name,
+		 c->agent.name_note[0] ? " (name " : "", c->agent.name_note,
+		 c->agent.name_note[0] ? ")" : "", c->n_ctrls,
 		 c->n_ctrls == 1 ? "" : "s", c->n_sensors,
 		 c->n_sensors == 1 ? "" : "s", c->n_paths,
 		 c->n_paths == 1 ? "" : "s", sec[c->security.mode]);

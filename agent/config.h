@@ -25,8 +25,18 @@ enum cfg_transport { CFG_TRANSPORT_AUTO, CFG_TRANSPORT_KERNEL, CFG_TRANSPORT_UDP
 enum cfg_security { CFG_SEC_NONE, CFG_SEC_DTLS_PSK, CFG_SEC_DTLS_CERT };
 enum cfg_outbox { CFG_OUTBOX_DISK, CFG_OUTBOX_MEMORY };
 
+/* Where [agent] name came from: the file, or the board's stable id when
+ * the file has none (a copied ini must not make two boards one agent). */
+enum cfg_name_from { CFG_NAME_INI, CFG_NAME_HOSTNAME, CFG_NAME_MACHINE_ID };
+
+/* The files the board id is read from (through port/file.h). */
+#define CFG_HOSTNAME_FILE "/proc/sys/kernel/hostname"
+#define CFG_MACHINE_ID_FILE "/etc/machine-id"
+
 struct cfg_agent {
 	char name[CFG_NAME_MAX];
+	enum cfg_name_from name_from;
+	char name_note[96];		/* how a default name was chosen, or "" */
 	int log_level;			/* 0 error .. 4 trace */
 	char state_dir[CFG_PATH_MAX];
 	uint16_t local_port;

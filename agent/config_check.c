@@ -11,6 +11,7 @@
 #include "agent/config_int.h"
 #include "agent/msg.h"
 #include "agent/kconfig.h"
+#include "agent/sensor.h"
 #include "board/board.h"
 #include "port/file.h"
 
@@ -168,14 +169,30 @@ static void check_routes(struct cfg_ctx *x)
 	}
 }
 
+/* The driver checks its source's syntax; the device is not touched (that
+ * is --check-config --probe, or the start). */
+static void check_source(struct cfg_ctx *x, unsigned int i, const struct sensor_ops *ops)
+{
+	const struct cfg_sensor *s = &x->c->sensors[i];
+	char why[160] = "", label[80];
+
+	if (!ops->check || !ops->check(s->source, why, sizeof(why)))
+		return;
+	cfg_sec_label(x->c, SEC_SENSOR, (int)i, label, sizeof(label));
+	cfg_err(x, kline(x, SEC_SENSOR, (int)i, "source"), label, "source",
+		"'%s': %s", s->source, why[0] ? why : "rejected by the driver");
+}
+
 static void check_driver(struct cfg_ctx *x, unsigned int i)
 {
 	const char *const *d = board_sensor_drivers();
 	char list[160] = "", label[80];
 
 	for (unsigned int k = 0; d[k]; k++) {
-		if (!strcmp(d[k], x->c->sensors[i].driver))
+		if (!strcmp(d[k], x->c->sensors[i].driver)) {
+			check_source(x, i, board_sensor_driver(d[k]));
 			return;
+		}
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 k ? ", " : "", d[k]);
 	}
@@ -328,12 +345,10 @@ static void check_agent(struct cfg_ctx *x)
 {
 	struct cfg_agent *a = &x->c->agent;
 
-	if (!x->has_section[SEC_AGENT]) {
-		cfg_err(x, 1, "agent", NULL, "missing section; expected [agent] "
-			"with at least name = ...");
-		return;
-	}
+	/* every [agent] key has a default, the name too (the board's id) */
 	check_required(x, SEC_AGENT, 0);
+	if (!x->agent_st.key_line[0])		/* keys[0] is name */
+		cfg_default_name(x);
 	if (a->reconnect_min_ms > a->reconnect_max_ms)
 		cfg_err(x, kline(x, SEC_AGENT, 0, "reconnect_max_ms"), "agent",
 			"reconnect_max_ms", "%u is below "

@@ -72,6 +72,9 @@ struct cfg_ctx {
 	bool has_section[SEC_N];
 };
 
+/* @src with non-printable bytes escaped (\r \t \e \xHH), cut to @size. */
+void cfg_escape(char *dst, size_t size, const char *src);
+
 /* Record one error at @line: "NAME:LINE: [sect] key: text". @sect/@key
  * may be NULL. Keeps the diag sorted by line. */
 void cfg_err(struct cfg_ctx *x, unsigned int line, const char *sect,
@@ -92,6 +95,9 @@ const char *cfg_suggest(const char *name, const char *const *cands,
 
 /* Cross-section checks after the whole file is read. */
 void cfg_check(struct cfg_ctx *x);
+
+/* No [agent] name in the file: the board's stable id (config_name.c). */
+void cfg_default_name(struct cfg_ctx *x);
 
 /* Pointer to the struct of section instance (@kind, @idx). */
 void *cfg_sec_base(struct config *c, enum sec_kind kind, int idx);

@@ -17,7 +17,7 @@ static const char *const secmode_names[] = { "none", "dtls-psk", "dtls-cert", NU
 static const char *const outbox_names[] = { "disk", "memory", NULL };
 
 static const struct key_def agent_keys[] = {
-	{ "name", KT_NAME, F(struct cfg_agent, name), 1, 0, true, NULL,
+	{ "name", KT_NAME, F(struct cfg_agent, name), 1, 0, false, NULL,
 	  "a name of 1..31 letters, digits, '.', '_' or '-'" },
 	{ "log_level", KT_LOGLEVEL, F(struct cfg_agent, log_level), 0, 4, false, NULL,
 	  "error, warn, info, debug, trace or 0..4" },

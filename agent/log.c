@@ -35,9 +35,34 @@ const char *log_level_name(int level)
 	return level >= 0 && level <= LOG_TRACE ? n[level] : "?";
 }
 
+/* One event, one line, and nothing a terminal or the journal would act
+ * on: a newline becomes a blank, other control bytes and non-ASCII bytes
+ * (from a config value, a device's name) are written as \xHH. */
+static size_t clean(char *out, size_t size, const char *in)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else if (c == '\n') {
+			out[o++] = ' ';
+		} else {
+			if (o + 5 >= size)
+				break;
+			snprintf(out + o, 5, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	out[o] = 0;
+	return o;
+}
+
 void log_msg(enum log_module m, int level, const char *fmt, ...)
 {
-	char line[512];
+	char line[512], out[1024];
 	int n;
 	va_list ap;
 
@@ -47,8 +72,5 @@ void log_msg(enum log_module m, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	for (n = 0; line[n]; n++)
-		if (line[n] == '\n')
-			line[n] = ' ';	/* one event, one line */
-	port_log_write(level, line, (size_t)n);
+	port_log_write(level, out, clean(out, sizeof(out), line));
 }

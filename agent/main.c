@@ -7,6 +7,7 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "port/loop.h"
 
 static void put_out(void *ctx, const char *line)
 {
@@ -30,6 +31,13 @@ int main(int argc, char **argv)
 	struct config *cfg = NULL;
 	int rc;
 
+	/* Before anything can start a thread (a blocking driver's worker, the
+	 * log writer): every thread inherits this mask, so SIGTERM, SIGHUP and
+	 * SIGUSR1 only ever reach the loop's signalfd. */
+	if (loop_block_signals()) {
+		put_err(NULL, "sctpagent: cannot block signals");
+		return 1;
+	}
 	if (cli_parse(argc, argv, &o, &io)) {
 		put_err(NULL, "try 'sctpagent --help'");
 		return 2;
@@ -50,6 +58,9 @@ int main(int argc, char **argv)
 	free(d);
 	log_set_level(cfg->agent.log_level + o.verbose > LOG_TRACE ? LOG_TRACE :
 		      cfg->agent.log_level + o.verbose);
+	if (cfg->agent.name_from != CFG_NAME_INI)
+		LOG(LOGM_CONFIG, LOG_INFO, "no [agent] name in %s: the agent is '%s', %s",
+		    cfg->file, cfg->agent.name, cfg->agent.name_note);
 	rc = agent_run(cfg, &o);
 	config_free(cfg);
 	return rc;

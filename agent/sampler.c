@@ -5,6 +5,13 @@
  * however late a callback runs. A failed read is counted and retried with
  * backoff (interval/8 doubling up to the interval); other sensors are
  * unaffected.
+ *
+ * A sensor whose driver cannot open (a missing 1-Wire device, a wrong I2C
+ * address) is DOWN: logged, counted, and opened again with backoff by the
+ * same timer, while the others run. Reads that can sleep in the kernel run
+ * on a worker thread, one per driver, so a hung 1-Wire bus stalls neither
+ * the loop nor the I2C sensors; opens retried while the agent runs go
+ * there too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,29 +27,54 @@
 struct sampled {
 	struct sampler *sp;
 	unsigned int index;
-	const char *name;
+	const char *name, *driver, *source;
 	const struct sensor_ops *ops;
-	void *state;
+	void *state;		/* the driver's instance; NULL while DOWN */
 	uint32_t interval_ms;
-	uint32_t retry_ms;	/* 0 = on schedule */
+	uint32_t retry_ms;	/* read backoff; 0 = on schedule */
+	uint32_t open_retry_ms;	/* open backoff while DOWN */
 	struct loop_timer *timer;
 	struct sampler_stats st;
 	int event_fd;		/* -1, or watched for changes */
-	/* blocking drivers: one read in flight on the worker */
-	bool busy;
-	uint64_t job_now;
+	enum sampler_state sstate;
+	int error;
+	char why[SAMPLER_WHY_MAX];
+	uint64_t since_ms;
+	/* reads (and retried opens) on a worker */
+	struct worker *w;	/* the driver's worker, NULL = on the loop */
+	bool owns_worker;
+	bool on_worker;
+	const char *bus;	/* slow_bus() of the instance */
+	bool busy;		/* one job in flight */
+	bool stuck;		/* still running when the sampler stopped */
+	uint64_t job_start, job_now;
 	double job_value;
 	int64_t job_wall;
+	void *job_state;
+	char job_why[SAMPLER_WHY_MAX];
 };
 
 struct sampler {
 	struct loop *loop;
-	struct worker *worker;	/* created when a driver blocks */
+	struct sampler *next_left;	/* see left_behind */
 	sampler_cb cb;
 	void *arg;
 	unsigned int n;
 	struct sampled s[];
 };
+
+/* Samplers whose jobs were stuck in the kernel at stop: a worker thread
+ * may still write into them, so they are never freed (and stay reachable:
+ * no leak report for memory kept on purpose). */
+static struct sampler *left_behind;
+
+static void set_state(struct sampled *s, enum sampler_state st, int err)
+{
+	if (s->sstate != st)
+		s->since_ms = clock_mono_ms();
+	s->sstate = st;
+	s->error = err;
+}
 
 static void schedule(struct sampled *s, uint64_t due)
 {
@@ -54,6 +86,7 @@ static void finish(struct sampled *s, int rc, double v, int64_t wall, bool sched
 {
 	s->st.reads++;
 	if (!rc) {
+		set_state(s, SAMPLER_OK, 0);
 		s->sp->cb(s->sp->arg, s->index, v, wall);
 		if (scheduled && s->retry_ms) {	/* recovered: plain schedule */
 			s->retry_ms = 0;
@@ -64,6 +97,7 @@ static void finish(struct sampled *s, int rc, double v, int64_t wall, bool sched
 	s->st.errors++;
 	if (!scheduled)
 		return;
+	set_state(s, SAMPLER_FAILING, rc);
 	s->retry_ms = s->retry_ms ? s->retry_ms * 2 : s->interval_ms / 8 + 1;
 	if (s->retry_ms > s->interval_ms)
 		s->retry_ms = s->interval_ms;
@@ -90,33 +124,37 @@ static void job_done(void *arg, int rc)
 	finish(s, rc, s->job_value, s->job_wall, true);
 }
 
-/* Take one reading; a blocking driver reads on the worker thread and
+static int submit(struct sampled *s, worker_fn fn, worker_done done)
+{
+	int rc = worker_submit(s->w, fn, done, s);
+
+	if (!rc) {
+		s->busy = true;
+		s->job_start = clock_mono_ms();
+	}
+	return rc;
+}
+
+/* Take one reading; a driver whose reads block reads on its worker and
  * reports through job_done(). */
 static int take(struct sampled *s, bool scheduled)
 {
 	double v = 0;
 	int rc;
 
-	if (s->ops->blocking && s->sp->worker) {
+	if (!s->state)
+		return -ENODEV;
+	if (s->on_worker) {
 		if (s->busy) {
 			s->st.skipped++;
 			return -EBUSY;
 		}
 		s->job_now = clock_mono_ms();
-		rc = worker_submit(s->sp->worker, job_read, job_done, s);
-		if (!rc)
-			s->busy = true;
-		return rc;
+		return submit(s, job_read, job_done);
 	}
 	rc = s->ops->read(s->state, clock_mono_ms(), &v);
 	finish(s, rc, v, clock_wall_ms(), scheduled);
 	return rc;
-}
-
-static void on_timer(void *arg, struct loop_timer *t)
-{
-	(void)t;
-	take(arg, true);
 }
 
 static void on_event(void *arg, int fd, uint32_t events)
@@ -128,40 +166,146 @@ static void on_event(void *arg, int fd, uint32_t events)
 	take(s, false);
 }
 
-static int open_one(struct sampler *sp, unsigned int i,
+/* --- opening, and opening again ------------------------------------------- */
+
+/* The worker of @s's driver, shared with its other sensors; made on first
+ * use. 0 or worker_create()'s error. */
+static int worker_for(struct sampled *s)
+{
+	struct sampler *sp = s->sp;
+
+	if (s->w)
+		return 0;
+	for (unsigned int i = 0; i < sp->n; i++)
+		if (sp->s[i].w && sp->s[i].ops == s->ops) {
+			s->w = sp->s[i].w;
+			return 0;
+		}
+	if (worker_create(sp->loop, &s->w))
+		return -EAGAIN;
+	s->owns_worker = true;
+	return 0;
+}
+
+static void open_failed(struct sampled *s, int rc, const char *why)
+{
+	s->st.open_failures++;
+	set_state(s, SAMPLER_DOWN, rc);
+	/* the driver's reason says more than errno when it gave one */
+	snprintf(s->why, sizeof(s->why), "%s", why[0] ? why : strerror(-rc));
+	s->open_retry_ms = !s->open_retry_ms ? SAMPLER_OPEN_RETRY_MIN_MS :
+		s->open_retry_ms >= SAMPLER_OPEN_RETRY_MAX_MS / 2 ?
+		SAMPLER_OPEN_RETRY_MAX_MS : s->open_retry_ms * 2;
+	LOG(LOGM_SAMPLER, LOG_WARN, "sensor=%s driver=%s cannot open (%llu x): %s; "
+	    "the other sensors run, retry in %u ms", s->name, s->driver,
+	    (unsigned long long)s->st.open_failures, s->why, s->open_retry_ms);
+	loop_timer_at(s->timer, clock_mono_ms() + s->open_retry_ms, 0);
+}
+
+/* The instance is open: decide where it reads, watch its event fd, and
+ * put it on its schedule. */
+static void opened(struct sampled *s, void *state)
+{
+	int rc = 0;
+
+	s->state = state;
+	s->bus = s->ops->slow_bus ? s->ops->slow_bus(state) : NULL;
+	s->on_worker = s->ops->blocking || s->bus;
+	if (s->on_worker)
+		rc = worker_for(s);
+	s->event_fd = s->ops->event_fd ? s->ops->event_fd(state) : -1;
+	if (!rc && s->event_fd >= 0)
+		rc = loop_watch(s->sp->loop, s->event_fd, LOOP_IN, on_event, s);
+	if (rc) {
+		s->ops->close(state);
+		s->state = NULL;
+		s->event_fd = -1;
+		open_failed(s, rc, "");
+		return;
+	}
+	if (s->st.open_failures)
+		LOG(LOGM_SAMPLER, LOG_INFO, "sensor=%s driver=%s open after %llu failures",
+		    s->name, s->driver, (unsigned long long)s->st.open_failures);
+	if (s->bus)
+		LOG(LOGM_SAMPLER, LOG_INFO, "sensor=%s driver=%s: device on %s, reads "
+		    "on the worker", s->name, s->driver, s->bus);
+	s->open_retry_ms = 0;
+	s->retry_ms = 0;
+	set_state(s, SAMPLER_OK, 0);
+	/* first reading one interval after the open, like every later one */
+	schedule(s, clock_mono_ms() + s->interval_ms);
+}
+
+static int job_open(void *arg)
+{
+	struct sampled *s = arg;
+
+	s->job_why[0] = 0;
+	s->job_state = NULL;
+	return s->ops->open(s->source, &s->job_state, s->job_why, sizeof(s->job_why));
+}
+
+static void job_open_done(void *arg, int rc)
+{
+	struct sampled *s = arg;
+
+	s->busy = false;
+	if (rc)
+		open_failed(s, rc, s->job_why);
+	else
+		opened(s, s->job_state);
+}
+
+/* Open @s's driver: inline at start (nothing waits on the loop yet), on
+ * the driver's worker when retried later and the driver's calls block. */
+static void try_open(struct sampled *s, bool later)
+{
+	char why[SAMPLER_WHY_MAX] = "";
+	void *state = NULL;
+	int rc;
+
+	if (s->busy)
+		return;
+	if (later && s->ops->blocking) {
+		rc = worker_for(s);
+		if (!rc)
+			rc = submit(s, job_open, job_open_done);
+		if (rc)
+			open_failed(s, rc, "");
+		return;
+	}
+	rc = s->ops->open(s->source, &state, why, sizeof(why));
+	if (rc)
+		open_failed(s, rc, why);
+	else
+		opened(s, state);
+}
+
+static void on_timer(void *arg, struct loop_timer *t)
+{
+	struct sampled *s = arg;
+
+	(void)t;
+	if (s->state)
+		take(s, true);
+	else
+		try_open(s, true);
+}
+
+static int init_one(struct sampler *sp, unsigned int i,
 		    const struct sampler_sensor_cfg *c, char *why, unsigned int n)
 {
 	struct sampled *s = &sp->s[i];
-	char reason[128] = "";
-	int rc;
 
 	s->sp = sp, s->index = i, s->name = c->name, s->interval_ms = c->interval_ms;
+	s->driver = c->driver, s->source = c->source;
 	s->event_fd = -1;
 	s->ops = board_sensor_driver(c->driver);
 	if (!s->ops) {
 		snprintf(why, n, "sensor %s: unknown driver '%s'", c->name, c->driver);
 		return -ENOENT;
 	}
-	rc = s->ops->open(c->source, &s->state, reason, sizeof(reason));
-	if (rc) {
-		s->ops = NULL;
-		/* the driver's reason says more than errno when it gave one */
-		snprintf(why, n, "sensor %s: driver %s: %s", c->name, c->driver,
-			 reason[0] ? reason : strerror(-rc));
-		return rc;
-	}
-	rc = loop_timer_new(sp->loop, on_timer, s, &s->timer);
-	if (rc)
-		return rc;
-	s->event_fd = s->ops->event_fd ? s->ops->event_fd(s->state) : -1;
-	if (s->event_fd >= 0) {
-		rc = loop_watch(sp->loop, s->event_fd, LOOP_IN, on_event, s);
-		if (rc)
-			return rc;
-	}
-	/* first reading one interval after start, like every later one */
-	schedule(s, clock_mono_ms() + s->interval_ms);
-	return 0;
+	return loop_timer_new(sp->loop, on_timer, s, &s->timer);
 }
 
 int sampler_create(struct loop *l, const struct sampler_sensor_cfg *c,
@@ -175,40 +319,86 @@ int sampler_create(struct loop *l, const struct sampler_sensor_cfg *c,
 		return -ENOMEM;
 	sp->loop = l, sp->cb = cb, sp->arg = arg, sp->n = n;
 	for (unsigned int i = 0; i < n && !rc; i++)
-		rc = open_one(sp, i, &c[i], why, why_size);
-	for (unsigned int i = 0; i < n && !rc; i++)
-		if (sp->s[i].ops->blocking && !sp->worker)
-			rc = worker_create(l, &sp->worker);
+		rc = init_one(sp, i, &c[i], why, why_size);
 	if (rc) {
 		sampler_destroy(sp);
 		return rc;
 	}
+	for (unsigned int i = 0; i < n; i++)
+		try_open(&sp->s[i], false);
 	*out = sp;
 	return 0;
 }
 
-void sampler_destroy(struct sampler *sp)
+/* --- stop -------------------------------------------------------------------- */
+
+/* Worker @w gave up: its running job is stuck in the kernel. */
+static unsigned int left_on(struct sampler *sp, const struct worker *w)
 {
-	if (!sp)
-		return;
-	worker_destroy(sp->worker);	/* no read runs after this */
+	unsigned int left = 0;
+
 	for (unsigned int i = 0; i < sp->n; i++) {
-		if (sp->s[i].ops && sp->s[i].event_fd >= 0)
-			loop_unwatch(sp->loop, sp->s[i].event_fd);
-		loop_timer_free(sp->s[i].timer);
-		if (sp->s[i].ops)
-			sp->s[i].ops->close(sp->s[i].state);
+		struct sampled *s = &sp->s[i];
+
+		if (s->w != w || !s->busy)
+			continue;
+		s->stuck = true;
+		left++;
+		LOG(LOGM_SAMPLER, LOG_WARN, "sensor=%s driver=%s: its %s has run for "
+		    "%llu ms and is stuck in the kernel (hung bus?); stopping "
+		    "without it", s->name, s->driver, s->state ? "read" : "open",
+		    (unsigned long long)(clock_mono_ms() - s->job_start));
+	}
+	return left;
+}
+
+unsigned int sampler_destroy(struct sampler *sp)
+{
+	uint64_t until = clock_mono_ms() + SAMPLER_STOP_WAIT_MS;
+	unsigned int left = 0;
+
+	if (!sp)
+		return 0;
+	for (unsigned int i = 0; i < sp->n; i++) {	/* no job runs after this */
+		uint64_t now = clock_mono_ms();
+
+		if (sp->s[i].owns_worker &&
+		    worker_destroy(sp->s[i].w, until > now ? (uint32_t)(until - now) : 0))
+			left += left_on(sp, sp->s[i].w);
+	}
+	for (unsigned int i = 0; i < sp->n; i++) {
+		struct sampled *s = &sp->s[i];
+
+		if (s->event_fd >= 0)
+			loop_unwatch(sp->loop, s->event_fd);
+		loop_timer_free(s->timer);
+		s->timer = NULL;
+		if (s->state && !s->stuck)
+			s->ops->close(s->state);
+	}
+	if (left) {
+		sp->next_left = left_behind;
+		left_behind = sp;
+		return left;
 	}
 	free(sp);
+	return 0;
 }
+
+/* --- commands and status -------------------------------------------------- */
 
 int sampler_set_interval(struct sampler *sp, unsigned int i, uint32_t ms)
 {
+	struct sampled *s;
+
 	if (i >= sp->n || ms == 0)
 		return -EINVAL;
-	sp->s[i].interval_ms = ms;
-	sp->s[i].retry_ms = 0;
-	schedule(&sp->s[i], clock_mono_ms() + ms);
+	s = &sp->s[i];
+	s->interval_ms = ms;
+	if (!s->state)
+		return 0;	/* DOWN: the open retry keeps its time */
+	s->retry_ms = 0;
+	schedule(s, clock_mono_ms() + ms);
 	return 0;
 }
 
@@ -228,4 +418,62 @@ void sampler_get_stats(const struct sampler *sp, unsigned int i,
 uint32_t sampler_interval(const struct sampler *sp, unsigned int i)
 {
 	return i < sp->n ? sp->s[i].interval_ms : 0;
+}
+
+const char *sampler_state_name(enum sampler_state st)
+{
+	static const char *const names[] = { "ok", "failing", "down" };
+
+	return (unsigned int)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+int sampler_status(const struct sampler *sp, unsigned int i, struct sampler_status *st)
+{
+	const struct sampled *s;
+
+	if (i >= sp->n)
+		return -EINVAL;
+	s = &sp->s[i];
+	memset(st, 0, sizeof(*st));
+	st->state = s->sstate;
+	st->error = s->error;
+	if (s->sstate == SAMPLER_DOWN)
+		snprintf(st->why, sizeof(st->why), "%s", s->why);
+	st->retry_ms = s->sstate == SAMPLER_DOWN ? s->open_retry_ms : s->retry_ms;
+	st->since_ms = s->since_ms;
+	st->on_worker = s->on_worker || (s->busy && !s->state);
+	st->bus = s->bus;
+	st->busy_ms = s->busy ? clock_mono_ms() - s->job_start : 0;
+	return 0;
+}
+
+void sampler_log_status(const struct sampler *sp)
+{
+	if (!sp)
+		return;
+	for (unsigned int i = 0; i < sp->n; i++) {
+		const struct sampled *s = &sp->s[i];
+		struct sampler_status st;
+		char extra[SAMPLER_WHY_MAX + 64] = "", where[48], busy[64] = "";
+
+		sampler_status(sp, i, &st);
+		if (st.state == SAMPLER_DOWN)
+			snprintf(extra, sizeof(extra), " (%s; next open in %u ms)",
+				 st.why, st.retry_ms);
+		else if (st.state == SAMPLER_FAILING)
+			snprintf(extra, sizeof(extra), " (%s; retry in %u ms)",
+				 strerror(-st.error), st.retry_ms);
+		snprintf(where, sizeof(where), "%s%s%s%s", st.on_worker ? "worker" : "loop",
+			 st.bus ? " (" : "", st.bus ? st.bus : "", st.bus ? ")" : "");
+		if (st.busy_ms > s->interval_ms)
+			snprintf(busy, sizeof(busy), "; a read has run for %llu ms",
+				 (unsigned long long)st.busy_ms);
+		LOG(LOGM_SAMPLER, LOG_INFO, "sensor=%s driver=%s state=%s%s, reads on "
+		    "the %s: reads %llu, errors %llu, skipped %llu, events %llu, "
+		    "open failures %llu%s", s->name, s->driver,
+		    sampler_state_name(st.state), extra, where,
+		    (unsigned long long)s->st.reads, (unsigned long long)s->st.errors,
+		    (unsigned long long)s->st.skipped, (unsigned long long)s->st.events,
+		    (unsigned long long)s->st.open_failures, busy);
+	}
 }

@@ -29,10 +29,19 @@ struct sensor_ops {
 	 * GPIO edge); the sampler then reads at once, besides the interval.
 	 * -1 (or no function) = polled only. */
 	int (*event_fd)(void *state);
-	/* read() can block (a 1-Wire conversion, an I2C measurement): the
-	 * sampler runs it on the worker thread (port/worker.h), never on
-	 * the loop. read() must then touch only its own state. */
+	/* read() and open() can block (a 1-Wire conversion, an I2C
+	 * measurement): the sampler runs reads, and opens retried while the
+	 * agent runs, on a worker thread (port/worker.h), never on the loop.
+	 * They must then touch only their own state. */
 	bool blocking;
+	/* Optional, for drivers whose cost depends on the device (hwmon,
+	 * iio, thermal): the slow bus behind this open instance ("i2c",
+	 * "spi", "w1", ...) whose reads sleep in the kernel, so they run on
+	 * the worker as for @blocking; NULL = a fast read, on the loop. */
+	const char *(*slow_bus)(void *state);
+	/* Check @source's syntax without touching any device (the config
+	 * loader, --check-config). 0, or -EINVAL with @why naming the part. */
+	int (*check)(const char *source, char *why, unsigned int n);
 };
 
 /* The driver called @name, or NULL. Implemented by board/. */
@@ -43,6 +52,7 @@ const struct sensor_ops *board_sensor_driver(const char *name);
 typedef void (*sampler_cb)(void *arg, unsigned int sensor, double value,
 			   int64_t wall_ms);
 
+/* The strings must outlive the sampler (they point into the config). */
 struct sampler_sensor_cfg {
 	const char *name;
 	const char *driver;
@@ -54,23 +64,63 @@ struct sampler_stats {
 	uint64_t reads, errors, retries;
 	uint64_t skipped;	/* a blocking read still running when due */
 	uint64_t events;	/* reads caused by a change (event_fd) */
+	uint64_t open_failures;	/* the driver could not open (retried) */
+};
+
+/* A driver that cannot open is retried after 1 s, doubling up to 5 min. */
+#define SAMPLER_OPEN_RETRY_MIN_MS 1000u
+#define SAMPLER_OPEN_RETRY_MAX_MS 300000u
+/* How long sampler_destroy() waits for reads still running on a worker
+ * (a DS18B20 conversion takes 750 ms) before it gives up on them. */
+#define SAMPLER_STOP_WAIT_MS 2000u
+
+enum sampler_state {
+	SAMPLER_OK,		/* open, reading on schedule */
+	SAMPLER_FAILING,	/* open; the last read failed, retrying */
+	SAMPLER_DOWN,		/* the driver cannot open: retried with backoff */
+};
+
+#define SAMPLER_WHY_MAX 128
+
+/* What the status output and the STATUS reply show for one sensor. */
+struct sampler_status {
+	enum sampler_state state;
+	int error;			/* last open/read error (-errno), 0 none */
+	char why[SAMPLER_WHY_MAX];	/* the driver's reason (DOWN), or "" */
+	uint32_t retry_ms;		/* backoff before the next try (not OK) */
+	uint64_t since_ms;		/* clock_mono_ms() of the last change */
+	bool on_worker;			/* reads run on a worker thread */
+	const char *bus;		/* the slow bus that put it there, or NULL */
+	uint64_t busy_ms;		/* the running worker job's age; 0 none */
 };
 
 /*
- * Open every sensor's driver and arm its timer. -EINVAL a driver rejected
- * its source (@why names the sensor), -ENOENT unknown driver, -ENOMEM.
+ * Make every sensor and arm its timer. A driver that cannot open does not
+ * fail the start: the sensor is DOWN (logged, counted) and its open is
+ * retried with backoff while the others run. -ENOENT unknown driver
+ * (@why names the sensor), -ENOMEM, -EAGAIN no worker thread.
  */
 int sampler_create(struct loop *l, const struct sampler_sensor_cfg *s,
 		   unsigned int n, sampler_cb cb, void *arg,
 		   struct sampler **out, char *why, unsigned int why_size);
-void sampler_destroy(struct sampler *sp);
+/* Stop every sensor. Reads still running on a worker get at most
+ * SAMPLER_STOP_WAIT_MS in all; one stuck longer is left behind (logged).
+ * Returns how many were left behind. */
+unsigned int sampler_destroy(struct sampler *sp);
 
 /* Change one sensor's interval (next reading one interval from now). */
 int sampler_set_interval(struct sampler *sp, unsigned int sensor, uint32_t ms);
-/* Read one sensor now (outside its schedule). -EIO etc. from the driver. */
+/* Read one sensor now (outside its schedule). -EIO etc. from the driver,
+ * -EBUSY a worker read is still running, -ENODEV the sensor is DOWN. */
 int sampler_read_now(struct sampler *sp, unsigned int sensor);
 void sampler_get_stats(const struct sampler *sp, unsigned int sensor,
 		       struct sampler_stats *st);
 uint32_t sampler_interval(const struct sampler *sp, unsigned int sensor);
+/* Status of one sensor; -EINVAL no such sensor. */
+int sampler_status(const struct sampler *sp, unsigned int sensor,
+		   struct sampler_status *st);
+const char *sampler_state_name(enum sampler_state s);
+/* One log line per sensor: state, where it reads, counters (SIGUSR1). */
+void sampler_log_status(const struct sampler *sp);
 
 #endif

@@ -45,6 +45,16 @@ void loop_timer_stop(struct loop_timer *t);
 int loop_timer_armed(const struct loop_timer *t);
 void loop_timer_free(struct loop_timer *t);
 
+/*
+ * Block every signal of enum loop_sig in the calling thread, and ignore
+ * SIGPIPE (a log reader that went away gives EPIPE, not death). Call it
+ * first thing in main(), before any thread exists: threads inherit the
+ * mask, so none of them can take a signal meant for the loop, and a
+ * signal that comes before loop_signal() waits for it instead of killing
+ * the process. 0 or -EINVAL.
+ */
+int loop_block_signals(void);
+
 /* Deliver @sig through the loop instead of asynchronously. -EINVAL. */
 int loop_signal(struct loop *l, enum loop_sig sig, loop_sig_cb cb, void *arg);
 

@@ -2,11 +2,14 @@
 /*
  * port/worker.h - run a blocking call (a 1-Wire conversion that takes
  * 750 ms in the kernel, an I2C measurement) off the event loop. The job
- * runs on one worker thread; its completion runs on the loop's thread,
- * so core code is never called from a foreign thread.
+ * runs on one worker thread (made by port/thread.h, so it never takes a
+ * signal); its completion runs on the loop's thread, so core code is never
+ * called from a foreign thread.
  */
 #ifndef PORT_WORKER_H
 #define PORT_WORKER_H
+
+#include <stdint.h>
 
 struct loop;
 struct worker;
@@ -20,8 +23,15 @@ typedef void (*worker_done)(void *arg, int rc);
 
 /* -ENOMEM, -EAGAIN (no thread), -EMFILE. */
 int worker_create(struct loop *l, struct worker **out);
-/* Waits for the running job; queued jobs are dropped without done(). */
-void worker_destroy(struct worker *w);
+/*
+ * Stop the worker: queued jobs are dropped without done(), and no done()
+ * runs after this returns. Waits up to @wait_ms for the running job.
+ * 0, or -ETIMEDOUT: a job is still running (a read stuck in the kernel);
+ * the thread is left to end on its own and frees the worker then, so the
+ * caller must leave alone whatever that job uses (the process is about
+ * to exit).
+ */
+int worker_destroy(struct worker *w, uint32_t wait_ms);
 /* Queue a job. -EBUSY the queue is full. */
 int worker_submit(struct worker *w, worker_fn fn, worker_done done, void *arg);
 

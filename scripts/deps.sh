@@ -11,7 +11,7 @@ BUILD="make gcc libc6-dev python3-kconfiglib file binutils
  libc6-dev-arm64-cross libsctp-dev libinih-dev dpkg-dev ca-certificates"
 TEST="libcmocka-dev qemu-user-static python3-cbor2 clang libclang-rt-14-dev
  llvm qemu-system-x86 qemu-system-arm busybox-static cpio lksctp-tools
- libmnl-dev iproute2 e2fsprogs"
+ libmnl-dev iproute2 e2fsprogs xz-utils"
 RUN="qemu-system-arm busybox-static cpio"
 
 case $what in

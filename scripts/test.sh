@@ -3,7 +3,8 @@
 #   unit tests natively, under qemu-arm / qemu-aarch64 (armhf, arm64 builds
 #   of the same tests), and under ASan+UBSan; example configs through
 #   every build's --check-config; reproducible-build check; CBOR interop
-#   and a bounded fuzz run; the VM scenarios on amd64 and arm64 kernels.
+#   and a bounded fuzz run; the VM scenarios on the amd64 and arm64 6.1
+#   kernels (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
 # Ends with one line: "N passed, M failed".
 # Usage: scripts/test.sh [all|unit|vm]
 set -u
@@ -138,8 +139,9 @@ vm() {
 		out=$(tests/vm/run-all.sh 2>&1)
 		rc=$?
 		printf '%s\n' "$out"
-		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] PASS ')
-		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)\] (FAIL|MISSING) |^FAIL build')
+		# "  [arm64 6.12.117+deb13-arm64] PASS    smoke (6.4s)"
+		p=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] PASS ')
+		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] (FAIL|MISSING) |^FAIL build')
 		ok "$p"
 		[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "vm"
 	fi

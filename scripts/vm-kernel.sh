@@ -1,31 +1,57 @@
 #!/bin/sh
-# vm-kernel.sh ARCH [OUT]
+# vm-kernel.sh [--kernel SERIES] ARCH [OUT]
 #
-# Fetch Debian's current kernel for ARCH (amd64 | arm64) with `apt-get download`,
-# keep only the kernel image and the modules the VM test bed needs (sctp and its
+# Fetch a Debian kernel for ARCH (amd64 | arm64) with `apt-get download`, keep
+# only the kernel image and the modules the VM test bed needs (sctp and its
 # dependencies, veth, sch_netem, sch_tbf, af_packet when modular; the disk bed:
 # virtio-pci, virtio-blk, ext4, dm-mod, dm-flakey, loop), and write:
 #
 #   OUT/vmlinuz            kernel image
 #   OUT/version            kernel release, e.g. 6.1.0-57-amd64
 #   OUT/modules.load       module paths in load order (dependencies first)
-#   OUT/lib/modules/VER/   the kept .ko files, a trimmed modules.dep, modules.builtin
+#   OUT/lib/modules/VER/   the kept .ko files (uncompressed), a trimmed
+#                          modules.dep, modules.builtin
 #
-# OUT defaults to build/vm/ARCH/kernel. The trimmed kernel is cached in
-# build/vm/ARCH/kernel-VER/, so a second run downloads nothing. The .deb itself
-# is deleted after extraction to keep disk use modest.
+# SERIES picks the Debian release whose kernel metapackage is followed:
+#   6.1   Debian 12 (bookworm), the machine's own apt lists (default)
+#   6.12  Debian 13 (trixie), the kernel current Raspberry Pi OS runs: from a
+#         private sources list whose lists are cached in build/vm/apt-trixie/
+#         (the machine's sources are never touched). Its packages are merged-
+#         /usr (./usr/lib/modules) with xz-compressed modules, which are
+#         decompressed here: busybox insmod may not read .ko.xz.
+#
+# OUT defaults to build/vm/ARCH/kernel (6.1) or build/vm/ARCH/kernel.SERIES.
+# The trimmed kernel is cached in build/vm/ARCH/kernel-VER/, so a second run
+# downloads nothing. The .deb itself is deleted after extraction.
 set -eu
 
+SERIES=${VM_KERNEL:-6.1}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) SERIES=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 ARCH=${1:-}
 case "$ARCH" in
 amd64|arm64) ;;
-*) echo "usage: $0 amd64|arm64 [OUT]" >&2; exit 2 ;;
+*) echo "usage: $0 [--kernel 6.1|6.12] amd64|arm64 [OUT]" >&2; exit 2 ;;
+esac
+case "$SERIES" in
+6.1) SUITE=bookworm ;;
+6.12) SUITE=trixie ;;
+*) echo "$0: unknown kernel series '$SERIES' (expected 6.1 or 6.12)" >&2; exit 2 ;;
 esac
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE="$ROOT/build/vm/$ARCH"
-OUT=${2:-$CACHE/kernel}
-# Modules we want (names as in modules.dep, without .ko). Dependencies are added.
+if [ "$SERIES" = 6.1 ]; then
+	OUT=${2:-$CACHE/kernel}
+else
+	OUT=${2:-$CACHE/kernel.$SERIES}
+fi
+# Modules we want (names as in modules.dep, without .ko). Dependencies are
+# added. One per word: other test beds append theirs.
 WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet"
 # The disk bed (run.sh --disk): on Debian's 6.1 kernels all of these are
 # modules on amd64; arm64 has virtio and virtio_ring built in.
@@ -52,26 +78,63 @@ else
 	Q=""
 fi
 
-# Which kernel does the metapackage point at today?
-meta="linux-image-$ARCH$Q"
-pkg=$(apt-cache depends "$meta" 2>/dev/null |
-	sed -n 's/^ *Depends: *\(linux-image-[0-9][^ :]*\).*/\1/p' | head -n1 || true)
-if [ -z "$pkg" ] && ! apt-cache show "$meta" >/dev/null 2>&1; then
-	log "apt lists do not know $meta; running apt-get update"
-	apt-get update -qq
-	pkg=$(apt-cache depends "$meta" 2>/dev/null |
-		sed -n 's/^ *Depends: *\(linux-image-[0-9][^ :]*\).*/\1/p' | head -n1 || true)
+# apt for SUITE: the machine's own for bookworm; for trixie a private
+# configuration (sources, lists, cache under build/, no dpkg status).
+APT_OPTS=""
+if [ "$SUITE" != bookworm ]; then
+	A="$ROOT/build/vm/apt-$SUITE"
+	mkdir -p "$A/lists/partial" "$A/cache/archives/partial"
+	exec 8>"$ROOT/build/vm/.apt-$SUITE.lock"	# shared by both arches
+	flock 8
+	mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/* *$/\1/p' \
+		/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+	echo "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+		"${mirror:-http://deb.debian.org/debian} $SUITE main" > "$A/sources.list"
+	APT_OPTS="-o Dir::Etc::sourcelist=$A/sources.list -o Dir::Etc::sourceparts=-
+ -o Dir::State::lists=$A/lists -o Dir::Cache=$A/cache -o Dir::State::status=/dev/null
+ -o Acquire::Languages=none -o APT::Get::List-Cleanup=false"
+fi
+# shellcheck disable=SC2086
+apt_update() {
+	if [ -n "$APT_OPTS" ]; then
+		log "apt-get update of the private $SUITE lists in build/vm/apt-$SUITE"
+		apt-get -qq $APT_OPTS update
+	else
+		apt-get update -qq
+	fi
+}
+# shellcheck disable=SC2086
+resolve_meta() {
+	apt-cache $APT_OPTS depends "linux-image-$ARCH$Q" 2>/dev/null |
+		sed -n 's/^ *Depends: *\(linux-image-[0-9][^ :]*\).*/\1/p' | head -n1 || true
+}
+
+pkg=$(resolve_meta)
+if [ -z "$pkg" ]; then
+	log "apt lists do not know linux-image-$ARCH ($SUITE); running apt-get update"
+	apt_update || log "apt-get update failed"
+	pkg=$(resolve_meta)
 fi
 if [ -z "$pkg" ]; then
-	# Offline and no lists: use the newest cached kernel, if any.
-	cached=$(ls -d "$CACHE"/kernel-*/ 2>/dev/null | sort -V | tail -n1 || true)
-	[ -n "$cached" ] || { log "cannot resolve $meta and nothing cached"; exit 1; }
+	# Offline and no lists: use the newest cached kernel of SERIES, if any.
+	cached=$(ls -d "$CACHE"/kernel-"$SERIES".[0-9]*/ 2>/dev/null | sort -V | tail -n1 || true)
+	[ -n "$cached" ] || { log "cannot resolve linux-image-$ARCH ($SUITE) and nothing cached"; exit 1; }
 	KDIR=${cached%/}
-	log "cannot resolve $meta; using cached $KDIR"
+	log "cannot resolve linux-image-$ARCH ($SUITE); using cached $KDIR"
 else
 	ver=${pkg#linux-image-}
 	KDIR="$CACHE/kernel-$ver"
 fi
+
+# apt-get download PKG into $tmp; a 404 (the mirror moved on since the lists
+# were fetched) gets one update and a new resolution.
+# shellcheck disable=SC2086
+download() {
+	(cd "$tmp" && apt-get $APT_OPTS download --print-uris "$pkg$Q" | cut -d' ' -f1,3 >&2)
+	(cd "$tmp" && apt-get $APT_OPTS download "$pkg$Q" 2>&1 |
+		grep -v '^W: Download is performed unsandboxed' >&2)
+	ls "$tmp"/*.deb >/dev/null 2>&1
+}
 
 # .complete holds the WANT list it was made with: a new list rebuilds.
 if [ -f "$KDIR/.complete" ] && [ "$(cat "$KDIR/.complete")" = "$WANT" ]; then
@@ -80,15 +143,23 @@ else
 	tmp="$CACHE/tmp-kernel"
 	rm -rf "$tmp" "$KDIR"
 	mkdir -p "$tmp/x"
-	log "downloading $pkg$Q:"
-	(cd "$tmp" && apt-get download --print-uris "$pkg$Q" | cut -d' ' -f1,3 >&2)
-	(cd "$tmp" && apt-get download "$pkg$Q" >&2)
+	log "downloading $pkg$Q ($SUITE):"
+	if ! download; then
+		apt_update
+		pkg=$(resolve_meta)
+		KDIR="$CACHE/kernel-${pkg#linux-image-}"
+		rm -rf "$KDIR"
+		download || { log "cannot download $pkg$Q"; exit 1; }
+	fi
 	deb=$(ls "$tmp"/*.deb)
 	log "extracting $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 	dpkg -x "$deb" "$tmp/x"
 	rm -f "$deb"
-	kver=$(ls "$tmp/x/lib/modules" | head -n1)
-	src="$tmp/x/lib/modules/$kver"
+	# merged /usr (trixie) keeps the modules in ./usr/lib/modules
+	mods="$tmp/x/lib/modules"
+	[ -d "$mods" ] || mods="$tmp/x/usr/lib/modules"
+	kver=$(ls "$mods" | head -n1)
+	src="$mods/$kver"
 	mkdir -p "$KDIR/lib/modules/$kver"
 	cp "$tmp/x/boot/vmlinuz-$kver" "$KDIR/vmlinuz"
 	echo "$kver" > "$KDIR/version"
@@ -96,7 +167,8 @@ else
 
 	# modules.dep is made by depmod at install time and is not in the package
 	# (and the host may have no kmod), so resolve dependencies from each
-	# module's own .modinfo "depends=" field. Index: normalized name -> path.
+	# module's own .modinfo "depends=" field. Index: normalized name -> path
+	# (without a compression suffix: the kept copies are uncompressed).
 	(cd "$src" && find kernel -name '*.ko*') | while read -r p; do
 		n=$(basename "$p"); n=${n%%.ko*}
 		echo "$(echo "$n" | tr - _) $p"
@@ -104,21 +176,38 @@ else
 	: > "$tmp/order"
 	: > "$tmp/dep"
 	modpath() { awk -v n="$(echo "$1" | tr - _)" '$1 == n { print $2; exit }' "$tmp/index"; }
+	# plain .ko of a module path: xz/zst/gz decompressed into $tmp/ko/
+	plain() {
+		case "$1" in
+		*.ko) echo "$src/$1" ;;
+		*)
+			mkdir -p "$tmp/ko/$(dirname "$1")"
+			out="$tmp/ko/${1%.*}"
+			if [ ! -f "$out" ]; then
+				case "$1" in
+				*.xz) xz -dc "$src/$1" > "$out" ;;
+				*.zst) zstd -qdc "$src/$1" > "$out" ;;
+				*.gz) gzip -dc "$src/$1" > "$out" ;;
+				esac
+			fi
+			echo "$out" ;;
+		esac
+	}
 	resolve() { # $1 = module path (relative); appends closure to $tmp/order
 		local deps dpaths d dp
 		grep -qx "$1" "$tmp/order" && return 0
-		deps=$(readelf -p .modinfo "$src/$1" 2>/dev/null |
+		deps=$(readelf -p .modinfo "$(plain "$1")" 2>/dev/null |
 			sed -n 's/.*depends=\(.*\)$/\1/p' | tr ',' ' ')
 		dpaths=""
 		for d in $deps; do
 			dp=$(modpath "$d")
 			[ -n "$dp" ] || { log "error: $1 needs $d, not found"; exit 1; }
 			resolve "$dp"
-			dpaths="$dpaths $dp"
+			dpaths="$dpaths ${dp%.ko*}.ko"
 		done
 		grep -qx "$1" "$tmp/order" || {
 			echo "$1" >> "$tmp/order"
-			echo "$1:$dpaths" >> "$tmp/dep"
+			echo "${1%.ko*}.ko:$dpaths" >> "$tmp/dep"
 		}
 	}
 	for m in $WANT; do
@@ -134,12 +223,15 @@ else
 		fi
 		resolve "$path"
 	done
+	: > "$tmp/load"
 	while read -r p; do
+		ko="${p%.ko*}.ko"
 		mkdir -p "$KDIR/lib/modules/$kver/$(dirname "$p")"
-		cp "$src/$p" "$KDIR/lib/modules/$kver/$p"
+		cp "$(plain "$p")" "$KDIR/lib/modules/$kver/$ko"
+		echo "$ko" >> "$tmp/load"
 	done < "$tmp/order"
 	cp "$tmp/dep" "$KDIR/lib/modules/$kver/modules.dep"
-	cp "$tmp/order" "$KDIR/modules.load"
+	cp "$tmp/load" "$KDIR/modules.load"
 	rm -rf "$tmp"
 	echo "$WANT" > "$KDIR/.complete"
 	log "kernel $kver: $(wc -l < "$KDIR/modules.load") modules kept, $(du -sh "$KDIR" | cut -f1) on disk"

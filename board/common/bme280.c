@@ -282,27 +282,52 @@ out:
 	return 0;
 }
 
-static int bme_open(const char *source, void **state, char *why, unsigned int n)
+/* bus=, addr=, quantity=, root=: the syntax, no device touched. */
+static int bme_parse(const struct src *s, const char **root, unsigned long *bus,
+		     unsigned long *addr, char *why, unsigned int n)
 {
-	static const char *const keys[] = { "bus", "addr", "quantity", "root", NULL };
-	unsigned long bus = ~0ul, addr = 0x76;
-	const char *root;
-	struct src s;
-	void *ctx;
-	int rc = src_parse(&s, source, keys, why, n);
+	struct bme280 q;
+	int rc;
 
-	if (rc || (rc = src_root(&s, &root, why, n)) ||
-	    (rc = src_uint(&s, "bus", 255, &bus, why, n)) ||
-	    (rc = src_uint(&s, "addr", 0x7f, &addr, why, n)))
+	*bus = ~0ul, *addr = 0x76;
+	if ((rc = src_root(s, root, why, n)) ||
+	    (rc = src_uint(s, "bus", 255, bus, why, n)) ||
+	    (rc = src_uint(s, "addr", 0x7f, addr, why, n)) ||
+	    (rc = parse_quantity(s, &q, why, n)))
 		return rc;
-	if (bus == ~0ul) {
+	if (*bus == ~0ul) {
 		snprintf(why, n, "need bus=N (the N of /dev/i2c-N)");
 		return -EINVAL;
 	}
-	if (addr != 0x76 && addr != 0x77) {
-		snprintf(why, n, "addr=0x%02lx: a BME280 answers at 0x76 or 0x77", addr);
+	if (*addr != 0x76 && *addr != 0x77) {
+		snprintf(why, n, "addr=0x%02lx: a BME280 answers at 0x76 or 0x77", *addr);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static const char *const bme_keys[] = { "bus", "addr", "quantity", "root", NULL };
+
+static int bme_check(const char *source, char *why, unsigned int n)
+{
+	unsigned long bus, addr;
+	const char *root;
+	struct src s;
+	int rc = src_parse_syntax(&s, source, bme_keys, why, n);
+
+	return rc ? rc : bme_parse(&s, &root, &bus, &addr, why, n);
+}
+
+static int bme_open(const char *source, void **state, char *why, unsigned int n)
+{
+	unsigned long bus, addr;
+	const char *root;
+	struct src s;
+	void *ctx;
+	int rc = src_parse(&s, source, bme_keys, why, n);
+
+	if (rc || (rc = bme_parse(&s, &root, &bus, &addr, why, n)))
+		return rc;
 	rc = i2cdev_open(root, (unsigned int)bus, (unsigned int)addr, &ctx);
 	if (rc) {
 		snprintf(why, n, "/dev/i2c-%lu address 0x%02lx: %s", bus, addr,
@@ -327,5 +352,6 @@ const struct sensor_ops sensor_bme280_ops = {
 	.open = bme_open,
 	.read = bme_read,
 	.close = bme_close,
+	.check = bme_check,
 	.blocking = true,	/* the kernel (or we) wait for the conversion */
 };

@@ -38,23 +38,43 @@ static int valid_id(const char *id)
 	return 1;
 }
 
+static const char *const keys[] = { "id", "root", NULL };
+
+static int ds_parse(const struct src *s, const char **root, const char **id,
+		    char *why, unsigned int n)
+{
+	int rc = src_root(s, root, why, n);
+
+	if (rc)
+		return rc;
+	*id = src_get(s, "id");
+	if (!*id || !valid_id(*id)) {
+		snprintf(why, n, "id='%s': expected a 1-Wire id like 28-00000abcdef0",
+			 *id ? *id : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ds_check(const char *source, char *why, unsigned int n)
+{
+	const char *root, *id;
+	struct src s;
+	int rc = src_parse_syntax(&s, source, keys, why, n);
+
+	return rc ? rc : ds_parse(&s, &root, &id, why, n);
+}
+
 static int ds_open(const char *source, void **state, char *why, unsigned int n)
 {
-	static const char *const keys[] = { "id", "root", NULL };
 	struct src s;
 	struct ds18b20 *d;
 	const char *root, *id;
 	char dir[SYSFS_PATH_MAX - 32];
 	int rc = src_parse(&s, source, keys, why, n);
 
-	if (rc || (rc = src_root(&s, &root, why, n)))
+	if (rc || (rc = ds_parse(&s, &root, &id, why, n)))
 		return rc;
-	id = src_get(&s, "id");
-	if (!id || !valid_id(id)) {
-		snprintf(why, n, "id='%s': expected a 1-Wire id like 28-00000abcdef0",
-			 id ? id : "");
-		return -EINVAL;
-	}
 	snprintf(dir, sizeof(dir), "/sys/bus/w1/devices/%s", id);
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -123,5 +143,6 @@ const struct sensor_ops sensor_ds18b20_ops = {
 	.open = ds_open,
 	.read = ds_read,
 	.close = ds_close,
+	.check = ds_check,
 	.blocking = true,	/* the kernel (or we) wait for the conversion */
 };

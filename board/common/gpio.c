@@ -216,27 +216,51 @@ static int request_line(struct gpio *g, const char *path, unsigned long line,
 	return g->line < 0 ? g->line : 0;
 }
 
+static const char *const keys[] = { "chip", "line", "active_low", "bias",
+				    "edge", "root", NULL };
+
+/* The source's syntax: chip path, line, request flags; no device touched. */
+static int gpio_parse(const struct src *s, char *path, size_t size, unsigned long *line,
+		      uint64_t *flags, char *why, unsigned int n)
+{
+	int rc;
+
+	*line = ~0ul;
+	if ((rc = chip_path(s, path, size, why, n)) ||
+	    (rc = src_uint(s, "line", 4095, line, why, n)) ||
+	    (rc = parse_flags(s, flags, why, n)) ||
+	    (rc = parse_edge(s, flags, why, n)))
+		return rc;
+	if (*line == ~0ul) {
+		snprintf(why, n, "need line=N (the line offset on the chip)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int gpio_check(const char *source, char *why, unsigned int n)
+{
+	char path[SYSFS_PATH_MAX];
+	unsigned long line;
+	uint64_t flags;
+	struct src s;
+	int rc = src_parse_syntax(&s, source, keys, why, n);
+
+	return rc ? rc : gpio_parse(&s, path, sizeof(path), &line, &flags, why, n);
+}
+
 int gpio_open_io(const struct gpio_io *io, void *ctx, const char *source,
 		 void **state, char *why, unsigned int n)
 {
-	static const char *const keys[] = { "chip", "line", "active_low", "bias",
-					    "edge", "root", NULL };
 	char path[SYSFS_PATH_MAX];
-	unsigned long line = ~0ul;
+	unsigned long line;
 	uint64_t flags;
 	struct src s;
 	struct gpio *g;
 	int rc = src_parse(&s, source, keys, why, n);
 
-	if (rc || (rc = chip_path(&s, path, sizeof(path), why, n)) ||
-	    (rc = src_uint(&s, "line", 4095, &line, why, n)) ||
-	    (rc = parse_flags(&s, &flags, why, n)) ||
-	    (rc = parse_edge(&s, &flags, why, n)))
+	if (rc || (rc = gpio_parse(&s, path, sizeof(path), &line, &flags, why, n)))
 		return rc;
-	if (line == ~0ul) {
-		snprintf(why, n, "need line=N (the line offset on the chip)");
-		return -EINVAL;
-	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
@@ -295,4 +319,5 @@ const struct sensor_ops sensor_gpio_ops = {
 	.read = gpio_read,
 	.close = gpio_close,
 	.event_fd = gpio_event_fd,
+	.check = gpio_check,
 };

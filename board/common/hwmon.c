@@ -6,7 +6,9 @@
  * hwmon numbers change with probe order, so chip= is looked up by name, and
  * again when the device vanishes (module reloaded). The input's type gives
  * the scale (Documentation/hwmon/sysfs-interface.rst) and the unit:
- * temp Cel, in V, curr A, power W, fan 1/min, humidity %RH.
+ * temp Cel, in V, curr A, power W, fan 1/min, humidity %RH. A chip on a
+ * slow bus (an I2C SHT3x, a 1-Wire sensor's hwmon) reads on the worker, an
+ * on-SoC one on the loop; blocking=yes|no overrides what the bus says.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -38,7 +40,10 @@ struct hwmon {
 	const struct hw_type *type;
 	char root[SYSFS_PATH_MAX / 2], chip[64], input[64];
 	char path[SYSFS_PATH_MAX];
+	const char *bus;	/* slow_bus(): NULL = reads on the loop */
 };
+
+static const char *const keys[] = { "chip", "input", "path", "root", "blocking", NULL };
 
 /* "temp1" or "temp1_input": the type by its prefix, then digits. */
 static const struct hw_type *input_type(const char *name)
@@ -66,14 +71,16 @@ static int resolve(struct hwmon *h)
 	return access(h->path, R_OK) ? -ENOENT : 0;
 }
 
-static int hwmon_setup(struct hwmon *h, const struct src *s, char *why, unsigned int n)
+/* The source's syntax, into @h; no file is touched. */
+static int hwmon_parse(struct hwmon *h, const struct src *s, enum src_blocking *mode,
+		       char *why, unsigned int n)
 {
 	const char *root, *path = src_get(s, "path"), *chip = src_get(s, "chip");
 	const char *input = src_get(s, "input"), *base;
 	int rc;
 
 	if ((rc = src_root(s, &root, why, n)) || (rc = src_name(s, "chip", why, n)) ||
-	    (rc = src_name(s, "input", why, n)))
+	    (rc = src_name(s, "input", why, n)) || (rc = src_blocking(s, mode, why, n)))
 		return rc;
 	if (!path == !(chip && input) || (path && (chip || input))) {
 		snprintf(why, n, "give chip=NAME,input=temp1 or path=FILE");
@@ -86,31 +93,52 @@ static int hwmon_setup(struct hwmon *h, const struct src *s, char *why, unsigned
 			 "power1, fan1 or humidity1", base);
 		return -EINVAL;
 	}
+	snprintf(h->root, sizeof(h->root), "%s", root);
 	if (path) {
 		if (path[0] != '/' || sysfs_join(h->path, sizeof(h->path), root, path)) {
 			snprintf(why, n, "path='%s': expected an absolute path", path);
 			return -EINVAL;
 		}
-		if (access(h->path, R_OK)) {
-			snprintf(why, n, "%s: no such hwmon input", h->path);
-			return -ENOENT;
-		}
 		return 0;
 	}
-	snprintf(h->root, sizeof(h->root), "%s", root);
 	snprintf(h->chip, sizeof(h->chip), "%s", chip);
 	snprintf(h->input, sizeof(h->input), "%s", input);
-	if (resolve(h)) {
-		snprintf(why, n, "no hwmon chip '%s' with input '%s' under %s",
-			 chip, input, root);
+	return 0;
+}
+
+/* Find the input on this board and decide where it reads. */
+static int hwmon_bind(struct hwmon *h, enum src_blocking mode, char *why, unsigned int n)
+{
+	char dir[SYSFS_PATH_MAX];
+
+	if (!h->chip[0] && access(h->path, R_OK)) {
+		snprintf(why, n, "%s: no such hwmon input", h->path);
 		return -ENOENT;
 	}
+	if (h->chip[0] && resolve(h)) {
+		snprintf(why, n, "no hwmon chip '%s' with input '%s' under %s",
+			 h->chip, h->input, h->root);
+		return -ENOENT;
+	}
+	snprintf(dir, sizeof(dir), "%s", h->path);
+	*strrchr(dir, '/') = 0;		/* the hwmonN directory */
+	h->bus = sysfs_decide_bus(mode, h->root, dir);
 	return 0;
+}
+
+static int hwmon_check(const char *source, char *why, unsigned int n)
+{
+	struct hwmon h = { 0 };
+	enum src_blocking mode;
+	struct src s;
+	int rc = src_parse_syntax(&s, source, keys, why, n);
+
+	return rc ? rc : hwmon_parse(&h, &s, &mode, why, n);
 }
 
 static int hwmon_open(const char *source, void **state, char *why, unsigned int n)
 {
-	static const char *const keys[] = { "chip", "input", "path", "root", NULL };
+	enum src_blocking mode;
 	struct src s;
 	struct hwmon *h;
 	int rc = src_parse(&s, source, keys, why, n);
@@ -120,7 +148,9 @@ static int hwmon_open(const char *source, void **state, char *why, unsigned int 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	rc = hwmon_setup(h, &s, why, n);
+	rc = hwmon_parse(h, &s, &mode, why, n);
+	if (!rc)
+		rc = hwmon_bind(h, mode, why, n);
 	if (rc) {
 		free(h);
 		return rc;
@@ -153,9 +183,16 @@ static void hwmon_close(void *state)
 	free(state);
 }
 
+static const char *hwmon_bus(void *state)
+{
+	return ((struct hwmon *)state)->bus;
+}
+
 const struct sensor_ops sensor_hwmon_ops = {
 	.name = "hwmon",
 	.open = hwmon_open,
 	.read = hwmon_read,
 	.close = hwmon_close,
+	.slow_bus = hwmon_bus,
+	.check = hwmon_check,
 };

@@ -9,7 +9,10 @@
  * in_voltage_scale (trailing index dropped), missing offset 0, scale 1.
  * IIO units are converted to SenML's: temp milli°C -> Cel, pressure kPa ->
  * Pa, humidityrelative milli% -> %RH, voltage mV -> V, current mA -> A,
- * power mW -> W; other types pass through unscaled.
+ * power mW -> W; other types pass through unscaled. A device on a slow
+ * bus (the Pi's bmp280 on I2C: a read starts a conversion and sleeps for
+ * it) reads on the worker, an on-SoC ADC on the loop; blocking=yes|no
+ * overrides what the bus says.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -44,7 +47,10 @@ struct iio {
 	char root[SYSFS_PATH_MAX / 2], device[64], channel[64];
 	char dir[SYSFS_PATH_MAX - 96];
 	int has_input;
+	const char *bus;	/* slow_bus(): NULL = reads on the loop */
 };
+
+static const char *const keys[] = { "device", "channel", "root", "blocking", NULL };
 
 static int resolve(struct iio *d)
 {
@@ -80,13 +86,15 @@ static int read_attr(const struct iio *d, const char *attr, double dflt, double 
 	return rc;
 }
 
-static int iio_setup(struct iio *d, const struct src *s, char *why, unsigned int n)
+/* The source's syntax, into @d; no file is touched. */
+static int iio_parse(struct iio *d, const struct src *s, enum src_blocking *mode,
+		     char *why, unsigned int n)
 {
 	const char *root, *dev = src_get(s, "device"), *ch = src_get(s, "channel");
 	int rc;
 
 	if ((rc = src_root(s, &root, why, n)) || (rc = src_name(s, "device", why, n)) ||
-	    (rc = src_name(s, "channel", why, n)))
+	    (rc = src_name(s, "channel", why, n)) || (rc = src_blocking(s, mode, why, n)))
 		return rc;
 	if (!dev || !ch) {
 		snprintf(why, n, "need device=NAME,channel=in_TYPE");
@@ -102,17 +110,22 @@ static int iio_setup(struct iio *d, const struct src *s, char *why, unsigned int
 	snprintf(d->root, sizeof(d->root), "%s", root);
 	snprintf(d->device, sizeof(d->device), "%s", dev);
 	snprintf(d->channel, sizeof(d->channel), "%s", ch);
-	if (resolve(d)) {
-		snprintf(why, n, "no iio device '%s' with channel '%s' under %s",
-			 dev, ch, root);
-		return -ENOENT;
-	}
 	return 0;
+}
+
+static int iio_check(const char *source, char *why, unsigned int n)
+{
+	struct iio d = { 0 };
+	enum src_blocking mode;
+	struct src s;
+	int rc = src_parse_syntax(&s, source, keys, why, n);
+
+	return rc ? rc : iio_parse(&d, &s, &mode, why, n);
 }
 
 static int iio_open(const char *source, void **state, char *why, unsigned int n)
 {
-	static const char *const keys[] = { "device", "channel", "root", NULL };
+	enum src_blocking mode;
 	struct src s;
 	struct iio *d;
 	int rc = src_parse(&s, source, keys, why, n);
@@ -122,7 +135,14 @@ static int iio_open(const char *source, void **state, char *why, unsigned int n)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	rc = iio_setup(d, &s, why, n);
+	rc = iio_parse(d, &s, &mode, why, n);
+	if (!rc && resolve(d)) {
+		snprintf(why, n, "no iio device '%s' with channel '%s' under %s",
+			 d->device, d->channel, d->root);
+		rc = -ENOENT;
+	}
+	if (!rc)
+		d->bus = sysfs_decide_bus(mode, d->root, d->dir);
 	if (rc) {
 		free(d);
 		return rc;
@@ -173,9 +193,16 @@ static void iio_close(void *state)
 	free(state);
 }
 
+static const char *iio_bus(void *state)
+{
+	return ((struct iio *)state)->bus;
+}
+
 const struct sensor_ops sensor_iio_ops = {
 	.name = "iio",
 	.open = iio_open,
 	.read = iio_read,
 	.close = iio_close,
+	.slow_bus = iio_bus,
+	.check = iio_check,
 };

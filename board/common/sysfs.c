@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers of the sysfs sensor drivers: see sysfs.h. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700	/* realpath */
 /* 32-bit userland on a 64-bit kernel: 64-bit d_off/d_ino, else readdir
  * fails with EOVERFLOW (armhf on a Pi 4/5 arm64 kernel, qemu-arm) */
 #define _FILE_OFFSET_BITS 64
@@ -64,6 +65,7 @@ int src_parse(struct src *s, const char *source, const char *const *keys,
 	char *p, *next;
 
 	s->n = 0;
+	s->syntax_only = false;
 	if (strlen(source) >= sizeof(s->buf)) {
 		snprintf(why, n, "source longer than %zu characters", sizeof(s->buf) - 1);
 		return -EINVAL;
@@ -84,6 +86,15 @@ int src_parse(struct src *s, const char *source, const char *const *keys,
 			return rc;
 	}
 	return 0;
+}
+
+int src_parse_syntax(struct src *s, const char *source, const char *const *keys,
+		     char *why, unsigned int n)
+{
+	int rc = src_parse(s, source, keys, why, n);
+
+	s->syntax_only = true;
+	return rc;
 }
 
 const char *src_get(const struct src *s, const char *key)
@@ -134,8 +145,29 @@ int src_root(const struct src *s, const char **root, char *why, unsigned int n)
 	struct stat st;
 
 	*root = r ? r : "/";
+	if (s->syntax_only)
+		return 0;
 	if (stat(*root, &st) || !S_ISDIR(st.st_mode)) {
 		snprintf(why, n, "root='%s': not a directory", *root);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int src_blocking(const struct src *s, enum src_blocking *mode, char *why,
+		 unsigned int n)
+{
+	const char *v = src_get(s, "blocking");
+
+	*mode = SRC_BLOCKING_AUTO;
+	if (!v || !strcmp(v, "auto"))
+		return 0;
+	if (!strcmp(v, "yes"))
+		*mode = SRC_BLOCKING_YES;
+	else if (!strcmp(v, "no"))
+		*mode = SRC_BLOCKING_NO;
+	else {
+		snprintf(why, n, "blocking='%s': expected auto, yes or no", v);
 		return -EINVAL;
 	}
 	return 0;
@@ -284,4 +316,54 @@ int sysfs_find_by_name(const char *root, const char *dir, const char *prefix,
 	if (!best[0])
 		return -ENOENT;
 	return snprintf(out, size, "%s/%s", path, best) >= (int)size ? -ENAMETOOLONG : 0;
+}
+
+/* "i2c" for a link to .../bus/i2c, else NULL. */
+static const char *slow_subsystem(const char *dir)
+{
+	static const char *const slow[] = { "i2c", "i3c", "spi", "w1", "usb", "hid",
+					    "serio", "spmi", "mdio_bus" };
+	char link[SYSFS_PATH_MAX], target[SYSFS_PATH_MAX];
+	const char *base;
+	ssize_t len;
+
+	if (snprintf(link, sizeof(link), "%s/subsystem", dir) >= (int)sizeof(link))
+		return NULL;
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len <= 0)
+		return NULL;
+	target[len] = 0;
+	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
+		if (!strcmp(base, slow[i]))
+			return slow[i];
+	return NULL;
+}
+
+const char *sysfs_slow_bus(const char *root, const char *dir)
+{
+	char top[SYSFS_PATH_MAX], *real = NULL, *rroot = realpath(root, NULL);
+	const char *bus = NULL;
+	size_t tl;
+
+	if (!rroot || sysfs_join(top, sizeof(top), rroot, "/sys/devices"))
+		goto out;
+	real = realpath(dir, NULL);
+	tl = strlen(top);
+	/* up from the device itself to (not including) /sys/devices */
+	while (real && !bus && strlen(real) > tl && !strncmp(real, top, tl)) {
+		bus = slow_subsystem(real);
+		*strrchr(real, '/') = 0;
+	}
+out:
+	free(real);
+	free(rroot);
+	return bus;
+}
+
+const char *sysfs_decide_bus(enum src_blocking mode, const char *root, const char *dir)
+{
+	if (mode == SRC_BLOCKING_YES)
+		return "blocking=yes";
+	return mode == SRC_BLOCKING_NO ? NULL : sysfs_slow_bus(root, dir);
 }

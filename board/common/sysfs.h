@@ -13,6 +13,7 @@
 #ifndef BOARD_COMMON_SYSFS_H
 #define BOARD_COMMON_SYSFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SRC_MAX 160		/* ini limits source to < 128 chars */
@@ -23,12 +24,17 @@ struct src {
 	char buf[SRC_MAX];
 	unsigned int n;
 	struct { const char *key, *val; } kv[SRC_MAX_KV];
+	bool syntax_only;	/* a driver's check(): touch no file or device */
 };
 
 /* Split @source into key=value pairs; every key must be in @keys (NULL
  * terminated), none twice, no value empty. -EINVAL, @why names the part. */
 int src_parse(struct src *s, const char *source, const char *const *keys,
 	      char *why, unsigned int n);
+/* The same for a driver's check(): sets syntax_only, so src_root() and
+ * the driver's own device lookups are skipped. */
+int src_parse_syntax(struct src *s, const char *source, const char *const *keys,
+		     char *why, unsigned int n);
 /* The value of @key, or NULL when absent. */
 const char *src_get(const struct src *s, const char *key);
 /* @key as an unsigned integer (decimal or 0x hex) <= @max into *@out;
@@ -38,9 +44,15 @@ int src_uint(const struct src *s, const char *key, unsigned long max,
 /* @key's value is a plain name: [A-Za-z0-9_.:-]+, so it cannot climb out
  * of the directory it is looked up in. Absent: 0. -EINVAL (@why). */
 int src_name(const struct src *s, const char *key, char *why, unsigned int n);
-/* The root= prefix (default "/"), checked to be an existing directory.
- * -EINVAL (@why) if it is not. */
+/* The root= prefix (default "/"), checked to be an existing directory
+ * (unless syntax_only). -EINVAL (@why) if it is not. */
 int src_root(const struct src *s, const char **root, char *why, unsigned int n);
+
+/* blocking=auto|yes|no: whether reads run on the worker (auto: decided by
+ * the device's bus, sysfs_slow_bus()). */
+enum src_blocking { SRC_BLOCKING_AUTO, SRC_BLOCKING_YES, SRC_BLOCKING_NO };
+int src_blocking(const struct src *s, enum src_blocking *mode, char *why,
+		 unsigned int n);
 
 /* @root + @path, one slash between. -ENAMETOOLONG. */
 int sysfs_join(char *out, size_t size, const char *root, const char *path);
@@ -66,5 +78,18 @@ int sysfs_errno(int e);
  */
 int sysfs_find_by_name(const char *root, const char *dir, const char *prefix,
 		       const char *name, char *out, size_t size);
+
+/*
+ * The slow bus a sysfs device hangs off, whose reads sleep in the kernel
+ * for a transfer or a conversion: "i2c", "i3c", "spi", "w1", "usb", "hid",
+ * "serio", "spmi" or "mdio_bus", found by walking up the real path of
+ * @dir (a class or bus entry under @root, e.g. .../sys/class/hwmon/hwmon3)
+ * and reading each ancestor's "subsystem" link. NULL when none is: an
+ * on-SoC (platform) or virtual device such as the CPU's thermal zone.
+ */
+const char *sysfs_slow_bus(const char *root, const char *dir);
+/* What a driver's slow_bus() says for @mode: "blocking=yes", NULL, or
+ * sysfs_slow_bus(). */
+const char *sysfs_decide_bus(enum src_blocking mode, const char *root, const char *dir);
 
 #endif

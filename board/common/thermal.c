@@ -3,13 +3,17 @@
  * thermal: a kernel thermal zone (the Pi's CPU temperature is zone 0).
  *   zone=0[,root=/]      /sys/class/thermal/thermal_zone0/temp
  *   path=/sys/...[,root=/]
- * The attribute is millidegrees Celsius; the reading is in Cel.
+ * The attribute is millidegrees Celsius; the reading is in Cel. A zone of
+ * an SoC reads fast, on the loop; one whose device hangs off a slow bus
+ * (an I2C sensor registered as a zone) reads on the worker, and
+ * blocking=yes|no overrides what the bus says.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent/sensor.h"
@@ -21,7 +25,10 @@
 
 struct thermal {
 	char path[SYSFS_PATH_MAX];
+	const char *bus;	/* slow_bus(): NULL = reads on the loop */
 };
+
+static const char *const keys[] = { "zone", "path", "root", "blocking", NULL };
 
 static int thermal_path(const struct src *s, char *out, size_t size,
 			char *why, unsigned int n)
@@ -49,6 +56,8 @@ static int thermal_path(const struct src *s, char *out, size_t size,
 		snprintf(why, n, "path too long");
 		return -EINVAL;
 	}
+	if (s->syntax_only)
+		return 0;
 	if (access(out, R_OK)) {
 		snprintf(why, n, "%s: %s", out, "no such thermal zone");
 		return -ENOENT;
@@ -56,14 +65,28 @@ static int thermal_path(const struct src *s, char *out, size_t size,
 	return 0;
 }
 
+static int thermal_check(const char *source, char *why, unsigned int n)
+{
+	char path[SYSFS_PATH_MAX];
+	enum src_blocking mode;
+	struct src s;
+	int rc = src_parse_syntax(&s, source, keys, why, n);
+
+	if (!rc)
+		rc = src_blocking(&s, &mode, why, n);
+	return rc ? rc : thermal_path(&s, path, sizeof(path), why, n);
+}
+
 static int thermal_open(const char *source, void **state, char *why, unsigned int n)
 {
-	static const char *const keys[] = { "zone", "path", "root", NULL };
+	enum src_blocking mode;
+	const char *root;
+	char dir[SYSFS_PATH_MAX];
 	struct src s;
 	struct thermal *t;
 	int rc = src_parse(&s, source, keys, why, n);
 
-	if (rc)
+	if (rc || (rc = src_blocking(&s, &mode, why, n)))
 		return rc;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -73,8 +96,17 @@ static int thermal_open(const char *source, void **state, char *why, unsigned in
 		free(t);
 		return rc;
 	}
+	src_root(&s, &root, why, n);
+	snprintf(dir, sizeof(dir), "%s", t->path);
+	*strrchr(dir, '/') = 0;		/* the zone (or device) directory */
+	t->bus = sysfs_decide_bus(mode, root, dir);
 	*state = t;
 	return 0;
+}
+
+static const char *thermal_bus(void *state)
+{
+	return ((struct thermal *)state)->bus;
 }
 
 static int thermal_read(void *state, uint64_t now_ms, double *value)
@@ -102,4 +134,6 @@ const struct sensor_ops sensor_thermal_ops = {
 	.open = thermal_open,
 	.read = thermal_read,
 	.close = thermal_close,
+	.slow_bus = thermal_bus,
+	.check = thermal_check,
 };

@@ -422,6 +422,20 @@ static const int signo_of[] = {
 	[LOOP_SIG_HUP] = SIGHUP, [LOOP_SIG_USR1] = SIGUSR1,
 };
 
+int loop_block_signals(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (int s = LOOP_SIG_INT; s <= LOOP_SIG_USR1; s++)
+		sigaddset(&set, signo_of[s]);
+	sigemptyset(&ign.sa_mask);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || sigaction(SIGPIPE, &ign, NULL))
+		return -EINVAL;
+	return 0;
+}
+
 static int update_signalfd(struct loop *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN };

@@ -4,6 +4,7 @@ OUTBOX_OBJS := agent/crc32c.o agent/outbox.o agent/outbox_ack.o \
 	agent/outbox_open.o agent/outbox_iter.o agent/outbox_mem.o agent/log.o
 PROGS += outbox_bench_io outbox_bench_wear
 outbox_bench_io-objs := tests/bench/outbox_bench_io.o $(OUTBOX_OBJS) \
-	port/posix/file.o port/posix/clock.o port/posix/log.o
+	port/posix/file.o port/posix/clock.o port/posix/log.o \
+	port/posix/thread.o
 outbox_bench_wear-objs := tests/bench/outbox_bench_wear.o $(OUTBOX_OBJS) \
 	tests/fake/fake_file.o tests/fake/fake_clock.o tests/fake/fake_log.o

@@ -379,9 +379,17 @@ void fake_nl_dump_done(void);
 void fake_nl_fail_open(int err);	/* next pn_open()s return err; 0 = ok */
 
 /* --- worker (fake_worker.c) ---------------------------------------------
- * Jobs wait until fake_worker_run() runs them (fn, then done) in order. */
+ * Jobs wait until fake_worker_run() runs them (fn, then done) in
+ * submission order over every worker. fake_worker_hang() starts the
+ * oldest waiting job and never lets it return (a read stuck in the
+ * kernel): its worker takes no more jobs, and worker_destroy() on it
+ * returns -ETIMEDOUT. */
 unsigned int fake_worker_run(void);	/* jobs run */
-unsigned int fake_worker_pending(void);
+unsigned int fake_worker_pending(void);	/* waiting, over every worker */
+bool fake_worker_hang(void);		/* false if no job waits */
+unsigned int fake_worker_count(void);	/* workers alive */
+unsigned int fake_worker_gave_up(void);	/* destroys that returned -ETIMEDOUT */
+void fake_worker_reset(void);		/* frees every worker */
 
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */

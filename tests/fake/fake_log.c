@@ -13,6 +13,7 @@ static struct {
 	char text[FAKE_LOG_LINE_MAX];
 } ring[FAKE_LOG_LINES];
 static unsigned int total;	/* lines since the last clear */
+static uint64_t lines;		/* since the start: port_log_get_stats() */
 
 void port_log_write(int level, const char *line, size_t len)
 {
@@ -25,6 +26,7 @@ void port_log_write(int level, const char *line, size_t len)
 
 		echo = e && *e == '1';
 	}
+	lines++;
 	ring[slot].level = level;
 	memcpy(ring[slot].text, line, n);
 	ring[slot].text[n] = '\0';
@@ -73,4 +75,16 @@ bool fake_log_contains(const char *substr)
 void fake_log_clear(void)
 {
 	total = 0;
+}
+
+/* The fake keeps every line at once: nothing is ever queued or dropped. */
+void port_log_get_stats(struct port_log_stats *st)
+{
+	*st = (struct port_log_stats){ .lines = lines, .written = lines };
+}
+
+int port_log_flush(uint32_t wait_ms)
+{
+	(void)wait_ms;
+	return 0;
 }

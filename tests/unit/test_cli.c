@@ -147,6 +147,55 @@ static void test_check_config(void **state)
 	fake_file_reset();
 }
 
+/* --probe opens every driver on this board (here: the fixture trees)
+ * and takes one reading; the exit status says if one failed. */
+static void test_probe(void **state)
+{
+	static const char ini[] =
+		"[agent]\nname = a\n[controller.c]\naddress = 192.0.2.1\n"
+		"[sensor.cpu]\ndriver = thermal\nsource = zone=0,root=tests/data/sysfs/topo\nunit = Cel\n"
+		"[sensor.air]\ndriver = hwmon\nsource = chip=sht3x,input=temp1,root=tests/data/sysfs/topo\n"
+		"[sensor.w1]\ndriver = ds18b20\nsource = id=28-00000abcdef0,root=tests/data/sysfs/topo\n"
+		"[sensor.gone]\ndriver = ds18b20\nsource = id=28-00000abcde99,root=tests/data/sysfs/topo\n"
+		"[sensor.sim]\ndriver = simulated\nsource = counter:start=7\n";
+	struct cli_opts o;
+
+	(void)state;
+	fake_file_reset();
+	fake_file_put("/p.ini", ini, 0644);
+	assert_int_equal(parse(&o, "--check-config", "/p.ini", "--probe", NULL), 0);
+	assert_true(o.probe);
+	assert_int_equal(cli_do(&o, &io), CLI_EXIT_PROBE);
+	assert_string_equal(cap.out,
+		"/p.ini: OK: agent 'a', 1 controller, 5 sensors, 0 paths, security none\n"
+		"sensor cpu (thermal): ok, 48.312 Cel; reads on the loop\n"
+		"sensor air (hwmon): ok, 21.5; reads on the worker (i2c)\n"
+		"sensor w1 (ds18b20): ok, 19.875; reads on the worker\n"
+		"sensor sim (simulated): ok, 7; reads on the loop\n");
+	assert_string_equal(cap.err,
+		"sensor gone (ds18b20): cannot open: 1-Wire device 28-00000abcde99 not "
+		"found under tests/data/sysfs/topo\n"
+		"/p.ini: probe: 4 of 5 sensors work on this board\n");
+
+	/* all there: 0, and the summary on stdout */
+	fake_file_put("/q.ini", "[agent]\nname = a\n[controller.c]\naddress = 192.0.2.1\n"
+		      "[sensor.sim]\ndriver = simulated\n", 0644);
+	parse(&o, "--check-config", "/q.ini", "--probe", NULL);
+	assert_int_equal(cli_do(&o, &io), 0);
+	assert_non_null(strstr(cap.out, "/q.ini: probe: 1 of 1 sensor work on this board\n"));
+	assert_int_equal(cap.nerr, 0);
+
+	/* a file with errors is not probed */
+	fake_file_put("/r.ini", "[agent]\nname = a\n", 0644);
+	parse(&o, "--check-config", "/r.ini", "--probe", NULL);
+	assert_int_equal(cli_do(&o, &io), 1);
+	assert_null(strstr(cap.err, "probe"));
+
+	assert_int_equal(parse(&o, "--probe", NULL), -EINVAL);
+	assert_string_equal(cap.err, "sctpagent: --probe goes with --check-config FILE\n");
+	fake_file_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_version_help),
 		cmocka_unit_test(test_check_config),
+		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

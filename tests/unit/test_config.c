@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "agent/config.h"
+#include "agent/config_int.h"
 #include "board/board.h"
 #include "tests/fake/fake.h"
 
@@ -40,13 +41,19 @@ static const struct bad bad_cases[] = {
 	{ AC "[sensor.a b]\n", "t.ini:5: [sensor.a b]: bad name 'a b'; expected 1..31 letters, digits, '.', '_' or '-'" },
 	{ AC "[controller.c1]\naddress = 192.0.2.9\n", "t.ini:5: [controller.c1]: duplicate section (first at line 3)" },
 	{ AC "[agent]\n", "t.ini:5: [agent]: duplicate section (first at line 1)" },
-	{ C, "t.ini:1: [agent]: missing section; expected [agent] with at least name = ..." },
+	/* no [agent] at all: every key has a default, the name is the board's
+	 * id, and this fake board has none */
+	{ C, "t.ini:1: [agent] name: missing, and this board has neither a usable host name nor /etc/machine-id; expected a name of 1..31 letters, digits, '.', '_' or '-'" },
 	{ A, "t.ini:1: [agent]: no [controller.NAME] section; expected at least one" },
 	/* keys */
 	{ "[agent]\nname = a\nnmae = b\n" C, "t.ini:3: [agent] nmae: unknown key; did you mean 'name'?" },
 	{ "[agent]\nname = a\nzzz = 1\n" C, "t.ini:3: [agent] zzz: unknown key in [agent]" },
 	{ "[agent]\nname = a\nname = b\n" C, "t.ini:3: [agent] name: duplicate key (first set at line 2)" },
-	{ "[agent]\nlog_level = info\n" C, "t.ini:1: [agent] name: missing; expected a name of 1..31 letters, digits, '.', '_' or '-'" },
+	{ "[agent]\nlog_level = info\n" C, "t.ini:1: [agent] name: missing, and this board has neither a usable host name nor /etc/machine-id; expected a name of 1..31 letters, digits, '.', '_' or '-'" },
+	/* raw control bytes from the file are printed escaped */
+	{ A "log_level = info\rx\n" C, "t.ini:3: [agent] log_level: 'info\\rx' is not valid; expected error, warn, info, debug, trace or 0..4" },
+	{ "[agent]\nname = a\x1b[31mb\n" C, "t.ini:2: [agent] name: 'a\\e[31mb' is not valid; expected a name of 1..31 letters, digits, '.', '_' or '-'" },
+	{ AC "[sensor.t\x7f]\n", "t.ini:5: [sensor.t\\x7f]: bad name 't\\x7f'; expected 1..31 letters, digits, '.', '_' or '-'" },
 	{ "[agent]\nname = a/b\n" C, "t.ini:2: [agent] name: 'a/b' is not valid; expected a name of 1..31 letters, digits, '.', '_' or '-'" },
 	{ "[agent]\nname = abcdefghijabcdefghijabcdefghijab\n" C, "t.ini:2: [agent] name: value of 32 characters is too long; expected at most 31" },
 	{ AC "[agent]\n", "t.ini:5: [agent]: duplicate section (first at line 1)" },
@@ -94,6 +101,12 @@ static const struct bad bad_cases[] = {
 	{ A "[controller.c1]\naddress = 192.0.2.1\nsensors = u\n[sensor.t]\ndriver = simulated\n[sensor.u]\ndriver = simulated\ncontrollers = c1\n[sensor.v]\ndriver = simulated\n", "t.ini:6: [sensor.t]: goes to no controller (check its 'controllers' and the controllers' 'sensors')" },
 	{ AC "[sensor.t]\ndriver = simulated\nordered = sometimes\n", "t.ini:7: [sensor.t] ordered: 'sometimes' is not a boolean; expected true or false" },
 	{ AC "[sensor.t]\ndriver = simulated\nlifetime_ms = 3600001\n", "t.ini:7: [sensor.t] lifetime_ms: 3600001 is out of range; expected 0..3600000" },
+	/* each driver checks its source's syntax (no device is touched) */
+	{ AC "[sensor.t]\ndriver = thermal\nsource = zone=x\n", "t.ini:7: [sensor.t] source: 'zone=x': zone='x': expected an integer 0..9999" },
+	{ AC "[sensor.t]\ndriver = ds18b20\nsource = id=28-1\n", "t.ini:7: [sensor.t] source: 'id=28-1': id='28-1': expected a 1-Wire id like 28-00000abcdef0" },
+	{ AC "[sensor.t]\ndriver = thermal\n", "t.ini:5: [sensor.t] source: '': empty source" },
+	{ AC "[sensor.t]\ndriver = simulated\nsource = sawtooth\n", "t.ini:7: [sensor.t] source: 'sawtooth': unknown waveform 'sawtooth'; expected sine, triangle, square, noise or counter" },
+	{ AC "[sensor.t]\ndriver = bme280\nsource = bus=1,addr=0x50,quantity=pressure\n", "t.ini:7: [sensor.t] source: 'bus=1,addr=0x50,quantity=pressure': addr=0x50: a BME280 answers at 0x76 or 0x77" },
 	{ AC "[sensor.t]\ndriver = simulated\nunit = abcdefghijklmnop\n", "t.ini:7: [sensor.t] unit: value of 16 characters is too long; expected at most 15" },
 	{ A "[controller.c1]\naddress = 192.0.2.1@cell\n[path.eth]\ninterface = eth0\n", "t.ini:4: [controller.c1] address: '@cell' names no [path.cell] section" },
 	{ A "[controller.c1]\naddress = 192.0.2.1@bad/name\n", "t.ini:4: [controller.c1] address: 'bad/name' after '@' is not a path name" },
@@ -289,6 +302,83 @@ static void test_good_values_and_defaults(void **state)
 	config_free(c);
 }
 
+/* A missing [agent] name is the board's id: the host name, else the
+ * machine id, and the config says which. */
+static void test_default_name(void **state)
+{
+	struct cfg_diag d;
+	struct config *c;
+	char sum[200];
+
+	(void)state;
+	fake_file_put(CFG_HOSTNAME_FILE, "greenhouse-7\n", 0644);
+	fake_file_put(CFG_MACHINE_ID_FILE, "0123456789abcdef0123456789abcdef\n", 0444);
+	assert_int_equal(config_load_text("t.ini", "[agent]\nlog_level = info\n" C, &c, &d), 0);
+	assert_string_equal(c->agent.name, "greenhouse-7");
+	assert_int_equal(c->agent.name_from, CFG_NAME_HOSTNAME);
+	config_summary(c, sum, sizeof(sum));
+	assert_string_equal(sum, "t.ini: OK: agent 'greenhouse-7' (name from the host name), "
+			    "1 controller, 0 sensors, 0 paths, security none");
+	config_free(c);
+
+	/* the name in the file wins */
+	assert_int_equal(config_load_text("t.ini", AC, &c, &d), 0);
+	assert_string_equal(c->agent.name, "a");
+	assert_int_equal(c->agent.name_from, CFG_NAME_INI);
+	assert_string_equal(c->agent.name_note, "");
+	config_free(c);
+
+	/* a fully qualified name too long for a name: its first label */
+	fake_file_put(CFG_HOSTNAME_FILE, "greenhouse-7.north.farm.example.com\n", 0644);
+	assert_int_equal(config_load_text("t.ini", C, &c, &d), 0);
+	assert_string_equal(c->agent.name, "greenhouse-7");
+	config_free(c);
+
+	/* the stock image's host name is no id: the machine id is */
+	fake_file_put(CFG_HOSTNAME_FILE, "raspberrypi\n", 0644);
+	assert_int_equal(config_load_text("t.ini", C, &c, &d), 0);
+	assert_string_equal(c->agent.name, "mid-0123456789abcdef01234567");
+	assert_int_equal(c->agent.name_from, CFG_NAME_MACHINE_ID);
+	assert_string_equal(c->agent.name_note, "from /etc/machine-id (the host name "
+			    "'raspberrypi' is a stock name many boards share)");
+	config_free(c);
+
+	/* no host name, a bad machine id: an error that says what to do */
+	fake_file_reset();
+	fake_file_put(CFG_MACHINE_ID_FILE, "uninitialized\n", 0444);
+	assert_int_equal(config_load_text("t.ini", C, &c, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msg[0], "t.ini:1: [agent] name: missing, and this board has neither a usable host name nor /etc/machine-id; expected a name of 1..31 letters, digits, '.', '_' or '-'");
+	fake_file_put(CFG_HOSTNAME_FILE, "raspberrypi\n", 0644);
+	assert_int_equal(config_load_text("t.ini", C, &c, &d), -EINVAL);
+	assert_string_equal(d.msg[0], "t.ini:1: [agent] name: missing, and this board has "
+			    "neither a usable host name (the host name 'raspberrypi' is a "
+			    "stock name many boards share) nor /etc/machine-id; expected a "
+			    "name of 1..31 letters, digits, '.', '_' or '-'");
+}
+
+static void test_escape(void **state)
+{
+	struct cfg_diag d;
+	struct config *c;
+
+	(void)state;
+	/* the file name is escaped too, and a cut never splits an escape */
+	fake_file_put("/etc/a\rb.ini", "[agent]\nname = x\ty\n" C, 0644);
+	assert_int_equal(config_load("/etc/a\rb.ini", &c, &d), -EINVAL);
+	assert_string_equal(d.msg[0], "/etc/a\\rb.ini:2: [agent] name: 'x\\ty' is not valid; "
+			    "expected a name of 1..31 letters, digits, '.', '_' or '-'");
+	assert_int_equal(config_load("/none\x1b", &c, &d), -ENOENT);
+	assert_string_equal(d.msg[0], "/none\\e: cannot read: No such file or directory");
+	for (size_t n = 1; n < 8; n++) {
+		char out[8];
+
+		memset(out, '#', sizeof(out));
+		cfg_escape(out, n, "a\x01");
+		assert_true(!strcmp(out, n < 2 ? "" : n < 6 ? "a" : "a\\x01"));
+	}
+}
+
 static void test_load_file(void **state)
 {
 	struct cfg_diag d;
@@ -327,6 +417,8 @@ int main(void)
 		cmocka_unit_test_setup(test_many_errors_capped, setup),
 		cmocka_unit_test_setup(test_long_line, setup),
 		cmocka_unit_test_setup(test_good_values_and_defaults, setup),
+		cmocka_unit_test_setup(test_default_name, setup),
+		cmocka_unit_test_setup(test_escape, setup),
 		cmocka_unit_test_setup(test_load_file, setup),
 		cmocka_unit_test_setup(test_nul_in_file, setup),
 	};

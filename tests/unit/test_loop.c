@@ -464,36 +464,6 @@ static void test_file_stream(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* Capture what port_log_write() sends to stderr through a pipe. */
-static void test_log(void **state)
-{
-	char big[3000], out[4096];
-	int p[2], saved;
-	ssize_t n;
-
-	(void)state;
-	assert_int_equal(pipe(p), 0);
-	saved = dup(STDERR_FILENO);
-	assert_true(saved >= 0);
-	assert_true(dup2(p[1], STDERR_FILENO) >= 0);
-	port_log_write(2, "test_loop: a log line", 21);
-	memset(big, 'y', sizeof(big));
-	port_log_write(9, big, sizeof(big));	/* cut, no overflow */
-	assert_true(dup2(saved, STDERR_FILENO) >= 0);
-	close(saved);
-	close(p[1]);
-	n = read(p[0], out, sizeof(out) - 1);
-	close(p[0]);
-	assert_true(n > 0);
-	out[n] = '\0';
-	/* "[ssssss.mmm] I text\n" then the cut line, each in one write. */
-	assert_int_equal(out[0], '[');
-	assert_non_null(strstr(out, "] I test_loop: a log line\n["));
-	assert_non_null(strstr(out, "] ? yyy"));
-	assert_int_equal(strlen(strchr(out, '\n') + 1), 1024);
-	assert_non_null(strstr(out, "yyy...\n"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,7 +476,6 @@ int main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_file_stream),
-		cmocka_unit_test(test_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,3 +160,20 @@ ctl_epoch_last() {
 agent_epoch() {
 	sed -n 's/.*outbox: .*: epoch \([0-9]*\);.*/\1/p' "$1" | head -n1
 }
+# ini_slow FILE NAME STREAM INTERVAL_MS: a counter on simulated_slow, read
+# on the agent's worker thread like a slow bus (1-Wire, I2C).
+ini_slow() {
+	printf '[sensor.%s]\ndriver = simulated_slow\nsource = counter:start=1\ninterval_ms = %s\nstream = %s\nunit = count\n' \
+		"$2" "$4" "$3" >> "$1"
+}
+# w1_fixture ROOT ID MILLI_C: a DS18B20 as the kernel's w1_therm shows it,
+# under ROOT (the driver's root=), read on the worker.
+w1_fixture() {
+	mkdir -p "$1/sys/bus/w1/devices/$2"
+	echo "$3" > "$1/sys/bus/w1/devices/$2/temperature"
+}
+# ini_w1 FILE NAME STREAM INTERVAL_MS ROOT ID: a ds18b20 sensor.
+ini_w1() {
+	printf '[sensor.%s]\ndriver = ds18b20\nsource = id=%s,root=%s\ninterval_ms = %s\nstream = %s\nunit = Cel\n' \
+		"$2" "$6" "$5" "$4" "$3" >> "$1"
+}

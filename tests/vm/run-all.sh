@@ -1,21 +1,32 @@
 #!/bin/bash
-# Every VM scenario on both kernels, as `make test` runs them: builds the
+# Every VM scenario on every kernel, as `make test` runs them: builds the
 # emulated board's static binaries (agent, reference controller, port
-# conformance program) for amd64 and arm64, boots each kernel once and runs
-# all scenarios in it. One line per scenario and arch; exit 0 only if all
-# passed. Usage: tests/vm/run-all.sh [scenario,...]
+# conformance program) for amd64 and arm64, then boots the kernels at the
+# same time, each in its own VM (or its list split over several VMs), and
+# runs the scenarios in them. One line per scenario and arch+kernel:
+#   "  [arm64 6.12.117+deb13-arm64] PASS    smoke (6.4s)"
+# then the wall time of each VM and of the whole phase. Exit 0 only if all
+# passed.
+#
+# Usage: tests/vm/run-all.sh [all|scenario,...]
+# Environment (defaults sized for a 2-core CI machine, see README.md):
+#   VM_TARGETS   arch:kernel list   (default "amd64:6.1 arm64:6.1 arm64:6.12")
+#   VM_PARALLEL  VMs at a time      (default 3)
+#   VM_SHARDS    VMs per target     (default 1: the whole list in one VM)
+#   VM_SMP       vCPUs per VM       (default 1)
 set -u
 cd "$(dirname "$0")/../.."
 JOBS=$(nproc)
 rc=0
 # The scenarios make test runs (a new one joins the list once it passes on
-# both kernels); `tests/vm/run-all.sh all` runs every file but demo.
+# every kernel); `tests/vm/run-all.sh all` runs every file but demo.
 SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
  pipeline_streams pipeline_capture pipeline_priority
- disk_flakey disk_powercut"
+ disk_flakey disk_powercut
+ agent_signals agent_stall"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
@@ -23,8 +34,20 @@ if [ "${1:-}" = all ]; then
 elif [ -n "${1:-}" ]; then
 	list=$1
 fi
+TARGETS=${VM_TARGETS:-"amd64:6.1 arm64:6.1 arm64:6.12"}
+PARALLEL=${VM_PARALLEL:-3}
+SHARDS=${VM_SHARDS:-1}
+SMP=${VM_SMP:-1}
+OUT=build/vm/run-all
+rm -rf "$OUT"
+mkdir -p "$OUT"
+t0=$SECONDS
 
-for arch in amd64 arm64; do
+# --- binaries, once per arch -----------------------------------------------
+declare -A built
+for t in $TARGETS; do
+	arch=${t%%:*}
+	[ -z "${built[$arch]:-}" ] || continue
 	cfg=qemu_$arch
 	bindir=build/$cfg/vmbin
 	if ! { make --no-print-directory -j"$JOBS" CONFIG=$cfg &&
@@ -32,6 +55,7 @@ for arch in amd64 arm64; do
 		>build/.log-vm-$cfg 2>&1; then
 		echo "FAIL build $cfg"
 		tail -20 build/.log-vm-$cfg
+		built[$arch]=no
 		rc=1
 		continue
 	fi
@@ -43,12 +67,99 @@ for arch in amd64 arm64; do
 	done
 	cp tests/vm/ctl-lib.sh "$bindir/" 2>/dev/null || :
 	echo "== $arch: $(file -b $bindir/sctpagent | cut -d, -f1,2) $(file -b $bindir/sctpagent | grep -o 'statically linked')"
-	start=$SECONDS
-	out=$(tests/vm/run.sh --arch $arch --bindir "$bindir" --scenarios "$list" \
-		--mkdisk 64M --timeout 1500 --scenario-timeout 150 2>&1)
-	r=$?
-	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|MISSING)|kernel|time' | sed "s/^/  [$arch] /"
-	[ $r -eq 0 ] || { rc=1; printf '%s\n' "$out" | tail -40 | sed 's/^/    | /'; }
-	echo "  [$arch] wall $((SECONDS - start)) s"
+	built[$arch]=yes
 done
+echo "  build $((SECONDS - t0)) s"
+
+# --- the VMs: one job per target and shard -----------------------------------
+# shard K of N of a comma list: every Nth scenario from the Kth
+shard() { echo "$1" | tr , '\n' | awk -v k="$2" -v n="$3" 'NR % n == k % n' | paste -sd, -; }
+# rotate a comma list by N/D of its length: each VM starts at another
+# place in the list, so the timing-sensitive runs (failover_*, pipeline_*:
+# 30 ms RTOs, shaped links) of several VMs do not all fall at the same
+# time on a 2-core host (the report keeps the list's order)
+rotate() { echo "$1" | tr , '\n' | awk -v n="$2" -v d="$3" '{ l[NR] = $0 }
+	END { s = int(NR * n / d); for (i = 0; i < NR; i++) print l[(i + s) % NR + 1] }' |
+	paste -sd, -; }
+jobs_list=()
+ntargets=$(echo $TARGETS | wc -w)
+j=0
+for t in $TARGETS; do
+	arch=${t%%:*}
+	[ "${built[$arch]}" = yes ] || continue
+	for k in $(seq 1 "$SHARDS"); do
+		l=$(rotate "$(shard "$list" "$k" "$SHARDS")" $j "$ntargets")
+		[ -n "$l" ] && jobs_list+=("$t $k $l")
+	done
+	j=$((j + 1))
+done
+
+run_job() { # i "arch:kernel shard list"
+	local i=$1 t arch kser k l start
+	read -r t k l <<<"$2"
+	arch=${t%%:*} kser=${t#*:}
+	start=$SECONDS
+	tests/vm/run.sh --arch "$arch" --kernel "$kser" --bindir build/qemu_$arch/vmbin \
+		--scenarios "$l" --smp "$SMP" --mkdisk 64M --timeout 2400 --scenario-timeout 300 \
+		>"$OUT/$i.out" 2>&1
+	echo $? >"$OUT/$i.rc"
+	echo $((SECONDS - start)) >"$OUT/$i.wall"
+}
+
+# CPU seconds of every finished child (qemu included): how CPU-bound the
+# guests are, against the wall time
+# (`times` of this shell, not of a subshell: no pipe, no $(...) around it)
+child_cpu() {
+	times >"$OUT/times"
+	CPU=$(tail -n1 "$OUT/times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+		printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
+}
+child_cpu
+cpu0=$CPU
+tv=$SECONDS
+running=0
+for i in "${!jobs_list[@]}"; do
+	if [ "$running" -ge "$PARALLEL" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	run_job "$i" "${jobs_list[$i]}" &
+	running=$((running + 1))
+done
+wait
+
+# --- report, target by target, in the list's order ---------------------------
+kver_of() { # arch kernel: the release the VM booted (or would have)
+	local d=build/vm/$1/kernel
+	[ "$2" = 6.1 ] || d=build/vm/$1/kernel.$2
+	cat "$d/version" 2>/dev/null || echo "$2"
+}
+for t in $TARGETS; do
+	arch=${t%%:*} kser=${t#*:}
+	[ "${built[$arch]}" = yes ] || continue
+	tag="$arch $(kver_of "$arch" "$kser")"
+	echo "== $tag"
+	for s in $(echo "$list" | tr , ' '); do
+		line=""
+		for i in "${!jobs_list[@]}"; do
+			read -r jt _ jl <<<"${jobs_list[$i]}"
+			[ "$jt" = "$t" ] && [[ ",$jl," == *",$s,"* ]] || continue
+			line=$(grep -E "^(PASS|FAIL|MISSING) +$s( |:|$)" "$OUT/$i.out" | head -n1)
+		done
+		echo "  [$tag] ${line:-MISSING $s}"
+	done
+	for i in "${!jobs_list[@]}"; do
+		read -r jt k _ <<<"${jobs_list[$i]}"
+		[ "$jt" = "$t" ] || continue
+		grep -E '^run.sh: kernel' "$OUT/$i.out" | sed "s/^/  [$tag] /"
+		echo "  [$tag] wall $(cat "$OUT/$i.wall") s (VM $((k))/$SHARDS, smp $SMP)"
+		if [ "$(cat "$OUT/$i.rc")" != 0 ]; then
+			rc=1
+			tail -40 "$OUT/$i.out" | sed 's/^/    | /'
+		fi
+	done
+done
+child_cpu
+echo "  VM phase: ${#jobs_list[@]} VMs, $PARALLEL at a time, smp $SMP: wall $((SECONDS - tv)) s," \
+	"CPU $((CPU - cpu0)) s on $(nproc) cores (with the build: $((SECONDS - t0)) s)"
 exit $rc

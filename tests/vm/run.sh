@@ -1,7 +1,7 @@
 #!/bin/sh
-# run.sh --arch amd64|arm64 --scenarios a,b,c [--bindir DIR] [--timeout SEC]
-#        [--log FILE] [--duration SEC] [--scenario-timeout SEC] [--smp N]
-#        [--kvm|--no-kvm] [--verbose] [--append "kernel args"]
+# run.sh --arch amd64|arm64 --scenarios a,b,c [--kernel 6.1|6.12] [--bindir DIR]
+#        [--timeout SEC] [--log FILE] [--duration SEC] [--scenario-timeout SEC]
+#        [--smp N] [--kvm|--no-kvm] [--verbose] [--append "kernel args"]
 #        [--disk IMG | --mkdisk SIZE] [--max-boots N]
 # TCG is the default: on this workplace /dev/kvm exists but a KVM guest hangs
 # before its first console byte. --kvm (or VMTEST_KVM=auto) uses KVM if usable.
@@ -33,10 +33,12 @@ APPEND=""
 DISK=""
 MKDISK=""
 MAX_BOOTS=4
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+KSERIES=6.1
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) ARCH=$2; shift ;;
+	--kernel) KSERIES=$2; shift ;;
 	--bindir) BINDIR=$2; shift ;;
 	--scenarios) SCENARIOS=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$ARCH" in amd64|arm64) ;; *) usage ;; esac
+case "$KSERIES" in 6.1|6.12) ;; *) usage ;; esac
 [ -n "$SCENARIOS" ] || usage
 [ "$BINDIR" = - ] || BINDIR=$(cd "$BINDIR" && pwd)
 [ -z "$DISK" ] || [ -z "$MKDISK" ] || usage
@@ -69,7 +72,9 @@ RUNDIR="$OUTDIR/runs/$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$RUNDIR"
 ln -sfn "runs/$(basename "$RUNDIR")" "$OUTDIR/last"
 LOG=${LOG:-$RUNDIR/serial.log}
+# Debian 12's 6.1 kernel in kernel/, Debian 13's 6.12 in kernel.6.12/
 KDIR="$OUTDIR/kernel"
+[ "$KSERIES" = 6.1 ] || KDIR="$OUTDIR/kernel.$KSERIES"
 INITRD="$RUNDIR/initramfs.cpio.gz"
 # Keep the logs of the last 20 runs.
 ls -d "$OUTDIR"/runs/*/ 2>/dev/null | sort | head -n -20 | xargs -r rm -rf
@@ -85,7 +90,7 @@ if [ -n "$MKDISK" ]; then
 		-E lazy_itable_init=0,lazy_journal_init=0 "$DISK" ||
 		{ echo "run.sh: mke2fs failed (apt-get install e2fsprogs)" >&2; exit 1; }
 fi
-"$ROOT/scripts/vm-kernel.sh" "$ARCH" "$KDIR" >/dev/null
+"$ROOT/scripts/vm-kernel.sh" --kernel "$KSERIES" "$ARCH" "$KDIR" >/dev/null
 "$HERE/mkinitramfs.sh" "$ARCH" "$BINDIR" "$INITRD" "$KDIR"
 KVER=$(cat "$KDIR/version")
 
@@ -206,9 +211,10 @@ done_up=$(sed -n 's/.*VMTEST-DONE uptime=\([0-9.]*\).*/\1/p' "$CLEAN" | head -n1
 rc=0
 for s in $(echo "$SCENARIOS" | tr , ' '); do
 	line=$(grep -oE "VMTEST $s (PASS|FAIL.*)" "$CLEAN" | head -n1 || :)
+	took=$(sed -n "s/.*vmtest: $s took \([0-9.]*s\).*/ (\1)/p" "$CLEAN" | head -n1)
 	case "$line" in
-	"VMTEST $s PASS") echo "PASS    $s" ;;
-	"VMTEST $s FAIL"*) echo "FAIL    $s:${line#VMTEST $s FAIL}"; rc=1 ;;
+	"VMTEST $s PASS") echo "PASS    $s$took" ;;
+	"VMTEST $s FAIL"*) echo "FAIL    $s:${line#VMTEST $s FAIL}$took"; rc=1 ;;
 	*) echo "MISSING $s"; rc=1 ;;
 	esac
 done

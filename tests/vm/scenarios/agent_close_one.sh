@@ -19,6 +19,7 @@ for c in A B C; do
 	i=$((i + 1))
 done
 ini_counter $INI temp 1 50
+ini_slow $INI slow 2 100	# read on the worker: the TERM still reaches the loop
 ctl_start A A 10.0.1.1
 ctl_start B B 10.0.2.1 --cmd 'close 1500' --cmd-at 2
 ctl_start C C 10.0.3.1

@@ -5,6 +5,8 @@
 # (SCTP_EOF, not an ABORT/COMM_LOST), the connecting one is aborted (Linux
 # deletes an EOF'd INIT without any event, which left the agent waiting),
 # and the agent exits 0 without hitting its shutdown timeout.
+# Two of its sensors read on worker threads (simulated_slow, a DS18B20
+# fixture): the signal must still reach the loop.
 . /vmtest/lib.sh
 if [ -f /vmtest/ctl-lib.sh ]; then . /vmtest/ctl-lib.sh; else . /bin/ctl-lib.sh; fi
 
@@ -19,14 +21,18 @@ ini_counter $INI temp 1 50
 ns_create sink
 veth_pair - vsink 10.98.0.1/24 sink eth0 10.98.0.2/24
 netem sink eth0 loss 100%
+ini_slow $INI slow 2 100
+w1_fixture $VMTEST_WORK/fix 28-00000abcdef0 21500
+ini_w1 $INI w1 3 200 $VMTEST_WORK/fix 28-00000abcdef0
 ctl_start ctl1 - 127.0.0.1
 ctl_start ctl2 - 127.0.0.2
 
 bg_start agent - sctpagent -f -c $INI
 for c in ctl1 ctl2; do
 	wait_for_line "$(bg_log $c)" '^\{"event":"hello"' 10 || { dump $c agent; fail "no HELLO at $c"; }
+	wait_for_line "$(bg_log $c)" '"stream":3,"seq":1,' 10 || { dump $c agent; fail "no DS18B20 reading at $c"; }
 done
-sleep 2
+sleep 1
 pid=$(bg_pid agent)
 kill -TERM "$pid"
 bg_wait agent 5
@@ -43,6 +49,13 @@ done
 grep -q 'shutdown timeout' "$(bg_log agent)" && { dump agent; fail "agent hit its shutdown timeout"; }
 grep -q 'ctrl=c3 .*closed while connecting: aborted' "$(bg_log agent)" ||
 	{ dump agent; fail "the connecting controller c3 was not aborted"; }
-for c in ctl1 ctl2; do ctl_stop $c; done
+for c in ctl1 ctl2; do
+	ctl_stop $c
+	for s in 1 2 3; do
+		r=$(ctl_seqcheck $c $s)
+		set -- $r
+		[ "$1" = ok ] || { dump $c; fail "$c stream $s: $r"; }
+	done
+done
 log "agent exited 0; both controllers saw SHUTDOWN + SHUTDOWN_COMP; c3 aborted while connecting"
 pass

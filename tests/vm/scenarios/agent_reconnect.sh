@@ -14,6 +14,7 @@ INI=/tmp/agent_reconnect.ini
 agent_ini $INI tr
 ini_ctrl $INI c1 127.0.0.1
 ini_counter $INI temp 1 100
+ini_slow $INI slow 2 200	# read on the worker: the TERM still reaches the loop
 ctl_start ctl1 - 127.0.0.1
 
 bg_start agent - sctpagent -f -c $INI
@@ -45,14 +46,14 @@ done
 
 up=$(ctl_event ctl2 assoc up | head -n1)
 t_up=$(jget "$up" time)
-first=$(ctl_readings ctl2 | head -n1)
+first=$(ctl_readings ctl2 1 | head -n1)
 [ -n "$first" ] || { dump ctl2; fail "new controller got no readings"; }
 s_first=$(jget "$first" seq); t_first=$(jget "$first" time)
 [ $((t_up - t_first)) -gt 1000 ] || { dump ctl2 agent; fail "first reading after restart (seq $s_first) sampled $((t_up - t_first)) ms before COMM_UP: nothing replayed"; }
 r=$(ctl_seqcheck ctl2 1)
 set -- $r
 [ "$1" = ok ] || { dump ctl2; fail "after restart: $r"; }
-last_old=$(ctl_readings ctl1 | tail -n1)
+last_old=$(ctl_readings ctl1 1 | tail -n1)
 s_old=$(jget "$last_old" seq)
 log "reconnect delays: $delays; old controller last seq $s_old; new controller seq $3..$4 ($2 readings), first sampled $((t_up - t_first)) ms before COMM_UP"
 [ "$s_first" -le $((s_old + 1)) ] || log "note: seqs $((s_old + 1))..$((s_first - 1)) were acked by the killed controller's kernel but never read (no app-level outbox replay)"
