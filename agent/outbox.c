@@ -81,6 +81,8 @@ static void sync_hist(struct outbox *ob, uint64_t ms)
 	while (b < OUTBOX_HIST_N - 1 && ms >= bound[b])
 		b++;
 	ob->st.sync_hist[b]++;
+	ob->st.sync_total_ms += ms;
+	ob->st.sync_last_ms = (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms);
 	if (ms > ob->st.sync_max_ms)
 		ob->st.sync_max_ms = (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms);
 }

@@ -273,7 +273,10 @@ struct outbox_stats {
 	uint64_t sync_skipped;		/* records acked by all before their
 					 * sync was due: never synced */
 	uint32_t sync_hist[OUTBOX_HIST_N];
-	uint32_t sync_max_ms;
+	uint32_t sync_max_ms, sync_last_ms;
+	uint64_t sync_total_ms;		/* / (syncs + sync_errors): the mean */
+	uint64_t unsynced_bytes;	/* written, not yet durable */
+	uint64_t unsynced_ms;		/* age of the oldest of them */
 	uint64_t state_writes, state_errors;
 	uint64_t segs_deleted, segs_evicted, expired;
 	/* the memory tier */

@@ -181,6 +181,8 @@ void outbox_stats(const struct outbox *ob, struct outbox_stats *st)
 	st->budget = ob->budget;
 	st->heap_bytes = ob->mem;
 	st->mem_bytes = ob->memtier;
+	st->unsynced_bytes = ob->pend_len;
+	st->unsynced_ms = ob->n_pr ? clock_mono_ms() - ob->pend_since : 0;
 }
 
 int outbox_ctrl_stats(const struct outbox *ob, unsigned int ctrl,

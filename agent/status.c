@@ -28,7 +28,8 @@
 #define OUTBOX_COUNTERS(X) \
 	X(segments) X(bytes) X(budget) X(durable_seg) X(durable_off) \
 	X(written_seg) X(written_off) X(appended) X(appended_bytes) \
-	X(syncs) X(sync_errors) X(sync_skipped) X(sync_max_ms) X(write_errors) \
+	X(syncs) X(sync_errors) X(sync_skipped) X(sync_max_ms) X(sync_last_ms) \
+	X(sync_total_ms) X(unsynced_bytes) X(unsynced_ms) X(write_errors) \
 	X(enospc) X(state_writes) X(state_errors) X(segs_deleted) \
 	X(segs_evicted) X(expired) X(mem_segments) X(mem_bytes) \
 	X(mem_appended) X(mem_evicted) X(mem_written) X(resumes) \
@@ -81,6 +82,13 @@ static const char *ob_mode(const struct status_src *s, int degraded)
 	       degraded == -ENOSPC ? "memory (disk full)" : "memory (disk failing)";
 }
 
+static uint64_t sync_mean(const struct outbox_stats *o)
+{
+	uint64_t n = o->syncs + o->sync_errors;
+
+	return n ? o->sync_total_ms / n : 0;
+}
+
 static void log_outbox(const struct status_src *s)
 {
 	struct outbox_stats o;
@@ -92,16 +100,19 @@ static void log_outbox(const struct status_src *s)
 		n += (size_t)snprintf(hist + n, sizeof(hist) - n, "%s%u",
 				      i ? "/" : "", o.sync_hist[i]);
 	LOG(LOGM_OUTBOX, LOG_INFO, "outbox %s, epoch %u: %u segments, %llu of "
-	    "%llu bytes; written %llu:%llu, durable %llu:%llu; %llu appended "
-	    "(%llu in memory only)", ob_mode(s, o.degraded), o.epoch, o.segments,
-	    ULL(o.bytes), ULL(o.budget), ULL(o.written_seg), ULL(o.written_off),
-	    ULL(o.durable_seg), ULL(o.durable_off), ULL(o.appended),
-	    ULL(o.mem_appended));
+	    "%llu bytes; written %llu:%llu, durable %llu:%llu (%llu bytes not "
+	    "yet, oldest %llu ms); %llu appended (%llu in memory only)",
+	    ob_mode(s, o.degraded), o.epoch, o.segments, ULL(o.bytes),
+	    ULL(o.budget), ULL(o.written_seg), ULL(o.written_off),
+	    ULL(o.durable_seg), ULL(o.durable_off), ULL(o.unsynced_bytes),
+	    ULL(o.unsynced_ms), ULL(o.appended), ULL(o.mem_appended));
 	LOG(LOGM_OUTBOX, LOG_INFO, "outbox fdatasync %llu (%llu failed, %llu not "
-	    "needed), ms <1/<2/<5/<10/<20/<50/<100/<200/<500/<1000/more %s, max %u; "
-	    "state writes %llu (%llu failed); write errors %llu (ENOSPC %llu)",
+	    "needed), ms <1/<2/<5/<10/<20/<50/<100/<200/<500/<1000/more %s, last "
+	    "%u, mean %llu, max %u; state writes %llu (%llu failed); write "
+	    "errors %llu (ENOSPC %llu)",
 	    ULL(o.syncs), ULL(o.sync_errors), ULL(o.sync_skipped), hist,
-	    o.sync_max_ms, ULL(o.state_writes), ULL(o.state_errors),
+	    o.sync_last_ms, ULL(sync_mean(&o)), o.sync_max_ms,
+	    ULL(o.state_writes), ULL(o.state_errors),
 	    ULL(o.write_errors), ULL(o.enospc));
 	LOG(LOGM_OUTBOX, LOG_INFO, "outbox segments deleted %llu, evicted %llu, "
 	    "records expired %llu; memory tier %llu bytes in %u segments (%llu "

@@ -492,9 +492,22 @@ static void test_sync_policy(void **state)
 	assert_int_equal(outbox_poll(ob), 0);
 	assert_int_equal(outbox_durable(ob, 1), 0);
 	assert_int_equal(fake_file_count(FAKE_OP_SYNC), syncs);
+	/* status: what is not durable yet, and since when */
+	outbox_stats(ob, &st);
+	assert_int_equal(st.unsynced_ms, 999);
+	assert_true(st.unsynced_bytes > 0);
+	/* the two records (the header of the segment is not counted) */
+	assert_true(st.unsynced_bytes < st.written_off - st.durable_off);
 	fake_clock_advance(1);	/* 1 s after the first unsynced record */
 	assert_int_equal(outbox_poll(ob), 0);
 	assert_int_equal(outbox_durable(ob, 1), 2);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.unsynced_bytes, 0);
+	assert_int_equal(st.unsynced_ms, 0);
+	assert_int_equal(st.durable_seg, st.written_seg);
+	assert_int_equal(st.durable_off, st.written_off);
+	assert_int_equal(st.sync_last_ms, 0);	/* the fake syncs at once */
+	assert_int_equal(st.sync_total_ms, 0);
 	assert_int_equal(fake_file_count(FAKE_OP_SYNC), syncs + 1);
 	assert_int_equal(outbox_next_due_ms(ob), UINT64_MAX);
 	/* Records keep coming: about one sync per second, not per record. */
