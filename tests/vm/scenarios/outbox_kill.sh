@@ -74,9 +74,9 @@ drain() {
 		{ dump "${tag}_last"; fail "$tag: the clean run did not start"; }
 	e=$(agent_epoch "$(bg_log "${tag}_last")")
 	# until the older runs' readings stop coming for 1 s (the replay is
-	# done: they go before the new run's) and the new run's flow
+	# done; the new run's keep coming) and the new run's flow
 	while [ $stable -lt 5 ] || [ "$(grep -c "\"epoch\":$e}" "$(bg_log "$ctl")")" -lt 10 ]; do
-		now=$(grep -c '^{"agent":' "$(bg_log "$ctl")")
+		now=$(grep '^{"agent":' "$(bg_log "$ctl")" | grep -vc "\"epoch\":$e}")
 		[ "$now" = "$last" ] && stable=$((stable + 1)) || stable=0
 		last=$now
 		t=$((t + 1))
