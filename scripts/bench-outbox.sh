@@ -33,7 +33,7 @@ rm -rf "$fs"
 # /proc/diskstats, Rss with a full outbox, recovery per MiB) and
 # outbox_outage.sh with a longer outage and a TCP baseline (replay rate vs
 # link rate). BENCH_VM=0 skips it; BENCH_ARCH (amd64), BENCH_WEAR_S (20),
-# BENCH_FULL_MB (4), BENCH_OUTAGE_S (60), BENCH_KBIT (1000).
+# BENCH_FULL_MB (4), BENCH_OUTAGE_S (60), BENCH_KBIT (256).
 [ "${BENCH_VM:-1}" = 0 ] && exit 0
 ARCH=${BENCH_ARCH:-amd64}
 cfg=qemu_$ARCH
@@ -44,7 +44,7 @@ BIN=$OUT/bin
 mkdir -p "$BIN"
 cp build/$cfg/sctpagent.stripped "$BIN/sctpagent"
 cp build/$cfg/sctpctl "$BIN/"
-KBIT=${BENCH_KBIT:-1000}
+KBIT=${BENCH_KBIT:-256}
 echo "bench-outbox: the agent in the $ARCH VM on an ext4 virtio disk (about 5 min)" >&2
 tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_outbox,outbox_outage \
 	--mkdisk 256M --log "$OUT/serial-vm.log" --timeout 1500 --scenario-timeout 700 \

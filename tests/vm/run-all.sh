@@ -26,7 +26,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  failover_cell_addr failover_both_down
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
- agent_signals agent_stall"
+ agent_signals agent_stall
+ outbox_kill outbox_powercut outbox_outage outbox_disk_full outbox_flakey"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
