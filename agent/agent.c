@@ -81,6 +81,12 @@ static void p_stored(void *arg)
 	agent_outbox_kick(arg);
 }
 
+static uint32_t a_tx_flags(void *arg, struct assoc *a, bool sending)
+{
+	(void)arg;
+	return sending ? paths_tx(a) : paths_send_flags(a);
+}
+
 static void a_want_writable(void *arg)
 {
 	want_writable(arg, true);
@@ -175,6 +181,9 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 		break;
 	case PS_EV_SHUTDOWN:
 		ALOG(a, LOG_INFO, "peer is shutting down");
+		break;
+	case PS_EV_SENDER_DRY:
+		paths_on_dry(a);
 		break;
 	case PS_EV_REMOTE_ERROR:
 		ALOG(a, LOG_WARN, "remote error cause %u", ev->u.remote_error.cause);
@@ -373,7 +382,8 @@ static void wire(struct agent *ag)
 		.budget = ag->budget, .ob = ag->ob, .epoch = ag->epoch,
 		.boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
 		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
-		.on_sent = a_on_sent, .want_writable = a_want_writable,
+		.on_sent = a_on_sent, .tx_flags = a_tx_flags,
+		.want_writable = a_want_writable,
 		.connect_order = a_connect_order,
 	};
 	ag->penv = (struct publish_env){ .cfg = ag->cfg, .loop = ag->loop,

@@ -70,6 +70,7 @@ struct assoc_stats {
 	uint64_t connects, comm_up, comm_lost, restarts;
 	uint64_t acks, cmds, bad_msgs;
 	uint64_t failovers, failbacks, resent;
+	uint64_t spurious;		/* failovers on a PF that was no fault */
 	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
 	uint64_t replayed;		/* readings sent from the outbox (reconnect,
 					 * restart, catching up) */
@@ -102,6 +103,11 @@ struct assoc_env {
 	/* A message was handed to the stack (failover resend window). */
 	void (*on_sent)(void *arg, struct assoc *a, const struct mq_msg *m,
 			const void *data);
+	/* PS_SEND_* flags the multihoming policy adds to a message for @a
+	 * (PS_SEND_SACK_NOW while its primary is an unmetered path);
+	 * @sending: it goes to the stack now (the ack-delay sample starts),
+	 * else only asked. NULL = none. */
+	uint32_t (*tx_flags)(void *arg, struct assoc *a, bool sending);
 	/* The socket is full: call assoc_flush() when it is writable. */
 	void (*want_writable)(void *arg);
 	/* The controller's addresses in the order INIT tries them; returns

@@ -56,6 +56,7 @@ struct assoc {
 	struct loop_timer *confirm_timer;
 	bool unconfirmed_alarm;
 	struct mq *recent;		/* last messages sent, for failover resend */
+	struct path_policy pol;		/* paths_health.c */
 	struct assoc_stats st;
 };
 

@@ -40,13 +40,18 @@ static void count_sent(struct assoc *a, size_t len)
 	a->st.bytes_sent += len;
 }
 
+static uint32_t tx_flags(struct assoc *a, bool sending)
+{
+	return a->env->tx_flags ? a->env->tx_flags(a->env->arg, a, sending) : 0;
+}
+
 /* Seam (a): the one way a message to this controller reaches the stack. */
 static int xmit(struct assoc *a, const struct mq_msg *m, const void *data)
 {
 	struct ps_sndinfo si = {
 		.assoc = a->id, .stream = m->stream, .ppid = MSG_PPID,
-		.flags = m->flags, .lifetime_ms = m->lifetime_ms,
-		.context = m->seq,
+		.flags = m->flags | tx_flags(a, true),
+		.lifetime_ms = m->lifetime_ms, .context = m->seq,
 	};
 
 	if (a->env->channel_send)
@@ -337,11 +342,13 @@ static bool sendall_ok(struct assoc *const *as, unsigned int n, uint64_t mask,
 	if (n < 2)
 		return false;
 	for (unsigned int i = 0; i < n; i++) {
-		const struct assoc *a = as[i];
+		struct assoc *a = as[i];
 
+		/* one send info for all: the same policy flags too */
 		if (!((mask >> i) & 1) || !a->ready || a->final || a->removed ||
 		    a->env->channel_open || !cursor_live(a->cur) ||
-		    assoc_backlog(a) || stream >= a->out_streams)
+		    assoc_backlog(a) || stream >= a->out_streams ||
+		    tx_flags(a, false) != tx_flags(as[0], false))
 			return false;
 	}
 	return true;
@@ -353,9 +360,12 @@ bool assoc_send_group(struct assoc *const *as, unsigned int n, uint64_t mask,
 	if (sendall_ok(as, n, mask, m->stream)) {
 		struct ps_sndinfo si = {
 			.stream = m->stream, .ppid = MSG_PPID,
-			.flags = m->flags | PS_SEND_SENDALL,
+			.flags = m->flags | PS_SEND_SENDALL | tx_flags(as[0], true),
 			.lifetime_ms = m->lifetime_ms, .context = m->seq,
 		};
+
+		for (unsigned int i = 1; i < n; i++)
+			(void)tx_flags(as[i], true);
 		if (!ps_send(as[0]->env->ep, &si, data, m->len)) {
 			for (unsigned int i = 0; i < n; i++) {
 				as[i]->assigned[m->stream] = m->seq;

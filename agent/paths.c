@@ -12,6 +12,7 @@
 #include "agent/agent_int.h"
 #include "agent/mq.h"
 #include "agent/paths.h"
+#include "agent/paths_int.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -19,19 +20,19 @@
 #define BIND_TRIES 10		/* a new address not yet routable: retries */
 #define BIND_RETRY_MS 200
 
-static const struct cfg_path *path_cfg(const struct agent *ag, int p)
+const struct cfg_path *paths_cfg(const struct agent *ag, int p)
 {
 	return p >= 0 ? &ag->cfg->paths[p] : NULL;
 }
 
 static unsigned int rank(const struct assoc *a, int i)
 {
-	const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[i].path);
 
 	return (p ? p->priority : 256u) * 16u + (unsigned int)i;
 }
 
-static bool local_up(const struct agent *ag, int p)
+bool paths_local_up(const struct agent *ag, int p)
 {
 	return p < 0 || !ag->lpaths[p].link_known || ag->lpaths[p].link_up;
 }
@@ -41,7 +42,7 @@ static bool usable(const struct assoc *a, int i)
 	const struct peer_path *pp = &a->peers[i];
 
 	/* RFC 9260: no data to an address before it is CONFIRMED */
-	return local_up(a->ag, pp->path) && pp->state != PS_PATH_INACTIVE &&
+	return paths_local_up(a->ag, pp->path) && pp->state != PS_PATH_INACTIVE &&
 	       pp->state != PS_PATH_PF && pp->state != PS_PATH_UNCONFIRMED;
 }
 
@@ -63,9 +64,9 @@ static int peer_index(const struct assoc *a, const struct net_addr *addr)
 	return -1;
 }
 
-static const char *path_name(const struct assoc *a, int i)
+const char *paths_peer_name(const struct assoc *a, int i)
 {
-	const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[i].path);
 
 	return p ? p->name : "-";
 }
@@ -80,7 +81,8 @@ static void resend_recent(struct assoc *a, uint32_t window_ms)
 	for (unsigned int i = 0; i < mq_len(a->recent); i++) {
 		const struct mq_msg *m = mq_at(a->recent, i);
 		struct ps_sndinfo si = { .assoc = a->id, .stream = m->stream,
-			.ppid = MSG_PPID, .flags = m->flags & PS_SEND_UNORDERED,
+			.ppid = MSG_PPID,
+			.flags = (m->flags & PS_SEND_UNORDERED) | paths_tx(a),
 			.lifetime_ms = m->lifetime_ms, .context = m->seq };
 
 		if (m->at_ms + window_ms < now || m->stream == MSG_STREAM_CTRL)
@@ -100,7 +102,7 @@ static void resend_recent(struct assoc *a, uint32_t window_ms)
  * only floods the new path. */
 static uint32_t inflight_window(struct assoc *a, int dead)
 {
-	const struct cfg_path *p = path_cfg(a->ag, a->peers[dead].path);
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[dead].path);
 	uint32_t cap = p ? p->rto_max_ms : 1000, rto = cap;
 	struct ps_path_info info[PS_MAX_ADDRS];
 	unsigned int n = 0;
@@ -128,16 +130,17 @@ static void set_primary(struct assoc *a, int i, const char *why)
 		return;
 	}
 	a->primary = i;
+	health_primary_changed(a);
 	if (failover)
 		a->st.failovers++;
 	else if (a->peers[i].failed)
 		a->st.failbacks++;	/* back to a path that had failed */
-	ALOG(a, LOG_INFO, "primary -> %s (path %s): %s", addr, path_name(a, i), why);
+	ALOG(a, LOG_INFO, "primary -> %s (path %s): %s", addr, paths_peer_name(a, i), why);
 }
 
 static void arm_failback(struct assoc *a, int best)
 {
-	const struct cfg_path *p = path_cfg(a->ag, a->peers[best].path);
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[best].path);
 	uint32_t hold = p ? p->failback_hold_ms : 0;
 	uint64_t now = clock_mono_ms(), since = a->peers[best].good_since_ms;
 
@@ -192,7 +195,7 @@ static void on_failback(void *arg, struct loop_timer *t)
 
 static uint32_t confirm_limit(const struct assoc *a, unsigned int i)
 {
-	const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[i].path);
 
 	return p ? p->confirm_timeout_ms : 10000;
 }
@@ -220,7 +223,7 @@ static void on_confirm_timeout(void *arg, struct loop_timer *t)
 		a->unconfirmed_alarm = true;
 		ALOG(a, LOG_ERR, "ALARM: peer address %s (path %s) never CONFIRMED "
 		     "in %u ms: SCTP will not fail over to it", addr,
-		     path_name(a, (int)i), confirm_limit(a, i));
+		     paths_peer_name(a, (int)i), confirm_limit(a, i));
 	}
 	if (next != UINT64_MAX)
 		loop_timer_at(a->confirm_timer, next, 0);
@@ -250,7 +253,7 @@ static void apply_params(struct assoc *a)
 	int best = -1;
 
 	for (unsigned int i = 0; i < a->n_peers; i++) {
-		const struct cfg_path *p = path_cfg(a->ag, a->peers[i].path);
+		const struct cfg_path *p = paths_cfg(a->ag, a->peers[i].path);
 		struct ps_path_params pp = { .pf_threshold = PS_PF_UNSET };
 		int rc;
 
@@ -270,13 +273,16 @@ static void apply_params(struct assoc *a)
 			ALOG(a, LOG_WARN, "path %s parameters refused: %s", p->name,
 			     strerror(-rc));
 	}
-	/* RTO is per association in SCTP: take the preferred path's, so the
-	 * path that carries the traffic fails over on its own timing */
+	/* RTO bounds are per association in SCTP: the preferred path's, but
+	 * the floor follows the primary and what the peer shows of its SACK
+	 * delay (paths_health.c); until then it starts conservative */
 	if (best >= 0) {
-		const struct cfg_path *p = path_cfg(a->ag, a->peers[best].path);
+		const struct cfg_path *p = paths_cfg(a->ag, a->peers[best].path);
 		ap.rto_initial_ms = p->rto_initial_ms;
-		ap.rto_min_ms = p->rto_min_ms;
+		ap.rto_min_ms = health_start_floor(p->rto_min_ms, p->rto_max_ms);
 		ap.rto_max_ms = p->rto_max_ms;
+		a->pol.rto_max_ms = p->rto_max_ms;
+		a->pol.floor_ms = ap.rto_min_ms;
 	}
 	if (ps_set_path_params(a->ag->ep, a->id, NULL, &ap))
 		ALOG(a, LOG_WARN, "association parameters refused");
@@ -292,7 +298,12 @@ static void apply_defaults(struct agent *ag)
 	for (unsigned int p = 0; p < ag->cfg->n_paths; p++)
 		if (!best || ag->cfg->paths[p].priority < best->priority)
 			best = &ag->cfg->paths[p];
+	/* the first messages of an association go before the peer showed
+	 * how fast it SACKs: an initial RTO above a delayed SACK (their RTO
+	 * is the initial one until a round trip is measured) */
 	ap.rto_initial_ms = best->rto_initial_ms;
+	if (ap.rto_initial_ms < health_start_floor(best->rto_min_ms, best->rto_max_ms))
+		ap.rto_initial_ms = health_start_floor(best->rto_min_ms, best->rto_max_ms);
 	ap.rto_min_ms = best->rto_min_ms;
 	ap.rto_max_ms = best->rto_max_ms;
 	if (ps_set_path_params(ag->ep, 0, NULL, &ap))
@@ -311,7 +322,7 @@ unsigned int paths_connect_order(const struct agent *ag, const struct cfg_contro
 			for (unsigned int i = 0; i < c->n_addrs; i++) {
 				int p = c->addr_path[i];
 				unsigned int pr = p >= 0 ? ag->cfg->paths[p].priority : 256;
-				if (pr == prio && local_up(ag, p) == (pass == 0))
+				if (pr == prio && paths_local_up(ag, p) == (pass == 0))
 					out[n++] = c->addrs[i];
 			}
 	return n;
@@ -325,6 +336,7 @@ void paths_assoc_up(struct assoc *a)
 
 	a->n_peers = a->cfg->n_addrs;
 	a->up_ms = clock_mono_ms();
+	health_assoc_up(a);
 	a->primary = -1;
 	a->unconfirmed_alarm = false;
 	for (unsigned int i = 0; i < a->n_peers; i++) {
@@ -372,7 +384,8 @@ void paths_on_peer(struct assoc *a, const struct ps_event *ev)
 		if (!loop_timer_armed(a->confirm_timer))
 			loop_timer_in(a->confirm_timer, confirm_limit(a, (unsigned int)i));
 	}
-	ALOG(a, LOG_INFO, "peer %s (path %s): %s", addr, i >= 0 ? path_name(a, i) : "?",
+	ALOG(a, health_level(a->ag, i >= 0 ? a->peers[i].path : -1, LOG_INFO),
+	     "peer %s (path %s): %s", addr, i >= 0 ? paths_peer_name(a, i) : "?",
 	     ps_addr_state_name(ev->u.paddr.state));
 	if (i < 0)
 		return;
@@ -382,16 +395,21 @@ void paths_on_peer(struct assoc *a, const struct ps_event *ev)
 		/* fall through */
 	case PS_ADDR_AVAILABLE:
 		set_peer_state(a, i, PS_PATH_ACTIVE);
+		health_peer_ok(a, i);
 		break;
 	case PS_ADDR_UNREACHABLE:
+		health_peer_failed(a, i, i == a->primary);
+		/* fall through */
 	case PS_ADDR_REMOVED:
 		set_peer_state(a, i, PS_PATH_INACTIVE);
 		break;
 	case PS_ADDR_PF:
+		health_peer_failed(a, i, i == a->primary);
 		set_peer_state(a, i, PS_PATH_PF);
 		break;
 	case PS_ADDR_MADE_PRIM:
 		a->primary = i;
+		health_primary_changed(a);
 		break;
 	case PS_ADDR_ADDED:
 		break;
@@ -423,11 +441,26 @@ static void each_assoc(struct agent *ag, const char *why)
 		for (unsigned int k = 0; k < a->n_peers; k++)
 			if (usable(a, (int)k) && !a->peers[k].good_since_ms)
 				a->peers[k].good_since_ms = clock_mono_ms();
-			else if (!usable(a, (int)k) && !local_up(ag, a->peers[k].path)) {
+			else if (!usable(a, (int)k) && !paths_local_up(ag, a->peers[k].path)) {
 				a->peers[k].good_since_ms = 0;
 				a->peers[k].failed = true;
 			}
 		evaluate(a, why);
+	}
+}
+
+/* A link that comes back: a heartbeat to each controller address on it
+ * now, so SCTP sees it AVAILABLE within a round trip rather than at its
+ * next heartbeat (the failback hold-down starts from there). */
+static void probe_path(struct agent *ag, int p)
+{
+	struct ps_path_params hb = { .hb_now = true, .pf_threshold = PS_PF_UNSET };
+
+	for (unsigned int i = 0; i < ag->n_assoc; i++) {
+		struct assoc *a = &ag->assoc[i];
+		for (unsigned int k = 0; a->state == AS_UP && k < a->n_peers; k++)
+			if (a->peers[k].path == p)
+				(void)ps_set_path_params(ag->ep, a->id, &a->peers[k].addr, &hb);
 	}
 }
 
@@ -443,8 +476,13 @@ static void on_link(struct agent *ag, int p, const struct pn_event *ev)
 		return;
 	lp->changed_ms = clock_mono_ms();
 	lp->up_since_ms = ev->up ? lp->changed_ms : 0;
-	LOG(LOGM_PATHS, ev->up ? LOG_INFO : LOG_WARN, "path=%s if=%s: link %s",
-	    ag->cfg->paths[p].name, ag->cfg->paths[p].interface, ev->up ? "up" : "DOWN");
+	if (!ev->up)
+		health_path_failed(ag, p);
+	LOG(LOGM_PATHS, health_level(ag, p, ev->up ? LOG_INFO : LOG_WARN),
+	    "path=%s if=%s: link %s", ag->cfg->paths[p].name,
+	    ag->cfg->paths[p].interface, ev->up ? "up" : "DOWN");
+	if (ev->up)
+		probe_path(ag, p);
 	each_assoc(ag, ev->up ? "local link up" : "local link down");
 }
 
@@ -623,6 +661,8 @@ void paths_note_sent(struct assoc *a, uint16_t stream, uint32_t flags,
 
 void paths_log_status(struct agent *ag)
 {
+	for (unsigned int p = 0; p < ag->cfg->n_paths; p++)
+		health_log_local(ag, (int)p);
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
 		struct ps_path_info info[PS_MAX_ADDRS];
@@ -635,11 +675,12 @@ void paths_log_status(struct agent *ag)
 			int pi = peer_index(a, &info[k].addr);
 			net_addr_format(&info[k].addr, addr, sizeof(addr));
 			ALOG(a, LOG_INFO, "path %s %s: %s%s srtt=%u rto=%u cwnd=%u mtu=%u "
-			     "changed %llu ms ago", pi >= 0 ? path_name(a, pi) : "-", addr,
+			     "changed %llu ms ago", pi >= 0 ? paths_peer_name(a, pi) : "-", addr,
 			     ps_path_state_name(info[k].state), info[k].primary ? " PRIMARY" : "",
 			     info[k].srtt_ms, info[k].rto_ms, info[k].cwnd, info[k].mtu,
 			     pi >= 0 ? (unsigned long long)(clock_mono_ms() - a->peers[pi].changed_ms) : 0ull);
 		}
+		health_log_status(a);
 	}
 }
 
@@ -685,6 +726,9 @@ int paths_init(struct agent *ag)
 		if (rc)
 			return rc;
 	}
+	rc = health_init(ag);
+	if (rc)
+		return rc;
 	if (!ag->cfg->n_paths)
 		return 0;
 	apply_defaults(ag);
@@ -712,6 +756,7 @@ void paths_fini(struct agent *ag)
 		loop_timer_free(ag->lpaths[p].bind_timer);
 		ag->lpaths[p].bind_timer = NULL;
 	}
+	health_fini(ag);
 	if (ag->nl) {
 		loop_unwatch(ag->loop, pn_fd(ag->nl));
 		pn_close(ag->nl);

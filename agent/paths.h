@@ -12,6 +12,19 @@
  *     failback_hold_ms, so a flapping cable does not flap traffic;
  *   - an alarm for a peer path never CONFIRMED within confirm_timeout_ms
  *     (RFC 9260 never fails over to an unconfirmed address).
+ * Fast timers without the peer's help (paths_health.c):
+ *   - every message sent while the primary is an unmetered path asks for
+ *     an immediate SACK (RFC 7053 I bit), so a peer at its delayed-SACK
+ *     default (Linux: 200 ms) never lets a 30 ms RTO fire;
+ *   - the time from a send to SENDER_DRY (all acknowledged) is the peer's
+ *     ack delay on the primary: the association's RTO floor stays above
+ *     the recent worst of it (a peer that ignores the I bit, a metered path
+ *     that does not ask), conservative until a few samples are in;
+ *   - a PF that recovers within one RTO on a live link is a spurious
+ *     failover: counted, and the floor of that path doubled;
+ *   - a path that fails PATHS_FLAP_COUNT times within PATHS_FLAP_WINDOW_MS
+ *     raises one alarm; its changes are logged at debug level until it
+ *     has been stable for that window.
  */
 #ifndef AGENT_PATHS_H
 #define AGENT_PATHS_H
@@ -39,6 +52,16 @@ void paths_on_peer(struct assoc *a, const struct ps_event *ev);
 
 /* Local link / address events (port/netlink.h). */
 void paths_on_netlink(struct agent *ag, const struct pn_event *ev);
+
+/* Call just before a message goes to the stack for @a: returns the
+ * PS_SEND_* flags to add (PS_SEND_SACK_NOW while the primary is an
+ * unmetered path) and notes the send time for the ack-delay sample. */
+uint32_t paths_tx(struct assoc *a);
+/* The same flags without noting a send: a SENDALL is used only when they
+ * agree for every association it reaches (each then gets paths_tx()). */
+uint32_t paths_send_flags(const struct assoc *a);
+/* SENDER_DRY for @a: everything sent is acknowledged. */
+void paths_on_dry(struct assoc *a);
 
 /* A message was handed to the stack for @a (kept for resend on failover). */
 void paths_note_sent(struct assoc *a, uint16_t stream, uint32_t flags,

@@ -23,7 +23,7 @@
 	X(abandoned) X(dropped) X(evicted) X(expired) X(lost) \
 	X(gap_msgs) X(no_stream) X(connects) X(comm_up) X(comm_lost) \
 	X(restarts) X(acks) X(ack_beyond) X(ack_other_epoch) X(cmds) \
-	X(bad_msgs) X(failovers) X(failbacks) X(resent)
+	X(bad_msgs) X(failovers) X(spurious) X(failbacks) X(resent)
 /* The outbox's counters in the STATUS map's "outbox" map. */
 #define OUTBOX_COUNTERS(X) \
 	X(segments) X(bytes) X(budget) X(durable_seg) X(durable_off) \
@@ -69,11 +69,12 @@ static void log_assoc(const struct assoc *a)
 	     ULL(st.evicted), ULL(st.expired), ULL(st.lost), ULL(st.gap_msgs),
 	     ULL(st.no_stream), assoc_bytes(a), assoc_backlog(a));
 	ALOG(a, LOG_INFO, "connects %llu, up %llu, lost %llu, restarts %llu; acks "
-	     "%llu (%llu refused, %llu other epoch), cmds %llu; failovers %llu, "
+	     "%llu (%llu refused, %llu other epoch), cmds %llu; failovers %llu (spurious %llu), "
 	     "failbacks %llu, re-sent %llu; bad input %llu",
 	     ULL(st.connects), ULL(st.comm_up), ULL(st.comm_lost), ULL(st.restarts),
 	     ULL(st.acks), ULL(st.ack_beyond), ULL(st.ack_other_epoch), ULL(st.cmds),
-	     ULL(st.failovers), ULL(st.failbacks), ULL(st.resent), ULL(st.bad_msgs));
+	     ULL(st.failovers), ULL(st.spurious), ULL(st.failbacks), ULL(st.resent),
+	     ULL(st.bad_msgs));
 }
 
 static const char *ob_mode(const struct status_src *s, int degraded)

@@ -48,6 +48,12 @@ enum {
 	PS_SEND_EOF = 1u << 1,		/* graceful SHUTDOWN of this association */
 	PS_SEND_ABORT = 1u << 2,	/* ABORT this association; payload = reason */
 	PS_SEND_SENDALL = 1u << 3,	/* to every association of the endpoint */
+	/* RFC 7053 SACK-IMMEDIATELY: the I bit on the message's last DATA
+	 * chunk asks the peer to SACK it at once instead of after its
+	 * delayed-SACK timer (Linux: 200 ms). Per message only (Linux
+	 * refuses it in the default send info); a stack without it sends
+	 * the message without the bit. */
+	PS_SEND_SACK_NOW = 1u << 4,
 };
 
 struct ps_sndinfo {

@@ -23,18 +23,31 @@
 #   every controller up and ACKing, then BENCH_DOWN_S s with all of them
 #   killed; memory_budget_kb = BENCH_BUDGET_KB (default 1024).
 #
+# Cellular: tests/vm/scenarios/bench_bytes_cell.sh, one reading per second
+#   with Ethernet down (everything on the metered cell path, netem 40 ms),
+#   the Pi's path defaults, the reference controller at the kernel's delayed
+#   SACK: this agent (metered cell: no SACK-IMMEDIATELY), the same with the
+#   cell path unmetered (the I bit on every message), and the baseline: the
+#   agent of commit BENCH_BASE built from git (default ad06e4d: main before the
+#   fast-failover work of issue 9 merged, same protocol v2) in the same VM run. tcpdump on the
+#   agent's cell0 from the HELLO for BENCH_CELL_S s, tshark sums the IP
+#   lengths; divided by the readings delivered in that window.
+#
 # Environment: BENCH_ARCH (amd64|arm64, default amd64), BENCH_S (seconds per
 # bundle size in the VM, default 6), BENCH_N (MQTT readings, default 600),
-# BENCH_MEM (0 = skip the memory part), BENCH_MEM_S (15), BENCH_DOWN_S (30),
-# BENCH_BUDGET_KB (1024), BENCH_RATE_MS (sensor interval, 100),
-# BENCH_OUT (work directory, default build/bench/DATE), BENCH_SERIAL (reuse
-# the serial log of an earlier bench_bytes run with pipeline.pcap=1: no VM).
-# Output: the table on stdout, also in $BENCH_OUT/table.txt.
+# BENCH_CELL_S (cellular window, default 90), BENCH_BASE (baseline commit,
+# "" = none), BENCH_MEM (0 = skip the memory part), BENCH_MEM_S (15),
+# BENCH_DOWN_S (30), BENCH_BUDGET_KB (1024), BENCH_RATE_MS (sensor interval,
+# 100), BENCH_OUT (work directory, default build/bench/DATE), BENCH_SERIAL
+# (reuse the serial log of an earlier run with pipeline.pcap=1: no VM).
+# Output: the tables on stdout, also in $BENCH_OUT/table.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 ARCH=${BENCH_ARCH:-amd64}
 BENCH_S=${BENCH_S:-6}
+CELL_S=${BENCH_CELL_S:-90}
+BASE=${BENCH_BASE-ad06e4d}
 N=${BENCH_N:-600}
 OUT=${BENCH_OUT:-$ROOT/build/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
@@ -64,12 +77,31 @@ BIN=$OUT/bin
 mkdir -p "$BIN"
 cp build/$cfg/sctpagent.stripped "$BIN/sctpagent"
 cp build/$cfg/sctpctl "$BIN/"
+# the cellular baseline: the agent of $BASE, built once per commit and arch
+if [ -n "$BASE" ] && [ -z "${BENCH_SERIAL:-}" ]; then
+	rev=$(git rev-parse --short=12 "$BASE^{commit}" 2>/dev/null) || rev=""
+	bdir=$ROOT/build/bench-base-$rev
+	if [ -z "$rev" ]; then
+		say "baseline commit $BASE not in this clone: no baseline row"
+	elif [ -x "$bdir/src/build/$cfg/sctpagent.stripped" ] || {
+		say "building the baseline agent of $rev ($cfg)"
+		rm -rf "$bdir/src" && mkdir -p "$bdir/src/build" &&
+		git archive "$rev" | tar -x -C "$bdir/src" &&
+		for d in "$ROOT"/build/sysroot-*; do [ -d "$d" ] && ln -sfn "$d" "$bdir/src/build/"; done
+		make --no-print-directory -C "$bdir/src" -j"$(nproc)" CONFIG=$cfg >"$OUT/build-base.log" 2>&1; }; then
+		cp "$bdir/src/build/$cfg/sctpagent.stripped" "$BIN/sctpagent-base"
+	else
+		tail -20 "$OUT/build-base.log" >&2
+		say "the baseline agent of $rev did not build: no baseline row"
+	fi
+fi
 if [ -n "${BENCH_SERIAL:-}" ]; then
 	say "reusing the VM serial log $BENCH_SERIAL"
 	tr -d '\r' < "$BENCH_SERIAL" > "$OUT/serial.log"
 	echo "run.sh: kernel $(sed -n 's/.*VMTEST-KERNEL \([^ ]*\).*/\1/p' "$OUT/serial.log" | head -n1)" > "$OUT/run.log"
-elif say "running bench_bytes in the $ARCH VM (about $((BENCH_S * 3 + 30)) s)"; ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes --duration "$BENCH_S" \
-	--append "pipeline.pcap=1 bench_s=$BENCH_S" --log "$OUT/serial.log" --timeout 300 >"$OUT/run.log" 2>&1; then
+elif say "running bench_bytes and bench_bytes_cell in the $ARCH VM (about $((BENCH_S * 3 + CELL_S + 60)) s)"; ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes,bench_bytes_cell --duration "$BENCH_S" \
+	--append "pipeline.pcap=1 bench_s=$BENCH_S bench_cell_s=$CELL_S" --log "$OUT/serial.log" \
+	--scenario-timeout $((CELL_S + 180)) --timeout $((BENCH_S * 3 + CELL_S + 600)) >"$OUT/run.log" 2>&1; then
 	cat "$OUT/run.log" >&2
 	exit 1
 fi
@@ -84,7 +116,7 @@ if [ "${BENCH_MEM:-1}" != 0 ]; then
 	tr -d '\r' < "$OUT/serial-mem.log" > "$OUT/serial-mem.txt"
 fi
 tests/bench/pcap_extract.sh "$OUT/serial.txt" "$OUT" >/dev/null
-tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap >"$OUT/pcap_check.txt" ||
+tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap "$OUT"/bench_cell_*.pcap >"$OUT/pcap_check.txt" ||
 	{ cat "$OUT/pcap_check.txt" >&2; say "pcap check failed"; exit 1; }
 
 # --- MQTT QoS 1 on the host's loopback ----------------------------------------------
@@ -162,6 +194,32 @@ kill "$broker"; wait "$broker" 2>/dev/null || :; broker=""
 		[ "$by" = "$vm_by" ] || say "note: bundle $b: tshark $by IP bytes, tcpdump in the VM $vm_by"
 		awk -v b=$b -v n=$n -v p=$pk -v by=$by -v m=$mq_bpr -v r=$mq_raw_bpr 'BEGIN {
 			s = by / n; printf "%-7s %-9d %-8d %-10d %-19.1f %-24.1f %-6.2f %.2f\n", b, n, p, by, s, m, s / m, s / r }'
+	done
+	# cellular, 1 reading/s: bytes on cell0 (both directions) per reading
+	echo "# cellular path, 1 reading/s, Ethernet down, reference controller at the kernel's delayed SACK, ${CELL_S} s window (tshark on the agent's cell0)"
+	printf '%-10s %-40s %-9s %-8s %-10s %-13s %-9s %s\n' agent sack_immediately readings packets ip_bytes B_per_reading vs_base I_bit_pkts
+	base_bpr=""
+	for c in base metered unmetered; do
+		line=$(grep "^BENCH cell=$c " "$OUT/serial.txt" | head -n1)
+		[ -n "$line" ] || continue
+		# readings = the stream-1 DATA chunks in the same window (first
+		# transmissions: distinct TSNs), so bytes and readings match
+		n=$(tshark -r "$OUT/bench_cell_$c.pcap" -Y 'sctp.data_sid' -T fields -e sctp.data_sid \
+			-e sctp.data_tsn 2>/dev/null | awk -F'\t' '{ ns = split($1, s, ","); split($2, t, ",")
+				for (i = 1; i <= ns; i++) if (s[i] + 0 == 1 || s[i] == "0x0001") u[t[i]] = 1 }
+				END { n = 0; for (k in u) n++; print n }')
+		imm=$(echo "$line" | sed 's/.*sack_now=\([0-9]*\).*/\1/')
+		read -r pk by < <(tshark -r "$OUT/bench_cell_$c.pcap" -Y ip -T fields -e ip.len 2>/dev/null |
+			awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
+		bpr=$(awk -v b="$by" -v n="$n" 'BEGIN { printf "%.1f", b / n }')
+		[ $c = base ] && base_bpr=$bpr
+		case $c in
+		base) what="$rev (no SACK-IMMEDIATELY)" ;;
+		metered) what="this agent, cell metered: off" ;;
+		unmetered) what="this agent, cell unmetered: every message" ;;
+		esac
+		printf '%-10s %-40s %-9d %-8d %-10d %-13s %-9s %s\n' $c "$what" "$n" "$pk" "$by" "$bpr" \
+			"$([ -n "$base_bpr" ] && awk -v a="$bpr" -v b="$base_bpr" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }' || echo -)" "$imm"
 	done
 } | tee "$OUT/table.txt"
 

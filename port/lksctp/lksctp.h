@@ -21,6 +21,8 @@
  * port falls back to a loop over the associations. */
 #define LK_HAVE_SENDALL 1
 #define LK_SENDALL (1 << 6)
+/* SCTP_SACK_IMMEDIATELY is an enum member too (Linux 3.13+; ABI value). */
+#define LK_SACK_IMMEDIATELY (1 << 3)
 #ifndef SCTP_FUTURE_ASSOC
 #define SCTP_FUTURE_ASSOC 0
 #endif
@@ -105,6 +107,7 @@ struct ps_ep {
 	sctp_assoc_t *assocs;
 	unsigned int n_assocs, cap_assocs;
 	bool no_sendall, no_prinfo, sendall_sndrcv;
+	bool no_sack_now;		/* kernel refused SACK_IMMEDIATELY */
 	struct ps_stats st;
 };
 

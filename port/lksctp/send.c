@@ -123,7 +123,8 @@ int lk_send_errno(const struct ps_ep *ep, sctp_assoc_t id, int rc)
 static uint16_t sctp_flags(uint32_t f)
 {
 	return (uint16_t)(((f & PS_SEND_UNORDERED) ? SCTP_UNORDERED : 0) |
-			  ((f & PS_SEND_ABORT) ? SCTP_ABORT : 0));
+			  ((f & PS_SEND_ABORT) ? SCTP_ABORT : 0) |
+			  ((f & PS_SEND_SACK_NOW) ? LK_SACK_IMMEDIATELY : 0));
 }
 
 /* EOF with data: data first, then SHUTDOWN (Linux drops EOF's payload). */
@@ -160,15 +161,11 @@ static int send_loop(struct ps_ep *ep, const struct ps_sndinfo *si,
 	return first;
 }
 
-int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
-	    size_t len)
+static int send_flags(struct ps_ep *ep, const struct ps_sndinfo *si,
+		      const void *buf, size_t len)
 {
 	int rc;
 
-	if (!si || (len && !buf) ||
-	    (si->flags & ~(uint32_t)(PS_SEND_UNORDERED | PS_SEND_EOF |
-				     PS_SEND_ABORT | PS_SEND_SENDALL)))
-		return -EINVAL;
 	if (!(si->flags & PS_SEND_SENDALL)) {
 		rc = send_assoc(ep, (sctp_assoc_t)si->assoc, si, buf, len);
 		goto out;
@@ -196,6 +193,33 @@ out:
 	if (rc == 0 && len && !(si->flags & PS_SEND_ABORT)) {
 		ep->st.tx_msgs++;
 		ep->st.tx_bytes += len;
+	}
+	return rc;
+}
+
+/* A kernel before 3.13 answers EINVAL to SACK_IMMEDIATELY: the message
+ * goes without it, and so does every later one. */
+int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
+	    size_t len)
+{
+	struct ps_sndinfo plain;
+	int rc;
+
+	if (!si || (len && !buf) ||
+	    (si->flags & ~(uint32_t)(PS_SEND_UNORDERED | PS_SEND_EOF |
+				     PS_SEND_ABORT | PS_SEND_SENDALL |
+				     PS_SEND_SACK_NOW)))
+		return -EINVAL;
+	if (!(si->flags & PS_SEND_SACK_NOW))
+		return send_flags(ep, si, buf, len);
+	plain = *si;
+	plain.flags &= ~(uint32_t)PS_SEND_SACK_NOW;
+	if (ep->no_sack_now)
+		return send_flags(ep, &plain, buf, len);
+	rc = send_flags(ep, si, buf, len);
+	if (rc == -EINVAL) {
+		rc = send_flags(ep, &plain, buf, len);
+		ep->no_sack_now = rc == 0;
 	}
 	return rc;
 }

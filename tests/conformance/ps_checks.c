@@ -167,6 +167,14 @@ static void check_flags_and_lifetime(void)
 	      "send with PR-SCTP lifetime", "rc %d", rc);
 	if (ok)
 		conf_release(&q);
+	/* RFC 7053: accepted per message (the VM failover scenarios check
+	 * the I bit on the wire) */
+	rc = send_msg(&c1, a1, 1, 5, PS_SEND_SACK_NOW | PS_SEND_UNORDERED, "now", 3);
+	ok = rc == 0 && recv_one(&s, &q);
+	CHECK(ok && q.ev.u.data.len == 3 && q.ev.u.data.unordered,
+	      "send with SACK-IMMEDIATELY delivered", "rc %d", rc);
+	if (ok)
+		conf_release(&q);
 	rc = send_msg(&c1, a1, 100, 1, 0, "x", 1);
 	CHECK(rc == -EINVAL, "send on a stream beyond out_streams is -EINVAL",
 	      "rc %d", rc);
@@ -343,6 +351,15 @@ static void check_sendall_eof(void)
 	CHECK(ok1 && ok2 && q1.ev.u.data.ppid == 77 && q2.ev.u.data.ppid == 77 &&
 	      q1.ev.u.data.len == 6 && q2.ev.u.data.stream == 3,
 	      "SENDALL reaches both associations", "rc %d c1 %d c2 %d", rc, ok1, ok2);
+	if (ok1)
+		conf_release(&q1);
+	if (ok2)
+		conf_release(&q2);
+	rc = send_msg(&s, 0, 3, 78, PS_SEND_SENDALL | PS_SEND_SACK_NOW, "now-all", 7);
+	ok1 = rc == 0 && recv_one(&c1, &q1);
+	ok2 = rc == 0 && recv_one(&c2, &q2);
+	CHECK(ok1 && ok2 && q1.ev.u.data.ppid == 78 && q2.ev.u.data.len == 7,
+	      "SENDALL with SACK-IMMEDIATELY reaches both", "rc %d c1 %d c2 %d", rc, ok1, ok2);
 	if (ok1)
 		conf_release(&q1);
 	if (ok2)

@@ -798,8 +798,8 @@ static int setup(struct ctl *c)
 		return rc;
 	}
 	{
-		/* every future association: SACK as told (default: each packet,
-		 * so an agent's fast RTO never fires on a delayed SACK) and
+		/* every future association: the kernel's delayed SACK unless
+		 * told (a realistic peer: the agent must not need more) and
 		 * heartbeats as sparse as asked */
 		struct ps_path_params hp = { .hb_interval_ms = o->hb_ms,
 					     .pf_threshold = PS_PF_UNSET,

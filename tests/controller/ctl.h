@@ -31,7 +31,7 @@ struct ctl_opts {
 	const char *name;		/* controller name */
 	uint32_t ack_ms;		/* 0 = never ACK */
 	uint32_t hb_ms;			/* heartbeat interval toward agents; 0 = kernel's */
-	uint16_t sack_freq;		/* packets per SACK; 1 = each (default) */
+	uint16_t sack_freq;		/* packets per SACK; 0 = the kernel's (default) */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
 	uint32_t duration_s;		/* 0 = until SIGTERM/SIGINT */
 	struct ctl_cmd cmds[CTL_MAX_CMDS];

@@ -20,7 +20,8 @@ static const char usage[] =
 	"  -n NAME         controller name in the output (default ctl)\n"
 	"  --ack-ms N      cumulative ACK period (default 200; 0 = never ACK)\n"
 	"  --hb-ms N       heartbeat interval toward agents (sparse on metered links)\n"
-	"  --sack-freq N   packets per SACK (default 1: SACK each packet; 2 = Linux)\n"
+	"  --sack-freq N   packets per SACK (default: the kernel's delayed SACK,\n"
+	"                  every 2nd packet or 200 ms; 1 = SACK each packet)\n"
 	"  --interleave    offer I-DATA (needs sysctl net.sctp.intl_enable=1)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
@@ -161,7 +162,6 @@ int main(int argc, char **argv)
 	o.port = 9910;
 	o.name = "ctl";
 	o.ack_ms = 200;
-	o.sack_freq = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;

@@ -292,7 +292,7 @@ static int check_send(const struct ps_ep *ep, const struct ps_sndinfo *si,
 		      const void *buf, size_t len)
 {
 	const uint32_t all = PS_SEND_UNORDERED | PS_SEND_EOF | PS_SEND_ABORT |
-			     PS_SEND_SENDALL;
+			     PS_SEND_SENDALL | PS_SEND_SACK_NOW;
 
 	if (!si || (si->flags & ~all) || (!buf && len) ||
 	    ((si->flags & PS_SEND_EOF) && (si->flags & PS_SEND_ABORT)))

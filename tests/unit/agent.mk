@@ -1,7 +1,7 @@
 # The association core and the sampler against the fake port.
 AGENT_CORE_OBJS := agent/agent.o agent/agent_outbox.o agent/assoc.o agent/assoc_tx.o agent/cursor.o agent/gaps.o agent/budget.o agent/publish.o \
 	agent/command.o agent/status.o \
-	agent/mq.o agent/sampler.o agent/paths.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
+	agent/mq.o agent/sampler.o agent/paths.o agent/paths_health.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
 	agent/config.o agent/config_keys.o agent/config_check.o agent/config_name.o \
 	agent/crc32c.o agent/outbox.o agent/outbox_ack.o agent/outbox_tab.o \
 	agent/outbox_fmt.o agent/outbox_open.o agent/outbox_iter.o agent/outbox_mem.o \

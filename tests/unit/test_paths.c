@@ -82,18 +82,25 @@ static void test_params_and_preferred_primary(void **state)
 	for (unsigned int i = 0; i < fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PATH_PARAMS); i++) {
 		c = fake_sctp_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS, i);
 		if (!c->has_peer && c->assoc == 0) {
-			/* endpoint defaults: INIT already on the board's RTOs */
-			assert_int_equal(c->params.rto_initial_ms, 200);
+			/* endpoint defaults: INIT already on the board's RTOs,
+			 * the first data above a delayed SACK (250 ms) */
+			assert_int_equal(c->params.rto_initial_ms, 250);
 			assert_int_equal(c->params.rto_min_ms, 100);
 			saw_defaults = true;
 			continue;
 		}
-		if (!c->has_peer) {
-			/* RTO is per association: the preferred path's */
-			assert_int_equal(c->params.rto_min_ms, 100);
+		if (!c->has_peer && c->params.assoc_max_retrans) {
+			/* RTO is per association: the preferred path's, with a
+			 * floor above a delayed SACK until the peer showed its
+			 * ack delay */
+			assert_int_equal(c->params.rto_min_ms, 250);
 			assert_int_equal(c->params.rto_max_ms, 400);
 			assert_int_equal(c->params.assoc_max_retrans, 6);	/* 2 + 4 */
 			saw_assoc = true;
+		} else if (!c->has_peer) {
+			continue;	/* the floor on its own (paths_health.c) */
+		} else if (!c->params.hb_interval_ms && c->params.hb_now) {
+			continue;	/* a probe of a new primary */
 		} else if (net_addr_same_host(&c->addrs[0], eth_peer(t))) {
 			assert_int_equal(c->params.hb_interval_ms, 1000);
 			assert_true(c->params.hb_now);	/* RTT measured at once */
@@ -392,6 +399,255 @@ static void test_netlink_missing_is_not_fatal(void **state)
 	fake_nl_fail_open(0);
 }
 
+/* --- fast timers without the peer's help (paths_health.c) --------------
+ * The Pi defaults, one slow sensor so each reading is a lone message. */
+static const char ini_h[] =
+	"[agent]\nname = mh\n"
+	"[path.eth]\ninterface = eth0\naddress = 10.0.0.2\npriority = 10\n"
+	"heartbeat_ms = 1000\nrto_initial_ms = 100\nrto_min_ms = 30\nrto_max_ms = 1000\n"
+	"path_max_retrans = 2\npf_threshold = 0\nfailback_hold_ms = 2000\n"
+	"[path.cell]\ninterface = wwan0\naddress = 10.9.0.2\npriority = 50\nmetered = yes\n"
+	"heartbeat_ms = 600000\nrto_initial_ms = 1000\nrto_min_ms = 300\nrto_max_ms = 3000\n"
+	"path_max_retrans = 4\npf_threshold = 2\n"
+	"[controller.c]\naddress = 10.0.0.1@eth, 10.9.0.1@cell\n"
+	"[sensor.t]\ndriver = simulated\nsource = counter\ninterval_ms = 1000\n";
+
+static int setup_h(void **state)
+{
+	struct t *t = harness_start(ini_h);
+
+	fake_nl_link("eth0", 2, true);
+	fake_nl_link("wwan0", 3, true);
+	run(t);
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	*state = t;
+	return 0;
+}
+
+static const struct net_addr *h_eth(struct t *t) { return &t->cfg->ctrls[0].addrs[0]; }
+static const struct net_addr *h_cell(struct t *t) { return &t->cfg->ctrls[0].addrs[1]; }
+
+/* The RTO floor last applied to association 1 (0 if none). */
+static uint32_t last_floor(struct t *t)
+{
+	uint32_t f = 0;
+
+	for (unsigned int i = 0; i < fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PATH_PARAMS); i++) {
+		const struct fake_sctp_call *c = fake_sctp_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS, i);
+		if (!c->has_peer && c->assoc == 1 && c->ret == 0 && c->params.rto_min_ms)
+			f = c->params.rto_min_ms;
+	}
+	return f;
+}
+
+static void dry(struct t *t)
+{
+	struct ps_event ev = { .type = PS_EV_SENDER_DRY, .assoc = 1 };
+
+	fake_sctp_push_event(t->ep, &ev);
+	run(t);
+}
+
+/* The next reading goes out; the peer acknowledges it @ackd_ms later. */
+static void reading_acked_after(struct t *t, uint64_t ackd_ms)
+{
+	fake_loop_advance_to_next(t->l);
+	while (fake_sctp_nsent(t->ep) == 0 ||
+	       fake_sctp_last_send(t->ep)->at_ms != clock_mono_ms())
+		fake_loop_advance_to_next(t->l);
+	fake_loop_advance(t->l, ackd_ms);
+	dry(t);
+}
+
+static void prompt_peer(struct t *t)
+{
+	dry(t);				/* the HELLO, acknowledged at once */
+	for (int i = 0; i < 3; i++)
+		reading_acked_after(t, 1);
+}
+
+static void test_sack_now_on_unmetered_primary_only(void **state)
+{
+	struct t *t = *state;
+
+	/* the HELLO and every reading on eth ask for an immediate SACK */
+	assert_true(fake_sctp_sent(t->ep, 0)->si.flags & PS_SEND_SACK_NOW);
+	reading_acked_after(t, 1);
+	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
+	/* a late ack (a stall) raises the floor above any SACK delay: the
+	 * bit stays, or the peer would really delay the next SACKs */
+	reading_acked_after(t, 600);
+	assert_int_equal(last_floor(t), 760);
+	reading_acked_after(t, 1);
+	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
+	/* on the metered cell path they do not: a SACK per message costs */
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	assert_true(primary_is(t, h_cell(t)));
+	assert_false(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
+	reading_acked_after(t, 300);
+	assert_false(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
+	/* back on eth after the hold-down: again */
+	fake_nl_link("eth0", 2, true);
+	run(t);
+	fake_loop_advance(t->l, 2000);
+	assert_true(primary_is(t, h_eth(t)));
+	reading_acked_after(t, 1);
+	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
+}
+
+static void test_floor_starts_conservative_then_follows_ack_delay(void **state)
+{
+	struct t *t = *state;
+
+	/* before the peer showed how fast it SACKs: above a 200 ms delay */
+	assert_int_equal(last_floor(t), 250);
+	dry(t);
+	reading_acked_after(t, 2);
+	assert_int_equal(last_floor(t), 250);
+	reading_acked_after(t, 1);
+	/* three prompt acks: the configured 30 ms */
+	assert_int_equal(last_floor(t), 30);
+	/* a peer that ignores the I bit: 200 ms -> floor 200 * 5/4 + 10 */
+	reading_acked_after(t, 200);
+	assert_int_equal(last_floor(t), 260);
+	assert_true(fake_log_contains("RTO floor 260 ms on path eth: the peer acknowledges up to 200 ms"));
+	/* 8 prompt acks later the 200 ms sample is out of the window */
+	for (int i = 0; i < 7; i++)
+		reading_acked_after(t, 1);
+	assert_int_equal(last_floor(t), 260);
+	reading_acked_after(t, 1);
+	assert_int_equal(last_floor(t), 30);
+}
+
+/* An ack that came only after a failover (a retransmission) is no sample. */
+static void test_no_sample_across_a_failover(void **state)
+{
+	struct t *t = *state;
+
+	prompt_peer(t);
+	fake_loop_advance_to_next(t->l);	/* a reading on eth */
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	fake_loop_advance(t->l, 700);
+	dry(t);
+	assert_int_equal(A(t)->peers[0].n_ackd, 4);
+	assert_int_equal(A(t)->peers[1].n_ackd, 0);
+}
+
+static void test_metered_floor_above_its_ack_delay(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_call *c;
+
+	dry(t);
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	assert_true(primary_is(t, h_cell(t)));
+	/* cell's own rto_min (300) is the floor while it carries the data,
+	 * and a heartbeat at once brings its RTO up to it */
+	assert_int_equal(last_floor(t), 300);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS);
+	assert_true(c->has_peer && c->params.hb_now);
+	assert_true(net_addr_same_host(&c->addrs[0], h_cell(t)));
+	/* a peer delaying its SACKs 400 ms: 400 * 5/4 + 10 */
+	reading_acked_after(t, 400);
+	assert_int_equal(last_floor(t), 510);
+}
+
+static void test_spurious_failover_counted_and_floor_doubled(void **state)
+{
+	struct t *t = *state;
+
+	prompt_peer(t);
+	assert_int_equal(last_floor(t), 30);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_PF);
+	run(t);
+	assert_true(primary_is(t, h_cell(t)));
+	assert_int_equal(A(t)->st.failovers, 1);
+	/* back within one RTO (the stack's rto 1000 here): no fault */
+	fake_loop_advance(t->l, 40);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_AVAILABLE);
+	run(t);
+	assert_int_equal(A(t)->st.spurious, 1);
+	assert_true(fake_log_contains("spurious failover (1 so far): path eth was PF for 40 ms only; its RTO floor goes from 30 to 85 ms"));
+	/* after the hold-down eth carries the data again, floor raised */
+	fake_loop_advance(t->l, 2000);
+	assert_true(primary_is(t, h_eth(t)));
+	assert_int_equal(last_floor(t), 85);
+	/* and the status says so */
+	fake_loop_raise(t->l, LOOP_SIG_USR1);
+	run(t);
+	assert_true(fake_log_contains("failovers 1 (spurious 1)"));
+	assert_true(fake_log_contains("spurious failovers 1"));
+}
+
+static void test_real_outage_is_not_spurious(void **state)
+{
+	struct t *t = *state;
+
+	prompt_peer(t);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_PF);
+	run(t);
+	fake_loop_advance(t->l, 3000);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_AVAILABLE);
+	run(t);
+	assert_int_equal(A(t)->st.failovers, 1);
+	assert_int_equal(A(t)->st.spurious, 0);
+	/* a PF while the local link is down is the link's failure */
+	fake_loop_advance(t->l, 2000);
+	fake_nl_link("eth0", 2, false);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_PF);
+	run(t);
+	fake_nl_link("eth0", 2, true);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_AVAILABLE);
+	run(t);
+	assert_int_equal(A(t)->st.spurious, 0);
+}
+
+static void test_flapping_raises_one_alarm(void **state)
+{
+	struct t *t = *state;
+
+	for (int i = 0; i < 12; i++) {
+		fake_nl_link("eth0", 2, false);
+		run(t);
+		fake_loop_advance(t->l, 500);
+		fake_nl_link("eth0", 2, true);
+		run(t);
+		fake_loop_advance(t->l, 500);
+	}
+	assert_int_equal(fake_log_count_matching("is flapping"), 1);
+	assert_true(fake_log_contains("ALARM: path=eth if=eth0 is flapping: 4 failures in 3000 ms"));
+	/* three failures logged as usual, then nothing per flip */
+	assert_int_equal(fake_log_count_matching("path=eth if=eth0: link DOWN"), 3);
+	assert_int_equal(t->ag->lpaths[0].failures, 12);
+	fake_loop_raise(t->l, LOOP_SIG_USR1);
+	run(t);
+	assert_true(fake_log_contains("path=eth if=eth0: link up, 12 failures, FLAPPING"));
+	/* a minute without failure: said once, and flips are logged again */
+	fake_loop_advance(t->l, 60000);
+	assert_true(fake_log_contains("path=eth if=eth0: stable again after flapping"));
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	assert_int_equal(fake_log_count_matching("path=eth if=eth0: link DOWN"), 4);
+}
+
+static void test_link_up_probes_its_peers(void **state)
+{
+	struct t *t = *state;
+	const struct fake_sctp_call *c;
+
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	fake_nl_link("eth0", 2, true);
+	run(t);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS);
+	assert_true(c->has_peer && c->params.hb_now);
+	assert_true(net_addr_same_host(&c->addrs[0], h_eth(t)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +665,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_starts_on_a_live_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_asconf_is_said, setup, teardown),
 		cmocka_unit_test(test_netlink_missing_is_not_fatal),
+		cmocka_unit_test_setup_teardown(test_sack_now_on_unmetered_primary_only, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_floor_starts_conservative_then_follows_ack_delay, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_no_sample_across_a_failover, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_metered_floor_above_its_ack_delay, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_spurious_failover_counted_and_floor_doubled, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_real_outage_is_not_spurious, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_flapping_raises_one_alarm, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_link_up_probes_its_peers, setup_h, teardown),
 	};
 
 	return cmocka_run_group_tests_name("paths", tests, NULL, NULL);

@@ -24,6 +24,7 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
+ failover_steady failover_peers
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
  agent_signals agent_stall
@@ -63,7 +64,7 @@ for t in $TARGETS; do
 	rm -rf "$bindir"
 	mkdir -p "$bindir"
 	cp build/$cfg/sctpagent.stripped "$bindir/sctpagent"
-	for p in sctpctl ps_conformance; do
+	for p in sctpctl ps_conformance vm_stallmon; do
 		[ -x build/$cfg/$p ] && cp build/$cfg/$p "$bindir/"
 	done
 	cp tests/vm/ctl-lib.sh "$bindir/" 2>/dev/null || :

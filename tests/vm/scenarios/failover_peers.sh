@@ -1,0 +1,99 @@
+#!/bin/sh
+# failover_peers: Ethernet faults against the three peers (FO_PEERS: the
+# reference controller at the kernel's delayed SACK, the same SACKing
+# every packet, sctp_darn as a plain Linux peer), one agent each (three
+# counter sensors, 20 readings/s, the Pi's path defaults, hold-down 2 s),
+# all in one bed so every fault hits the three at once:
+#   1. the agent's eth0 goes down for 2 s (netlink): each moves to cell
+#      at once ("local link down") and back after the hold-down;
+#   2. eth is blackholed on both ends for 2 s (netem loss 100%, no
+#      netlink event): SCTP sees it (PF/UNREACHABLE), each moves to cell
+#      and back after eth is AVAILABLE again plus the hold-down.
+# Then, per peer: no reading lost, none duplicated after deduplication,
+# each stream in order (fo_check; for sctp_darn from the capture of what
+# arrived in its namespace, fo_cap_ctl), exactly the 2 failovers of the 2
+# faults and none spurious (a failover right after a VM stall is
+# forgiven, and said). On the wire (sctp_darn's capture, chunks never
+# retransmitted): every DATA chunk sent on eth carries the I bit, and on
+# the metered cell path only those the stack sent there before the agent
+# heard of the fault.
+. /vmtest/lib.sh
+. /vmtest/ctl-lib.sh
+. /vmtest/failover-lib.sh
+. /vmtest/pipeline-lib.sh
+[ -d /proc/net/sctp ] || fail "/proc/net/sctp missing (no kernel SCTP)"
+T0=$(fo_now_ms)
+fo_stallmon_start
+fo_bed f
+FO_NOWAIT=1
+for peer in $FO_PEERS; do
+	fo_peer_start $peer fc $peer
+	FO_PORT=$(fo_peer_port $peer)
+	fo_ini $VMTEST_WORK/a$peer.ini a$peer board 2000
+	fo_sensors $VMTEST_WORK/a$peer.ini
+done
+for peer in $FO_PEERS; do fo_peer_wait $peer fc $peer; done
+for peer in $FO_PEERS; do fo_agent_start a$peer fa $VMTEST_WORK/a$peer.ini; done
+for peer in $FO_PEERS; do
+	fo_peer_hello $peer $peer 1 15 || { dump a$peer; fail "$peer: no HELLO"; }
+	fo_primary a$peer fa '10\.1\.0\.1' 5 || { dump a$peer; fail "$peer: primary never on eth"; }
+done
+each() {	# each ERE TIMEOUT WHAT: wait for ERE in every agent's log
+	local peer
+	for peer in $FO_PEERS; do
+		wait_for_line "$(bg_log a$peer)" "$1" $2 || { dump a$peer; fail "$peer: $3"; }
+	done
+}
+sleep 2
+n0=$(fo_peer_count darn darn)
+link_down fa eth0
+log "eth0 down"
+each 'primary -> 10\.2\.0\.1:[0-9]+ \(path cell\): local link down' 2 "no switch to cell on link down"
+sleep 2
+link_up fa eth0
+log "eth0 up"
+each 'primary -> 10\.1\.0\.1:[0-9]+ \(path eth\)' 8 "no failback after the link came back"
+sleep 1
+for peer in $FO_PEERS; do p0="$p0 $(count_lines "$(bg_log a$peer)" 'primary ->')"; done
+tb=$(fo_mono_ms)
+blackhole fa eth0
+blackhole fc eth0
+log "eth blackholed"
+each 'primary -> 10\.2\.0\.1:[0-9]+ \(path cell\): (PF|UNREACHABLE)$' 5 "no switch to cell on the blackhole"
+sleep 2
+netem_clear fa eth0
+netem_clear fc eth0
+te=$(fo_mono_ms)
+log "eth restored"
+for peer in $FO_PEERS; do
+	wait_for_lines "$(bg_log a$peer)" 'primary -> 10\.1\.0\.1:[0-9]+ \(path eth\)' 2 12 ||
+		{ dump a$peer; fail "$peer: no failback after the blackhole"; }
+done
+sleep 1
+for peer in $FO_PEERS; do
+	fo_status a$peer || { dump a$peer; fail "$peer: no status"; }
+	eval F_$peer=\$FO_FAILOVERS S_$peer=\$FO_SPURIOUS
+	bg_kill a$peer TERM
+done
+sleep 0.5
+for peer in $FO_PEERS; do
+	fo_peer_stop $peer $peer
+	fo_check $peer
+	set -- $(fo_failovers_unexplained a$peer $tb $te)
+	eval f=\$F_$peer s=\$S_$peer
+	link=$(count_lines "$(bg_log a$peer)" 'primary -> 10\.2\.0\.1:[0-9]+ \(path cell\): local link down')
+	grep -E 'link DOWN|link up|primary ->|re-sent|UNREACHABLE|: PF|AVAILABLE|spurious|ALARM' "$(bg_log a$peer)" | sed "s/^/  a$peer: /" | head -n 20
+	log "$peer: $FO_SUM; failovers $f (spurious $s): $link on the link down, $2 in the blackhole, $1 else not explained by a VM stall"
+	[ "$link" = 1 ] && [ "$2" = 1 ] || { cat "$(bg_log a$peer)"; fail "$peer: $link failovers on the link down, $2 in the blackhole: want 1 each"; }
+	[ "$1" = 0 ] || { cat "$(bg_log a$peer)"; fail "$peer: $f failovers ($s counted spurious) for 2 faults"; }
+	# on the wire: SACK-IMMEDIATELY on eth, never on the metered cell
+	if [ $peer = darn ]; then
+		set -- $(for k in data_eth sack_now_eth data_cell sack_now_cell; do ctl_summary $peer $k; done)
+		log "$peer: DATA chunks (never retransmitted) with the I bit: $2 of $1 on eth, $4 of $3 on cell"
+		# on cell only what the stack sent there before the agent heard
+		# of the fault (at most a tenth)
+		[ "$1" = "$2" ] && [ "$3" -gt 0 ] && [ $(($4 * 10)) -le "$3" ] || fail "$peer: I bit on $2 of $1 DATA chunks on eth, $4 of $3 on cell"
+	fi
+done
+log "VM $(fo_stall_summary) (>= $FO_STALL_MS ms); wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
+pass
