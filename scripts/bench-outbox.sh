@@ -20,7 +20,7 @@ mkdir -p "$OUT"
 fs="$OUT/fs"
 rm -rf "$fs"
 mkdir -p "$fs"
-{
+[ "${BENCH_HOST:-1}" = 0 ] || {
 	echo "# outbox micro-benchmarks $(date -u +%Y-%m-%dT%H:%MZ), $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), file system $(stat -f -c %T "$fs")"
 	build/host/outbox_bench_wear
 	echo
@@ -32,8 +32,8 @@ rm -rf "$fs"
 # tests/vm/scenarios/bench_outbox.sh (device writes per reading from
 # /proc/diskstats, Rss with a full outbox, recovery per MiB) and
 # outbox_outage.sh with a longer outage and a TCP baseline (replay rate vs
-# link rate). BENCH_VM=0 skips it; BENCH_ARCH (amd64), BENCH_WEAR_S (20),
-# BENCH_FULL_MB (4), BENCH_OUTAGE_MSGS (18000), BENCH_KBIT (256).
+# link rate). BENCH_VM=0 skips it (BENCH_HOST=0 the host part); BENCH_ARCH (amd64), BENCH_WEAR_S (20),
+# BENCH_FULL_MB (4), BENCH_OUTAGE_MSGS (9000), BENCH_KBIT (256).
 [ "${BENCH_VM:-1}" = 0 ] && exit 0
 ARCH=${BENCH_ARCH:-amd64}
 cfg=qemu_$ARCH
@@ -48,8 +48,9 @@ KBIT=${BENCH_KBIT:-256}
 echo "bench-outbox: the agent in the $ARCH VM on an ext4 virtio disk (about 5 min)" >&2
 tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_outbox,outbox_outage \
 	--mkdisk 256M --log "$OUT/serial-vm.log" --timeout 1500 --scenario-timeout 700 \
-	--append "wear_s=${BENCH_WEAR_S:-20} full_mb=${BENCH_FULL_MB:-4} outage_msgs=${BENCH_OUTAGE_MSGS:-18000} outage_kbit=$KBIT outage_base=1" \
-	>"$OUT/run-vm.log" 2>&1 || { cat "$OUT/run-vm.log" >&2; exit 1; }
+	--append "wear_s=${BENCH_WEAR_S:-20} full_mb=${BENCH_FULL_MB:-4} outage_msgs=${BENCH_OUTAGE_MSGS:-9000} outage_kbit=$KBIT outage_base=1" \
+	>"$OUT/run-vm.log" 2>&1 ||
+	echo "bench-outbox: $(grep -E '^(FAIL|MISSING)' "$OUT/run-vm.log" | tr '\n' ' ')(the figures below are still what was measured)" >&2
 tr -d '\r' < "$OUT/serial-vm.log" > "$OUT/serial-vm.txt"
 kv() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
 {

@@ -38,11 +38,12 @@ numbered() {
 	sed -n 's/.* readings \([0-9]*\) (.*/\1/p' "$(bg_log agent)" | tail -n1
 }
 rss_kb() { awk '/^Rss:/ { print $2 }' "/proc/$(bg_pid agent)/smaps_rollup"; }
-mkini() { # SYNC_MS
+mkini() { # SYNC_MS [OUTBOX_MAX_BYTES]
 	rm -rf "$D"
 	mkdir -p "$D"
 	agent_ini "$INI" bo "$D/state"
 	ini_set "$INI" sync_interval_ms "$1"
+	[ -z "${2:-}" ] || ini_set "$INI" outbox_max_bytes "$2"
 	ini_set "$INI" reconnect_min_ms 1000
 	ini_set "$INI" reconnect_max_ms 2000
 	ini_ctrl "$INI" c1 10.9.5.2
@@ -76,8 +77,7 @@ for rate in 1 100; do
 done
 
 # a full outbox: its Rss, then recovery after kill -9
-mkini 1000
-ini_set "$INI" outbox_max_bytes "${FULL_MB}M"
+mkini 1000 "${FULL_MB}M"
 i=1
 while [ $i -le 32 ]; do ini_counter "$INI" f$i $i 10; i=$((i + 1)); done
 bg_start agent agent sctpagent -c "$INI"
