@@ -10,8 +10,7 @@
 # replays the backlog. Asserts: every reading once, in order, nothing
 # named lost; the replay's bytes on the link / its duration >= 0.8 x the
 # link rate. Prints the figures; make bench (scripts/bench-outbox.sh) sets
-# outage_msgs (1200), outage_kbit and outage_base=1 (a TCP transfer over
-# the same link as the baseline).
+# outage_msgs (1200) and outage_kbit.
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 need_disk
@@ -19,11 +18,9 @@ D=$VMTEST_DISK/outbox_outage
 rm -rf "$D"
 mkdir -p "$D"
 arg() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
-# the kernel command line may set them (make bench: a longer outage and a
-# TCP transfer over the same link as the baseline)
+# the kernel command line may set them (make bench: a longer outage)
 KBIT=$(arg outage_kbit); KBIT=${KBIT:-32}
 MSGS=$(arg outage_msgs); MSGS=${MSGS:-1200}
-BASE=$(arg outage_base); BASE=${BASE:-0}
 ns_create agent
 ns_create ctrl
 veth_pair agent eth0 10.9.2.1/24 ctrl eth0 10.9.2.2/24
@@ -77,24 +74,5 @@ rate=$(( bytes * 8 / ms ))		# kbit/s
 pct=$(( rate * 100 / KBIT ))
 log "OUTAGE held=$held msgs replay_ms=$ms link_bytes=$bytes rate_kbit=$rate link_kbit=$KBIT ratio_pct=$pct"
 [ "$(ctl_summary c1 lost)" = 0 ] || fail "summary lost $(ctl_summary c1 lost)"
-if [ "$BASE" = 1 ]; then
-	# the baseline: one TCP connection over the same shaped link
-	up_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
-	bg_start sink ctrl nc -l -p 5001
-	sleep 0.5
-	n=$(( KBIT * 1000 / 8 * 8 ))		# 8 s of the link
-	t0=$(up_cs)
-	head -c "$n" /dev/zero | ns_exec agent nc 10.9.2.2 5001 &
-	# until the sink has it all (whether or not nc exits at EOF)
-	t=0
-	while [ "$(wc -c < "$(bg_log sink)")" -lt "$n" ] && [ $t -lt 600 ]; do
-		sleep 0.05; t=$((t + 1))
-	done
-	t1=$(up_cs)
-	kill $! 2>/dev/null
-	got=$(wc -c < "$(bg_log sink)")		# all of it, or what came in 30 s
-	tcp=$(( got * 8 / ((t1 - t0) * 10) ))
-	log "OUTAGE-BASE tcp_bytes=$got tcp_ms=$(( (t1 - t0) * 10 )) tcp_kbit=$tcp link_kbit=$KBIT"
-fi
 [ $pct -ge 80 ] || fail "replay at $rate kbit/s = ${pct}% of the ${KBIT} kbit/s link (< 80%)"
 pass
