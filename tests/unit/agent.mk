@@ -1,13 +1,14 @@
 # The association core and the sampler against the fake port.
-AGENT_CORE_OBJS := agent/agent.o agent/agent_outbox.o agent/assoc.o agent/assoc_tx.o agent/cursor.o agent/gaps.o agent/budget.o agent/publish.o \
-	agent/command.o agent/status.o \
-	agent/mq.o agent/sampler.o agent/paths.o agent/paths_health.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
-	agent/config.o agent/config_keys.o agent/config_check.o agent/config_name.o \
+AGENT_CORE_OBJS := agent/agent.o agent/agent_outbox.o agent/svc.o agent/names.o agent/assoc.o agent/assoc_tx.o agent/cursor.o \
+	agent/gaps.o agent/budget.o agent/publish.o agent/command.o agent/status.o agent/status_fmt.o \
+	agent/mq.o agent/sampler.o agent/paths.o agent/paths_health.o agent/clockwatch.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
+	agent/config.o agent/config_keys.o agent/config_check.o agent/config_host.o agent/config_name.o agent/reload.o \
 	agent/crc32c.o agent/outbox.o agent/outbox_ack.o agent/outbox_tab.o \
 	agent/outbox_fmt.o agent/outbox_open.o agent/outbox_iter.o agent/outbox_mem.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
-	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o
+	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o \
+	tests/fake/fake_notify.o tests/fake/fake_resolve.o tests/fake/fake_ctlsock.o
 UNIT_TESTS += test_agent
 test_agent-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 UNIT_TESTS += test_paths
@@ -30,3 +31,7 @@ test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 # The outbox in the running agent (restart, kill -9, power cut, replay).
 UNIT_TESTS += test_outbox_agent
 test_outbox_agent-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+# The log rate limit and the wall-clock watch on the fake clock.
+UNIT_TESTS += test_ratelimit test_clockwatch
+test_ratelimit-objs := agent/log.o tests/fake/fake_clock.o tests/fake/fake_log.o
+test_clockwatch-objs := agent/clockwatch.o agent/log.o tests/fake/fake_clock.o tests/fake/fake_log.o
