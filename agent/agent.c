@@ -2,9 +2,9 @@
 /*
  * The running agent, the composition root: one loop, one SCTP endpoint
  * (one one-to-many socket) carrying one association per controller, one
- * sampler, the fan-out, the command handler. It wires them together
- * through their envs and dispatches the endpoint's events by type; the
- * socket is closed only at exit.
+ * sampler, the fan-out, the command handler, the outbox (agent_outbox.c).
+ * It wires them together through their envs and dispatches the endpoint's
+ * events by type; the socket is closed only at exit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,6 +86,11 @@ static void a_on_sent(void *arg, struct assoc *a, const struct mq_msg *m,
 {
 	(void)arg;
 	paths_note_sent(a, m->stream, m->flags, m->lifetime_ms, m->seq, data, m->len);
+}
+
+static void p_stored(void *arg)
+{
+	agent_outbox_kick(arg);
 }
 
 static uint32_t a_tx_flags(void *arg, struct assoc *a, bool sending)
@@ -301,6 +306,7 @@ static void on_sctp(void *arg, int fd, uint32_t events)
 		}
 		on_event(ag, &ev);
 	}
+	agent_outbox_kick(ag);		/* ACKs may free segments */
 }
 
 static void on_reading(void *arg, unsigned int sensor, double value, int64_t wall_ms)
@@ -553,14 +559,16 @@ static void wire(struct agent *ag)
 {
 	ag->aenv = (struct assoc_env){
 		.cfg = ag->cfg, .loop = ag->loop, .ep = ag->ep,
-		.budget = ag->budget, .epoch = ag->epoch, .boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
+		.budget = ag->budget, .ob = ag->ob, .epoch = ag->epoch,
+		.boot_id = ag->boot_id, .start_wall_ms = ag->start_wall_ms,
 		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
 		.on_sent = a_on_sent, .tx_flags = a_tx_flags,
 		.want_writable = a_want_writable,
 		.connect_order = a_connect_order, .resolve = a_resolve,
 	};
 	ag->penv = (struct publish_env){ .cfg = ag->cfg, .loop = ag->loop,
-		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls };
+		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls, .ob = ag->ob,
+		.stored = p_stored, .arg = ag };
 	ag->cenv = (struct command_env){ .cfg = ag->cfg, .arg = ag,
 		.set_interval = c_set_interval, .read_now = c_read_now,
 		.status = c_status, .status_max = status_max_len(ag->cfg) };
@@ -585,9 +593,8 @@ static int make_secure(struct agent *ag)
 
 static int make_modules(struct agent *ag)
 {
-	int rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
+	int rc = 0;
 
-	ag->aenv.budget = ag->budget;
 	for (unsigned int i = 0; !rc && i < ag->cfg->n_ctrls; i++, ag->n_assoc++) {
 		ag->assocs[i] = &ag->assoc[i];
 		rc = assoc_init(&ag->assoc[i], &ag->aenv, i);
@@ -600,7 +607,7 @@ static int make_modules(struct agent *ag)
 	ag->ssrc = (struct status_src){ .cfg = ag->cfg, .ep = ag->ep,
 		.sampler = NULL, .assocs = ag->assocs, .n_assocs = ag->n_assoc,
 		.pub = ag->pub, .cmd = ag->cmd, .budget = ag->budget,
-		.epoch = ag->epoch };
+		.ob = ag->ob, .ob_on_disk = ag->ob_on_disk, .epoch = ag->epoch };
 	return rc;
 }
 
@@ -623,6 +630,10 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	LOG(LOGM_MAIN, LOG_INFO, "SCTP transport: %s",
 	    ps_transport_of(ag->ep) == PS_TRANSPORT_UDP ?
 	    "userspace stack over UDP (usrsctp)" : "kernel");
+	rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
+	rc = rc ? rc : agent_outbox_open(ag);	/* the epoch of this run */
+	if (rc)
+		return rc;
 	wire(ag);
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
@@ -666,6 +677,7 @@ static void teardown(struct agent *ag)
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	agent_outbox_close(ag);
 	secure_destroy(ag->sec);
 	ag->sec = NULL;
 	names_destroy(ag->names);
@@ -702,9 +714,6 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 	ag->verbose = o->verbose;
 	log_set_ratelimit(cfg->agent.log_burst, cfg->agent.log_window_ms);
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
-	do	/* a new sequence space per run (persisted by the outbox later) */
-		ag->epoch = clock_random();
-	while (!ag->epoch);
 	ag->start_wall_ms = clock_wall_ms();
 	rc = setup(ag, o);
 	if (rc) {

@@ -28,6 +28,7 @@ struct clockwatch;
 struct ctl_server;
 struct loop;
 struct loop_timer;
+struct outbox;
 struct names;
 struct sampler;
 struct secure;
@@ -43,6 +44,14 @@ struct agent {
 	struct publish *pub;
 	struct command *cmd;
 	struct budget *budget;
+	struct outbox *ob;		/* every reading until acknowledged */
+	int ob_acct;			/* its memory tier in the budget */
+	bool ob_on_disk;		/* false: outbox = memory, or unusable */
+	int ob_degraded;		/* last seen (0, -ENOSPC, -EIO) */
+	uint64_t ob_resume_ms;		/* next outbox_resume() attempt */
+	uint32_t ob_resume_wait;	/* between attempts (doubling) */
+	struct loop_timer *ob_timer;	/* its sync, deletion, resume */
+	uint64_t stream_ctrls[CONFIG_MAX_STREAMS];	/* who takes a stream */
 	struct assoc assoc[CONFIG_MAX_CONTROLLERS];
 	struct assoc *assocs[CONFIG_MAX_CONTROLLERS];	/* &assoc[i] */
 	unsigned int n_assoc;
@@ -73,5 +82,11 @@ struct agent {
 	struct status_reading last[CONFIG_MAX_SENSORS];	/* for the status */
 	struct ctl_server *ctl;		/* the local status socket, or NULL */
 };
+
+/* agent_outbox.c: the outbox in the composition root. */
+int agent_outbox_open(struct agent *ag);	/* sets ag->ob, ag->epoch */
+void agent_outbox_close(struct agent *ag);
+/* After appends and acks: the budget, loss reports, the timer. */
+void agent_outbox_kick(struct agent *ag);
 
 #endif

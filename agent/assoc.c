@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One controller's association: the state machine (see assoc.h), driven
- * by the port's normalized ASSOC_CHANGE events. The send path (queues,
- * store, replay) is in assoc_tx.c.
+ * by the port's normalized ASSOC_CHANGE events. The send path (control
+ * queue, GAPs, the cursor in the outbox) is in assoc_tx.c.
  *
  * Reconnects back off exponentially (reconnect_min_ms doubling to
  * reconnect_max_ms) with +-20 % jitter so a fleet does not reconnect in
@@ -14,9 +14,9 @@
 #include "agent/assoc_int.h"
 #include "agent/budget.h"
 #include "agent/config.h"
+#include "agent/cursor.h"
 #include "agent/gaps.h"
 #include "agent/mq.h"
-#include "agent/store.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -38,8 +38,10 @@ void assoc_set_state(struct assoc *a, enum assoc_state s)
 		return;
 	a->state = s;
 	a->state_since_ms = clock_mono_ms();
-	if (s != AS_UP)
+	if (s != AS_UP) {
 		a->ready = false;
+		assoc_tx_down(a);
+	}
 	a->env->on_state(a->env->arg, a, old);
 }
 
@@ -57,6 +59,17 @@ static void on_reconnect(void *arg, struct loop_timer *t)
 	assoc_connect(arg);
 }
 
+/* Alarm-class streams (sensor priority < 128) replay ahead of the rest. */
+static bool alarm_stream(void *ctx, uint16_t stream)
+{
+	const struct config *c = ctx;
+
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		if (c->sensors[i].stream == stream)
+			return c->sensors[i].priority < 128;
+	return false;
+}
+
 int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 {
 	int rc;
@@ -67,20 +80,16 @@ int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 	a->cfg = &env->cfg->ctrls[index];
 	a->backoff_ms = env->cfg->agent.reconnect_min_ms;
 	a->primary = -1;
-	/* everything it holds counts against the one memory budget; how
-	 * much is decided there, not here */
-	a->acct = budget_account(env->budget, assoc_evict, a);
+	/* its control queue counts against the one memory budget (never
+	 * evicted: HELLO and replies); the readings are the outbox's */
+	a->acct = budget_account(env->budget, NULL, a);
 	rc = a->acct < 0 ? a->acct : 0;
-	rc = rc ? rc : mq_create(0, &a->queue);
-	rc = rc ? rc : mq_create(0, &a->queue_hi);
 	rc = rc ? rc : mq_create(0, &a->ctrlq);
-	rc = rc ? rc : store_create(env->budget, a->acct, &a->store);
 	rc = rc ? rc : gaps_create(ASSOC_GAPS_MAX, &a->gaps);
-	if (!rc) {
-		mq_charge_to(a->queue, env->budget, a->acct);
-		mq_charge_to(a->queue_hi, env->budget, a->acct);
+	rc = rc ? rc : cursor_create(env->ob, index, alarm_stream,
+				     (void *)env->cfg, &a->cur);
+	if (!rc)
 		mq_charge_to(a->ctrlq, env->budget, a->acct);
-	}
 	rc = rc ? rc : loop_timer_new(env->loop, on_reconnect, a, &a->timer);
 	return rc;
 }
@@ -88,15 +97,13 @@ int assoc_init(struct assoc *a, const struct assoc_env *env, unsigned int index)
 void assoc_fini(struct assoc *a)
 {
 	loop_timer_free(a->timer);
-	mq_destroy(a->queue);
-	mq_destroy(a->queue_hi);
 	mq_destroy(a->ctrlq);
-	store_destroy(a->store);
 	gaps_destroy(a->gaps);
+	cursor_destroy(a->cur);
 	a->gaps = NULL;
 	a->timer = NULL;
-	a->queue = a->queue_hi = a->ctrlq = NULL;
-	a->store = NULL;
+	a->ctrlq = NULL;
+	a->cur = NULL;
 }
 
 static void forget_id(struct assoc *a)

@@ -25,11 +25,11 @@
  *     without a channel it is ready at once. assoc_send_group() uses one
  *     SENDALL only for associations without a channel (a secured record is
  *     per association).
- * (b) The durable outbox: what was sent but not acknowledged lives in the
- *     store of agent/store.h (append a sent reading, cumulative ACK,
- *     oldest-first iteration for the replay, eviction reporting the lost
- *     range). The association keeps its replay cursor; a disk-backed store
- *     replaces the in-memory one behind the same interface.
+ * (b) The outbox (agent/outbox.h) holds every reading, on the device or in
+ *     its memory tier, until each controller that takes it acknowledged
+ *     it; the association's cursor (agent/cursor.h) replays what its
+ *     controller has not acknowledged after a reconnect or a restart, and
+ *     its ACKs move the controller's cursor in the outbox.
  *
  * Ownership: the caller provides the struct assoc storage (agent_int.h)
  * and an env that outlives it; payloads passed in are copied.
@@ -50,6 +50,7 @@ struct cfg_controller;
 struct config;
 struct loop;
 struct mq_msg;
+struct outbox;
 
 enum assoc_state {
 	AS_IDLE,		/* not started */
@@ -64,15 +65,16 @@ struct assoc_stats {
 	uint64_t msgs_sent, bytes_sent;
 	uint64_t send_failed;		/* SEND_FAILED events */
 	uint64_t requeued;		/* undelivered payloads left to the replay */
-	uint64_t dropped;		/* never queued: out of memory, unsendable, removed */
-	uint64_t evicted;		/* dropped, oldest first, to keep the memory budget */
+	uint64_t dropped;		/* never sent: unsendable, not stored, removed */
+	uint64_t evicted;		/* lost in the outbox: budget, full disk, corrupt */
+	uint64_t expired;		/* lifetime over before they could be sent */
 	uint64_t connects, comm_up, comm_lost, restarts;
 	uint64_t acks, cmds, bad_msgs;
 	uint64_t failovers, failbacks, resent;
 	uint64_t spurious;		/* failovers on a PF that was no fault */
 	uint64_t abandoned;		/* PR-SCTP: lifetime over, not resent */
-	uint64_t replayed;		/* un-ACKed readings sent again after a reconnect */
-	uint64_t unacked_evicted;	/* of the evicted: sent, not yet ACKed */
+	uint64_t replayed;		/* readings sent from the outbox (reconnect,
+					 * restart, catching up) */
 	uint64_t lost;			/* seqs reported lost to the controller (GAP) */
 	uint64_t no_stream;		/* readings on a stream the peer did not grant */
 	uint64_t gap_msgs;		/* GAP messages sent */
@@ -80,12 +82,16 @@ struct assoc_stats {
 	uint64_t ack_other_epoch;	/* ACKs naming an epoch this run does not hold */
 };
 
+/* The flag byte of a reading's outbox record (agent/outbox.h). */
+#define ASSOC_REC_UNORDERED 0x1u	/* sent unordered (the sensor's setting) */
+
 /* What the association needs from the agent that owns it. */
 struct assoc_env {
 	const struct config *cfg;
 	struct loop *loop;
 	struct ps_ep *ep;
 	struct budget *budget;		/* the agent's one memory budget */
+	struct outbox *ob;		/* every reading until acknowledged */
 	uint32_t epoch;			/* this run's epoch (never 0) */
 	uint64_t boot_id;
 	int64_t start_wall_ms;
@@ -152,16 +158,23 @@ void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev);
 /* The secure channel is up (seam (a)): HELLO, the replay, the queue. */
 void assoc_channel_ready(struct assoc *a);
 
-/* A reading for this controller: sent now, or queued in order. */
-void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data);
+/* A reading for this controller (@data the whole message; m->epoch 0):
+ * sent now when the association is live, else its cursor sends it from
+ * the outbox later. @stored: the outbox holds it (if not, a reading that
+ * cannot go now is lost, and named in a GAP). */
+void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data,
+		bool stored);
 /*
  * The same reading for every association in @as[0..n) whose bit is set in
  * @mask: one SENDALL when every association of the endpoint is among them,
- * up, without a backlog or a channel; else assoc_send() each. Returns true
- * if one SENDALL carried it.
+ * live, without a backlog or a channel; else assoc_send() each. Returns
+ * true if one SENDALL carried it.
  */
 bool assoc_send_group(struct assoc *const *as, unsigned int n, uint64_t mask,
-		      const struct mq_msg *m, const void *data);
+		      const struct mq_msg *m, const void *data, bool stored);
+/* Take the outbox's loss reports for this controller into its GAP ranges
+ * (counted; sent once it is up). */
+void assoc_pull_lost(struct assoc *a);
 /* Seq @seq of @stream was assigned but will never be sent to @a (it
  * could not be encoded): reported in a GAP. */
 void assoc_gap(struct assoc *a, uint16_t stream, uint32_t seq);
@@ -212,9 +225,11 @@ uint32_t assoc_features(const struct assoc *a);
  * SEND_FAILED events of a lost association). */
 bool assoc_owns_id(const struct assoc *a, ps_assoc_id id);
 void assoc_get_stats(const struct assoc *a, struct assoc_stats *st);
-/* Messages waiting to be sent (queues and replay) and stored un-ACKed. */
+/* Messages waiting to be sent before a new reading can go directly
+ * (control queue, GAPs, 1 while the cursor is behind). */
 unsigned int assoc_backlog(const struct assoc *a);
-/* Bytes held for this controller (queues and store), as charged. */
+/* Bytes held for this controller in memory (its control queue), as
+ * charged to the budget; the readings are the outbox's. */
 size_t assoc_bytes(const struct assoc *a);
 uint32_t assoc_acked(const struct assoc *a, uint16_t stream);
 uint32_t assoc_backoff_ms(const struct assoc *a);

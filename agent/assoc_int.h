@@ -15,10 +15,10 @@
 #include "agent/paths_types.h"
 
 struct agent;
+struct cursor;
 struct gaps;
 struct loop_timer;
 struct mq;
-struct store;
 
 struct assoc {
 	const struct assoc_env *env;
@@ -40,19 +40,14 @@ struct assoc {
 	struct loop_timer *timer;	/* reconnect */
 	/* what waits to be sent, flushed in this order */
 	struct mq *ctrlq;		/* HELLO, replies (stream 0) */
-	bool replaying;			/* the store's replay is not done */
-	uint64_t replay_pos;		/* next store ticket to replay */
-	uint64_t replay_end;		/* store ticket the replay stops at */
-	struct mq *queue_hi;		/* readings of priority < 128 (alarms) */
-	struct mq *queue;		/* the other readings */
-	struct store *store;		/* sent readings the controller has not ACKed */
 	struct gaps *gaps;		/* lost ranges until the ACK passes them */
+	struct cursor *cur;		/* its position in the outbox */
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */
 	uint32_t assigned[CONFIG_MAX_STREAMS];	/* highest seq handed to us */
 	uint64_t ack_log_ms;		/* rate limit of the refused-ACK line */
 	int acct;			/* its account in env->budget */
-	uint64_t evict_log_ms;		/* rate limit of the eviction line */
-	uint64_t evict_logged;		/* evictions said so far */
+	uint64_t lost_log_ms;		/* rate limit of the loss line */
+	uint64_t lost_logged;		/* losses said so far */
 	/* multihoming (paths.c) */
 	struct peer_path peers[CONFIG_MAX_CTRL_ADDRS];
 	unsigned int n_peers;
@@ -70,12 +65,11 @@ struct assoc {
 void assoc_set_state(struct assoc *a, enum assoc_state s);
 /* The association is up and ready: HELLO, replay, queue. */
 void assoc_tx_up(struct assoc *a);
+/* The association is gone: nothing more from the outbox until the next. */
+void assoc_tx_down(struct assoc *a);
 /* Drop everything held (removed from the configuration): counted, GAP. */
 void assoc_tx_drop_all(struct assoc *a);
 /* @m (a reading for this controller) will never be sent: GAP. */
 void assoc_lose(struct assoc *a, const struct mq_msg *m);
-/* The budget's evict callback: the oldest evictable message (see
- * assoc_tx.c); returns the bytes freed. */
-size_t assoc_evict(void *arg);
 
 #endif

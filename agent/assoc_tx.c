@@ -2,13 +2,14 @@
 /*
  * One controller's send path. What waits for the controller is flushed
  * in this order: control messages (HELLO, replies), its lost ranges (GAP),
- * the replay of the store after a new association, alarm-class readings,
- * the rest. The kernel's stream scheduler can only order what it holds,
- * so a local backlog must not keep an alarm behind bulk readings; a
- * stream is in one class only, so its order is kept. Every reading handed
- * to the stack is kept in the store until the controller's cumulative ACK
- * covers it; every seq that will never reach the controller is named in a
- * GAP (assoc_lose()).
+ * then what its cursor reads from the outbox (everything it has not
+ * acknowledged, oldest first, alarm-class streams ahead of the rest: the
+ * kernel's stream scheduler can only order what it holds, so a local
+ * backlog must not keep an alarm behind bulk readings; a stream is in one
+ * class only, so its order is kept). Once the cursor has caught up, new
+ * readings go straight to the stack; the outbox keeps each until the
+ * controller's cumulative ACK covers it. Every seq that will never reach
+ * the controller is named in a GAP (assoc_lose()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,18 +18,21 @@
 #include "agent/assoc_int.h"
 #include "agent/budget.h"
 #include "agent/config.h"
+#include "agent/cursor.h"
 #include "agent/gaps.h"
 #include "agent/mq.h"
 #include "agent/msg.h"
+#include "agent/outbox.h"
 #include "agent/seqnum.h"
-#include "agent/store.h"
 #include "port/clock.h"
 
-/* HELLO: the fixed keys, one stream entry and one "low" entry per sensor */
-#define HELLO_BUF (512 + CONFIG_MAX_SENSORS * (16 + 2 * CFG_NAME_MAX + 16))
+/* HELLO: the fixed keys, one stream entry per sensor, "low" entries */
+#define HELLO_BUF (512 + CONFIG_MAX_SENSORS * (16 + 2 * CFG_NAME_MAX + 16) + \
+		   MSG_MAX_LOW * 16)
 #define GAP_BUF (MSG_HDR_LEN + MSG_EPOCH_LEN + 2 + MSG_MAX_ITEMS * 15)
+#define READINGS_MAX (MSG_HDR_LEN + MSG_EPOCH_LEN + MSG_READINGS_BUF)
 #define ACK_LOG_MS 10000	/* one refused-ACK line per 10 s at most */
-#define EVICT_LOG_MS 10000	/* one eviction line per 10 s at most */
+#define LOST_LOG_MS 10000	/* one loss line per 10 s at most */
 
 static void count_sent(struct assoc *a, size_t len)
 {
@@ -55,19 +59,24 @@ static int xmit(struct assoc *a, const struct mq_msg *m, const void *data)
 	return ps_send(a->env->ep, &si, data, m->len);
 }
 
+/* first..last of (@epoch, @stream) will never reach this controller:
+ * counted once (a range named twice counts once) and sent in a GAP.
+ * Returns how many were new. */
+static uint64_t lose_range(struct assoc *a, uint32_t epoch, uint16_t stream,
+			   uint32_t first, uint32_t last)
+{
+	uint64_t n = gaps_add(a->gaps, epoch, stream, first, last);
+
+	a->st.lost += n;
+	return n;
+}
+
 void assoc_lose(struct assoc *a, const struct mq_msg *m)
 {
 	if (m->stream == MSG_STREAM_CTRL)
 		return;
-	a->st.lost++;
-	gaps_add(a->gaps, m->epoch ? m->epoch : a->env->epoch, m->stream, m->seq,
-		 m->seq);
-}
-
-static void lose_range(struct assoc *a, const struct store_range *r)
-{
-	a->st.lost += (uint32_t)(r->last - r->first) + 1ull;
-	gaps_add(a->gaps, r->epoch, r->stream, r->first, r->last);
+	lose_range(a, m->epoch ? m->epoch : a->env->epoch, m->stream, m->seq,
+		   m->seq);
 }
 
 void assoc_gap(struct assoc *a, uint16_t stream, uint32_t seq)
@@ -79,88 +88,44 @@ void assoc_gap(struct assoc *a, uint16_t stream, uint32_t seq)
 	assoc_flush(a);
 }
 
-/* A reading just handed to the stack: keep it until the controller ACKs. */
-static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
-{
-	struct mq_msg h = *m;
-
-	count_sent(a, m->len);
-	a->env->on_sent(a->env->arg, a, m, data);
-	/* control messages and readings with a lifetime are not replayed:
-	 * a late reading with a lifetime is worthless by definition */
-	if (m->stream == MSG_STREAM_CTRL || m->lifetime_ms)
-		return;
-	h.epoch = m->epoch ? m->epoch : a->env->epoch;
-	/* the budget may evict right here (flush_one() has already taken
-	 * the message off its queue) */
-	if (store_append(a->store, &h, data)) {
-		a->st.dropped++;
-		assoc_lose(a, m);
-		ALOG(a, LOG_ERR, "out of memory: stream %u seq %u cannot be kept for "
-		     "a replay (reported lost)", m->stream, m->seq);
-	}
-}
-
-static void enqueue(struct mq *q, struct assoc *a, const struct mq_msg *m,
-		    const void *data, bool front)
-{
-	struct mq_msg h = *m;
-
-	h.at_ms = clock_mono_ms();	/* age, for the oldest-first eviction */
-	if (mq_push(q, &h, data, front) < 0) {
-		a->st.dropped++;
-		assoc_lose(a, m);
-		ALOG(a, LOG_ERR, "out of memory: message stream %u seq %u dropped",
-		     m->stream, m->seq);
-	}
-}
-
-/* The older head of the two reading queues (bulk first at equal age). */
-static struct mq *oldest_queue(struct assoc *a)
-{
-	const struct mq_msg *lo = mq_peek(a->queue), *hi = mq_peek(a->queue_hi);
-
-	if (!lo || !hi)
-		return lo ? a->queue : hi ? a->queue_hi : NULL;
-	return hi->at_ms < lo->at_ms ? a->queue_hi : a->queue;
-}
-
-static void log_eviction(struct assoc *a)
+static void log_lost(struct assoc *a)
 {
 	uint64_t now = clock_mono_ms();
 
-	if (a->evict_log_ms && now < a->evict_log_ms + EVICT_LOG_MS)
+	if (a->lost_log_ms && now < a->lost_log_ms + LOST_LOG_MS)
 		return;
-	ALOG(a, LOG_WARN, "memory budget full (%zu KiB): dropped the oldest %llu "
-	     "reading(s) of this controller, reported lost (%llu so far)",
-	     budget_limit(a->env->budget) / 1024,
-	     (unsigned long long)(a->st.evicted - a->evict_logged),
+	ALOG(a, LOG_WARN, "the outbox lost %llu reading(s) of this controller "
+	     "(full, or unreadable); reported lost (%llu so far)",
+	     (unsigned long long)(a->st.evicted - a->lost_logged),
 	     (unsigned long long)a->st.evicted);
-	a->evict_log_ms = now;
-	a->evict_logged = a->st.evicted;
+	a->lost_log_ms = now;
+	a->lost_logged = a->st.evicted;
 }
 
-/* Oldest first: what the controller may already have (the store: sent,
- * not yet ACKed), then what it was never sent. HELLO and replies stay. */
-size_t assoc_evict(void *arg)
+void assoc_pull_lost(struct assoc *a)
 {
-	struct assoc *a = arg;
-	size_t before = assoc_bytes(a);
-	struct store_range r;
-	struct mq *q;
+	struct outbox_range r;
+	uint64_t before = a->st.evicted;
 
-	if (store_evict_oldest(a->store, &r)) {
-		lose_range(a, &r);
-		a->st.unacked_evicted++;
-	} else if ((q = oldest_queue(a))) {
-		assoc_lose(a, mq_peek(q));
-		mq_pop(q);
-	} else {
-		return 0;
-	}
-	a->st.evicted++;
-	log_eviction(a);
-	return before - assoc_bytes(a);
+	while (!outbox_lost_next(a->env->ob, a->index, &r))
+		a->st.evicted += lose_range(a, r.epoch, r.stream, r.first, r.last);
+	if (a->st.evicted != before)
+		log_lost(a);
+}
+
+/* A reading just handed to the stack (the outbox keeps it until ACKed). */
+static void note_sent(struct assoc *a, const struct mq_msg *m, const void *data)
+{
+	count_sent(a, m->len);
+	a->env->on_sent(a->env->arg, a, m, data);
+}
+
+static void enqueue_ctrl(struct assoc *a, const struct mq_msg *m,
+			 const void *data, bool front)
+{
+	if (mq_push(a->ctrlq, m, data, front) < 0)
+		ALOG(a, LOG_ERR, "out of memory: control message of %zu bytes "
+		     "dropped", m->len);
 }
 
 size_t assoc_bytes(const struct assoc *a)
@@ -194,15 +159,10 @@ static bool stream_ok(struct assoc *a, const struct mq_msg *m)
 	return false;
 }
 
-static struct mq *class_queue(struct assoc *a, const struct mq_msg *m)
-{
-	return m->prio < 128 ? a->queue_hi : a->queue;
-}
-
 unsigned int assoc_backlog(const struct assoc *a)
 {
-	return mq_len(a->ctrlq) + gaps_unsent(a->gaps) + mq_len(a->queue_hi) +
-	       mq_len(a->queue) + (a->replaying ? 1u : 0u);
+	return mq_len(a->ctrlq) + gaps_unsent(a->gaps) +
+	       (cursor_behind(a->cur) ? 1u : 0u);
 }
 
 /* Lost ranges not sent on this association yet: one GAP message. */
@@ -232,62 +192,85 @@ static int send_gaps(struct assoc *a)
 	return 0;
 }
 
-/* The next replay entry, or NULL when the replay is done. */
-static const struct mq_msg *replay_next(struct assoc *a, uint64_t *ticket)
+/* What the outbox knows will never come (a GAP record: not encodable;
+ * EXPIRED: its lifetime ran out before it could be sent). */
+static void backlog_loss(struct assoc *a, const struct outbox_rec *r)
 {
-	const struct mq_msg *m = NULL;
+	uint64_t n = lose_range(a, r->epoch, r->stream, r->seq, r->last);
 
-	if (a->replaying)
-		m = store_from(a->store, a->replay_pos, ticket);
-	if (!m || *ticket >= a->replay_end) {
-		a->replaying = false;
-		return NULL;
+	if (r->type == OUTBOX_REC_EXPIRED)
+		a->st.expired += n;
+}
+
+/* One record of the backlog as the message it was: its header again (with
+ * EPOCH when it is of an older run), its lifetime what is left of it. */
+static int backlog_msg(struct assoc *a, const struct outbox_rec *r,
+		       struct mq_msg *m, uint8_t *buf)
+{
+	int64_t left = r->expire_wall_ms ? r->expire_wall_ms - clock_wall_ms() : 0;
+
+	*m = (struct mq_msg){ .stream = r->stream, .seq = r->seq,
+		.epoch = r->epoch,
+		.flags = r->flags & ASSOC_REC_UNORDERED ? PS_SEND_UNORDERED : 0,
+		.lifetime_ms = r->expire_wall_ms ?
+			(uint32_t)(left < 1 ? 1 : left > UINT32_MAX ? UINT32_MAX : left) : 0 };
+	return msg_wrap_readings(buf, READINGS_MAX,
+				 r->epoch == a->env->epoch ? 0 : r->epoch, r->seq,
+				 r->payload, r->len, &m->len);
+}
+
+/* The next record of the backlog. 0 sent (or given up on), 1 caught up,
+ * < 0 the socket is full or the association is going down. */
+static int send_backlog(struct assoc *a)
+{
+	const struct outbox_rec *r;
+	uint8_t buf[READINGS_MAX];
+	struct mq_msg m;
+	int rc = cursor_peek(a->cur, &r);
+
+	if (rc)
+		return 1;		/* caught up (or no memory now) */
+	if (r->type != OUTBOX_REC_DATA) {
+		backlog_loss(a, r);
+		cursor_next(a->cur);
+		return 0;
 	}
-	return m;
+	rc = backlog_msg(a, r, &m, buf);
+	if (!rc)
+		rc = stream_ok(a, &m) ? xmit(a, &m, buf) : 1;
+	if (rc < 0 && !fatal_send_error(rc) && rc != -ENOSPC)
+		return rc;		/* kept: the same record next time */
+	if (rc < 0)
+		drop_unsendable(a, &m, rc);
+	else if (!rc) {
+		note_sent(a, &m, buf);
+		a->st.replayed++;
+	}
+	cursor_next(a->cur);
+	return 0;
 }
 
 /* Send the head of what waits. 0 sent (or dropped), 1 nothing left,
  * -EAGAIN socket full, other < 0: the association is going down. */
 static int flush_one(struct assoc *a)
 {
-	struct mq *q = a->ctrlq;
-	const struct mq_msg *m = mq_peek(q);
-	struct mq_msg *own;
-	uint64_t ticket = 0;
+	const struct mq_msg *m = mq_peek(a->ctrlq);
 	int rc;
 
-	if (!m && gaps_unsent(a->gaps))
-		return send_gaps(a);
-	if (!m && (m = replay_next(a, &ticket)))
-		q = NULL;
 	if (!m) {
-		q = mq_len(a->queue_hi) ? a->queue_hi : a->queue;
-		m = mq_peek(q);
+		assoc_pull_lost(a);
+		if (gaps_unsent(a->gaps))
+			return send_gaps(a);
+		return send_backlog(a);
 	}
-	if (!m)
-		return 1;
-	rc = stream_ok(a, m) ? xmit(a, m, m->data) : 1;
+	rc = xmit(a, m, m->data);
 	if (rc < 0 && !fatal_send_error(rc))
 		return rc;
-	if (!q) {			/* a replay: the store keeps it */
-		if (rc < 0)
-			drop_unsendable(a, m, rc);
-		else if (!rc)
-			count_sent(a, m->len);
-		a->replay_pos = ticket + 1;
-		return 0;
-	}
-	/* off the queue before note_sent(): the budget may evict under it */
-	own = mq_take(q);
 	if (rc < 0)
-		drop_unsendable(a, own, rc);
-	else if (rc)
-		;			/* no such stream: counted by stream_ok() */
-	else if (q == a->ctrlq)
-		count_sent(a, own->len);
+		ALOG(a, LOG_ERR, "control message not sent: %s", strerror(-rc));
 	else
-		note_sent(a, own, own->data);
-	free(own);
+		count_sent(a, m->len);
+	mq_pop(a->ctrlq);
 	return 0;
 }
 
@@ -301,19 +284,32 @@ void assoc_flush(struct assoc *a)
 		a->env->want_writable(a->env->arg);
 }
 
-void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data)
+/* Removed from the configuration: never sent, counted, named in a GAP;
+ * the outbox need not keep it for this controller. */
+static void drop_for_removed(struct assoc *a, const struct mq_msg *m, bool stored)
+{
+	a->st.dropped++;
+	assoc_lose(a, m);
+	if (stored)
+		outbox_ack(a->env->ob, a->index, a->env->epoch, m->stream, m->seq);
+}
+
+void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data,
+		bool stored)
 {
 	int rc;
 
 	a->assigned[m->stream] = m->seq;
-	if (a->final) {		/* removed, or the agent stops: counted */
-		a->st.dropped++;
-		assoc_lose(a, m);
+	if (a->removed) {
+		drop_for_removed(a, m, stored);
 		return;
 	}
-	if (!a->ready || assoc_backlog(a)) {
-		enqueue(class_queue(a, m), a, m, data, false);
-		assoc_flush(a);
+	if (!a->ready || !cursor_live(a->cur) || a->final || assoc_backlog(a)) {
+		if (!stored) {		/* nowhere to wait: lost */
+			a->st.dropped++;
+			assoc_lose(a, m);
+		}
+		assoc_flush(a);		/* the cursor finds it in the outbox */
 		return;
 	}
 	rc = stream_ok(a, m) ? xmit(a, m, data) : 1;
@@ -327,14 +323,19 @@ void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data)
 		assoc_flush(a);
 		return;
 	}
-	enqueue(class_queue(a, m), a, m, data, false);
+	if (stored) {			/* from the outbox when there is room */
+		cursor_behind_from_last(a->cur);
+	} else {
+		a->st.dropped++;
+		assoc_lose(a, m);
+	}
 	if (rc == -EAGAIN)
 		a->env->want_writable(a->env->arg);
 }
 
 /* One SENDALL reaches exactly the right set: every association of the
- * endpoint takes the reading, is up and ready with room on that stream,
- * has no backlog that would be overtaken and no channel of its own. */
+ * endpoint takes the reading, is live with room on that stream, has no
+ * backlog that would be overtaken and no channel of its own. */
 static bool sendall_ok(struct assoc *const *as, unsigned int n, uint64_t mask,
 		       uint16_t stream)
 {
@@ -344,7 +345,8 @@ static bool sendall_ok(struct assoc *const *as, unsigned int n, uint64_t mask,
 		struct assoc *a = as[i];
 
 		/* one send info for all: the same policy flags too */
-		if (!((mask >> i) & 1) || !a->ready || a->env->channel_open ||
+		if (!((mask >> i) & 1) || !a->ready || a->final || a->removed ||
+		    a->env->channel_open || !cursor_live(a->cur) ||
 		    assoc_backlog(a) || stream >= a->out_streams ||
 		    tx_flags(a, false) != tx_flags(as[0], false))
 			return false;
@@ -353,7 +355,7 @@ static bool sendall_ok(struct assoc *const *as, unsigned int n, uint64_t mask,
 }
 
 bool assoc_send_group(struct assoc *const *as, unsigned int n, uint64_t mask,
-		      const struct mq_msg *m, const void *data)
+		      const struct mq_msg *m, const void *data, bool stored)
 {
 	if (sendall_ok(as, n, mask, m->stream)) {
 		struct ps_sndinfo si = {
@@ -375,7 +377,7 @@ bool assoc_send_group(struct assoc *const *as, unsigned int n, uint64_t mask,
 	}
 	for (unsigned int i = 0; i < n; i++)
 		if ((mask >> i) & 1)
-			assoc_send(as[i], m, data);
+			assoc_send(as[i], m, data, stored);
 	return false;
 }
 
@@ -385,51 +387,41 @@ void assoc_send_ctrl(struct assoc *a, const void *data, size_t len)
 
 	if (a->state == AS_CLOSED || a->state == AS_SHUTTING_DOWN)
 		return;
-	enqueue(a->ctrlq, a, &m, data, false);
+	enqueue_ctrl(a, &m, data, false);
 	assoc_flush(a);
 }
 
-/* The lowest seq of @stream still held for this controller (queued or
- * stored), or the next one to be assigned. */
-static uint32_t lowest_held(const struct assoc *a, uint16_t stream)
+struct low_buf {
+	struct msg_low *low;
+	unsigned int n;
+};
+
+static int low_cb(void *ctx, uint32_t epoch, uint16_t stream, uint32_t low)
 {
-	const struct mq *qs[] = { a->queue_hi, a->queue };
-	uint32_t low = a->assigned[stream] + 1, s;
+	struct low_buf *b = ctx;
 
-	if (store_lowest(a->store, a->env->epoch, stream, &s) && seq_lt(s, low))
-		low = s;
-	for (unsigned int k = 0; k < 2; k++)
-		for (unsigned int i = 0; i < mq_len(qs[k]); i++) {
-			const struct mq_msg *m = mq_at(qs[k], i);
-
-			if (m->stream == stream && seq_lt(m->seq, low))
-				low = m->seq;
-		}
-	return low;
+	if (b->n == MSG_MAX_LOW)
+		return 1;	/* the rest: from the GAPs that follow */
+	b->low[b->n++] = (struct msg_low){ epoch, stream, low };
+	return 0;
 }
 
-/* HELLO "low": per stream, where something below the lowest seq still
- * held was neither acknowledged by this controller nor will come. */
+/* HELLO "low": per (epoch, stream) the outbox holds, where something below
+ * the lowest seq still held was neither acknowledged by this controller
+ * nor will come. */
 static unsigned int hello_low(const struct assoc *a, struct msg_low *low)
 {
-	const struct config *c = a->env->cfg;
-	unsigned int n = 0;
+	struct low_buf b = { low, 0 };
 
-	for (unsigned int i = 0; i < c->n_sensors; i++) {
-		uint16_t st = c->sensors[i].stream;
-		uint32_t l = lowest_held(a, st);
-
-		if ((c->sensors[i].ctrl_mask >> a->index) & 1 && l - 1 != a->acked[st])
-			low[n++] = (struct msg_low){ a->env->epoch, st, l };
-	}
-	return n;
+	outbox_low(a->env->ob, a->index, low_cb, &b);
+	return b.n;
 }
 
 static void send_hello(struct assoc *a)
 {
 	const struct config *c = a->env->cfg;
 	struct msg_stream_info streams[CONFIG_MAX_SENSORS];
-	struct msg_low low[CONFIG_MAX_SENSORS];
+	static struct msg_low low[MSG_MAX_LOW];	/* one loop thread */
 	struct msg_hello h = {
 		.name = msg_str_of(c->agent.name), .sw = msg_str_of(SCTPAGENT_VERSION),
 		.proto = MSG_VERSION, .boot_id = a->env->boot_id,
@@ -451,7 +443,7 @@ static void send_hello(struct assoc *a)
 		return;
 	}
 	/* HELLO goes before anything queued while it was down */
-	enqueue(a->ctrlq, a, &m, buf, true);
+	enqueue_ctrl(a, &m, buf, true);
 }
 
 static void stream_prio(struct assoc *a)
@@ -473,47 +465,40 @@ static void stream_prio(struct assoc *a)
 	}
 }
 
-/* A new association (after the channel, if any): HELLO, then every
- * reading the controller never ACKed, then what was queued. The store
- * keeps each reading until an ACK covers it, even while it is replayed,
- * so a second loss in the middle of a replay loses nothing. */
+/* A new association (after the channel, if any): HELLO, the GAPs still
+ * open, then every reading the controller has not acknowledged, from the
+ * outbox, oldest first. The outbox keeps each reading until an ACK covers
+ * it, so a second loss in the middle of a replay loses nothing. */
 void assoc_tx_up(struct assoc *a)
 {
-	unsigned int n = store_len(a->store);
-
 	stream_prio(a);
 	mq_clear(a->ctrlq);		/* replies belonged to the old association */
 	send_hello(a);
 	gaps_unsend_all(a->gaps);	/* a GAP may have died with the old one */
-	a->replaying = n > 0;
-	a->replay_pos = 1;
-	a->replay_end = store_next_ticket(a->store);
-	a->st.replayed += n;
-	if (n)
-		ALOG(a, LOG_INFO, "replaying %u reading(s) the controller had not "
-		     "acknowledged", n);
+	cursor_rewind(a->cur);
 	assoc_flush(a);
+}
+
+void assoc_tx_down(struct assoc *a)
+{
+	cursor_stop(a->cur);
+}
+
+static void dropped_range(void *ctx, const struct outbox_range *r)
+{
+	struct assoc *a = ctx;
+
+	a->st.dropped += lose_range(a, r->epoch, r->stream, r->first, r->last);
 }
 
 void assoc_tx_drop_all(struct assoc *a)
 {
-	struct mq *qs[] = { a->queue_hi, a->queue };
-	const struct mq_msg *m;
-	struct store_range r;
 	uint64_t before = a->st.dropped;
 
-	while (store_evict_oldest(a->store, &r)) {
-		lose_range(a, &r);
-		a->st.dropped += (uint32_t)(r.last - r.first) + 1ull;
-	}
-	for (unsigned int k = 0; k < 2; k++)
-		while ((m = mq_peek(qs[k]))) {
-			assoc_lose(a, m);
-			a->st.dropped++;
-			mq_pop(qs[k]);
-		}
+	assoc_pull_lost(a);
+	outbox_drop(a->env->ob, a->index, dropped_range, a);
+	cursor_stop(a->cur);
 	mq_clear(a->ctrlq);
-	a->replaying = false;
 	if (a->st.dropped > before)
 		ALOG(a, LOG_INFO, "%llu reading(s) held for it dropped (counted)",
 		     (unsigned long long)(a->st.dropped - before));
@@ -522,11 +507,15 @@ void assoc_tx_drop_all(struct assoc *a)
 void assoc_on_ack(struct assoc *a, uint32_t epoch, uint16_t stream, uint32_t seq)
 {
 	uint64_t now = clock_mono_ms();
+	int rc;
 
 	if (epoch && epoch != a->env->epoch) {
-		/* an older run's readings: none is held in memory */
-		a->st.ack_other_epoch++;
-		store_ack(a->store, epoch, stream, seq);
+		/* an older run's readings, replayed from the outbox */
+		rc = outbox_ack(a->env->ob, a->index, epoch, stream, seq);
+		if (rc == -ENOENT)
+			a->st.ack_other_epoch++;
+		else if (rc == -ERANGE)
+			a->st.ack_beyond++;
 		gaps_ack(a->gaps, epoch, stream, seq);
 		return;
 	}
@@ -543,7 +532,7 @@ void assoc_on_ack(struct assoc *a, uint32_t epoch, uint16_t stream, uint32_t seq
 	if (!seq_gt(seq, a->acked[stream]))
 		return;		/* old news (or moving backwards) */
 	a->acked[stream] = seq;
-	store_ack(a->store, a->env->epoch, stream, seq);
+	outbox_ack(a->env->ob, a->index, a->env->epoch, stream, seq);
 	gaps_ack(a->gaps, a->env->epoch, stream, seq);
 }
 
@@ -561,21 +550,21 @@ void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev)
 		ALOG(a, LOG_DEBUG, "SEND_FAILED on stream %u: not resent", stream);
 		return;
 	}
-	if (a->final) {
-		struct mq_msg m = { .stream = stream, .seq = seq };
-
-		a->st.dropped++;
-		assoc_lose(a, &m);
-		ALOG(a, LOG_DEBUG, "undelivered stream %u seq %u: controller closed "
-		     "for good; dropped (counted)", stream, seq);
+	if (a->final) {		/* removed: dropped already; stopping: the
+				 * outbox keeps it for the next run */
+		ALOG(a, LOG_DEBUG, "undelivered stream %u seq %u: controller %s",
+		     stream, seq, a->removed ? "removed (dropped)" :
+		     "closed; kept in the outbox");
 		return;
 	}
-	/* a reading with a lifetime is worthless when late: the stack gave up
-	 * on it (PR-SCTP abandoned it or the association died); count it */
+	/* a reading with a lifetime that PR-SCTP abandoned on a live
+	 * association is worthless now: count it and say so. One that died
+	 * with its association stays in the outbox: the next association
+	 * sends it if it is still within its lifetime (else EXPIRED). */
 	for (unsigned int i = 0; i < c->n_sensors; i++)
 		if (c->sensors[i].stream == stream)
 			lifetime = c->sensors[i].lifetime_ms;
-	if (lifetime) {
+	if (lifetime && a->state == AS_UP && ev->assoc == a->id) {
 		struct mq_msg m = { .stream = stream, .seq = seq };
 
 		a->st.abandoned++;
@@ -587,8 +576,8 @@ void assoc_on_send_failed(struct assoc *a, const struct ps_event *ev)
 		return;
 	}
 	/* A reliable message fails only with its association. Linux returns
-	 * them path by path, not in send order; the store has them in order
-	 * and the next association replays it, so nothing is resent here
+	 * them path by path, not in send order; the outbox has them in order
+	 * and the next association replays them, so nothing is resent here
 	 * (into a dying association, out of order). */
 	a->st.requeued++;
 	ALOG(a, LOG_DEBUG, "undelivered stream %u seq %u (%s): replayed on the "

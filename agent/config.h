@@ -26,6 +26,7 @@
 
 enum cfg_transport { CFG_TRANSPORT_AUTO, CFG_TRANSPORT_KERNEL, CFG_TRANSPORT_UDP };
 enum cfg_security { CFG_SEC_NONE, CFG_SEC_DTLS_PSK, CFG_SEC_DTLS_CERT };
+enum cfg_outbox { CFG_OUTBOX_DISK, CFG_OUTBOX_MEMORY };
 
 /* Where [agent] name came from: the file, or the board's stable id when
  * the file has none (a copied ini must not make two boards one agent). */
@@ -54,6 +55,10 @@ struct cfg_agent {
 	bool interleave;		/* offer I-DATA (RFC 8260) */
 	uint32_t resolve_timeout_ms;	/* bound of one host name lookup */
 	uint32_t memory_budget_kb;	/* what may be held for controllers */
+	enum cfg_outbox outbox;		/* where readings wait for their ACK */
+	uint64_t outbox_max_bytes;	/* of state_dir/outbox on the device */
+	uint8_t outbox_free_pct;	/* ... and at most this % of free space */
+	uint32_t sync_interval_ms;	/* fdatasync by then; 0 = every record */
 	uint32_t log_burst;		/* lines per key and window; 0 = no limit */
 	uint32_t log_window_ms;		/* the rate limit's window */
 	uint32_t clock_jump_ms;		/* a wall-clock step beyond: logged */

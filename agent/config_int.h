@@ -21,6 +21,8 @@ enum key_type {
 	KT_ADDR,	/* numeric address or "auto" (path) */
 	KT_ADDRLIST,	/* 1..MAX_CTRL_ADDRS numeric addresses */
 	KT_NAMELIST,	/* resolved after parsing (sensors/controllers) */
+	KT_SIZE,	/* bytes, optional K/M/G suffix (1024-based) into a
+			 * uint64_t; min/max are in KiB */
 };
 
 struct key_def {

@@ -14,6 +14,7 @@
 
 static const char *const transport_names[] = { "auto", "kernel", "udp", NULL };
 static const char *const secmode_names[] = { "none", "dtls-psk", "dtls-cert", NULL };
+static const char *const outbox_names[] = { "disk", "memory", NULL };
 
 static const struct key_def agent_keys[] = {
 	{ "name", KT_NAME, F(struct cfg_agent, name), 1, 0, false, NULL,
@@ -36,6 +37,11 @@ static const struct key_def agent_keys[] = {
 	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
 	{ "resolve_timeout_ms", KT_UINT, F(struct cfg_agent, resolve_timeout_ms), 100, 60000, false, NULL, NULL },
 	{ "memory_budget_kb", KT_UINT, F(struct cfg_agent, memory_budget_kb), 64, 1048576, false, NULL, NULL },
+	{ "outbox", KT_ENUM, F(struct cfg_agent, outbox), 0, 0, false, outbox_names,
+	  "disk or memory" },
+	{ "outbox_max_bytes", KT_SIZE, F(struct cfg_agent, outbox_max_bytes), 256, 1u << 30, false, NULL, NULL },
+	{ "outbox_free_pct", KT_UINT, F(struct cfg_agent, outbox_free_pct), 1, 100, false, NULL, NULL },
+	{ "sync_interval_ms", KT_UINT, F(struct cfg_agent, sync_interval_ms), 0, 60000, false, NULL, NULL },
 	{ "log_burst", KT_UINT, F(struct cfg_agent, log_burst), 0, 100000, false, NULL, NULL },
 	{ "log_window_ms", KT_UINT, F(struct cfg_agent, log_window_ms), 1000, 86400000, false, NULL, NULL },
 	{ "clock_jump_ms", KT_UINT, F(struct cfg_agent, clock_jump_ms), 10, 86400000, false, NULL, NULL },
@@ -174,6 +180,37 @@ static int parse_uint_key(const struct key_def *k, const char *v, void *p,
 		return -EINVAL;
 	}
 	store_uint(p, k->size, x);
+	return 0;
+}
+
+/* "65536", "64K", "64M", "1G": bytes, 1024-based suffixes; k->min and
+ * k->max are in KiB. */
+static int parse_size_key(const struct key_def *k, const char *v, void *p,
+			  char *why, size_t n)
+{
+	uint64_t x = 0, mul = 1;
+	const char *s = v;
+
+	for (; *s >= '0' && *s <= '9' && x < (1ull << 50); s++)
+		x = x * 10 + (uint64_t)(*s - '0');
+	if (s != v && (*s == 'K' || *s == 'k') && !s[1])
+		mul = 1024;
+	else if (s != v && *s == 'M' && !s[1])
+		mul = 1024 * 1024;
+	else if (s != v && *s == 'G' && !s[1])
+		mul = 1024 * 1024 * 1024;
+	else if (s == v || *s) {
+		snprintf(why, n, "'%s' is not a size; expected bytes with an "
+			 "optional K, M or G suffix", v);
+		return -EINVAL;
+	}
+	x *= mul;
+	if (x < (uint64_t)k->min * 1024 || x > (uint64_t)k->max * 1024) {
+		snprintf(why, n, "%s is out of range; expected %uK..%uG", v,
+			 k->min, k->max >> 20);
+		return -EINVAL;
+	}
+	memcpy(p, &x, sizeof(x));
 	return 0;
 }
 
@@ -377,6 +414,8 @@ int cfg_parse_value(const struct key_def *k, const char *v, void *base,
 		return parse_str(k, v, p, why, n);
 	case KT_UINT:
 		return parse_uint_key(k, v, p, why, n);
+	case KT_SIZE:
+		return parse_size_key(k, v, p, why, n);
 	case KT_BOOL:
 		if (!parse_bool(v, (bool *)p))
 			return 0;
@@ -425,6 +464,10 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->interleave = true;
 		a->resolve_timeout_ms = 5000;
 		a->memory_budget_kb = CONFIG_MEM_BUDGET_KB;
+		a->outbox = CFG_OUTBOX_DISK;
+		a->outbox_max_bytes = (uint64_t)CONFIG_OUTBOX_MAX_MB << 20;
+		a->outbox_free_pct = CONFIG_OUTBOX_FREE_PCT;
+		a->sync_interval_ms = CONFIG_OUTBOX_SYNC_MS;
 		a->log_burst = 10;
 		a->log_window_ms = 60000;
 		a->clock_jump_ms = 500;

@@ -19,6 +19,7 @@ struct range {
 struct gaps {
 	struct range *r;	/* oldest first */
 	unsigned int n, cap;
+	uint64_t forgotten;	/* ranges dropped to make room */
 };
 
 int gaps_create(unsigned int cap, struct gaps **out)
@@ -54,42 +55,79 @@ static void remove_at(struct gaps *g, unsigned int i)
 	g->n--;
 }
 
-/* Merge with a range of the same (epoch, stream) that touches it. */
+static bool same(const struct range *r, uint32_t epoch, uint16_t stream)
+{
+	return r->epoch == epoch && r->stream == stream;
+}
+
+/* Do [a, b] and [c, d] overlap or touch (serial-number order)? */
+static bool touch(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	return seq_le(c, b + 1) && seq_le(a, d + 1);
+}
+
+/* How many of first..last a kept range already covers. */
+static uint64_t overlap(const struct range *r, uint32_t first, uint32_t last)
+{
+	uint32_t lo = seq_gt(r->first, first) ? r->first : first;
+	uint32_t hi = seq_lt(r->last, last) ? r->last : last;
+
+	return seq_le(lo, hi) ? (uint64_t)(hi - lo) + 1 : 0;
+}
+
+/* Grow a range of the same (epoch, stream) that touches first..last to
+ * cover it, then fold in every other range the grown one touches. */
 static bool merge(struct gaps *g, uint32_t epoch, uint16_t stream,
 		  uint32_t first, uint32_t last)
 {
-	for (unsigned int i = g->n; i-- > 0;) {
-		struct range *r = &g->r[i];
+	struct range *r = NULL;
 
-		if (r->epoch != epoch || r->stream != stream)
+	for (unsigned int i = g->n; i-- > 0 && !r;)
+		if (same(&g->r[i], epoch, stream) &&
+		    touch(g->r[i].first, g->r[i].last, first, last))
+			r = &g->r[i];
+	if (!r)
+		return false;
+	if (seq_lt(first, r->first))
+		r->first = first;
+	if (seq_gt(last, r->last))
+		r->last = last;
+	r->sent = false;
+	for (unsigned int i = g->n; i-- > 0;) {
+		struct range *o = &g->r[i];
+
+		if (o == r || !same(o, epoch, stream) ||
+		    !touch(o->first, o->last, r->first, r->last))
 			continue;
-		if (r->last + 1 == first || (seq_le(r->first, first) && seq_le(first, r->last))) {
-			if (seq_gt(last, r->last))
-				r->last = last;
-		} else if (last + 1 == r->first) {
-			r->first = first;
-		} else {
-			continue;
-		}
-		r->sent = false;
-		return true;
+		if (seq_lt(o->first, r->first))
+			r->first = o->first;
+		if (seq_gt(o->last, r->last))
+			r->last = o->last;
+		if (o < r)
+			r--;		/* it moves down one */
+		remove_at(g, i);
 	}
-	return false;
+	return true;
 }
 
-int gaps_add(struct gaps *g, uint32_t epoch, uint16_t stream, uint32_t first,
-	     uint32_t last)
+uint64_t gaps_add(struct gaps *g, uint32_t epoch, uint16_t stream,
+		  uint32_t first, uint32_t last)
 {
-	int forgot = 0;
+	uint64_t n = (uint64_t)(last - first) + 1;
 
+	for (unsigned int i = 0; i < g->n; i++)	/* kept ranges are disjoint */
+		if (same(&g->r[i], epoch, stream))
+			n -= overlap(&g->r[i], first, last);
+	if (!n)
+		return 0;	/* known (and maybe sent) already */
 	if (merge(g, epoch, stream, first, last))
-		return 0;
+		return n;
 	if (g->n == g->cap) {
 		remove_at(g, 0);
-		forgot = 1;
+		g->forgotten++;
 	}
 	g->r[g->n++] = (struct range){ epoch, stream, false, first, last };
-	return forgot;
+	return n;
 }
 
 void gaps_ack(struct gaps *g, uint32_t epoch, uint16_t stream, uint32_t seq)
@@ -135,4 +173,9 @@ unsigned int gaps_unsent(const struct gaps *g)
 	for (unsigned int i = 0; i < g->n; i++)
 		n += !g->r[i].sent;
 	return n;
+}
+
+uint64_t gaps_forgotten(const struct gaps *g)
+{
+	return g->forgotten;
 }

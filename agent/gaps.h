@@ -20,10 +20,13 @@ struct msg_gap;
 int gaps_create(unsigned int cap, struct gaps **out);
 void gaps_destroy(struct gaps *g);
 
-/* first..last (serial order) of (@epoch, @stream) is lost. Returns 0, or 1
- * if the oldest range was forgotten to make room. */
-int gaps_add(struct gaps *g, uint32_t epoch, uint16_t stream, uint32_t first,
-	     uint32_t last);
+/* first..last (serial order) of (@epoch, @stream) is lost. Returns how
+ * many of those seqs no kept range covered yet (what to count as newly
+ * lost: the same range reported twice counts once). When the table is
+ * full the oldest range is forgotten (gaps_forgotten()). */
+uint64_t gaps_add(struct gaps *g, uint32_t epoch, uint16_t stream,
+		  uint32_t first, uint32_t last);
+uint64_t gaps_forgotten(const struct gaps *g);
 /* The controller's cumulative point on (@epoch, @stream) reached @seq:
  * the ranges it covers are done. */
 void gaps_ack(struct gaps *g, uint32_t epoch, uint16_t stream, uint32_t seq);

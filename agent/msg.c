@@ -491,6 +491,25 @@ static bool reading_ok(const struct msg_reading *r, struct msg_str bn,
 	       t - base_ms > -MAX_TIME_MS && t - base_ms < MAX_TIME_MS;
 }
 
+int msg_wrap_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
+		      const uint8_t *body, size_t len, size_t *out_len)
+{
+	size_t hl = MSG_HDR_LEN + (epoch ? MSG_EPOCH_LEN : 0);
+	struct cbor_enc e;
+	int rc;
+
+	if (!body || !len)
+		return -EINVAL;
+	rc = enc_begin(&e, buf, cap, MSG_READINGS, seq, epoch);
+	if (rc)
+		return rc;
+	if (len > cap - hl)
+		return -ENOSPC;
+	memcpy(buf + hl, body, len);
+	*out_len = hl + len;
+	return 0;
+}
+
 int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 			struct msg_str basename, const struct msg_reading *r,
 			unsigned n, size_t *out_len)

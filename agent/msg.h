@@ -158,6 +158,12 @@ struct msg_reading {
 int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 			struct msg_str basename, const struct msg_reading *r,
 			unsigned n, size_t *out_len);
+/* A READINGS message around a @body msg_encode_readings() made earlier
+ * (the outbox keeps bodies: everything after MSG_HDR_LEN of a message
+ * encoded with epoch 0): the header with @seq, and the EPOCH extension
+ * when @epoch != 0, then the body. 0, -ENOSPC, -EINVAL (empty body). */
+int msg_wrap_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
+		      const uint8_t *body, size_t len, size_t *out_len);
 /* The largest message msg_encode_readings() can make of @n readings whose
  * base name, name and unit are at most these lengths (config checks). */
 size_t msg_readings_max_len(size_t base_len, size_t name_len, size_t unit_len,

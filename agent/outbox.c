@@ -32,6 +32,10 @@ int ob_write_state(struct outbox *ob)
 	uint8_t *buf;
 	size_t len;
 
+	if (!ob->dir) {		/* outbox_open_memory(): nothing persists */
+		ob->cursors_moved = false;
+		return 0;
+	}
 	ob->state.gen++;
 	len = ob_state_encode(ob, &buf);
 	if (!len)
@@ -53,6 +57,7 @@ int ob_write_state(struct outbox *ob)
 		/* This slot is now unreadable; the other one stays the
 		 * newest valid, and the next write comes here again. */
 		ob->state.valid[slot] = false;
+		ob->state.last_write = clock_mono_ms();	/* retry later */
 		ob->st.state_errors++;
 		OLOG(LOG_WARN, "write %s/%s: %s", ob->dir, name, strerror(-err));
 		return err;
@@ -76,11 +81,13 @@ static void sync_hist(struct outbox *ob, uint64_t ms)
 	while (b < OUTBOX_HIST_N - 1 && ms >= bound[b])
 		b++;
 	ob->st.sync_hist[b]++;
+	ob->st.sync_total_ms += ms;
+	ob->st.sync_last_ms = (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms);
 	if (ms > ob->st.sync_max_ms)
 		ob->st.sync_max_ms = (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms);
 }
 
-static int timed_sync(struct outbox *ob, struct pf_file *f)
+int ob_timed_sync(struct outbox *ob, struct pf_file *f)
 {
 	uint64_t t0 = clock_mono_ms();
 	int err = pf_datasync(f);
@@ -95,7 +102,7 @@ static int timed_sync(struct outbox *ob, struct pf_file *f)
 
 /* Everything appended so far is on the device (or acknowledged by every
  * controller that takes it: those frames left ob->pend unsynced). */
-static void now_durable(struct outbox *ob)
+void ob_now_durable(struct outbox *ob)
 {
 	const struct ob_seg *s = active(ob);
 
@@ -157,7 +164,8 @@ uint64_t ob_free_budget(struct outbox *ob)
 {
 	uint64_t avail, total, b = ob->cfg.max_bytes, share;
 
-	if (ob->cfg.free_pct < 100 && !pf_fs_space(ob->dir, &avail, &total)) {
+	if (ob->dir && ob->cfg.free_pct < 100 &&
+	    !pf_fs_space(ob->dir, &avail, &total)) {
 		share = (ob->bytes + avail) / 100 * ob->cfg.free_pct;
 		if (share < b)
 			b = share;
@@ -179,6 +187,7 @@ static int degrade(struct outbox *ob, int err, const char *what)
 		OLOG(LOG_ERR, "%s: %s; the outbox stops writing (readings stay "
 		     "in memory until it works again)", what, strerror(-err));
 	ob->degraded = err;
+	ob_mem_take_pending(ob);
 	return err;
 }
 
@@ -234,18 +243,26 @@ static int open_segment(struct outbox *ob)
 	return 0;
 }
 
-/* Drop the oldest segment that is not being written, queueing what it held
- * as lost. -ENOSPC if there is none. */
+/* Drop the oldest segment, queueing what it held as lost. Never the one
+ * written last (being written, or just sealed): that is the newest data,
+ * still in flight to the controllers that are up; when nothing older is
+ * left the caller degrades to memory instead. -ENOSPC if there is none. */
 int ob_evict_oldest(struct outbox *ob, const char *why)
 {
 	struct ob_seg *s;
 	int64_t now = clock_wall_ms();
 	uint64_t records = 0;
-	int err;
+	int err, newest = -1;
+	unsigned int k = 0;
 
-	if (!ob->n_seg || (ob->n_seg == 1 && ob->wf))
+	for (unsigned int i = 0; i < ob->n_seg; i++)
+		if (!(ob->seg[i].flags & OB_SEG_MEM))
+			newest = (int)i;
+	while (k < ob->n_seg && ob->seg[k].flags & OB_SEG_MEM)
+		k++;
+	if (newest < 0 || (int)k >= newest)
 		return -ENOSPC;
-	s = &ob->seg[0];
+	s = &ob->seg[k];
 	for (unsigned int i = 0; i < s->n_span; i++) {
 		const struct ob_span *sp = &s->span[i];
 
@@ -269,7 +286,7 @@ int ob_evict_oldest(struct outbox *ob, const char *why)
 	     err && err != -ENOENT ? "; unlink failed" : "");
 	ob->dir_dirty = true;
 	ob->st.segs_evicted++;
-	ob_seg_remove(ob, 0);
+	ob_seg_remove(ob, k);
 	return 0;
 }
 
@@ -284,7 +301,7 @@ static uint32_t gap_last(const struct ob_frame *h, const void *payload)
 
 /* Retry after @err: on ENOSPC make room first. The pending frames go to a
  * fresh segment and are synced there (the old file's pages may be gone). */
-static int move_to_new_segment(struct outbox *ob, int err)
+int ob_move_to_new_segment(struct outbox *ob, int err)
 {
 	struct ob_seg *s = active(ob);
 	size_t off = 0;
@@ -315,10 +332,10 @@ static int move_to_new_segment(struct outbox *ob, int err)
 		s->end += ob->pend_len;
 		s->size += ob->pend_len;
 		ob->bytes += ob->pend_len;
-		err = timed_sync(ob, ob->wf);
+		err = ob_timed_sync(ob, ob->wf);
 	}
 	if (!err)
-		now_durable(ob);
+		ob_now_durable(ob);
 	return err;
 }
 
@@ -328,15 +345,15 @@ static int sync_active(struct outbox *ob)
 
 	if (!ob->wf || !ob->pend_len)
 		return 0;
-	err = timed_sync(ob, ob->wf);
+	err = ob_timed_sync(ob, ob->wf);
 	if (!err) {
-		now_durable(ob);
+		ob_now_durable(ob);
 		return 0;
 	}
 	OLOG(LOG_WARN, "fdatasync %s: %s; writing the last %zu bytes again to "
 	     "a new segment", ob_seg_path(ob, active(ob)->id, false),
 	     strerror(-err), ob->pend_len);
-	err = move_to_new_segment(ob, err);
+	err = ob_move_to_new_segment(ob, err);
 	return err ? degrade(ob, err, "sync failed twice") : 0;
 }
 
@@ -354,11 +371,11 @@ static int seal_active(struct outbox *ob)
 		return err;
 	n = ob_index_encode(ob, s, &idx);
 	if (n) {
-		if (!pf_append(ob->wf, idx, n) && !timed_sync(ob, ob->wf)) {
+		if (!pf_append(ob->wf, idx, n) && !ob_timed_sync(ob, ob->wf)) {
 			s->flags |= OB_SEG_INDEXED;
 			s->size += n;
 			ob->bytes += n;
-			now_durable(ob);	/* acked frames too now */
+			ob_now_durable(ob);	/* acked frames too now */
 		} else {
 			pf_truncate(ob->wf, s->end);
 		}
@@ -370,7 +387,7 @@ static int seal_active(struct outbox *ob)
 	return 0;
 }
 
-static size_t index_len(const struct ob_seg *s)
+size_t ob_index_len(const struct ob_seg *s)
 {
 	return OB_OVH + OB_INDEX_FIXED + (s->n_span + 1) * OB_SPAN_LEN +
 	       OB_TRAILER;
@@ -383,7 +400,7 @@ static int make_room(struct outbox *ob, size_t flen)
 	int err = 0;
 
 	if (s && s->end > OB_OVH + OB_SEG_HDR_LEN &&
-	    s->end + flen + index_len(s) > ob->cfg.segment_bytes) {
+	    s->end + flen + ob_index_len(s) > ob->cfg.segment_bytes) {
 		err = seal_active(ob);
 		s = NULL;
 	}
@@ -415,21 +432,42 @@ static int write_frame(struct outbox *ob, const uint8_t *frame, size_t n)
 		ob->st.enospc++;
 	OLOG(LOG_WARN, "write %s: %s", ob_seg_path(ob, s->id, false),
 	     strerror(-err));
-	if (err == -ENOSPC && !pf_truncate(ob->wf, s->end) &&
-	    !ob_evict_oldest(ob, "disk full")) {
-		err = pf_append(ob->wf, frame, n);
-		if (!err)
-			return 0;
-		pf_truncate(ob->wf, s->end);
+	if (err == -ENOSPC) {
+		/* make room by dropping the oldest, once; a new segment
+		 * would not fit either */
+		if (!pf_truncate(ob->wf, s->end) && !ob_evict_oldest(ob, "disk full")) {
+			err = pf_append(ob->wf, frame, n);
+			if (!err)
+				return 0;
+			pf_truncate(ob->wf, s->end);
+		}
 	} else {
 		pf_truncate(ob->wf, s->end);
-		err = move_to_new_segment(ob, err);
+		err = ob_move_to_new_segment(ob, err);
 		if (!err)
 			err = pf_append(ob->wf, frame, n);
 		if (!err)
 			return 0;
 	}
 	return degrade(ob, err, "write failed twice");
+}
+
+/* The record in the memory tier (degraded): replayed like the others,
+ * written to the device by outbox_resume(). */
+static int put_mem(struct outbox *ob, struct ob_es *e, const struct ob_frame *h,
+		   const void *payload, uint32_t last)
+{
+	size_t n = ob_frame_encode(ob->wbuf, h, payload);
+	int err = ob_mem_put(ob, ob->wbuf, n, h, last);
+
+	if (err)
+		return err;
+	e->last = last;
+	e->started = true;
+	ob->st.appended++;
+	ob->st.appended_bytes += n;
+	ob->st.mem_appended++;
+	return OUTBOX_MEMORY;
 }
 
 static int put_record(struct outbox *ob, struct ob_frame *h,
@@ -442,8 +480,6 @@ static int put_record(struct outbox *ob, struct ob_frame *h,
 	size_t n;
 	int err;
 
-	if (ob->degraded)
-		return ob->degraded;
 	if (!h->stream || !h->seq)
 		return -EINVAL;
 	e = ob_es_find(ob, ob->epoch, h->stream);
@@ -453,21 +489,24 @@ static int put_record(struct outbox *ob, struct ob_frame *h,
 		return -EMSGSIZE;
 	if (!e && !(e = ob_es_get(ob, ob->epoch, h->stream)))
 		return -ENOMEM;
+	if (ob->degraded)
+		return put_mem(ob, e, h, payload, last);
 	if (ob_grow(ob, (void **)&ob->pend, &ob->pend_cap,
 		    (unsigned int)(ob->pend_len + OB_OVH + h->len), 1) ||
 	    ob_grow(ob, (void **)&ob->pr, &ob->cap_pr, ob->n_pr + 1,
 		    sizeof(*ob->pr)))
 		return -ENOMEM;
 	err = make_room(ob, OB_OVH + h->len);
+	n = err ? 0 : ob_frame_encode(ob->wbuf, h, payload);
+	if (!err)
+		err = write_frame(ob, ob->wbuf, n);
 	if (err)
-		return err;
-	n = ob_frame_encode(ob->wbuf, h, payload);
-	err = write_frame(ob, ob->wbuf, n);
-	if (err)
-		return err;
+		return ob->degraded ? put_mem(ob, e, h, payload, last) : err;
 	s = active(ob);
 	if (ob_span_add(ob, s, h->stream, h->seq, last, h->expire))
 		return -ENOMEM;
+	ob->last_rec_seg = s->id;
+	ob->last_rec_off = s->end;
 	s->end += n;
 	s->size += n;
 	ob->bytes += n;
@@ -486,8 +525,8 @@ static int put_record(struct outbox *ob, struct ob_frame *h,
 	ob->st.written_off = s->end;
 	if (!ob->cfg.sync_interval_ms || ob->pend_len >= ob->cfg.sync_bytes ||
 	    now - ob->pend_since >= ob->cfg.sync_interval_ms)
-		sync_active(ob);	/* a failure degrades; this one is written */
-	return 0;
+		sync_active(ob);	/* a failure moves it to memory */
+	return ob->degraded ? OUTBOX_MEMORY : 0;
 }
 
 int outbox_append(struct outbox *ob, uint16_t stream, uint32_t seq,
@@ -533,16 +572,20 @@ uint32_t outbox_epoch(const struct outbox *ob)
 	return ob->epoch;
 }
 
+/* While degraded only the memory tier's work is due: writes to the device
+ * wait for outbox_resume(). */
 uint64_t outbox_next_due_ms(const struct outbox *ob)
 {
 	uint64_t now = clock_mono_ms(), due = UINT64_MAX;
 	int64_t wall = clock_wall_ms();
+	bool dev = !ob->degraded;
 
-	if (ob->check_delete || ob->dir_dirty || (ob->pend_acked && ob->n_pr))
+	if (ob->check_delete || (dev && (ob->dir_dirty ||
+					 (ob->pend_acked && ob->n_pr))))
 		return now;
-	if (ob->pend_len && !ob->degraded)
+	if (dev && ob->pend_len)
 		due = ob->pend_since + ob->cfg.sync_interval_ms;
-	if (ob->cursors_moved) {
+	if (dev && ob->cursors_moved) {
 		uint64_t t = ob->state.last_write + ob->cfg.state_interval_ms;
 
 		if (t < due)
@@ -552,7 +595,7 @@ uint64_t outbox_next_due_ms(const struct outbox *ob)
 		int64_t x = ob_seg_expiry(&ob->seg[i]);
 		uint64_t t;
 
-		if (!x)
+		if (!x || (!dev && !(ob->seg[i].flags & OB_SEG_MEM)))
 			continue;
 		t = x <= wall ? now : now + (uint64_t)(x - wall);
 		if (t < due)
@@ -579,12 +622,13 @@ int outbox_poll(struct outbox *ob)
 	}
 	if (ob->check_delete || expired) {
 		ob->check_delete = false;
+		ob_mem_delete_done(ob, wall);
 		ob_delete_done(ob);
 	}
 	if (ob->cursors_moved &&
 	    now - ob->state.last_write >= ob->cfg.state_interval_ms)
 		ob_write_state(ob);
-	if (ob->dir_dirty && !pf_sync_dir(ob->dir))
+	if (ob->dir && ob->dir_dirty && !pf_sync_dir(ob->dir))
 		ob->dir_dirty = false;
 	return ob->degraded;
 }
@@ -602,17 +646,26 @@ int outbox_resume(struct outbox *ob)
 
 	if (!ob->degraded)
 		return 0;
+	if (!ob->dir)
+		return ob->degraded;
 	ob->degraded = 0;
-	err = move_to_new_segment(ob, 0);
+	err = ob_mem_write_all(ob);
+	if (!err)
+		err = ob_move_to_new_segment(ob, 0);
 	if (err == -ENOSPC && !ob_evict_oldest(ob, "disk full"))
-		err = move_to_new_segment(ob, 0);
+		err = ob_move_to_new_segment(ob, 0);
 	if (err) {
+		struct ob_seg *s = active(ob);
+
+		if (s)
+			s->flags |= OB_SEG_SEALED | OB_SEG_SUSPECT;
 		if (ob->wf)
 			pf_close(ob->wf);
 		ob->wf = NULL;
 		ob->degraded = err == -ENOSPC ? -ENOSPC : -EIO;
 		return ob->degraded;
 	}
+	ob->st.resumes++;
 	OLOG(LOG_WARN, "writing again (%s)", ob_seg_path(ob, active(ob)->id,
 							 false));
 	return 0;
@@ -625,8 +678,11 @@ void ob_destroy(struct outbox *ob)
 	ob_iters_detach(ob);
 	if (ob->wf)
 		pf_close(ob->wf);
-	for (unsigned int i = 0; i < ob->n_seg; i++)
+	pf_close(ob->lock);
+	for (unsigned int i = 0; i < ob->n_seg; i++) {
+		ob_mem_free_seg(ob, &ob->seg[i]);
 		ob_seg_free(ob, &ob->seg[i]);
+	}
 	for (unsigned int i = 0; i < ob->n_es; i++)
 		ob_free(ob, ob->es[i].cur);
 	for (unsigned int c = 0; ob->ctrl && c < ob->cfg.n_ctrls; c++)
@@ -649,12 +705,21 @@ int outbox_close(struct outbox *ob)
 
 	if (!ob)
 		return 0;
-	if (!ob->degraded)
+	if (ob->degraded && ob->dir)
+		outbox_resume(ob);	/* the memory tier to the device */
+	if (ob->degraded) {
+		err = ob->degraded;
+		if (ob->memtier)
+			OLOG(LOG_ERR, "closing with %u segments in memory only: "
+			     "their readings are lost with this run",
+			     ob->st.mem_segments);
+	} else {
 		err = seal_active(ob);
+	}
 	e2 = ob_write_state(ob);
 	if (!err)
 		err = e2;
-	if (ob->dir_dirty && (e2 = pf_sync_dir(ob->dir)) && !err)
+	if (ob->dir && ob->dir_dirty && (e2 = pf_sync_dir(ob->dir)) && !err)
 		err = e2;
 	ob_destroy(ob);
 	return err;

@@ -25,10 +25,16 @@
  * retried fsync trusted); if that fails too the outbox degrades.
  *
  * Degraded. After ENOSPC (the oldest segment dropped and the write retried
- * once) or EIO (retried once in a fresh segment) that still fails, appends
- * return the error without touching the device: the caller keeps readings
- * in memory and raises an alarm. Acks, replay of what is readable and
- * outbox_resume() keep working.
+ * once) or EIO (retried once in a fresh segment) that still fails, the
+ * outbox keeps appending to its memory tier: segments of the same format
+ * in RAM (mem_segment_bytes each), replayed, acknowledged and evicted like
+ * the others (a dropped one is reported lost, exactly), bounded by
+ * mem_max_bytes or by the caller through outbox_mem_evict(). outbox_append
+ * then returns OUTBOX_MEMORY; the caller raises an alarm and calls
+ * outbox_resume() now and then, which writes the memory segments to the
+ * device in order and goes on there. The unsynced records of the failed
+ * segment move to the memory tier too, so nothing accepted is dropped.
+ * outbox_open_memory() runs the whole outbox in RAM (state_dir unusable).
  *
  * Ownership: the outbox owns everything it allocates; outbox_close() frees
  * it. Iterators belong to the caller (outbox_iter_close); a record's
@@ -67,6 +73,10 @@ struct outbox_config {
 					 * long after an ack; 0 = 30 s */
 	uint32_t max_record;		/* largest payload; 0 = 64 KiB */
 	uint64_t quarantine_bytes;	/* cap of quarantine/; 0 = 4 MiB */
+	uint32_t mem_segment_bytes;	/* memory tier segments; 0 = 16 KiB
+					 * (at most segment_bytes) */
+	uint64_t mem_max_bytes;		/* memory tier limit; 0 = none here
+					 * (the caller evicts) */
 	unsigned int n_ctrls;		/* 0..OUTBOX_MAX_CTRLS */
 	const char *const *ctrl_names;	/* the cursor's key across restarts
 					 * (a controller renamed starts over) */
@@ -84,13 +94,20 @@ struct outbox_config {
  * then persist and sync the new epoch (*epoch, never 0). What was lost is
  * queued per controller (outbox_lost_next). Memory is proportional to the
  * number of segments and streams, not to the bytes held.
- * -EINVAL bad config; -ENOMEM; the directory cannot be used at all
+ * -EINVAL bad config; -ENOMEM; -EBUSY another process has the directory
+ * (its lock file); the directory cannot be used at all
  * (-EACCES, -ENOENT its parent is missing, -EIO, -ENOSPC, -EMFILE) or the
  * epoch cannot be made durable (-EIO, -ENOSPC): run from memory, with an
  * alarm, under a random epoch.
  */
 int outbox_open(const struct outbox_config *cfg, struct outbox **ob,
 		uint32_t *epoch);
+/* An outbox without a device (cfg->dir is ignored): every record lives in
+ * the memory tier, outbox_stats().degraded = @why (< 0, the error that
+ * made the directory unusable), outbox_resume() always fails. The epoch is
+ * random (never 0): nothing persists it. -EINVAL, -ENOMEM. */
+int outbox_open_memory(const struct outbox_config *cfg, int why,
+		       struct outbox **ob, uint32_t *epoch);
 /* Sync, seal the current segment, persist the cursors, free everything
  * (iterators still open are detached: their next call returns -EBADF).
  * Returns 0 or the first error of those writes (the outbox is freed). */
@@ -106,16 +123,18 @@ uint32_t outbox_epoch(const struct outbox *ob);
  * back by the iterator). @lifetime_ms 0 = never expires; else the record
  * is not replayed (and stops holding its segment) after that much wall
  * time. Written at once; durable per the sync policy.
- * -EINVAL stream 0, seq out of order; -EMSGSIZE payload > max_record;
- * -ENOSPC, -EIO: degraded now or before (outbox_stats().degraded says
- * which; nothing was stored).
+ * 0 written to the device; OUTBOX_MEMORY kept in the memory tier only
+ * (degraded: outbox_stats().degraded says why); -EINVAL stream 0, seq out
+ * of order; -EMSGSIZE payload > max_record; -ENOMEM (nothing stored).
  */
+#define OUTBOX_MEMORY 1
 int outbox_append(struct outbox *ob, uint16_t stream, uint32_t seq,
 		  uint8_t flags, uint32_t lifetime_ms, const void *payload,
 		  size_t len);
 /* Declare seqs @first..@last of @stream (current epoch) as never coming:
- * replayed as a GAP record (OUTBOX_REC_GAP). Same ordering rule and errors
- * as outbox_append (the range must start at the stream's next seq). */
+ * replayed as a GAP record (OUTBOX_REC_GAP). Same ordering rule and
+ * returns as outbox_append (the range must start at the stream's next
+ * seq). */
 int outbox_append_gap(struct outbox *ob, uint16_t stream, uint32_t first,
 		      uint32_t last);
 
@@ -149,11 +168,20 @@ int outbox_poll(struct outbox *ob);
 uint64_t outbox_next_due_ms(const struct outbox *ob);
 /* Sync now (before a planned power-off). 0, -EIO, -ENOSPC. */
 int outbox_sync(struct outbox *ob);
-/* Leave the degraded state if the device works again (a new segment is
- * made and synced). Appends go on at each stream's last appended seq + 1:
- * append what was kept in memory meanwhile, or declare it with
- * outbox_append_gap(). 0 (also when not degraded), -ENOSPC, -EIO. */
+/* Leave the degraded state if the device works again: the memory tier's
+ * segments are written to the device (in order, synced, indexed), then a
+ * new segment is made and synced. 0 (also when not degraded), -ENOSPC,
+ * -EIO (still degraded; what was written so far stays written). */
 int outbox_resume(struct outbox *ob);
+
+/* --- the memory tier -------------------------------------------------------- */
+/* Bytes the memory tier holds (segment buffers; what a memory budget
+ * charges). */
+uint64_t outbox_mem_bytes(const struct outbox *ob);
+/* Drop the oldest memory segment, reporting what it held that some
+ * controller had not acknowledged as lost. Returns the bytes freed (0 if
+ * the tier is empty). */
+uint64_t outbox_mem_evict(struct outbox *ob);
 
 /* --- replay ------------------------------------------------------------------
  * An iterator walks the log oldest first for one controller and yields the
@@ -164,7 +192,12 @@ int outbox_resume(struct outbox *ob);
  * from the alarm one first; whole segments without a wanted, unacked
  * stream are skipped from the index without reading them.
  */
-enum outbox_rec_type { OUTBOX_REC_DATA = 2, OUTBOX_REC_GAP = 3 };
+enum outbox_rec_type {
+	OUTBOX_REC_DATA = 2,
+	OUTBOX_REC_GAP = 3,	/* seq..last declared never coming */
+	OUTBOX_REC_EXPIRED = 4,	/* seq..last not acknowledged and past its
+				 * lifetime: never sent (tell the controller) */
+};
 
 struct outbox_rec {
 	enum outbox_rec_type type;
@@ -181,6 +214,9 @@ struct outbox_rec {
 #define OUTBOX_ITER_FOLLOW 0x1u	/* go on into records appended after the
 				 * open (default: stop at the end as it
 				 * was at open) */
+#define OUTBOX_ITER_LAST 0x2u	/* start at the most recently appended
+				 * record instead of the oldest (a caller
+				 * that sent everything before it) */
 
 /* -EINVAL bad ctrl or flags, -ENOMEM. */
 int outbox_iter_open(struct outbox *ob, unsigned int ctrl,
@@ -205,6 +241,11 @@ struct outbox_range {
  * past (GAP is idempotent). */
 int outbox_lost_next(struct outbox *ob, unsigned int ctrl,
 		     struct outbox_range *r);
+/* @ctrl will never be sent what it has not acknowledged (removed from the
+ * configuration): its cursor moves over everything held, and @cb gets each
+ * (epoch, stream) range it skipped. 0, -EINVAL bad ctrl. */
+int outbox_drop(struct outbox *ob, unsigned int ctrl,
+		void (*cb)(void *ctx, const struct outbox_range *r), void *ctx);
 /* For HELLO's "low": for every (epoch, stream) @ctrl takes whose lowest
  * seq still held is above its cursor + 1, call @cb with that lowest seq.
  * Returns 0, or the first non-zero @cb return; -EINVAL bad ctrl. */
@@ -222,7 +263,8 @@ struct outbox_stats {
 	unsigned int segments;
 	uint64_t bytes;			/* segment files, on disk */
 	uint64_t budget;		/* current limit (bytes, free share) */
-	uint64_t mem_bytes;		/* heap held by the outbox + iterators */
+	uint64_t heap_bytes;		/* heap held by the outbox + iterators
+					 * (tables, buffers; not the tier) */
 	/* this run */
 	uint64_t appended, appended_bytes;	/* records, frame bytes */
 	uint64_t durable_seg, durable_off;	/* position known synced */
@@ -231,9 +273,20 @@ struct outbox_stats {
 	uint64_t sync_skipped;		/* records acked by all before their
 					 * sync was due: never synced */
 	uint32_t sync_hist[OUTBOX_HIST_N];
-	uint32_t sync_max_ms;
+	uint32_t sync_max_ms, sync_last_ms;
+	uint64_t sync_total_ms;		/* / (syncs + sync_errors): the mean */
+	uint64_t unsynced_bytes;	/* written, not yet durable */
+	uint64_t unsynced_ms;		/* age of the oldest of them */
 	uint64_t state_writes, state_errors;
 	uint64_t segs_deleted, segs_evicted, expired;
+	/* the memory tier */
+	unsigned int mem_segments;
+	uint64_t mem_bytes;		/* outbox_mem_bytes() */
+	uint64_t mem_appended;		/* records kept in memory only */
+	uint64_t mem_evicted;		/* memory segments dropped */
+	uint64_t mem_written;		/* memory segments written to the
+					 * device by outbox_resume() */
+	uint64_t resumes;
 	/* recovery (at open) */
 	uint64_t recovery_ms;
 	uint64_t recovered_segments, recovered_bytes, scanned_bytes;

@@ -51,8 +51,8 @@ uint32_t outbox_acked(const struct outbox *ob, unsigned int ctrl,
 	return e && ctrl < ob->cfg.n_ctrls ? e->cur[ctrl] : 0;
 }
 
-static bool seg_done(const struct outbox *ob, const struct ob_seg *s,
-		     int64_t now_wall)
+bool ob_seg_done(const struct outbox *ob, const struct ob_seg *s,
+		 int64_t now_wall)
 {
 	for (unsigned int i = 0; i < s->n_span; i++) {
 		const struct ob_span *sp = &s->span[i];
@@ -69,9 +69,11 @@ static bool seg_done(const struct outbox *ob, const struct ob_seg *s,
 	return true;
 }
 
-/* Records of @s that go unacknowledged because they expired. */
-static uint64_t expired_records(const struct outbox *ob,
-				const struct ob_seg *s, int64_t now_wall)
+/* Records of @s that go unacknowledged because they expired; each such
+ * range is reported to the controllers that had not acknowledged it (a
+ * GAP: its cumulative point must not wait for them). */
+uint64_t ob_report_expired(struct outbox *ob, const struct ob_seg *s,
+			   int64_t now_wall)
 {
 	uint64_t n = 0;
 
@@ -85,6 +87,8 @@ static uint64_t expired_records(const struct outbox *ob,
 			if (ob_takes(ob, c, sp->stream) &&
 			    (!e || ob_seq_lt(e->cur[c], sp->last))) {
 				n += sp->count;
+				ob_report_loss(ob, s->epoch, sp->stream,
+					       sp->first, sp->last);
 				break;
 			}
 		}
@@ -116,8 +120,9 @@ int ob_delete_done(struct outbox *ob)
 	int err;
 
 	for (unsigned int i = 0; i < ob->n_seg; i++)
-		n += (ob->seg[i].flags & OB_SEG_SEALED) &&
-		     seg_done(ob, &ob->seg[i], now);
+		n += (ob->seg[i].flags & (OB_SEG_SEALED | OB_SEG_MEM)) ==
+		     OB_SEG_SEALED &&
+		     ob_seg_done(ob, &ob->seg[i], now);
 	if (!n)
 		return 0;
 	err = ob_write_state(ob);
@@ -126,11 +131,12 @@ int ob_delete_done(struct outbox *ob)
 	for (unsigned int i = 0; i < ob->n_seg;) {
 		struct ob_seg *s = &ob->seg[i];
 
-		if (!(s->flags & OB_SEG_SEALED) || !seg_done(ob, s, now)) {
+		if ((s->flags & (OB_SEG_SEALED | OB_SEG_MEM)) != OB_SEG_SEALED ||
+		    !ob_seg_done(ob, s, now)) {
 			i++;
 			continue;
 		}
-		ob->st.expired += expired_records(ob, s, now);
+		ob->st.expired += ob_report_expired(ob, s, now);
 		err = pf_unlink(ob_seg_path(ob, s->id, false));
 		if (err && err != -ENOENT)
 			OLOG(LOG_WARN, "unlink %s: %s", ob->path, strerror(-err));
@@ -173,7 +179,10 @@ void outbox_stats(const struct outbox *ob, struct outbox_stats *st)
 	st->segments = ob->n_seg;
 	st->bytes = ob->bytes;
 	st->budget = ob->budget;
-	st->mem_bytes = ob->mem;
+	st->heap_bytes = ob->mem;
+	st->mem_bytes = ob->memtier;
+	st->unsynced_bytes = ob->pend_len;
+	st->unsynced_ms = ob->n_pr ? clock_mono_ms() - ob->pend_since : 0;
 }
 
 int outbox_ctrl_stats(const struct outbox *ob, unsigned int ctrl,
@@ -205,6 +214,28 @@ static bool lowest_held(const struct outbox *ob, const struct ob_es *e,
 		}
 	}
 	return false;
+}
+
+int outbox_drop(struct outbox *ob, unsigned int ctrl,
+		void (*cb)(void *ctx, const struct outbox_range *r), void *ctx)
+{
+	if (ctrl >= ob->cfg.n_ctrls)
+		return -EINVAL;
+	for (unsigned int i = 0; i < ob->n_es; i++) {
+		struct ob_es *e = &ob->es[i];
+		struct outbox_range r = { e->epoch, e->stream, e->cur[ctrl] + 1,
+					  e->last };
+
+		if (!ob_takes(ob, ctrl, e->stream) ||
+		    !ob_seq_lt(e->cur[ctrl], e->last))
+			continue;
+		e->cur[ctrl] = e->last;
+		ob->cursors_moved = ob->check_delete = ob->pend_acked = true;
+		if (cb)
+			cb(ctx, &r);
+	}
+	ob->ctrl[ctrl].n_lost = 0;	/* nothing more to tell it */
+	return 0;
 }
 
 int outbox_low(const struct outbox *ob, unsigned int ctrl,

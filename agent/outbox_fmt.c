@@ -314,8 +314,14 @@ static int refill(struct outbox *ob, struct pf_file *f, struct ob_window *w,
 	n = w->cap;
 	if ((uint64_t)n > to - off)
 		n = (size_t)(to - off);
-	err = pf_pread(f, w->buf, n, off, &w->len);
 	w->start = off;
+	if (w->mem) {			/* a memory segment */
+		w->len = off >= w->mem_len ? 0 :
+			 n < w->mem_len - off ? n : (size_t)(w->mem_len - off);
+		memcpy(w->buf, w->mem + off, w->len);
+		return 0;
+	}
+	err = pf_pread(f, w->buf, n, off, &w->len);
 	return err;
 }
 

@@ -54,6 +54,7 @@ struct ob_span {			/* one stream inside one segment */
 #define OB_SEG_INDEXED 0x2u		/* ends with a valid INDEX */
 #define OB_SEG_VERIFIED 0x4u		/* scanned whole in this run */
 #define OB_SEG_SUSPECT 0x8u		/* a sync failed on it */
+#define OB_SEG_MEM 0x10u		/* in the memory tier (mem, no file) */
 
 struct ob_seg {
 	uint64_t id;
@@ -63,6 +64,8 @@ struct ob_seg {
 	uint64_t size;			/* file size (INDEX included) */
 	struct ob_span *span;
 	unsigned int n_span, cap_span;
+	uint8_t *mem;			/* OB_SEG_MEM: the segment's bytes */
+	size_t mem_cap;
 };
 
 struct ob_es {				/* one (epoch, stream) known */
@@ -105,6 +108,7 @@ struct outbox {
 	struct ob_es *es;		/* by (epoch, stream) */
 	unsigned int n_es, cap_es;
 
+	struct pf_file *lock;		/* <dir>/lock: one agent per state_dir */
 	struct pf_file *wf;		/* the active segment, or NULL */
 	uint8_t *wbuf;			/* one frame being written */
 	uint8_t *pend;			/* unsynced frames nobody acked yet */
@@ -128,6 +132,8 @@ struct outbox {
 	bool dir_dirty;			/* unlinks not yet synced */
 
 	struct outbox_iter *iters;
+	uint64_t memtier;		/* bytes of memory segment buffers */
+	uint64_t last_rec_seg, last_rec_off;	/* the newest record */
 	struct outbox_stats st;
 };
 
@@ -223,6 +229,8 @@ struct ob_window {
 	uint8_t *buf;			/* ob_alloc'd, cap bytes */
 	size_t cap, len;
 	uint64_t start;
+	const uint8_t *mem;		/* read from here instead of the file */
+	size_t mem_len;
 };
 int ob_window_frame(struct outbox *ob, struct pf_file *f, struct ob_window *w,
 		    uint64_t pos, uint64_t to, struct ob_frame *h, int *err);
@@ -237,6 +245,28 @@ struct ob_scan_cb {
 };
 int ob_scan(struct outbox *ob, struct pf_file *f, uint64_t from,
 	    uint64_t to, const struct ob_scan_cb *cb);
+
+/* outbox.c, shared with outbox_mem.c */
+int ob_timed_sync(struct outbox *ob, struct pf_file *f);
+size_t ob_index_len(const struct ob_seg *s);
+void ob_now_durable(struct outbox *ob);
+int ob_move_to_new_segment(struct outbox *ob, int err);
+/* outbox_mem.c: the memory tier */
+int ob_mem_put(struct outbox *ob, const uint8_t *frame, size_t n,
+	       const struct ob_frame *h, uint32_t last);
+/* The unsynced records of the failed segment go to the memory tier. */
+void ob_mem_take_pending(struct outbox *ob);
+/* Write every memory segment to the device, in order. 0 or -errno. */
+int ob_mem_write_all(struct outbox *ob);
+void ob_mem_free_seg(struct outbox *ob, struct ob_seg *s);
+/* Free memory segments every controller is done with. */
+void ob_mem_delete_done(struct outbox *ob, int64_t now_wall);
+bool ob_seg_done(const struct outbox *ob, const struct ob_seg *s,
+		 int64_t now_wall);
+/* Expired records of @s some controller had not acknowledged: reported
+ * lost to those controllers; returns how many. */
+uint64_t ob_report_expired(struct outbox *ob, const struct ob_seg *s,
+			   int64_t now_wall);
 
 /* outbox_iter.c: forget iterators on close. */
 void ob_iters_detach(struct outbox *ob);

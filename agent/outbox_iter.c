@@ -34,6 +34,8 @@ struct outbox_iter {
 	struct ob_window w;
 	struct seen *seen;
 	unsigned int n_seen, cap_seen;
+	unsigned int xspan;		/* next span to check for expiry in a
+					 * segment skipped by its index */
 };
 
 static uint32_t frame_last(const struct ob_frame *h, const uint8_t *pl)
@@ -126,7 +128,8 @@ int outbox_iter_open(struct outbox *ob, unsigned int ctrl,
 {
 	struct outbox_iter *it;
 
-	if (ctrl >= ob->cfg.n_ctrls || flags & ~OUTBOX_ITER_FOLLOW)
+	if (ctrl >= ob->cfg.n_ctrls ||
+	    flags & ~(OUTBOX_ITER_FOLLOW | OUTBOX_ITER_LAST))
 		return -EINVAL;
 	it = calloc(1, sizeof(*it));
 	if (!it)
@@ -146,6 +149,12 @@ int outbox_iter_open(struct outbox *ob, unsigned int ctrl,
 	if (ob->n_seg) {
 		it->end_id = ob->seg[ob->n_seg - 1].id;
 		it->end_off = ob->seg[ob->n_seg - 1].end;
+	}
+	if (flags & OUTBOX_ITER_LAST && ob->last_rec_seg) {
+		it->seg_id = ob->last_rec_seg;
+		it->off = ob->last_rec_off;
+	} else if (flags & OUTBOX_ITER_LAST) {
+		it->seg_id = ob->next_id;	/* nothing yet: what comes */
 	}
 	it->next = ob->iters;
 	ob->iters = it;
@@ -241,6 +250,37 @@ static void to_next_seg(struct outbox_iter *it, const struct ob_seg *s)
 {
 	it->seg_id = s->id + 1;
 	it->off = 0;
+	it->xspan = 0;
+}
+
+/* A segment skipped by its index may hold spans this controller needs but
+ * whose lifetime is over: each is yielded as one EXPIRED range, so the
+ * controller learns they will never come. */
+static bool expired_span(struct outbox_iter *it, const struct ob_seg *s,
+			 int64_t wall, struct outbox_rec *r)
+{
+	const struct outbox *ob = it->ob;
+
+	while (it->xspan < s->n_span) {
+		const struct ob_span *sp = &s->span[it->xspan++];
+		const struct ob_es *e = ob_es_find(ob, s->epoch, sp->stream);
+		uint32_t cur = e ? e->cur[it->ctrl] : 0, first = sp->first;
+
+		if (!ob_span_expired(sp, wall) ||
+		    !ob_takes(ob, it->ctrl, sp->stream) ||
+		    (it->want && !it->want(it->ctx, sp->stream)) ||
+		    ob_seq_le(sp->last, cur))
+			continue;
+		if (ob_seq_le(first, cur))
+			first = cur + 1;
+		if (!not_seen(it, s->epoch, sp->stream, &first, sp->last))
+			continue;
+		*r = (struct outbox_rec){ .type = OUTBOX_REC_EXPIRED,
+			.epoch = s->epoch, .stream = sp->stream, .seq = first,
+			.last = sp->last };
+		return true;
+	}
+	return false;
 }
 
 /* Skip a bad frame: check the segment once, go on at the next valid one. */
@@ -288,10 +328,14 @@ static bool yield(struct outbox_iter *it, const struct ob_seg *s,
 	cur = e ? e->cur[it->ctrl] : 0;
 	if (ob_seq_le(last, cur))
 		return false;
-	if (h->expire && h->expire <= clock_wall_ms())
-		return false;	/* counted when its segment goes */
 	if (ob_seq_le(first, cur))
 		first = cur + 1;
+	if (h->expire && h->expire <= clock_wall_ms()) {
+		*r = (struct outbox_rec){ .type = OUTBOX_REC_EXPIRED,
+			.epoch = h->epoch, .stream = h->stream, .seq = first,
+			.last = last, .expire_wall_ms = h->expire };
+		return true;	/* never sent: the controller is told */
+	}
 	*r = (struct outbox_rec){
 		.type = h->type == OB_T_GAP ? OUTBOX_REC_GAP : OUTBOX_REC_DATA,
 		.epoch = h->epoch, .stream = h->stream, .seq = first,
@@ -302,16 +346,24 @@ static bool yield(struct outbox_iter *it, const struct ob_seg *s,
 	return true;
 }
 
+/* The segment's file, or its bytes in memory (a memory segment keeps its
+ * buffer until it is freed or written out, so the pointer is set again on
+ * every call). */
 static int open_file(struct outbox_iter *it, const struct ob_seg *s)
 {
-	if (it->f && it->f_id == s->id)
+	bool mem = s->flags & OB_SEG_MEM;
+
+	it->w.mem = mem ? s->mem : NULL;
+	it->w.mem_len = mem ? s->end : 0;
+	if (it->f_id == s->id && (mem || it->f))
 		return 0;
 	if (it->f)
 		pf_close(it->f);
 	it->f = NULL;
 	it->w.len = 0;
 	it->f_id = s->id;
-	return pf_open(ob_seg_path(it->ob, s->id, false), PF_RDONLY, &it->f);
+	return mem ? 0 : pf_open(ob_seg_path(it->ob, s->id, false), PF_RDONLY,
+				 &it->f);
 }
 
 int outbox_iter_next(struct outbox_iter *it, struct outbox_rec *rec)
@@ -333,6 +385,7 @@ int outbox_iter_next(struct outbox_iter *it, struct outbox_rec *rec)
 		if (s->id != it->seg_id) {
 			it->seg_id = s->id;	/* ours was deleted */
 			it->off = 0;
+			it->xspan = 0;
 		}
 		limit = s->end;
 		if (!follow && s->id == it->end_id && it->end_off < limit)
@@ -348,6 +401,8 @@ int outbox_iter_next(struct outbox_iter *it, struct outbox_rec *rec)
 		 * get something this iterator wants. */
 		if (!it->off && s->flags & OB_SEG_SEALED &&
 		    !seg_wanted(it, s, wall)) {
+			if (expired_span(it, s, wall, rec))
+				return 0;
 			to_next_seg(it, s);
 			continue;
 		}

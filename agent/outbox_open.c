@@ -47,9 +47,9 @@ static int add_hole(struct recov *r, uint32_t epoch, uint16_t stream,
 
 /* --- config ----------------------------------------------------------------------- */
 
-static int apply_defaults(struct outbox_config *c)
+static int apply_defaults(struct outbox_config *c, bool memory)
 {
-	if (!c->dir || !c->dir[0] || strlen(c->dir) > 200)
+	if (!memory && (!c->dir || !c->dir[0] || strlen(c->dir) > 200))
 		return -EINVAL;
 	if (!c->max_bytes)
 		c->max_bytes = 64ull * MB;
@@ -76,6 +76,10 @@ static int apply_defaults(struct outbox_config *c)
 		return -EINVAL;
 	if (!c->quarantine_bytes)
 		c->quarantine_bytes = 4ull * MB;
+	if (!c->mem_segment_bytes)
+		c->mem_segment_bytes = 16 * 1024;
+	if (c->mem_segment_bytes > c->segment_bytes)
+		c->mem_segment_bytes = c->segment_bytes;
 	if (c->n_ctrls > OUTBOX_MAX_CTRLS || (c->n_ctrls && !c->ctrl_names))
 		return -EINVAL;
 	for (unsigned int i = 0; i < c->n_ctrls; i++) {
@@ -102,18 +106,23 @@ static char *dup_join(struct outbox *ob, const char *a, const char *b)
 	return s;
 }
 
-static int setup(struct outbox *ob, const struct outbox_config *cfg)
+static int setup(struct outbox *ob, const struct outbox_config *cfg,
+		 bool memory)
 {
 	ob->cfg = *cfg;
-	if (apply_defaults(&ob->cfg))
+	if (apply_defaults(&ob->cfg, memory))
 		return -EINVAL;
-	ob->dir = dup_join(ob, cfg->dir, "outbox");
-	ob->qdir = ob->dir ? dup_join(ob, ob->dir, "quarantine") : NULL;
-	ob->path_cap = strlen(cfg->dir) + 96;
+	if (!memory) {
+		ob->dir = dup_join(ob, cfg->dir, "outbox");
+		ob->qdir = ob->dir ? dup_join(ob, ob->dir, "quarantine") : NULL;
+		if (!ob->dir || !ob->qdir)
+			return -ENOMEM;
+	}
+	ob->path_cap = (memory ? 0 : strlen(cfg->dir)) + 96;
 	ob->path = ob_alloc(ob, ob->path_cap);
 	ob->ctrl = ob_alloc(ob, sizeof(*ob->ctrl) * (cfg->n_ctrls + 1));
 	ob->wbuf = ob_alloc(ob, ob->cfg.max_record + OB_OVH);
-	if (!ob->dir || !ob->qdir || !ob->path || !ob->ctrl || !ob->wbuf)
+	if (!ob->path || !ob->ctrl || !ob->wbuf)
 		return -ENOMEM;
 	for (unsigned int c = 0; c < cfg->n_ctrls; c++)
 		strcpy(ob->ctrl[c].name, cfg->ctrl_names[c]);
@@ -720,11 +729,15 @@ int outbox_open(const struct outbox_config *cfg, struct outbox **out,
 	if (!ob)
 		return -ENOMEM;
 	ob->mem = sizeof(*ob);
-	err = setup(ob, cfg);
+	err = setup(ob, cfg, false);
 	if (!err)
 		err = ensure_dir(cfg->dir);
 	if (!err)
 		err = ensure_dir(ob->dir);
+	if (!err)
+		err = pf_lock(ob_join(ob, ob->dir, "lock"), &ob->lock);
+	if (err == -EBUSY)
+		OLOG(LOG_ERR, "%s is in use by another process", ob->dir);
 	if (!err)
 		err = recover(&r);
 	ob_free(ob, r.ids);
@@ -747,6 +760,31 @@ int outbox_open(const struct outbox_config *cfg, struct outbox **out,
 	OLOG(LOG_INFO, "%s: epoch %u; %u segments, %" PRIu64 " bytes recovered "
 	     "in %" PRIu64 " ms", ob->dir, ob->epoch, ob->n_seg, ob->bytes,
 	     ob->st.recovery_ms);
+	*out = ob;
+	*epoch = ob->epoch;
+	return 0;
+}
+
+int outbox_open_memory(const struct outbox_config *cfg, int why,
+		       struct outbox **out, uint32_t *epoch)
+{
+	struct outbox *ob = calloc(1, sizeof(*ob));
+	int err;
+
+	if (!ob)
+		return -ENOMEM;
+	ob->mem = sizeof(*ob);
+	err = setup(ob, cfg, true);
+	if (err) {
+		ob_destroy(ob);
+		return err;
+	}
+	do
+		ob->epoch = clock_random();
+	while (!ob->epoch);
+	ob->degraded = why < 0 ? (why == -ENOSPC ? -ENOSPC : -EIO) : -EIO;
+	OLOG(LOG_WARN, "no outbox on a device: readings are held in memory "
+	     "only (epoch %u, random)", ob->epoch);
 	*out = ob;
 	*epoch = ob->epoch;
 	return 0;

@@ -89,8 +89,10 @@ const char *ob_join(struct outbox *ob, const char *dir, const char *name)
 
 const char *ob_seg_path(struct outbox *ob, uint64_t id, bool quarantine)
 {
+	const char *d = quarantine ? ob->qdir : ob->dir;
+
 	snprintf(ob->path, ob->path_cap, "%s/seg-%016" PRIx64 ".log",
-		 quarantine ? ob->qdir : ob->dir, id);
+		 d ? d : "(memory)", id);
 	return ob->path;
 }
 

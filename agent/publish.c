@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Readings out: bundle, number per stream, encode, fan out (see
- * publish.h). Controllers deduplicate by (agent, stream, seq), so a
- * message sent twice (a SENDALL that failed half way) is harmless; the
- * associations keep what could not be sent yet.
+ * Readings out: bundle, number per stream, encode, append to the outbox,
+ * fan out (see publish.h). Controllers deduplicate by (agent, epoch,
+ * stream, seq), so a message sent twice (a SENDALL that failed half way)
+ * is harmless; what an association could not send waits in the outbox.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +15,9 @@
 #include "agent/log.h"
 #include "agent/mq.h"
 #include "agent/msg.h"
+#include "agent/outbox.h"
 #include "agent/publish.h"
+#include "port/clock.h"
 #include "port/loop.h"
 #include "port/sctp.h"
 
@@ -29,20 +31,66 @@ struct bundle {
 	struct loop_timer *timer;	/* bundle_ms age limit */
 };
 
+#define STORE_LOG_MS 10000	/* one line per 10 s about failed appends */
+
 struct publish {
 	const struct publish_env *env;
 	uint32_t seq[CONFIG_MAX_STREAMS];	/* last seq numbered, per stream */
+	uint32_t ob_next[CONFIG_MAX_STREAMS];	/* next seq the outbox expects */
 	struct bundle bundles[CONFIG_MAX_SENSORS];
+	uint64_t store_log_ms;
 	struct publish_stats st;
 };
 
 static void fan_out(struct publish *p, const struct cfg_sensor *s,
-		    const struct mq_msg *m, const void *data)
+		    const struct mq_msg *m, const void *data, bool stored)
 {
-	if (assoc_send_group(p->env->assocs, p->env->n_assocs, s->ctrl_mask, m, data))
+	if (assoc_send_group(p->env->assocs, p->env->n_assocs, s->ctrl_mask, m,
+			     data, stored))
 		p->st.sendall++;
 	else
 		p->st.unicast_fanouts++;
+}
+
+/* The outbox's stream stays gapless: seqs it never got (an append that
+ * failed) are declared before the next one (GAP record). */
+static void fill(struct publish *p, uint16_t stream, uint32_t seq)
+{
+	uint32_t next = p->ob_next[stream];
+
+	if (next && next != seq &&
+	    outbox_append_gap(p->env->ob, stream, next, seq - 1) >= 0)
+		p->ob_next[stream] = seq;
+}
+
+/* Append message @m (its body: the outbox keeps no header) before anyone
+ * sends it. True if the outbox holds it (on the device or in memory). */
+static bool store(struct publish *p, const struct mq_msg *m, const uint8_t *buf)
+{
+	uint8_t flags = m->flags & PS_SEND_UNORDERED ? ASSOC_REC_UNORDERED : 0;
+	uint64_t now = clock_mono_ms();
+	int rc;
+
+	fill(p, m->stream, m->seq);
+	rc = outbox_append(p->env->ob, m->stream, m->seq, flags, m->lifetime_ms,
+			   buf + MSG_HDR_LEN, m->len - MSG_HDR_LEN);
+	if (rc >= 0)
+		p->ob_next[m->stream] = m->seq + 1;
+	if (rc == OUTBOX_MEMORY)
+		p->st.stored_memory++;
+	else if (!rc)
+		p->st.stored_disk++;
+	else if (++p->st.store_failed, !p->store_log_ms ||
+		 now >= p->store_log_ms + STORE_LOG_MS) {
+		p->store_log_ms = now;
+		LOG(LOGM_MAIN, LOG_ERR, "outbox refused stream %u seq %u: %s (%llu "
+		    "so far); sent if it can go now, else reported lost",
+		    m->stream, m->seq, strerror(-rc),
+		    (unsigned long long)p->st.store_failed);
+	}
+	if (p->env->stored)
+		p->env->stored(p->env->arg);
+	return rc >= 0;
 }
 
 /* One message carries the bundle: a SenML pack of n readings, one seq. */
@@ -71,12 +119,15 @@ static void send_bundle(struct bundle *b)
 		p->st.encode_failed++;
 		LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: cannot encode %u reading(s): %s; "
 		    "seq %u reported lost", s->name, n, strerror(-rc), m.seq);
+		fill(p, s->stream, m.seq);
+		if (outbox_append_gap(p->env->ob, s->stream, m.seq, m.seq) >= 0)
+			p->ob_next[s->stream] = m.seq + 1;
 		for (unsigned int i = 0; i < p->env->n_assocs; i++)
 			if ((s->ctrl_mask >> i) & 1)
 				assoc_gap(p->env->assocs[i], s->stream, m.seq);
 		return;
 	}
-	fan_out(p, s, &m, buf);
+	fan_out(p, s, &m, buf, store(p, &m, buf));
 }
 
 static void on_bundle_age(void *arg, struct loop_timer *t)

@@ -15,6 +15,7 @@
 struct assoc;
 struct config;
 struct loop;
+struct outbox;
 struct publish;
 
 struct publish_env {
@@ -22,6 +23,10 @@ struct publish_env {
 	struct loop *loop;
 	struct assoc *const *assocs;	/* one per controller, config order */
 	unsigned int n_assocs;
+	struct outbox *ob;
+	/* After each append to the outbox (its timer, the budget). */
+	void (*stored)(void *arg);
+	void *arg;
 };
 
 struct publish_stats {
@@ -29,6 +34,9 @@ struct publish_stats {
 	uint64_t sendall;		/* fan-outs done with one SENDALL */
 	uint64_t unicast_fanouts;	/* fan-outs done one send per controller */
 	uint64_t encode_failed;		/* messages that could not be encoded */
+	uint64_t stored_disk;		/* messages the outbox wrote to the device */
+	uint64_t stored_memory;		/* ... kept in its memory tier only */
+	uint64_t store_failed;		/* ... could not keep at all */
 };
 
 /* @env (and what it points to) must outlive the object. -ENOMEM. */

@@ -64,7 +64,7 @@ static void reload_agent(const struct reload_env *e, struct config *run, const s
 	a.name_from = r.name_from;
 	memcpy(a.name_note, r.name_note, sizeof(a.name_note));
 	if (memcmp(&a, &r, sizeof(a)))
-		need_restart(l, "%s", "[agent] (name, port, transport, state, I-DATA, "
+		need_restart(l, "%s", "[agent] (name, port, transport, state, outbox, I-DATA, "
 			     "memory budget, resolver, status socket or clock_jump_ms)");
 	if (r.log_level != nc->agent.log_level) {
 		int lv = nc->agent.log_level + e->verbose;

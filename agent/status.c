@@ -10,6 +10,7 @@
 #include "agent/command.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "agent/outbox.h"
 #include "agent/publish.h"
 #include "agent/sensor.h"
 #include "agent/status.h"
@@ -20,14 +21,28 @@
 /* Every counter of an association, once, for both views. */
 #define ASSOC_COUNTERS(X) \
 	X(msgs_sent) X(bytes_sent) X(send_failed) X(requeued) X(replayed) \
-	X(abandoned) X(dropped) X(evicted) X(unacked_evicted) X(lost) \
+	X(abandoned) X(dropped) X(evicted) X(expired) X(lost) \
 	X(gap_msgs) X(no_stream) X(connects) X(comm_up) X(comm_lost) \
 	X(restarts) X(acks) X(ack_beyond) X(ack_other_epoch) X(cmds) \
 	X(bad_msgs) X(failovers) X(spurious) X(failbacks) X(resent)
+/* The outbox's counters in the STATUS map's "outbox" map. */
+#define OUTBOX_COUNTERS(X) \
+	X(segments) X(bytes) X(budget) X(durable_seg) X(durable_off) \
+	X(written_seg) X(written_off) X(appended) X(appended_bytes) \
+	X(syncs) X(sync_errors) X(sync_skipped) X(sync_max_ms) X(sync_last_ms) \
+	X(sync_total_ms) X(unsynced_bytes) X(unsynced_ms) X(write_errors) \
+	X(enospc) X(state_writes) X(state_errors) X(segs_deleted) \
+	X(segs_evicted) X(expired) X(mem_segments) X(mem_bytes) \
+	X(mem_appended) X(mem_evicted) X(mem_written) X(resumes) \
+	X(recovery_ms) X(recovered_segments) X(recovered_bytes) \
+	X(torn_bytes) X(bad_regions) X(bad_bytes) X(quarantined)
 #define COUNT_ONE(f) +1
 #define N_ASSOC_COUNTERS (0 ASSOC_COUNTERS(COUNT_ONE))
+#define N_OUTBOX_COUNTERS (0 OUTBOX_COUNTERS(COUNT_ONE))
 /* Keys of the STATUS map besides the counters. */
-#define N_STATUS_KEYS 15
+#define N_STATUS_KEYS 17
+/* Keys of its "outbox" map besides the counters. */
+#define N_OUTBOX_KEYS 4
 
 static uint64_t bad_total(const struct status_src *s)
 {
@@ -48,11 +63,11 @@ static void log_assoc(const struct assoc *a)
 	/* two lines: each fits a log line whatever the numbers */
 	ALOG(a, LOG_INFO, "sent %llu msgs, %llu bytes; send-failed %llu, "
 	     "requeued %llu, replayed %llu, abandoned %llu, dropped %llu, "
-	     "evicted %llu (%llu un-ACKed), lost %llu in %llu GAPs, no stream %llu; "
-	     "holds %zu bytes, %u waiting",
+	     "lost in the outbox %llu, expired %llu, lost %llu in %llu GAPs, no "
+	     "stream %llu; holds %zu bytes, %u waiting",
 	     ULL(st.msgs_sent), ULL(st.bytes_sent), ULL(st.send_failed),
 	     ULL(st.requeued), ULL(st.replayed), ULL(st.abandoned), ULL(st.dropped),
-	     ULL(st.evicted), ULL(st.unacked_evicted), ULL(st.lost), ULL(st.gap_msgs),
+	     ULL(st.evicted), ULL(st.expired), ULL(st.lost), ULL(st.gap_msgs),
 	     ULL(st.no_stream), assoc_bytes(a), assoc_backlog(a));
 	ALOG(a, LOG_INFO, "connects %llu, up %llu, lost %llu, restarts %llu; acks "
 	     "%llu (%llu refused, %llu other epoch), cmds %llu; failovers %llu (spurious %llu), "
@@ -61,6 +76,55 @@ static void log_assoc(const struct assoc *a)
 	     ULL(st.acks), ULL(st.ack_beyond), ULL(st.ack_other_epoch), ULL(st.cmds),
 	     ULL(st.failovers), ULL(st.spurious), ULL(st.failbacks), ULL(st.resent),
 	     ULL(st.bad_msgs));
+}
+
+static const char *ob_mode(const struct status_src *s, int degraded)
+{
+	return !s->ob_on_disk ? "memory" : !degraded ? "disk" :
+	       degraded == -ENOSPC ? "memory (disk full)" : "memory (disk failing)";
+}
+
+static uint64_t sync_mean(const struct outbox_stats *o)
+{
+	uint64_t n = o->syncs + o->sync_errors;
+
+	return n ? o->sync_total_ms / n : 0;
+}
+
+static void log_outbox(const struct status_src *s)
+{
+	struct outbox_stats o;
+	char hist[OUTBOX_HIST_N * 12] = "";
+	size_t n = 0;
+
+	outbox_stats(s->ob, &o);
+	for (unsigned int i = 0; i < OUTBOX_HIST_N; i++)
+		n += (size_t)snprintf(hist + n, sizeof(hist) - n, "%s%u",
+				      i ? "/" : "", o.sync_hist[i]);
+	LOG(LOGM_OUTBOX, LOG_INFO, "outbox %s, epoch %u: %u segments, %llu of "
+	    "%llu bytes; written %llu:%llu, durable %llu:%llu (%llu bytes not "
+	    "yet, oldest %llu ms); %llu appended (%llu in memory only)",
+	    ob_mode(s, o.degraded), o.epoch, o.segments, ULL(o.bytes),
+	    ULL(o.budget), ULL(o.written_seg), ULL(o.written_off),
+	    ULL(o.durable_seg), ULL(o.durable_off), ULL(o.unsynced_bytes),
+	    ULL(o.unsynced_ms), ULL(o.appended), ULL(o.mem_appended));
+	LOG(LOGM_OUTBOX, LOG_INFO, "outbox fdatasync %llu (%llu failed, %llu not "
+	    "needed), ms <1/<2/<5/<10/<20/<50/<100/<200/<500/<1000/more %s, last "
+	    "%u, mean %llu, max %u; state writes %llu (%llu failed); write "
+	    "errors %llu (ENOSPC %llu)",
+	    ULL(o.syncs), ULL(o.sync_errors), ULL(o.sync_skipped), hist,
+	    o.sync_last_ms, ULL(sync_mean(&o)), o.sync_max_ms,
+	    ULL(o.state_writes), ULL(o.state_errors),
+	    ULL(o.write_errors), ULL(o.enospc));
+	LOG(LOGM_OUTBOX, LOG_INFO, "outbox segments deleted %llu, evicted %llu, "
+	    "records expired %llu; memory tier %llu bytes in %u segments (%llu "
+	    "dropped, %llu written out, %llu resumes); recovery %llu ms: %llu "
+	    "segments, %llu bytes, torn %llu, bad %llu regions / %llu bytes, "
+	    "quarantined %llu", ULL(o.segs_deleted), ULL(o.segs_evicted),
+	    ULL(o.expired), ULL(o.mem_bytes), o.mem_segments, ULL(o.mem_evicted),
+	    ULL(o.mem_written), ULL(o.resumes), ULL(o.recovery_ms),
+	    ULL(o.recovered_segments), ULL(o.recovered_bytes), ULL(o.torn_bytes),
+	    ULL(o.bad_regions), ULL(o.bad_bytes), ULL(o.quarantined));
 }
 
 static void log_sensors(const struct status_src *s)
@@ -102,6 +166,7 @@ void status_log(const struct status_src *s)
 		if (cst.bad_msgs[i])
 			LOG(LOGM_MAIN, LOG_INFO, "rejected input: %llu x %s",
 			    ULL(cst.bad_msgs[i]), msg_err_str((enum msg_err)i));
+	log_outbox(s);
 	log_sensors(s);
 }
 
@@ -133,6 +198,25 @@ static void put_paths(struct cbor_enc *e, const struct status_src *s,
 		put_u(e, "rto_ms", info[i].rto_ms);
 		put_u(e, "cwnd", info[i].cwnd);
 	}
+}
+
+static void put_outbox(struct cbor_enc *e, const struct status_src *s)
+{
+	struct outbox_stats o;
+
+	outbox_stats(s->ob, &o);
+	cbor_put_cstr(e, "outbox");
+	cbor_put_map(e, N_OUTBOX_KEYS + N_OUTBOX_COUNTERS);
+	cbor_put_cstr(e, "mode"), cbor_put_cstr(e, ob_mode(s, o.degraded));
+	put_u(e, "epoch", o.epoch);
+#define PUT_OB(f) put_u(e, #f, o.f);
+	OUTBOX_COUNTERS(PUT_OB)
+#undef PUT_OB
+	put_u(e, "state_slots_bad", o.state_slots_bad);
+	cbor_put_cstr(e, "sync_hist_ms");	/* <1 <2 <5 ... <1000 more */
+	cbor_put_array(e, OUTBOX_HIST_N);
+	for (unsigned int i = 0; i < OUTBOX_HIST_N; i++)
+		cbor_put_uint(e, o.sync_hist[i]);
 }
 
 /* What the sensor does now and what it last gave: "state", "error" (the
@@ -181,6 +265,14 @@ static void put_sensors(struct cbor_enc *e, const struct status_src *s)
 	}
 }
 
+/* What the outbox lost of this controller's readings (all causes). */
+static uint64_t ob_lost(const struct status_src *s, const struct assoc *a)
+{
+	struct outbox_ctrl_stats cs;
+
+	return outbox_ctrl_stats(s->ob, assoc_index(a), &cs) ? 0 : cs.lost_records;
+}
+
 int status_encode(const struct status_src *s, const struct assoc *a,
 		  uint8_t *buf, size_t cap, size_t *len)
 {
@@ -208,7 +300,9 @@ int status_encode(const struct status_src *s, const struct assoc *a,
 	put_u(&e, "encode_failed", pst.encode_failed);
 	put_u(&e, "unknown_assoc", s->unknown_assoc);
 	put_u(&e, "bad_input", bad_total(s));
+	put_u(&e, "outbox_lost", ob_lost(s, a));
 	put_paths(&e, s, a);	/* the association's paths as the stack sees them now */
+	put_outbox(&e, s);
 	put_sensors(&e, s);
 	return cbor_enc_finish(&e, len) ? -ENOSPC : 0;
 }
@@ -219,6 +313,8 @@ size_t status_max_len(const struct config *cfg)
 	 * name plus five counters */
 	return 64 + 2 * (CFG_NAME_MAX + 2) +
 	       (N_STATUS_KEYS + N_ASSOC_COUNTERS) * (24 + 9) +
+	       (N_OUTBOX_KEYS + N_OUTBOX_COUNTERS) * (24 + 9) + 32 +
+	       OUTBOX_HIST_N * 9 +
 	       PS_MAX_ADDRS * 160 + cfg->n_sensors * (CFG_NAME_MAX + 2 + 9 * (13 + 9) +
 						      SAMPLER_WHY_MAX + 2);
 }

@@ -15,6 +15,7 @@ struct assoc;
 struct budget;
 struct command;
 struct config;
+struct outbox;
 struct ps_ep;
 struct publish;
 struct sampler;
@@ -36,6 +37,8 @@ struct status_src {
 	const struct publish *pub;
 	const struct command *cmd;
 	const struct budget *budget;
+	const struct outbox *ob;
+	bool ob_on_disk;		/* false: in memory only */
 	uint32_t epoch;
 	uint64_t unknown_assoc;		/* events for associations we do not know */
 	const struct status_reading *last;	/* per sensor; NULL = none kept */

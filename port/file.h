@@ -103,6 +103,11 @@ int pf_unlink(const char *path);
 /* rename(2) within one file system; replaces @to atomically. */
 int pf_rename(const char *from, const char *to);
 
+/* Open (creating, 0600) @path and take an exclusive advisory lock on it
+ * (flock), held until pf_close(*f) or the process ends: one owner per
+ * directory. -EBUSY another process (or another open here) holds it. */
+int pf_lock(const char *path, struct pf_file **f);
+
 enum pf_type { PF_TYPE_FILE, PF_TYPE_DIR, PF_TYPE_OTHER };
 /* Call @cb for every entry of @dir but "." and "..", in no particular
  * order; a non-zero return of @cb stops the walk and is returned. */

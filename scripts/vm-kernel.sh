@@ -4,8 +4,8 @@
 # Fetch a Debian kernel for ARCH (amd64 | arm64) with `apt-get download`, keep
 # only the kernel image and the modules the VM test bed needs (sctp and its
 # dependencies, veth, sch_netem, sch_tbf, af_packet when modular; the disk bed:
-# virtio-pci, virtio-blk, ext4, dm-mod, dm-flakey; the carrier-NAT scenario:
-# nf_tables with masquerade), and write:
+# virtio-pci, virtio-blk, ext4, dm-mod, dm-flakey, loop; the carrier-NAT
+# scenario: nf_tables with masquerade), and write:
 #
 #   OUT/vmlinuz            kernel image
 #   OUT/version            kernel release, e.g. 6.1.0-57-amd64
@@ -59,6 +59,8 @@ WANT="crc32c_generic sctp veth sch_netem sch_tbf af_packet"
 WANT="$WANT virtio_pci virtio_blk ext4 dm_mod dm_flakey"
 # nftables NAT and a protocol drop (the carrier-NAT scenario, nat_cell).
 WANT="$WANT nf_tables nft_chain_nat nft_masq nft_ct"
+# Small file systems in an image (the outbox's full-disk scenarios).
+WANT="$WANT loop"
 
 mkdir -p "$CACHE"
 # Several runs may share build/vm (parallel sessions): serialize cache work.

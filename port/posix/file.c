@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -330,6 +331,20 @@ struct pf_file {
 	int fd;
 	unsigned int flags;
 };
+
+int pf_lock(const char *path, struct pf_file **f)
+{
+	int rc = pf_open(path, PF_RDWR | PF_CREATE, f);
+
+	if (rc)
+		return rc;
+	if (flock((*f)->fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : map_err(errno);
+		pf_close(*f);
+		*f = NULL;
+	}
+	return rc;
+}
 
 int pf_open(const char *path, unsigned int flags, struct pf_file **f)
 {

@@ -65,12 +65,12 @@ static uint64_t run_agent(struct agent *ag, double secs)
 
 	while (now_s() < end) {
 		for (int i = 0; i < 64; i++) {
-			if (mq_len(a->queue) >= 32 || a->state != AS_UP)
+			if (assoc_backlog(a) > 0 || a->state != AS_UP)
 				break;
 			publish_reading(ag->pub, 0, v, clock_wall_ms(), false);
 			v += 0.5;
 		}
-		loop_run_once(ag->loop, mq_len(a->queue) >= 32 ? 10 : 0);
+		loop_run_once(ag->loop, assoc_backlog(a) > 0 ? 10 : 0);
 	}
 	return a->st.msgs_sent - n0;
 }

@@ -134,7 +134,7 @@ static double timed_open(const struct outbox_config *c, uint64_t *mem)
 	}
 	t = now_ms() - t0;
 	outbox_stats(ob, &st);
-	*mem = st.mem_bytes;
+	*mem = st.heap_bytes;
 	outbox_close(ob);
 	return t;
 }

@@ -1,7 +1,7 @@
 # Host micro-benchmarks of the outbox (scripts/bench-outbox.sh, make bench).
 OUTBOX_OBJS := agent/crc32c.o agent/outbox.o agent/outbox_ack.o \
 	agent/outbox_tab.o agent/outbox_fmt.o \
-	agent/outbox_open.o agent/outbox_iter.o agent/log.o
+	agent/outbox_open.o agent/outbox_iter.o agent/outbox_mem.o agent/log.o
 PROGS += outbox_bench_io outbox_bench_wear
 outbox_bench_io-objs := tests/bench/outbox_bench_io.o $(OUTBOX_OBJS) \
 	port/posix/file.o port/posix/clock.o port/posix/log.o \

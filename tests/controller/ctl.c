@@ -502,14 +502,16 @@ static void on_readings(struct ctl *c, const struct ps_event *ev, struct ctl_ass
 			jb_key(&b, "late");
 			jb_bool(&b, true);
 		}
-		if (hd->epoch && hd->epoch != a->epoch) {
-			jb_key(&b, "epoch");	/* a reading of an older run */
-			jb_uint(&b, hd->epoch);
-		}
 		if (r[i].unsynced) {	/* the agent's wall clock was not synced */
 			jb_key(&b, "unsync");
 			jb_bool(&b, true);
 		}
+		/* (agent, epoch, stream, seq) is the reading's identity: a
+		 * sink that must not store one twice across restarts keys
+		 * on it; an older run's reading has an epoch other than the
+		 * association's HELLO (last in the line) */
+		jb_key(&b, "epoch");
+		jb_uint(&b, hd->epoch ? hd->epoch : a->epoch);
 		jb_end(&b);
 		emit(&b);
 	}

@@ -269,14 +269,25 @@ int64_t trk_gap(struct trk *t, struct trk_agent *a, uint32_t epoch,
 		uint16_t stream, uint32_t first, uint32_t last)
 {
 	struct trk_stream *s = stream_get(a, epoch, stream, first);
-	int64_t lo;
+	int64_t lo, hi, top, n = 0;
 
 	if (!s)
 		return -1;
 	lo = unwrap(s, first);
-	if (lo < s->first)		/* reported before anything was seen */
+	hi = lo + (int64_t)(uint32_t)(last - first);
+	if (lo < s->first) {
+		/* below where the stream started here (its first reading or
+		 * a HELLO's low): never seen here, so lost to us */
+		top = hi < s->first ? hi : s->first - 1;
+		n = top - lo + 1;
+		s->lost += (uint64_t)n;
+		t->lost += (uint64_t)n;
 		s->first = lo;
-	return mark_lost(t, s, lo, lo + (int64_t)(uint32_t)(last - first));
+		lo = top + 1;
+		if (lo > hi)
+			return n;
+	}
+	return n + mark_lost(t, s, lo, hi);
 }
 
 int64_t trk_low(struct trk *t, struct trk_agent *a, uint32_t epoch,

@@ -263,6 +263,10 @@ void fake_sctp_fail_next(enum fake_sctp_op op, int err, unsigned int count);
  * sets LOOP_OUT so a watching agent is woken. Default writable. */
 void fake_sctp_set_writable(struct ps_ep *ep, bool writable);
 void fake_sctp_set_max_send(struct ps_ep *ep, size_t max); /* 0 = none */
+/* A link of limited rate: the next @n sends are accepted, then the socket
+ * is full (-EAGAIN, no LOOP_OUT) until the budget is set again; n < 0 =
+ * no budget (writable), 0 = full now. */
+void fake_sctp_set_send_budget(struct ps_ep *ep, int64_t n);
 
 /* SCTP-AUTH. Like Linux: every association starts with key 0 (empty)
  * active; ps_auth_key never deactivates or deletes the active key
@@ -375,6 +379,10 @@ enum fake_fault_kind {
 int fake_file_fault_at(unsigned long op, enum fake_fault_kind kind, int err,
 		       size_t n);
 void fake_file_clear_faults(void);
+/* A failing device: every mutating call returns @err (< 0) without effect
+ * (a failed pf_datasync drops its pages, as above) until
+ * fake_file_fail_all(0) or the reset; reads still work. */
+void fake_file_fail_all(int err);
 unsigned long fake_file_ops(void);
 /* What call number @op was; FAKE_OP_NKINDS if none yet. */
 enum fake_file_opkind fake_file_op_kind(unsigned long op);
@@ -387,9 +395,13 @@ enum fake_crash_mode {
 	FAKE_CRASH_LOSE_UNSYNCED,	/* nothing unsynced survives */
 	FAKE_CRASH_RANDOM,		/* each dirty page / size / name change
 					 * survives or not, from @seed */
+	FAKE_CRASH_PROCESS,		/* kill -9, not a power cut: the page
+					 * cache and every name survive */
 };
 /* Power on again: only the device survives (@mode), open handles go stale
- * (every call -EIO; pf_close frees them), faults are cleared. */
+ * (every call -EIO; pf_close frees them), faults are cleared. A kill -9 is
+ * fake_file_crash_now(), freeing the process's objects (their calls fail),
+ * then fake_file_power_cycle(FAKE_CRASH_PROCESS, 0). */
 void fake_file_power_cycle(enum fake_crash_mode mode, uint32_t seed);
 unsigned int fake_file_open_handles(void);	/* not stale */
 void fake_file_reset(void);

@@ -65,6 +65,7 @@ struct pf_file {
 	struct inode *ino;
 	unsigned int flags;
 	bool stale;			/* opened before a power cut */
+	bool locked;			/* pf_lock() */
 };
 
 struct fault {
@@ -93,6 +94,7 @@ static bool crashed;
 static uint64_t capacity;		/* 0 = unlimited */
 static char *fail_path;
 static int fail_path_err;
+static struct fault fail_all;		/* every mutating call (err != 0) */
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -421,7 +423,7 @@ static const struct fault *begin_op(enum fake_file_opkind k)
 	for (unsigned int f = 0; f < nfaults; f++)
 		if (faults[f].op == ops)
 			return &faults[f];
-	return NULL;
+	return fail_all.err ? &fail_all : NULL;
 }
 
 static bool path_fails(const char *path, int *err)
@@ -589,9 +591,30 @@ int pf_open(const char *path, unsigned int flags, struct pf_file **f)
 	h->ino = i;
 	h->flags = flags;
 	h->stale = false;
+	h->locked = false;
 	h->next = handles;
 	handles = h;
 	*f = h;
+	return 0;
+}
+
+/* A lock is held by a live handle; stale ones (the process that opened
+ * them died with the power) hold nothing, as flock's locks die with their
+ * process. */
+int pf_lock(const char *path, struct pf_file **f)
+{
+	int rc = pf_open(path, PF_RDWR | PF_CREATE, f);
+
+	if (rc)
+		return rc;
+	for (struct pf_file *h = handles; h; h = h->next) {
+		if (h != *f && h->ino == (*f)->ino && h->locked && !h->stale) {
+			pf_close(*f);
+			*f = NULL;
+			return -EBUSY;
+		}
+	}
+	(*f)->locked = true;
 	return 0;
 }
 
@@ -983,6 +1006,11 @@ int fake_file_fault_at(unsigned long op, enum fake_fault_kind kind, int err,
 	return 0;
 }
 
+void fake_file_fail_all(int err)
+{
+	fail_all = (struct fault){ .kind = FAKE_FAULT_ERR, .err = err };
+}
+
 void fake_file_clear_faults(void)
 {
 	nfaults = 0;
@@ -1071,6 +1099,13 @@ void fake_file_power_cycle(enum fake_crash_mode mode, uint32_t seed)
 {
 	uint32_t s = seed ? seed : 0x9e3779b9u;
 
+	if (mode == FAKE_CRASH_PROCESS) {	/* the kernel kept everything */
+		for (struct pf_file *h = handles; h; h = h->next)
+			h->stale = true;
+		crashed = false;
+		nfaults = 0;
+		return;
+	}
 	for (struct dent *d = dents; d; d = d->next) {
 		if (d->cur != d->durable && mode == FAKE_CRASH_RANDOM &&
 		    (rnd(&s) & 1))
@@ -1119,6 +1154,7 @@ void fake_file_reset(void)
 	bytes_written = 0;
 	crashed = false;
 	capacity = 0;
+	fail_all.err = 0;
 	fake_file_fail_path(NULL, 0);
 	fake_euid = 0;
 	live_secrets = 0;

@@ -69,6 +69,7 @@ struct ps_ep {
 	unsigned int ncalls, capcalls;
 	unsigned int counts[FAKE_SCTP_NOPS];
 	bool unwritable;
+	int64_t send_budget;		/* sends left before -EAGAIN; < 0 none */
 	size_t max_send;
 	struct ps_stats st;
 	bool auth;			/* ps_auth_setup done */
@@ -408,6 +409,16 @@ static void deliver(struct ps_ep *ep, struct fassoc *a,
 		wire_send(ep, a, si, buf, len);
 }
 
+/* One accepted send of the budget (fake_sctp_set_send_budget): the
+ * socket buffer fills when it is spent. */
+static void spend(struct ps_ep *ep)
+{
+	if (ep->send_budget > 0 && !--ep->send_budget) {
+		ep->unwritable = true;
+		update_ready(ep);
+	}
+}
+
 int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 	    size_t len)
 {
@@ -425,8 +436,10 @@ int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 		struct fassoc *a = find_assoc(ep, si->assoc);
 
 		err = check_assoc_send(a, si->stream);
-		if (!err)
+		if (!err) {
 			deliver(ep, a, si, buf, len);
+			spend(ep);
+		}
 		return err;
 	}
 	/* Validate every recipient first: all or nothing. */
@@ -437,6 +450,7 @@ int ps_send(struct ps_ep *ep, const struct ps_sndinfo *si, const void *buf,
 	for (unsigned int i = 0; i < ep->nassocs; i++)
 		if (ep->assocs[i].state == FAKE_ASSOC_UP)
 			deliver(ep, &ep->assocs[i], si, buf, len);
+	spend(ep);
 	return 0;
 }
 
@@ -963,6 +977,12 @@ void fake_sctp_set_writable(struct ps_ep *ep, bool writable)
 	ep->unwritable = !writable;
 	if (!ep->closed)
 		update_ready(ep);
+}
+
+void fake_sctp_set_send_budget(struct ps_ep *ep, int64_t n)
+{
+	ep->send_budget = n;
+	fake_sctp_set_writable(ep, n != 0);
 }
 
 void fake_sctp_set_max_send(struct ps_ep *ep, size_t max)

@@ -2,10 +2,12 @@
 # DTLS: the secure channel and the real engine (mbedTLS) on the fake port.
 DTLS_ENGINE_OBJS := $(if $(filter y,$(CONFIG_DTLS)),port/mbedtls/conf.o port/mbedtls/io.o port/mbedtls/sess.o)
 DTLS_OBJS := $(if $(filter y,$(CONFIG_DTLS)),agent/secure.o agent/secure_cred.o) $(DTLS_ENGINE_OBJS)
-AGENT_CORE_OBJS := agent/agent.o agent/svc.o agent/names.o agent/assoc.o agent/assoc_tx.o agent/store.o \
+AGENT_CORE_OBJS := agent/agent.o agent/agent_outbox.o agent/svc.o agent/names.o agent/assoc.o agent/assoc_tx.o agent/cursor.o \
 	agent/gaps.o agent/budget.o agent/publish.o agent/command.o agent/status.o agent/status_fmt.o \
 	agent/mq.o agent/sampler.o agent/paths.o agent/paths_health.o agent/clockwatch.o agent/log.o agent/cli.o agent/cbor.o agent/msg.o \
 	agent/config.o agent/config_keys.o agent/config_check.o agent/config_host.o agent/config_name.o agent/reload.o agent/transport.o \
+	agent/crc32c.o agent/outbox.o agent/outbox_ack.o agent/outbox_tab.o \
+	agent/outbox_fmt.o agent/outbox_open.o agent/outbox_iter.o agent/outbox_mem.o \
 	port/netaddr.o port/sctp_names.o $(BOARD_OBJS) $(DTLS_OBJS)
 FAKE_OBJS := tests/unit/harness.o tests/fake/fake_clock.o tests/fake/fake_loop.o tests/fake/fake_sctp.o \
 	tests/fake/fake_file.o tests/fake/fake_log.o tests/fake/fake_netlink.o tests/fake/fake_worker.o \
@@ -27,13 +29,16 @@ test_secure-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 endif
 UNIT_TESTS += test_delivery
 test_delivery-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
-# The core's containers (memory budget, queues, store, gap ranges); malloc
+# The core's containers (memory budget, queues, gap ranges); malloc
 # is wrapped so a test can make the next allocation fail.
 UNIT_TESTS += test_budget
-test_budget-objs := agent/budget.o agent/mq.o agent/store.o agent/gaps.o
+test_budget-objs := agent/budget.o agent/mq.o agent/gaps.o
 test_budget-ldflags := -Wl,--wrap=malloc
 UNIT_TESTS += test_limits
 test_limits-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
+# The outbox in the running agent (restart, kill -9, power cut, replay).
+UNIT_TESTS += test_outbox_agent
+test_outbox_agent-objs := $(AGENT_CORE_OBJS) $(FAKE_OBJS)
 # The log rate limit and the wall-clock watch on the fake clock.
 UNIT_TESTS += test_ratelimit test_clockwatch
 test_ratelimit-objs := agent/log.o tests/fake/fake_clock.o tests/fake/fake_log.o

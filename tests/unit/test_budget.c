@@ -20,7 +20,6 @@
 #include "agent/gaps.h"
 #include "agent/msg.h"
 #include "agent/mq.h"
-#include "agent/store.h"
 
 /* --wrap=malloc: the next @fail_at-th call (1 = the next) fails. */
 void *__real_malloc(size_t n);
@@ -173,56 +172,6 @@ static void test_mq_oom_drops_nothing(void **state)
 	mq_destroy(q);
 }
 
-/* ---- store ------------------------------------------------------------------- */
-
-static void test_store_replay_cursor(void **state)
-{
-	struct budget *b;
-	struct store *s;
-	struct store_range r;
-	struct mq_msg m;
-	uint64_t pos = 1, ticket;
-	uint32_t low;
-	unsigned int seen = 0;
-
-	(void)state;
-	assert_int_equal(budget_create(1u << 30, &b), 0);
-	assert_int_equal(store_create(b, budget_account(b, NULL, NULL), &s), 0);
-	for (uint32_t i = 1; i <= 10; i++) {
-		m = msg(1 + i % 2, UINT32_MAX - 5 + i, 20);	/* across 2^32 */
-		assert_int_equal(store_append(s, &m, payload), 0);
-	}
-	assert_true(store_lowest(s, 1, 2, &low));
-	assert_int_equal(low, UINT32_MAX - 4);
-	assert_false(store_lowest(s, 9, 2, &low));		/* other epoch */
-	/* replay 3 entries, then ACKs and an eviction remove entries under
-	 * the cursor: it goes on from the right one */
-	for (int k = 0; k < 3; k++) {
-		const struct mq_msg *e = store_from(s, pos, &ticket);
-
-		assert_non_null(e);
-		pos = ticket + 1;
-		seen++;
-	}
-	/* stream 2 holds UINT32_MAX-4, -2, UINT32_MAX, 1, 3: ACK up to 0 */
-	assert_int_equal(store_ack(s, 1, 2, 0), 3);
-	assert_int_equal(store_ack(s, 7, 1, UINT32_MAX), 0);	/* other epoch */
-	assert_int_equal(store_evict_oldest(s, &r), 1);
-	assert_int_equal(r.stream, 1);
-	assert_int_equal(r.first, UINT32_MAX - 3);
-	assert_int_equal(r.epoch, 1);
-	while (store_from(s, pos, &ticket)) {
-		pos = ticket + 1;
-		seen++;
-	}
-	assert_int_equal(store_len(s), 6);
-	assert_int_equal(seen, 3 + 6);		/* the 6 left from ticket 4 on */
-	assert_int_equal(store_next_ticket(s), 11);
-	store_destroy(s);
-	assert_int_equal(budget_used(b), 0);
-	budget_destroy(b);
-}
-
 /* ---- gaps -------------------------------------------------------------------- */
 
 static void test_gaps(void **state)
@@ -234,10 +183,11 @@ static void test_gaps(void **state)
 	(void)state;
 	assert_int_equal(gaps_create(3, &g), 0);
 	for (uint32_t q = UINT32_MAX - 9; q <= UINT32_MAX - 5; q++)	/* merged */
-		assert_int_equal(gaps_add(g, 1, 1, q, q), 0);
-	assert_int_equal(gaps_add(g, 1, 1, UINT32_MAX, UINT32_MAX), 0);
-	assert_int_equal(gaps_add(g, 1, 1, 0, 1), 0);	/* joins across 2^32 */
-	assert_int_equal(gaps_add(g, 2, 1, 3, 3), 0);	/* another epoch */
+		assert_int_equal(gaps_add(g, 1, 1, q, q), 1);
+	assert_int_equal(gaps_add(g, 1, 1, UINT32_MAX - 8, UINT32_MAX - 6), 0);
+	assert_int_equal(gaps_add(g, 1, 1, UINT32_MAX, UINT32_MAX), 1);
+	assert_int_equal(gaps_add(g, 1, 1, 0, 1), 2);	/* joins across 2^32 */
+	assert_int_equal(gaps_add(g, 2, 1, 3, 3), 1);	/* another epoch */
 	assert_int_equal(gaps_count(g), 3);
 	assert_int_equal(gaps_take(g, out, 4, &epoch), 2);	/* epoch 1 only */
 	assert_int_equal(epoch, 1);
@@ -254,10 +204,21 @@ static void test_gaps(void **state)
 	assert_int_equal(gaps_count(g), 3);
 	gaps_ack(g, 1, 1, 3);				/* past both, serially */
 	assert_int_equal(gaps_count(g), 1);
-	assert_int_equal(gaps_add(g, 1, 2, 10, 10), 0);
-	assert_int_equal(gaps_add(g, 1, 3, 10, 10), 0);
+	assert_int_equal(gaps_add(g, 1, 2, 10, 10), 1);
+	assert_int_equal(gaps_add(g, 1, 3, 10, 10), 1);
+	assert_int_equal(gaps_forgotten(g), 0);
 	assert_int_equal(gaps_add(g, 1, 4, 10, 10), 1);	/* full: oldest forgotten */
+	assert_int_equal(gaps_forgotten(g), 1);
 	assert_int_equal(gaps_count(g), 3);
+	/* a range that bridges two kept ones counts only what is new and
+	 * leaves one range */
+	assert_int_equal(gaps_add(g, 1, 3, 12, 12), 1);	/* forgets (1, 2) */
+	assert_int_equal(gaps_add(g, 1, 3, 9, 14), 4);	/* 9, 11, 13, 14 */
+	assert_int_equal(gaps_count(g), 2);		/* (1, 3) 9..14, (1, 4) */
+	assert_int_equal(gaps_take(g, out, 4, &epoch), 2);
+	assert_int_equal(out[0].stream, 4);
+	assert_int_equal(out[1].first, 9);
+	assert_int_equal(out[1].last, 14);
 	gaps_destroy(g);
 }
 
@@ -268,7 +229,6 @@ int main(void)
 		cmocka_unit_test(test_heap_cost),
 		cmocka_unit_test(test_mq_charges_what_it_holds),
 		cmocka_unit_test(test_mq_oom_drops_nothing),
-		cmocka_unit_test(test_store_replay_cursor),
 		cmocka_unit_test(test_gaps),
 	};
 

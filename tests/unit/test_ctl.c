@@ -194,6 +194,9 @@ static void test_v2_gap_low_and_acks(void **state)
 	assert_true(said("\"event\":\"hello\""));
 	assert_true(said("\"epoch\":7"));
 	assert_true(said("\"stream\":1,\"seq\":1,"));
+	assert_true(said("\"seq\":1,\"sensor\""));
+	assert_true(said("\"rx_ms\":"));
+	assert_true(said(",\"epoch\":7}"));		/* every reading names it */
 	/* 2..4 will never come: counted lost, the point moves on */
 	gap(5, 1, 2, 4);
 	reading(5, 0, 5);
@@ -239,7 +242,59 @@ static void test_v2_gap_low_and_acks(void **state)
 	run();
 	assert_true(said("\"seq\":9,\"sensor\":\"temp\",\"value\":21.5,\"unit\":\"Cel\","
 			 "\"time\":1700000000000,"));
-	assert_true(said("\"unsync\":true}"));
+	assert_true(said("\"unsync\":true,\"epoch\":"));
+}
+
+/* The agent restarts (new epoch, new association) and replays what the
+ * controller had not acknowledged of the old run, with EPOCH in the
+ * header, some of it already seen: deduplicated by (agent, epoch, stream,
+ * seq), the old epoch's state kept, each epoch acknowledged on its own,
+ * and the summary shows both. */
+static void test_agent_restart_replay(void **state)
+{
+	struct msg_ack a[8];
+	uint32_t ep_of[8];
+	unsigned int n;
+	bool got6 = false, got7 = false;
+
+	(void)state;
+	fake_sctp_comm_up(ep, 5);
+	run();
+	hello(5, 6, NULL, 0, 2);
+	for (uint32_t q = 1; q <= 5; q++)
+		reading(5, 0, q);
+	run();
+	fake_loop_advance(ctl_loop(c), 200);		/* ACK 6/1 up to 5 */
+	reading(5, 0, 6);
+	run();
+	fake_sctp_comm_lost(ep, 5);			/* the agent is killed */
+	fake_sctp_comm_up(ep, 9);
+	run();
+	hello(9, 7, NULL, 0, 2);			/* its next run */
+	for (uint32_t q = 5; q <= 8; q++)		/* 5, 6 seen already */
+		reading(9, 6, q);
+	reading(9, 0, 1);
+	run();
+	assert_int_equal(ctl_trk(c)->dups, 2);
+	assert_int_equal(ctl_trk(c)->readings, 9);
+	assert_int_equal(ctl_trk(c)->out_of_order, 0);
+	assert_true(said("\"seq\":8,\"sensor\""));
+	assert_true(said(",\"epoch\":6}"));
+	fake_sctp_clear_sent(ep);
+	fake_loop_advance(ctl_loop(c), 200);
+	n = acks_to(9, ep_of, a, 8);
+	assert_int_equal(n, 2);				/* one per epoch */
+	for (unsigned int i = 0; i < n; i++) {
+		if (ep_of[i] == 6 && a[i].seq == 8)
+			got6 = true;
+		if (ep_of[i] == 0 && a[i].seq == 1)	/* 7: the current one */
+			got7 = true;
+	}
+	assert_true(got6 && got7);
+	ctl_summary(c);
+	assert_true(said("\"epoch\":7,"));
+	assert_true(said("\"6/1\":{\"first\":1,\"last\":8"));
+	assert_true(said("\"gaps\":0,\"lost\":0,"));
 }
 
 int main(void)
@@ -247,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_refuses_v1_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_gap_low_and_acks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_restart_replay, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);

@@ -156,7 +156,8 @@ static void test_wrap(void **state)
 	assert_int_equal(trk_see(&t, a, 1, 1, UINT32_MAX), TRK_DUP);
 	assert_int_equal(trk_see(&t, a, 1, 1, 7), TRK_NEW);
 	assert_int_equal(trk_stream_gaps(s), 2);		/* 5, 6 */
-	assert_int_equal(trk_gap(&t, a, 1, 1, UINT32_MAX - 10, 6), 2);
+	/* 5, 6 and the 8 below the first seen (never seen here) */
+	assert_int_equal(trk_gap(&t, a, 1, 1, UINT32_MAX - 10, 6), 2 + 8);
 	assert_int_equal(trk_stream_gaps(s), 0);
 	assert_int_equal(trk_seq(s->contig), 7);
 	trk_free(&t);
@@ -198,6 +199,19 @@ static void test_gap_and_low(void **state)
 	assert_int_equal(trk_see(&t, a, 9, 3, 50), TRK_NEW);
 	assert_int_equal(trk_total_gaps(&t), 0);
 	assert_int_equal(t.lost, 107);
+	/* a GAP below where a HELLO's low started the stream: lost here
+	 * (a controller that came up after the agent dropped them) */
+	assert_int_equal(trk_low(&t, a, 9, 4, 1023), 0);
+	assert_int_equal(trk_gap(&t, a, 9, 4, 1, 1022), 1022);
+	assert_int_equal(trk_gap(&t, a, 9, 4, 1, 1022), 0);	/* idempotent */
+	assert_int_equal(trk_see(&t, a, 9, 4, 1023), TRK_NEW);
+	assert_int_equal(trk_see(&t, a, 9, 4, 5), TRK_DUP);	/* named lost */
+	assert_int_equal(trk_stream_find(a, 9, 4)->lost, 1022);
+	/* one that reaches above it counts only what is missing there */
+	assert_int_equal(trk_low(&t, a, 9, 5, 10), 0);
+	assert_int_equal(trk_see(&t, a, 9, 5, 10), TRK_NEW);
+	assert_int_equal(trk_gap(&t, a, 9, 5, 5, 12), 5 + 2);	/* 5..9, 11, 12 */
+	t.lost -= 1022 + 7;
 	/* a huge range is counted without a bit per seq */
 	assert_int_equal(trk_gap(&t, a, 9, 3, 51, 50 + 3000000), 3000000);
 	assert_int_equal(trk_see(&t, a, 9, 3, 3000051), TRK_NEW);

@@ -492,9 +492,22 @@ static void test_sync_policy(void **state)
 	assert_int_equal(outbox_poll(ob), 0);
 	assert_int_equal(outbox_durable(ob, 1), 0);
 	assert_int_equal(fake_file_count(FAKE_OP_SYNC), syncs);
+	/* status: what is not durable yet, and since when */
+	outbox_stats(ob, &st);
+	assert_int_equal(st.unsynced_ms, 999);
+	assert_true(st.unsynced_bytes > 0);
+	/* the two records (the header of the segment is not counted) */
+	assert_true(st.unsynced_bytes < st.written_off - st.durable_off);
 	fake_clock_advance(1);	/* 1 s after the first unsynced record */
 	assert_int_equal(outbox_poll(ob), 0);
 	assert_int_equal(outbox_durable(ob, 1), 2);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.unsynced_bytes, 0);
+	assert_int_equal(st.unsynced_ms, 0);
+	assert_int_equal(st.durable_seg, st.written_seg);
+	assert_int_equal(st.durable_off, st.written_off);
+	assert_int_equal(st.sync_last_ms, 0);	/* the fake syncs at once */
+	assert_int_equal(st.sync_total_ms, 0);
 	assert_int_equal(fake_file_count(FAKE_OP_SYNC), syncs + 1);
 	assert_int_equal(outbox_next_due_ms(ob), UINT64_MAX);
 	/* Records keep coming: about one sync per second, not per record. */
@@ -690,7 +703,11 @@ static void test_expiry(void **state)
 	assert_int_equal(g.n, 200);
 	fake_clock_advance(1);
 	replay(ob, 0, &g);
-	assert_int_equal(g.n, 0);	/* expired: not replayed */
+	/* expired: not replayed, but named, so the controller's cumulative
+	 * point does not wait for them */
+	assert_int_equal(count_seqs(&g, outbox_epoch(ob), 2, NULL, NULL), 200);
+	for (unsigned int i = 0; i < g.n; i++)
+		assert_int_equal(g.r[i].type, OUTBOX_REC_EXPIRED);
 	assert_true(outbox_next_due_ms(ob) <= clock_mono_ms());
 	assert_int_equal(outbox_poll(ob), 0);
 	assert_int_equal(seg_files(), 1);	/* expired segments went */
@@ -840,14 +857,26 @@ static void test_enospc(void **state)
 	for (; seq <= 1400; seq++)
 		if (append(ob, 1, seq))
 			break;
-	assert_int_equal(append(ob, 1, seq), -ENOSPC);
+	/* in the memory tier from here on, replayed like the rest */
+	assert_true(seq < 1400);
+	assert_int_equal(append(ob, 1, seq + 1), OUTBOX_MEMORY);
+	assert_int_equal(append(ob, 1, seq + 2), OUTBOX_MEMORY);
+	seq += 3;
 	assert_int_equal(outbox_poll(ob), -ENOSPC);
 	outbox_stats(ob, &st);
 	assert_int_equal(st.degraded, -ENOSPC);
+	assert_true(st.mem_segments > 0 && st.mem_bytes > 0);
 	assert_true(fake_log_contains("the outbox stops writing"));
+	replay(ob, 0, &g);
+	count_seqs(&g, e, 1, NULL, &last);
+	assert_int_equal(last, seq - 1);
 	assert_int_equal(outbox_resume(ob), -ENOSPC);	/* still full */
 	fake_file_remove("/var/lib/filler");
-	assert_int_equal(outbox_resume(ob), 0);
+	assert_int_equal(outbox_resume(ob), 0);	/* memory to the device */
+	outbox_stats(ob, &st);
+	assert_int_equal(st.mem_segments, 0);
+	assert_int_equal(outbox_mem_bytes(ob), 0);
+	assert_true(st.mem_written > 0);
 	assert_int_equal(append(ob, 1, seq), 0);	/* goes on in order */
 	assert_int_equal(outbox_close(ob), 0);
 	ob = open_ok(&c, NULL);
@@ -855,6 +884,78 @@ static void test_enospc(void **state)
 	count_seqs(&g, e, 1, &first, &last);
 	assert_int_equal(last, seq);
 	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* Another program leaves the outbox room for about two and a half
+ * segments while controller a keeps up (5 behind) and b is down: on
+ * ENOSPC the outbox drops the oldest segment. Then the rest of the disk
+ * goes too: the outbox drops older segments until only the one it wrote
+ * last is left, and never that one (a has not acknowledged all of it:
+ * that would be new data lost for a controller that is up); it keeps
+ * records in memory instead (degraded, ENOSPC). Through it all a is told
+ * of no loss; b is. */
+static size_t file_len(const char *path)
+{
+	size_t n = 0;
+
+	fake_file_get(path, &n);
+	return fake_file_exists(path) ? n : 0;
+}
+
+static void test_full_disk_keeps_newest(void **state)
+{
+	struct outbox_config c = config();
+	struct outbox *ob;
+	struct outbox_stats st;
+	struct lost l;
+	uint32_t e, seq;
+	static char filler[64 * 1024];
+	uint64_t avail, total;
+	size_t used;
+	int rc = 0;
+
+	(void)state;
+	fake_file_set_capacity(64 * 1024);
+	ob = open_ok(&c, &e);
+	/* room for the state slots and two and a half segments */
+	used = file_len(ODIR "/state.0") + file_len(ODIR "/state.1") + 200;
+	memset(filler, 'x', sizeof(filler));
+	fake_file_put_bin("/var/lib/filler", filler, 64 * 1024 - used - 10240,
+			  0600);
+	for (seq = 1; seq <= 2000; seq++) {
+		rc = append(ob, 1, seq);
+		assert_int_equal(rc, 0);
+		if (seq > 5)
+			outbox_ack(ob, 0, e, 1, seq - 5);	/* a: 5 behind */
+	}
+	outbox_stats(ob, &st);
+	assert_true(st.enospc > 0);
+	assert_true(st.segs_evicted > 0);
+	assert_int_equal(st.degraded, 0);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 0);		/* a lost nothing */
+	pop_lost(ob, 1, &l);
+	assert_true(l.n > 0);			/* b did */
+	assert_true(in_lost(&l, e, 1, 1));
+	/* the rest of the disk goes, and what the outbox frees goes too */
+	for (unsigned int k = 0; seq <= 4000 && rc != OUTBOX_MEMORY; seq++) {
+		assert_int_equal(pf_fs_space(ODIR, &avail, &total), 0);
+		if (avail) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "/var/lib/filler%u", ++k);
+			fake_file_put_bin(p, filler, (size_t)avail, 0600);
+		}
+		rc = append(ob, 1, seq);
+		assert_true(rc == 0 || rc == OUTBOX_MEMORY);
+		outbox_ack(ob, 0, e, 1, seq - 5);
+	}
+	assert_int_equal(rc, OUTBOX_MEMORY);
+	outbox_stats(ob, &st);
+	assert_int_equal(st.degraded, -ENOSPC);
+	pop_lost(ob, 0, &l);
+	assert_int_equal(l.n, 0);		/* a still lost nothing */
+	assert_int_equal(outbox_close(ob), -ENOSPC);
 }
 
 /* Fail the next @n mutating calls with @err. */
@@ -884,21 +985,23 @@ static void test_eio_write(void **state)
 	replay(ob, 0, &g);
 	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 11);
 	fail_ops(16, -EIO);	/* the device is gone */
-	assert_int_equal(append(ob, 1, 12), -EIO);
-	assert_int_equal(append(ob, 1, 12), -EIO);
+	assert_int_equal(append(ob, 1, 12), OUTBOX_MEMORY);
+	assert_int_equal(append(ob, 1, 13), OUTBOX_MEMORY);
 	outbox_stats(ob, &st);
 	assert_int_equal(st.degraded, -EIO);
-	replay(ob, 0, &g);	/* what is readable is still replayed */
-	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 11);
+	assert_int_equal(st.mem_appended, 2);
+	replay(ob, 0, &g);	/* the device's and the memory's, in order */
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 13);
+	assert_int_equal(outbox_resume(ob), -EIO);	/* still gone */
 	fake_file_clear_faults();
 	assert_int_equal(outbox_resume(ob), 0);
-	assert_int_equal(outbox_durable(ob, 1), 11);	/* rewritten, synced */
-	assert_int_equal(append(ob, 1, 12), 0);
+	assert_int_equal(outbox_durable(ob, 1), 13);	/* written, synced */
+	assert_int_equal(append(ob, 1, 14), 0);
 	assert_int_equal(outbox_close(ob), 0);
 	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
 	ob = open_ok(&c, NULL);
 	replay(ob, 0, &g);
-	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 12);
+	assert_int_equal(count_seqs(&g, e, 1, NULL, NULL), 14);
 	assert_int_equal(outbox_close(ob), 0);
 }
 
@@ -1086,7 +1189,8 @@ static void test_torn_tail_cut(void **state)
 	for (uint32_t seq = 1; seq <= 10; seq++)
 		assert_int_equal(append(ob, 1, seq), 0);
 	fake_file_fault_at(fake_file_ops() + 1, FAKE_FAULT_TORN, 0, 21);
-	assert_int_equal(append(ob, 1, 11), -EIO);	/* the power went */
+	/* the power went: kept in memory (this process is dead anyway) */
+	assert_int_equal(append(ob, 1, 11), OUTBOX_MEMORY);
 	assert_true(fake_file_crashed());
 	outbox_close(ob);
 	fake_file_power_cycle(FAKE_CRASH_LOSE_UNSYNCED, 0);
@@ -1344,7 +1448,7 @@ static uint64_t mem_after_open(unsigned int segs, size_t bytes)
 	outbox_stats(ob, &st);
 	assert_int_equal(st.segments, segs + 1);
 	assert_int_equal(outbox_close(ob), 0);
-	return st.mem_bytes;
+	return st.heap_bytes;
 }
 
 static void test_memory_per_segment(void **state)
@@ -1422,7 +1526,7 @@ static void script(struct model *m)
 	for (unsigned int step = 0; step < STEPS; step++) {
 		uint16_t s = (uint16_t)(1 + step % NS);
 
-		if (append(ob, s, m->appended[s] + 1) == 0)
+		if (append(ob, s, m->appended[s] + 1) >= 0)
 			m->appended[s]++;
 		if (step % 5 == 4) {
 			fake_clock_advance(137);
@@ -1618,6 +1722,7 @@ int main(void)
 		cmocka_unit_test_setup(test_budget_exact_loss, reset),
 		cmocka_unit_test_setup(test_free_space_share, reset),
 		cmocka_unit_test_setup(test_enospc, reset),
+		cmocka_unit_test_setup(test_full_disk_keeps_newest, reset),
 		cmocka_unit_test_setup(test_eio_write, reset),
 		cmocka_unit_test_setup(test_fsync_eio_not_trusted, reset),
 		cmocka_unit_test_setup(test_corrupt_record_indexed, reset),

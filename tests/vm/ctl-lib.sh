@@ -7,19 +7,33 @@
 #   events:  {"event":"hello"|"assoc"|"reply"|"cmd"|"shutdown",...}
 #   exit:    {"summary":true,...}
 
-# agent_ini FILE NAME: start an agent ini (append sections with cat >>).
+# agent_ini FILE NAME [STATE_DIR]: start an agent ini (append sections with
+# cat >>). Each agent has its own state_dir (its outbox), by default under
+# the scenario's work directory: scenarios of one boot never see each
+# other's readings.
 agent_ini() {
+	local sd=${3:-$VMTEST_WORK/state/$2}
+	mkdir -p "$(dirname "$sd")"
 	cat > "$1" <<EOF
 [agent]
 name = $2
 log_level = info
-state_dir = /tmp
+state_dir = $sd
 reconnect_min_ms = 300
 reconnect_max_ms = 4000
 init_max_attempts = 2
 init_timeout_ms = 500
 shutdown_timeout_ms = 3000
 EOF
+}
+# ini_set FILE KEY VALUE: set KEY of the [agent] section agent_ini wrote
+# (replaced if there, else appended: call it before adding other sections).
+ini_set() {
+	if grep -q "^$2 = " "$1"; then
+		sed -i "s|^$2 = .*|$2 = $3|" "$1"
+	else
+		echo "$2 = $3" >> "$1"
+	fi
 }
 # ini_ctrl FILE NAME ADDR: a [controller.NAME] on port 9910.
 ini_ctrl() {
@@ -104,6 +118,48 @@ ctl_event() {
 # against the controllers' clock_wall_ms is not needed; awk srand gives s).
 now_ms() { echo "$(date +%s)000"; }
 
+# ctl_exactly_once NAME [MIN_EPOCH]: "ok EPOCHS LINES" if, for every
+# (epoch, stream) of NAME's reading lines (epochs >= MIN_EPOCH), the seqs
+# are 1, 2, ... last, each once and in that order (bundle_count 1), and
+# no gap line named anything lost; else "bad REASON". Reading lines end
+# with "epoch":E (tests/controller/README.md).
+ctl_exactly_once() {
+	awk -v min="${2:-0}" '
+	/^\{"agent":/ {
+		if (!match($0, /"stream":[0-9]+,"seq":[0-9]+/)) next
+		split(substr($0, RSTART, RLENGTH), a, /[:,]/)
+		st = a[2] + 0; sq = a[4] + 0
+		if (!match($0, /"epoch":[0-9]+\}$/)) { print "bad no epoch: " $0; bad = 1; exit }
+		ep = substr($0, RSTART + 8, RLENGTH - 9) + 0
+		if (ep < min) next
+		k = ep "/" st
+		if (sq != last[k] + 1) {
+			printf "bad epoch %d stream %d: seq %d after %d\n", ep, st, sq, last[k] + 0
+			bad = 1; exit
+		}
+		if (!(k in last)) n_es++
+		last[k] = sq; lines++; eps[ep] = 1
+	}
+	/^\{"event":"gap"/ && !/"lost":0,/ {
+		if (match($0, /"epoch":[0-9]+/) && substr($0, RSTART + 8, RLENGTH - 8) + 0 < min) next
+		print "bad lost: " $0; bad = 1; exit
+	}
+	END {
+		if (bad) exit 1
+		for (e in eps) n++
+		printf "ok %d %d\n", n, lines
+	}' "$(bg_log "$1")"
+}
+# ctl_epoch_last NAME EPOCH STREAM: the highest seq of (EPOCH, STREAM) NAME
+# printed (0 if none).
+ctl_epoch_last() {
+	grep "^{\"agent\":.*\"stream\":$3,\"seq\":.*\"epoch\":$2}\$" "$(bg_log "$1")" |
+		sed -n 's/.*"seq":\([0-9]*\).*/\1/p' | tail -n1 | grep . || echo 0
+}
+# agent_epoch LOGFILE: the epoch an agent's run took (its outbox line).
+agent_epoch() {
+	sed -n 's/.*outbox: .*: epoch \([0-9]*\);.*/\1/p' "$1" | head -n1
+}
 # ini_slow FILE NAME STREAM INTERVAL_MS: a counter on simulated_slow, read
 # on the agent's worker thread like a slow bus (1-Wire, I2C).
 ini_slow() {

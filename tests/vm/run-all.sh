@@ -32,7 +32,8 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  systemd_notify resolve_controller status_command reload_live
  dtls_psk dtls_openssl dtls_refusals
  dtls_failover dtls_rekey
- udp_encap ps_conformance_udp interop_usrsctp interop_usrsctp_examples nat_cell"
+ udp_encap ps_conformance_udp interop_usrsctp interop_usrsctp_examples nat_cell
+ outbox_kill outbox_powercut outbox_outage outbox_disk_full outbox_flakey"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
