@@ -168,6 +168,25 @@ void health_assoc_up(struct assoc *a)
 	a->pol.floor_peer = -1;
 }
 
+/* Linux counts a heartbeat sent while an earlier one is unanswered as a
+ * strike (sctp_do_8_2_transport_strike), and at pf_threshold 0 a strike
+ * is POTENTIALLY-FAILED: no demand heartbeat to a path that had one
+ * within its rto_max (the longest it may take to be answered), so the
+ * association-up probe and a primary change right after it ask once. */
+bool health_hb_due(struct assoc *a, int i)
+{
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[i].path);
+	struct peer_path *pp = &a->peers[i];
+	uint64_t now = clock_mono_ms();
+	uint32_t gap = p ? p->rto_max_ms : a->pol.rto_max_ms;
+
+	if (pp->hb_asked && now - pp->hb_ms < gap)
+		return false;
+	pp->hb_asked = true;
+	pp->hb_ms = now;
+	return true;
+}
+
 /* A heartbeat to the new primary now: its RTO is recomputed within a round
  * trip against the new floor (the stack only clamps at its next sample,
  * and a backup path may have had none for minutes). */
@@ -178,7 +197,7 @@ void health_primary_changed(struct assoc *a)
 	if (a->pol.tx_ms)
 		a->pol.tx_disturbed = true;
 	apply_floor(a);
-	if (a->primary >= 0 && a->state == AS_UP)
+	if (a->primary >= 0 && a->state == AS_UP && health_hb_due(a, a->primary))
 		(void)ps_set_path_params(a->ag->ep, a->id, &a->peers[a->primary].addr, &hb);
 }
 
