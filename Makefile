@@ -7,6 +7,8 @@
 #   make menuconfig         edit the selected .config
 #   make savedefconfig      write build/<name>/defconfig (minimal)
 #   make test               every test (unit native/armhf/arm64/asan, VM)
+#   make deb                Debian packages in build/deb/ (armhf, arm64, amd64)
+#   make deb-test           the package checks of make test + systemd in a VM
 #   make run                the demo on the emulated arm64 board
 #   make bench              the outbox micro-benchmarks, then bytes per
 #                           reading: SCTP bundles vs MQTT QoS 1
@@ -30,14 +32,19 @@ endif
 export V Q
 
 .PHONY: all deps menuconfig savedefconfig olddefconfig test unit-test \
-	vm-test run bench bench-outbox bench-failover clean distclean help \
+	vm-test deb-test deb run bench bench-outbox bench-failover clean distclean help \
 	$(DEFCONFIGS)
 
+# A .config older than a Kconfig file takes the new symbols' defaults
+# (olddefconfig, as Linux's build does) instead of failing to link.
 all: $(O)/.config
+	$(Q)for k in Kconfig $(wildcard */Kconfig board/*/Kconfig); do \
+		[ $$k -nt $(O)/.config ] || continue; \
+		$(PY) scripts/kconfig.py olddefconfig $(O); break; done
 	$(Q)$(MAKE) --no-print-directory -f scripts/build.mk O=$(O) all
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "defconfigs: $(DEFCONFIGS)"
 
 deps:
@@ -74,6 +81,16 @@ unit-test:
 vm-test:
 	$(Q)scripts/deps.sh test
 	$(Q)scripts/test.sh vm
+
+# sctpagent_VERSION_{armhf,arm64}.deb and sctpctl_VERSION_ARCH.deb (dpkg-deb)
+deb:
+	$(Q)scripts/deps.sh build
+	$(Q)scripts/deb/build.sh build/deb
+
+# make test's package checks plus the packages under systemd in a VM
+deb-test:
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/test.sh deb
 
 run:
 	$(Q)scripts/deps.sh run

@@ -14,14 +14,21 @@
 #include "agent/agent.h"
 #include "agent/agent_int.h"
 #include "agent/budget.h"
+#include "agent/clockwatch.h"
 #include "agent/mq.h"
+#include "agent/names.h"
 #include "agent/paths.h"
+#include "agent/reload.h"
 #include "agent/sensor.h"
+#include "agent/svc.h"
 #include "port/clock.h"
+#include "port/ctlsock.h"
+#include "port/log.h"
 #include "port/loop.h"
 
 #define RECV_BURST 64		/* events per wakeup before others get a turn */
 #define MAX_MSG (64 * 1024)
+#define AGENT_TICK_MS 1000	/* clock-step check, log rate-limit windows */
 
 static void on_sctp(void *arg, int fd, uint32_t events);
 
@@ -91,7 +98,24 @@ static unsigned int a_connect_order(void *arg, struct assoc *a, struct net_addr 
 {
 	struct agent *ag = arg;
 
-	return paths_connect_order(ag, &ag->cfg->ctrls[assoc_index(a)], out);
+	return paths_connect_order(ag, names_view(ag->names, assoc_index(a)), out);
+}
+
+static void on_names(void *arg, int rc)
+{
+	struct assoc *a = arg;
+	struct agent *ag = a->ag;
+
+	assoc_resolved(a, names_view(ag->names, assoc_index(a)), rc);
+}
+
+static void a_resolve(void *arg, struct assoc *a)
+{
+	struct agent *ag = arg;
+	int rc = names_resolve(ag->names, assoc_index(a), on_names, a);
+
+	if (rc != -EINPROGRESS)
+		on_names(a, rc);
 }
 
 /* ---- what the command handler asks of the agent ------------------------ */
@@ -120,6 +144,38 @@ static int c_status(void *arg, const struct assoc *a, uint8_t *buf, size_t cap,
 
 	ag->ssrc.unknown_assoc = ag->unknown_assoc;
 	return status_encode(&ag->ssrc, a, buf, cap, len);
+}
+
+/* The local status socket (sctpagent status): the STATUS maps of every
+ * controller, the same data a controller's STATUS command gets. */
+static int on_ctl(void *arg, const char *req, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct agent *ag = arg;
+
+	if (strcmp(req, "status"))
+		return -EINVAL;
+	ag->ssrc.unknown_assoc = ag->unknown_assoc;
+	return status_encode_all(&ag->ssrc, buf, cap, len);
+}
+
+/* Not having the socket is no reason not to run: said once, and the
+ * agent goes on (a shell run as a user without /run/sctpagent). */
+static void open_ctl(struct agent *ag)
+{
+	const char *path = ag->cfg->agent.status_socket;
+	int rc;
+
+	if (!path[0])
+		return;
+	rc = ctl_listen(ag->loop, path, status_all_max_len(ag->cfg), on_ctl, ag, &ag->ctl);
+	if (rc)
+		LOG(LOGM_MAIN, LOG_WARN, "status socket %s: %s; 'sctpagent status' "
+		    "will not reach this agent%s", path, strerror(-rc),
+		    rc == -ENOENT ? " (no such directory: the unit's "
+		    "RuntimeDirectory= makes it)" : rc == -EADDRINUSE ?
+		    " (another agent answers there)" : "");
+	else
+		LOG(LOGM_MAIN, LOG_DEBUG, "status socket %s", path);
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -164,6 +220,7 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 	switch (ev->type) {
 	case PS_EV_ASSOC_CHANGE:
 		assoc_on_change(a, ev);
+		svc_changed(ag->svc);
 		break;
 	case PS_EV_DATA:
 		assoc_on_data(a, ev);
@@ -217,21 +274,54 @@ static void on_reading(void *arg, unsigned int sensor, double value, int64_t wal
 {
 	struct agent *ag = arg;
 
-	publish_reading(ag->pub, sensor, value, wall_ms);
+	ag->last[sensor] = (struct status_reading){ value, wall_ms, true };
+	publish_reading(ag->pub, sensor, value, wall_ms, clockwatch_reading(ag->cw));
 }
 
+/* What the log held back: rate-limited, or dropped by a stalled output. */
+static void log_status_line(void)
+{
+	struct log_rl_stats rl;
+	struct port_log_stats st;
+
+	log_get_rl_stats(&rl);
+	port_log_get_stats(&st);
+	LOG(LOGM_MAIN, LOG_INFO, "log: %llu lines suppressed as repeated (%llu "
+	    "summaries), %llu dropped by a stalled output, %llu lost to errors",
+	    (unsigned long long)rl.suppressed, (unsigned long long)rl.summaries,
+	    (unsigned long long)st.dropped, (unsigned long long)st.errors);
+}
+
+/* Asked for: never rate-limited. */
 static void log_status(struct agent *ag)
 {
 	ag->ssrc.unknown_assoc = ag->unknown_assoc;
+	log_unlimited(true);
 	status_log(&ag->ssrc);
 	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
+	clockwatch_log_status(ag->cw);
+	log_status_line();
+	log_unlimited(false);
 }
 
 static void on_status_timer(void *arg, struct loop_timer *t)
 {
 	(void)t;
+	log_unlimited(true);
 	paths_log_status(arg);
+	log_unlimited(false);
+}
+
+/* Between two ticks the wall clock may have been stepped; windows of
+ * rate-limited log lines end. */
+static void on_tick(void *arg, struct loop_timer *t)
+{
+	struct agent *ag = arg;
+
+	(void)t;
+	clockwatch_tick(ag->cw);
+	log_tick(clock_mono_ms());
 }
 
 static void on_shutdown_timeout(void *arg, struct loop_timer *t)
@@ -249,6 +339,7 @@ void agent_stop(struct agent *ag)
 		return;
 	publish_flush_bundles(ag->pub);	/* partial packs go out before EOF */
 	ag->stopping = true;
+	svc_stopping(ag->svc);
 	LOG(LOGM_MAIN, LOG_INFO, "stopping: SCTP_EOF on every association");
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_close(ag->assocs[i], ASSOC_CLOSE_STOP, 0);
@@ -256,55 +347,51 @@ void agent_stop(struct agent *ag)
 	check_stopped(ag);
 }
 
-/* A controller in both configurations whose section changed: the running
- * settings stay until a restart (they are bound to its association). */
-static void warn_changed(const struct cfg_controller *old, const struct cfg_controller *nw)
+static void paths_changed(void *arg)
 {
-	if (old->n_addrs != nw->n_addrs || old->port != nw->port ||
-	    memcmp(old->addrs, nw->addrs, old->n_addrs * sizeof(old->addrs[0])))
-		LOG(LOGM_CONFIG, LOG_WARN, "reload: [controller.%s] changed; its new "
-		    "addresses take effect at the next start", old->name);
+	paths_reapply(arg);
 }
 
-/* SIGHUP: re-read the file. A controller gone from it is closed with
- * SCTP_EOF on its association only and what is held for it is dropped
- * (counted); one that comes back is connected again. Anything else needs
- * a restart (said in the log), because sensors, streams and paths are
- * bound to the running associations. A file with errors changes nothing. */
-void agent_reload(struct agent *ag)
+/* SIGHUP: re-read the file and apply what changed (agent/reload.h);
+ * what cannot change on a live agent is named in the log. A file with
+ * errors changes nothing: every error is logged. */
+static int reload_config(struct agent *ag)
 {
 	struct cfg_diag *d = calloc(1, sizeof(*d));
 	struct config *nc = NULL;
+	struct reload_stats st;
 
 	if (!d)
-		return;
+		return -ENOMEM;
 	if (config_load(ag->cfg->file, &nc, d)) {
 		for (unsigned int i = 0; i < d->n; i++)
 			LOG(LOGM_CONFIG, LOG_ERR, "%s", d->msg[i]);
 		LOG(LOGM_CONFIG, LOG_ERR, "reload: %s has errors; keeping the "
 		    "running configuration", ag->cfg->file);
 		free(d);
-		return;
+		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		struct assoc *a = ag->assocs[i];
-		int k = config_ctrl_index(nc, assoc_name(a));
-
-		if (k >= 0) {
-			warn_changed(&ag->cfg->ctrls[i], &nc->ctrls[k]);
-			assoc_reopen(a);
-		} else if (!assoc_removed(a) && !ag->stopping) {
-			ALOG(a, LOG_INFO, "removed from the configuration: closing");
-			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
-		}
-	}
-	for (unsigned int i = 0; i < nc->n_ctrls; i++)
-		if (config_ctrl_index(ag->cfg, nc->ctrls[i].name) < 0)
-			LOG(LOGM_CONFIG, LOG_WARN, "reload: new [controller.%s] "
-			    "takes effect at the next start", nc->ctrls[i].name);
-	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done", ag->cfg->file);
+	reload_apply(&(struct reload_env){ .run = ag->own, .sampler = ag->sampler,
+		.status_timer = ag->status_timer, .assocs = ag->assocs,
+		.n_assocs = ag->n_assoc, .verbose = ag->verbose,
+		.stopping = ag->stopping, .arg = ag, .paths_changed = paths_changed },
+		nc, &st);
+	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done: %u agent keys, %u paths, "
+	    "%u sensor intervals, %u controllers re-associated, %u removed, %u back; "
+	    "%u changes wait for a restart", ag->cfg->file, st.agent, st.paths,
+	    st.sensors, st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.later);
 	config_free(nc);
 	free(d);
+	return 0;
+}
+
+/* The service manager sees RELOADING=1 until the reload is over. */
+void agent_reload(struct agent *ag)
+{
+	svc_reloading(ag->svc);
+	svc_reloaded(ag->svc, reload_config(ag) ?
+		     "reload refused: the file has errors (see the log); "
+		     "running configuration kept" : NULL);
 }
 
 static void on_signal(void *arg, enum loop_sig sig)
@@ -355,6 +442,24 @@ static int open_endpoint(struct agent *ag)
 	return ps_open(&pc, &ag->ep);
 }
 
+/* The service manager's one-line STATUS=: who is up, who is not. */
+static void svc_summary(void *arg, char *buf, size_t size)
+{
+	struct agent *ag = arg;
+	unsigned int up = 0, n;
+
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		up += assoc_state(ag->assocs[i]) == AS_UP;
+	n = (unsigned int)snprintf(buf, size, "%s%u/%u controllers up, %u sensors",
+				   ag->stopping ? "stopping: " : "", up,
+				   ag->n_assoc, ag->cfg->n_sensors);
+	for (unsigned int i = 0, k = 0; i < ag->n_assoc && n < size; i++)
+		if (assoc_state(ag->assocs[i]) != AS_UP && !assoc_removed(ag->assocs[i]))
+			n += (unsigned int)snprintf(buf + n, size - n, "%s%s",
+						    k++ ? ", " : "; down: ",
+						    assoc_name(ag->assocs[i]));
+}
+
 static int start_sampler(struct agent *ag, char *why, unsigned int n)
 {
 	const struct config *c = ag->cfg;
@@ -377,7 +482,7 @@ static void wire(struct agent *ag)
 		.arg = ag, .on_state = a_on_state, .on_message = a_on_message,
 		.on_sent = a_on_sent, .tx_flags = a_tx_flags,
 		.want_writable = a_want_writable,
-		.connect_order = a_connect_order,
+		.connect_order = a_connect_order, .resolve = a_resolve,
 	};
 	ag->penv = (struct publish_env){ .cfg = ag->cfg, .loop = ag->loop,
 		.assocs = ag->assocs, .n_assocs = ag->cfg->n_ctrls };
@@ -412,20 +517,27 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 	int rc;
 
 	rc = loop_create(&ag->loop);
+	rc = rc ? rc : svc_create(ag->loop, svc_summary, ag, &ag->svc);
 	if (!rc)
 		rc = open_endpoint(ag);
 	if (rc) {
 		LOG(LOGM_MAIN, LOG_ERR, "cannot open the SCTP endpoint: %s%s",
 		    strerror(-rc), rc == -EPROTONOSUPPORT ?
 		    " (no SCTP in this kernel: modprobe sctp)" : "");
+		svc_failed(ag->svc, -rc, "cannot open the SCTP endpoint: %s", strerror(-rc));
 		return rc;
 	}
 	wire(ag);
 	rc = loop_watch(ag->loop, ps_fd(ag->ep), LOOP_IN, on_sctp, ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_shutdown_timeout, ag, &ag->shutdown_timer);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_duration, ag, &ag->stop_timer);
+	rc = rc ? rc : names_create(ag->loop, ag->cfg, &ag->names);
 	rc = rc ? rc : make_modules(ag);
 	rc = rc ? rc : loop_timer_new(ag->loop, on_status_timer, ag, &ag->status_timer);
+	rc = rc ? rc : clockwatch_create(ag->cfg->agent.clock_jump_ms, &ag->cw);
+	rc = rc ? rc : loop_timer_new(ag->loop, on_tick, ag, &ag->tick_timer);
+	if (!rc)
+		loop_timer_at(ag->tick_timer, clock_mono_ms() + AGENT_TICK_MS, AGENT_TICK_MS);
 	if (!rc && ag->cfg->agent.status_interval_ms)
 		loop_timer_at(ag->status_timer, clock_mono_ms() + ag->cfg->agent.status_interval_ms,
 			      ag->cfg->agent.status_interval_ms);
@@ -433,9 +545,12 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 		rc = start_sampler(ag, why, sizeof(why));
 	if (rc) {
 		LOG(LOGM_MAIN, LOG_ERR, "cannot start: %s", why[0] ? why : strerror(-rc));
+		svc_failed(ag->svc, -rc, "cannot start: %s", why[0] ? why : strerror(-rc));
 		return rc;
 	}
 	ag->ssrc.sampler = ag->sampler;
+	ag->ssrc.last = ag->last;
+	open_ctl(ag);
 	loop_signal(ag->loop, LOOP_SIG_TERM, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_INT, on_signal, ag);
 	loop_signal(ag->loop, LOOP_SIG_USR1, on_signal, ag);
@@ -447,16 +562,21 @@ static int setup(struct agent *ag, const struct cli_opts *o)
 
 static void teardown(struct agent *ag)
 {
+	ctl_close(ag->ctl);
 	sampler_destroy(ag->sampler);
 	command_destroy(ag->cmd);
 	publish_destroy(ag->pub);
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	names_destroy(ag->names);
 	budget_destroy(ag->budget);
 	loop_timer_free(ag->status_timer);
+	loop_timer_free(ag->tick_timer);
+	clockwatch_destroy(ag->cw);
 	loop_timer_free(ag->shutdown_timer);
 	loop_timer_free(ag->stop_timer);
+	svc_destroy(ag->svc);
 	if (ag->ep)
 		loop_unwatch(ag->loop, ps_fd(ag->ep));
 	ps_close(ag->ep);
@@ -471,7 +591,16 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 
 	if (!ag)
 		return -ENOMEM;
-	ag->cfg = cfg;
+	/* its own copy: a reload changes it in place (agent/reload.c) */
+	ag->own = malloc(sizeof(*ag->own));
+	if (!ag->own) {
+		free(ag);
+		return -ENOMEM;
+	}
+	memcpy(ag->own, cfg, sizeof(*cfg));
+	ag->cfg = ag->own;
+	ag->verbose = o->verbose;
+	log_set_ratelimit(cfg->agent.log_burst, cfg->agent.log_window_ms);
 	ag->boot_id = (uint64_t)clock_random() << 32 | clock_random();
 	do	/* a new sequence space per run (persisted by the outbox later) */
 		ag->epoch = clock_random();
@@ -480,6 +609,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 	rc = setup(ag, o);
 	if (rc) {
 		teardown(ag);
+		free(ag->own);
 		free(ag);
 		return rc;
 	}
@@ -487,6 +617,7 @@ int agent_create(const struct config *cfg, const struct cli_opts *o,
 		assoc_connect(ag->assocs[i]);
 	LOG(LOGM_MAIN, LOG_INFO, "agent '%s' started (%s): %u controllers, "
 	    "%u sensors", cfg->agent.name, cli_version(), cfg->n_ctrls, cfg->n_sensors);
+	svc_ready(ag->svc);
 	*out = ag;
 	return 0;
 }
@@ -498,6 +629,7 @@ void agent_destroy(struct agent *ag)
 	if (ag->pub)
 		log_status(ag);
 	teardown(ag);
+	free(ag->own);
 	free(ag);
 }
 

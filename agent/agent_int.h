@@ -24,12 +24,18 @@
 #include "port/sctp.h"
 
 struct budget;
+struct clockwatch;
+struct ctl_server;
 struct loop;
 struct loop_timer;
+struct names;
 struct sampler;
+struct svc;
 
 struct agent {
-	const struct config *cfg;
+	const struct config *cfg;	/* = own: what every module reads */
+	struct config *own;		/* the running copy (reload.c changes it) */
+	int verbose;			/* -v count, added to log_level */
 	struct loop *loop;
 	struct ps_ep *ep;
 	struct sampler *sampler;
@@ -51,9 +57,15 @@ struct agent {
 	struct loop_timer *stop_timer;	/* --duration */
 	struct loop_timer *shutdown_timer;
 	struct loop_timer *status_timer;
+	struct loop_timer *tick_timer;	/* 1 s: clock steps, log windows */
+	struct clockwatch *cw;
 	struct local_path lpaths[CONFIG_MAX_PATHS];
 	struct pn_sock *nl;
+	struct svc *svc;		/* service manager (systemd) notices */
+	struct names *names;		/* controllers given by host name */
 	uint64_t unknown_assoc;		/* events for an association we do not know */
+	struct status_reading last[CONFIG_MAX_SENSORS];	/* for the status */
+	struct ctl_server *ctl;		/* the local status socket, or NULL */
 };
 
 #endif

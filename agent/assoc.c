@@ -135,6 +135,14 @@ static void finish_close(struct assoc *a)
 		schedule_reconnect(a);
 		return;
 	}
+	if (a->readdress) {		/* a reload changed its addresses */
+		a->readdress = false;
+		a->hold_ms = 0;
+		assoc_set_state(a, AS_DOWN);
+		ALOG(a, LOG_INFO, "connecting to its new addresses, its readings are kept");
+		assoc_connect(a);
+		return;
+	}
 	assoc_set_state(a, AS_DOWN);
 	a->hold_ms = 0;
 	ALOG(a, LOG_INFO, "closed on the controller's request: connecting again "
@@ -142,15 +150,12 @@ static void finish_close(struct assoc *a)
 	loop_timer_in(a->timer, delay);
 }
 
-void assoc_connect(struct assoc *a)
+static void connect_now(struct assoc *a)
 {
 	struct net_addr addrs[CONFIG_MAX_CTRL_ADDRS];
 	unsigned int n;
 	int rc;
 
-	if (a->final)
-		return;
-	a->hold_ms = 0;
 	n = a->env->connect_order(a->env->arg, a, addrs);
 	a->st.connects++;
 	rc = ps_connect(a->env->ep, addrs, n, &a->id);
@@ -162,6 +167,31 @@ void assoc_connect(struct assoc *a)
 	assoc_set_state(a, AS_CONNECTING);
 	ALOG(a, LOG_INFO, "connecting to %u address%s port %u", a->cfg->n_addrs,
 	     a->cfg->n_addrs == 1 ? "" : "es", a->cfg->port);
+}
+
+void assoc_connect(struct assoc *a)
+{
+	if (a->final)
+		return;
+	a->hold_ms = 0;
+	if (a->env->resolve)	/* host names first: assoc_resolved() follows */
+		a->env->resolve(a->env->arg, a);
+	else
+		connect_now(a);
+}
+
+void assoc_resolved(struct assoc *a, const struct cfg_controller *view, int rc)
+{
+	a->cfg = view;
+	if (a->final || a->state == AS_CONNECTING || a->state == AS_UP ||
+	    a->state == AS_SHUTTING_DOWN)
+		return;
+	if (rc) {
+		ALOG(a, LOG_WARN, "no address to connect to (no host name resolved)");
+		schedule_reconnect(a);
+		return;
+	}
+	connect_now(a);
 }
 
 static void log_up(struct assoc *a, const struct ps_event *ev, bool restart)
@@ -324,6 +354,17 @@ void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)
 	}
 	assoc_set_state(a, AS_SHUTTING_DOWN);
 	ALOG(a, LOG_INFO, "graceful shutdown (SCTP_EOF) of this association only");
+}
+
+void assoc_readdress(struct assoc *a)
+{
+	if (a->final)
+		return;
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	a->cfg = &a->env->cfg->ctrls[a->index];	/* the new entry; names.c's view follows */
+	ALOG(a, LOG_INFO, "reload changed its addresses: a new association");
+	a->readdress = true;
+	assoc_close(a, ASSOC_CLOSE_HOLD, 1);
 }
 
 void assoc_reopen(struct assoc *a)

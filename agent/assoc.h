@@ -46,6 +46,7 @@
 
 struct assoc;
 struct budget;
+struct cfg_controller;
 struct config;
 struct loop;
 struct mq_msg;
@@ -108,6 +109,10 @@ struct assoc_env {
 	 * how many were written (at most CONFIG_MAX_CTRL_ADDRS). */
 	unsigned int (*connect_order)(void *arg, struct assoc *a,
 				      struct net_addr *out);
+	/* Optional: look up the controller's host names before each connect
+	 * (agent/names.h); the answer comes back through assoc_resolved(),
+	 * from this call or later from the loop. NULL = numeric addresses. */
+	void (*resolve)(void *arg, struct assoc *a);
 	/* Optional secure channel (seam (a)), all three or none: start it at
 	 * COMM_UP (it calls assoc_channel_ready() when the agent's protocol
 	 * may flow); send one message through it (ps_send()'s contract);
@@ -126,6 +131,11 @@ void assoc_fini(struct assoc *a);
 
 /* Start connecting (IDLE or DOWN; no effect once closed or stopping). */
 void assoc_connect(struct assoc *a);
+
+/* The host names of env->resolve are looked up: connect to @view (the
+ * controller's entry with each name replaced by its addresses; it must
+ * outlive the association), or, @rc < 0, try again after the backoff. */
+void assoc_resolved(struct assoc *a, const struct cfg_controller *view, int rc);
 
 /* Events of this association's id (current or the previous one). */
 void assoc_on_change(struct assoc *a, const struct ps_event *ev);
@@ -176,6 +186,11 @@ enum assoc_close_how {
 				 * connect again after @hold_ms (+-20 %) */
 };
 void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms);
+/* A reload changed the controller's addresses or port (env->cfg's entry,
+ * changed in place): close this association gracefully (a connecting one
+ * is aborted) and connect to the new ones at once, keeping what is held
+ * for it. No effect once closed for good or removed. */
+void assoc_readdress(struct assoc *a);
 /* Back in the configuration after ASSOC_CLOSE_REMOVE: connect again. */
 void assoc_reopen(struct assoc *a);
 /* Removed from the configuration (and not reopened). */

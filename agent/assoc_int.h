@@ -22,7 +22,7 @@ struct store;
 
 struct assoc {
 	const struct assoc_env *env;
-	struct agent *ag;		/* set by agent.c, read by paths.c only */
+	struct agent *ag;		/* set by agent.c, read by paths.c and agent.c */
 	const struct cfg_controller *cfg;
 	unsigned int index;
 	enum assoc_state state;
@@ -35,6 +35,7 @@ struct assoc {
 	bool final;			/* stopping or removed: never reconnect */
 	bool removed;			/* removed from the configuration */
 	uint32_t hold_ms;		/* CLOSE command: reconnect after this */
+	bool readdress;			/* closing to connect to new addresses */
 	bool ready;			/* COMM_UP and the channel (if any) ready */
 	struct loop_timer *timer;	/* reconnect */
 	/* what waits to be sent, flushed in this order */

@@ -14,6 +14,7 @@
 static const char *const usage_lines[] = {
 	"usage: sctpagent [-c FILE] [-f] [-v]... [--duration SEC]",
 	"       sctpagent --check-config FILE [--probe]",
+	"       sctpagent status [--json] [--socket PATH]",
 	"       sctpagent --version | --help",
 	"",
 	"  -c, --config FILE    configuration (default " CLI_DEFAULT_CONFIG ")",
@@ -24,6 +25,9 @@ static const char *const usage_lines[] = {
 	"                       validate FILE, print a summary or every error",
 	"      --probe          with --check-config: also open every sensor's",
 	"                       driver on this board and take one reading",
+	"      --json           with status: JSON instead of a table",
+	"      --socket PATH    with status: the agent's status socket",
+	"                       (default " CFG_STATUS_SOCKET ")",
 	"  -V, --version        print the version and build",
 	"  -h, --help           this text",
 	"",
@@ -91,6 +95,12 @@ static int parse_one(int argc, char **argv, int *i, struct cli_opts *o,
 	}
 	if (!strcmp(a, "--probe"))
 		return o->probe = true, 0;
+	if (!strcmp(a, "status") && *i == 1)
+		return o->action = CLI_STATUS, 0;
+	if (!strcmp(a, "--json"))
+		return o->json = true, 0;
+	if (!strcmp(a, "--socket"))
+		return need_arg(argc, argv, i, &o->socket, io);
 	if (!strcmp(a, "-f") || !strcmp(a, "--foreground"))
 		return o->foreground = true, 0;
 	if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
@@ -126,6 +136,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, const struct cli_io *io
 		io->err(io->ctx, "sctpagent: --probe goes with --check-config FILE");
 		return -EINVAL;
 	}
+	if ((o->json || o->socket) && o->action != CLI_STATUS) {
+		io->err(io->ctx, "sctpagent: --json and --socket go with status");
+		return -EINVAL;
+	}
+	if (!o->socket)
+		o->socket = CFG_STATUS_SOCKET;
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 
 #define CLI_DEFAULT_CONFIG "/etc/sctpagent/sctpagent.ini"
 
-enum cli_action { CLI_RUN, CLI_VERSION, CLI_HELP, CLI_CHECK };
+enum cli_action { CLI_RUN, CLI_VERSION, CLI_HELP, CLI_CHECK, CLI_STATUS };
 
 struct cli_opts {
 	enum cli_action action;
@@ -20,7 +20,12 @@ struct cli_opts {
 	int verbose;		/* count of -v */
 	unsigned int duration_s; /* --duration: stop after N s (0 = never) */
 	bool probe;		/* --check-config --probe: open every driver */
+	bool json;		/* status --json */
+	const char *socket;	/* status --socket PATH (points into argv) */
 };
+
+/* How long `sctpagent status` waits for the agent's reply. */
+#define CLI_STATUS_TIMEOUT_MS 5000
 
 /* Exit status of --check-config --probe when the file is good but a
  * sensor cannot open or read on this board. */

@@ -17,8 +17,11 @@
 
 #define CFG_NAME_MAX 32		/* section names, agent name */
 #define CFG_PATH_MAX 128	/* file system paths */
+#define CFG_SOCK_MAX 108	/* a UNIX socket's path (sun_path) */
+#define CFG_STATUS_SOCKET "/run/sctpagent/status.sock"
 #define CFG_IFNAME_MAX 16
 #define CFG_UNIT_MAX 16
+#define CFG_HOST_MAX 254	/* a DNS name: 253 characters + NUL */
 #define CFG_FILE_MAX (64 * 1024)	/* largest ini file accepted */
 
 enum cfg_transport { CFG_TRANSPORT_AUTO, CFG_TRANSPORT_KERNEL, CFG_TRANSPORT_UDP };
@@ -48,7 +51,12 @@ struct cfg_agent {
 	uint16_t assoc_max_retrans;
 	uint32_t status_interval_ms;	/* log path status periodically; 0 = off */
 	bool interleave;		/* offer I-DATA (RFC 8260) */
+	uint32_t resolve_timeout_ms;	/* bound of one host name lookup */
 	uint32_t memory_budget_kb;	/* what may be held for controllers */
+	uint32_t log_burst;		/* lines per key and window; 0 = no limit */
+	uint32_t log_window_ms;		/* the rate limit's window */
+	uint32_t clock_jump_ms;		/* a wall-clock step beyond: logged */
+	char status_socket[CFG_SOCK_MAX];	/* sctpagent status; "" = none */
 };
 
 struct cfg_path {
@@ -74,6 +82,11 @@ struct cfg_controller {
 	int8_t addr_path[CONFIG_MAX_CTRL_ADDRS];	/* local path index, -1 = any */
 	char addr_path_name[CONFIG_MAX_CTRL_ADDRS][CFG_NAME_MAX];
 	unsigned int n_addrs;
+	/* Entry i of the list is a host name when host[i][0] is set (its
+	 * addrs[i] is then unset): agent/names.c resolves it at every
+	 * connect (CONFIG_RESOLVE). */
+	char host[CONFIG_MAX_CTRL_ADDRS][CFG_HOST_MAX];
+	unsigned int n_hosts;
 	uint16_t port;
 	uint16_t streams;		/* outbound streams requested */
 	uint64_t sensor_mask;		/* bit i = config sensor i */

@@ -356,6 +356,10 @@ static void check_agent(struct cfg_ctx *x)
 	if (a->state_dir[0] != '/')
 		cfg_err(x, kline(x, SEC_AGENT, 0, "state_dir"), "agent", "state_dir", "'%s' is "
 			"relative; expected an absolute path", a->state_dir);
+	if (a->status_socket[0] && a->status_socket[0] != '/')
+		cfg_err(x, kline(x, SEC_AGENT, 0, "status_socket"), "agent", "status_socket",
+			"'%s' is relative; expected an absolute path, or empty for none",
+			a->status_socket);
 	if (a->transport == CFG_TRANSPORT_UDP)
 		cfg_err(x, kline(x, SEC_AGENT, 0, "transport"), "agent", "transport", "udp "
 			"needs the userspace SCTP port, which this build lacks; "

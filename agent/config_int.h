@@ -107,4 +107,13 @@ void cfg_sec_label(const struct config *c, enum sec_kind kind, int idx,
 
 bool cfg_valid_name(const char *s);
 
+/* config_host.c: @tok (not a numeric address) as entry ctl->n_addrs of a
+ * controller's list: a host name is stored (CONFIG_RESOLVE) and n_addrs,
+ * n_hosts counted; else -EINVAL with the reason in @why. */
+int cfg_parse_host(const char *tok, struct cfg_controller *ctl, char *why,
+		   size_t why_size);
+/* A word meant as a host name rather than a mistyped address: letters
+ * outside hex, or letters and a dot, and no ':' (IPv6 has one). */
+bool cfg_looks_like_host(const char *tok);
+
 #endif

@@ -33,7 +33,13 @@ static const struct key_def agent_keys[] = {
 	{ "assoc_max_retrans", KT_UINT, F(struct cfg_agent, assoc_max_retrans), 0, 255, false, NULL, NULL },
 	{ "status_interval_ms", KT_UINT, F(struct cfg_agent, status_interval_ms), 0, 86400000, false, NULL, NULL },
 	{ "interleave", KT_BOOL, F(struct cfg_agent, interleave), 0, 0, false, NULL, NULL },
+	{ "resolve_timeout_ms", KT_UINT, F(struct cfg_agent, resolve_timeout_ms), 100, 60000, false, NULL, NULL },
 	{ "memory_budget_kb", KT_UINT, F(struct cfg_agent, memory_budget_kb), 64, 1048576, false, NULL, NULL },
+	{ "log_burst", KT_UINT, F(struct cfg_agent, log_burst), 0, 100000, false, NULL, NULL },
+	{ "log_window_ms", KT_UINT, F(struct cfg_agent, log_window_ms), 1000, 86400000, false, NULL, NULL },
+	{ "clock_jump_ms", KT_UINT, F(struct cfg_agent, clock_jump_ms), 10, 86400000, false, NULL, NULL },
+	{ "status_socket", KT_STR, F(struct cfg_agent, status_socket), 0, 0, false, NULL,
+	  "an absolute path, or empty for none" },
 };
 
 static const struct key_def path_keys[] = {
@@ -56,7 +62,7 @@ static const struct key_def path_keys[] = {
 
 static const struct key_def ctrl_keys[] = {
 	{ "address", KT_ADDRLIST, F(struct cfg_controller, addrs), 0, 0, true, NULL,
-	  "numeric addresses (each optionally @path) separated by ',' or spaces" },
+	  "addresses or host names (each optionally @path) separated by ',' or spaces" },
 	{ "port", KT_UINT, F(struct cfg_controller, port), 1, 65535, false, NULL, NULL },
 	{ "streams", KT_UINT, F(struct cfg_controller, streams), 2, CONFIG_MAX_STREAMS, false, NULL, NULL },
 	{ "sensors", KT_NAMELIST, 0, 0, 0, 0, false, NULL,
@@ -196,23 +202,13 @@ static int parse_loglevel(const char *v, int *out)
 	return -EINVAL;
 }
 
-/* Why a non-numeric address was refused, naming host names plainly. */
+/* Why a path's non-numeric address was refused, naming host names
+ * plainly: the agent binds it before any lookup could run. */
 static void addr_why(const char *tok, char *why, size_t n)
 {
-	bool letter = false, nonhex = false;
-
-	for (const char *s = tok; *s; s++) {
-		char lc = (char)(*s | 0x20);
-		if (lc >= 'a' && lc <= 'z') {
-			letter = true;
-			nonhex |= lc > 'f';
-		}
-	}
-	/* IPv6 always has ':'; letters outside hex, or a dotted word, is a name */
-	if (!strchr(tok, ':') && (nonhex || (letter && strchr(tok, '.'))))
-		snprintf(why, n, "'%s' is a host name; this build takes numeric "
-			 "IPv4/IPv6 addresses only (a static binary has no "
-			 "system resolver)", tok);
+	if (cfg_looks_like_host(tok))
+		snprintf(why, n, "'%s' is a host name; a path's own address is "
+			 "numeric IPv4/IPv6 or 'auto'", tok);
 	else
 		snprintf(why, n, "'%s' is not a valid IPv4 or IPv6 address", tok);
 }
@@ -266,8 +262,9 @@ static int parse_addrlist(const char *v, struct cfg_controller *ctl, char *why,
 		}
 		snprintf(ctl->addr_path_name[ctl->n_addrs], CFG_NAME_MAX, "%s", at ? at : "");
 		if (net_addr_parse(tok, &a)) {
-			addr_why(tok, why, n);
-			return -EINVAL;
+			if (cfg_parse_host(tok, ctl, why, n))
+				return -EINVAL;
+			continue;	/* a host name, resolved at connect */
 		}
 		if (net_addr_is_any(&a)) {
 			snprintf(why, n, "'%s' is the wildcard address; expected a "
@@ -282,7 +279,7 @@ static int parse_addrlist(const char *v, struct cfg_controller *ctl, char *why,
 		ctl->addrs[ctl->n_addrs++] = a;
 	}
 	if (!ctl->n_addrs) {
-		snprintf(why, n, "empty; expected at least one numeric address");
+		snprintf(why, n, "empty; expected at least one address or host name");
 		return -EINVAL;
 	}
 	return 0;
@@ -384,7 +381,12 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		a->shutdown_timeout_ms = 3000;
 		a->assoc_max_retrans = 0;	/* = the paths' sum (config_check.c) */
 		a->interleave = true;
+		a->resolve_timeout_ms = 5000;
 		a->memory_budget_kb = CONFIG_MEM_BUDGET_KB;
+		a->log_burst = 10;
+		a->log_window_ms = 60000;
+		a->clock_jump_ms = 500;
+		strcpy(a->status_socket, CFG_STATUS_SOCKET);
 		break;
 	case SEC_PATH:
 		p->addr_auto = true;

@@ -7,6 +7,7 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "agent/status_fmt.h"
 #include "port/loop.h"
 
 static void put_out(void *ctx, const char *line)
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		put_err(NULL, "try 'sctpagent --help'");
 		return 2;
 	}
+	if (o.action == CLI_STATUS)
+		return status_cli(o.socket, o.json, CLI_STATUS_TIMEOUT_MS, put_out, put_err, NULL);
 	if (o.action != CLI_RUN)
 		return cli_do(&o, &io);
 	d = calloc(1, sizeof(*d));

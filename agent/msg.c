@@ -17,6 +17,12 @@ enum {
 	SENML_N = 0, SENML_U = 1, SENML_V = 2, SENML_T = 6,
 };
 
+/* Private record label (a text label, ignored by SenML decoders that do
+ * not know it): the time was read from a wall clock not synchronized yet. */
+#define LABEL_UNSYNC "unsync"
+#define LABEL_UNSYNC_LEN 6
+#define LABEL_UNSYNC_KEY (INT64_MAX - 1)	/* its place in the label switch */
+
 /* Times beyond 2^53 ms cannot round-trip through a double. */
 #define MAX_TIME_MS 9007199254740992LL
 
@@ -491,14 +497,17 @@ int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 {
 	struct cbor_enc e;
 	int64_t base_ms, rel;
+	bool unsync = false;
 	int rc;
 
 	if (!r || n == 0 || n > MSG_MAX_ITEMS || !str_ok(basename))
 		return -EINVAL;
 	base_ms = r[0].time_ms;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		if (!reading_ok(&r[i], basename, base_ms))
 			return -EINVAL;
+		unsync |= r[i].unsynced;
+	}
 	rc = enc_begin(&e, buf, cap, MSG_READINGS, seq, epoch);
 	if (rc)
 		return rc;
@@ -506,7 +515,7 @@ int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 	for (unsigned i = 0; i < n; i++) {
 		rel = r[i].time_ms - base_ms;
 		cbor_put_map(&e, (i == 0 ? 2u : 0u) + (r[i].name.len > 0) +
-			     (r[i].unit.len > 0) + 1 + (rel != 0));
+			     (r[i].unit.len > 0) + 1 + (rel != 0) + (i == 0 && unsync));
 		if (i == 0) {
 			cbor_put_int(&e, SENML_BN);
 			cbor_put_text(&e, basename.p, basename.len);
@@ -527,6 +536,10 @@ int msg_encode_readings(uint8_t *buf, size_t cap, uint32_t epoch, uint32_t seq,
 			cbor_put_int(&e, SENML_T);
 			put_seconds(&e, rel);
 		}
+		if (i == 0 && unsync) {
+			cbor_put_text(&e, LABEL_UNSYNC, LABEL_UNSYNC_LEN);
+			cbor_put_bool(&e, true);
+		}
 	}
 	return enc_end(&e, buf, out_len);
 }
@@ -541,11 +554,11 @@ size_t msg_readings_max_len(size_t base_len, size_t name_len, size_t unit_len,
 			    unsigned n)
 {
 	/* per record: map head, n, u, v (double), t (double); the first
-	 * also bn and bt (double) */
+	 * also bn and bt (double), and "unsync": true */
 	size_t rec = 1 + 1 + text_len(name_len) + 1 + text_len(unit_len) + 1 + 9 + 1 + 9;
 
 	return MSG_HDR_LEN + MSG_EPOCH_LEN + 3 + (size_t)n * rec +
-	       1 + text_len(base_len) + 1 + 9;
+	       1 + text_len(base_len) + 1 + 9 + text_len(LABEL_UNSYNC_LEN) + 1;
 }
 
 /* Seconds (any CBOR number) -> ms, rounded half away from zero. */
@@ -579,6 +592,7 @@ static int get_text_field(struct cbor_dec *d, struct msg_str *s,
 struct senml_base {
 	struct msg_str bn, bu;
 	int64_t bt_ms;
+	bool unsync;		/* "unsync" applies to later records too */
 };
 
 /* Bit in the per-record "seen" mask for a SenML label we know. */
@@ -592,6 +606,7 @@ static int label_bit(int64_t label)
 	case SENML_U: return 4;
 	case SENML_V: return 5;
 	case SENML_T: return 6;
+	case LABEL_UNSYNC_KEY: return 7;
 	default: return -1;
 	}
 }
@@ -609,6 +624,9 @@ static int get_label_value(struct cbor_dec *d, int64_t label,
 	case SENML_N: return get_text_field(d, &r->name, why);
 	case SENML_U: return get_text_field(d, &r->unit, why);
 	case SENML_T: return get_ms(d, t_ms, why);
+	case LABEL_UNSYNC_KEY:	/* like a base value: this record on */
+		rc = cbor_get_bool(d, &b->unsync);
+		return rc ? fail(why, cbor_reason(rc)) : 0;
 	default:	/* SENML_V */
 		rc = cbor_get_float(d, &r->value);
 		if (rc)
@@ -617,6 +635,21 @@ static int get_label_value(struct cbor_dec *d, int64_t label,
 			return fail(why, MSG_ERR_RANGE);
 		return 0;
 	}
+}
+
+/* A label that is not an int: ours ("unsync") or unknown (INT64_MAX). */
+static int get_text_label(struct cbor_dec *d, int64_t *label)
+{
+	const char *p;
+	size_t len;
+	int rc = cbor_get_text(d, &p, &len);
+
+	*label = INT64_MAX;
+	if (rc == -ENOMSG || rc == -ERANGE)	/* a huge int, bytes...: skip */
+		return cbor_skip(d, NULL, NULL);
+	if (!rc && len == LABEL_UNSYNC_LEN && !memcmp(p, LABEL_UNSYNC, len))
+		*label = LABEL_UNSYNC_KEY;
+	return rc;
 }
 
 static int get_record(struct cbor_dec *d, struct senml_base *b,
@@ -632,10 +665,10 @@ static int get_record(struct cbor_dec *d, struct senml_base *b,
 	r->name = r->unit = msg_str_of(NULL);
 	for (; n > 0; n--) {
 		rc = cbor_get_int(d, &label);
-		if (rc == -ENOMSG || rc == -ERANGE) {	/* text/huge label */
-			label = INT64_MAX;		/* unknown */
-			rc = cbor_skip(d, NULL, NULL);
-		}
+		if (rc == -ENOMSG || rc == -ERANGE)	/* text/huge label */
+			rc = get_text_label(d, &label);
+		else if (label == LABEL_UNSYNC_KEY)	/* that int is not ours */
+			label = INT64_MAX;
 		if (rc)
 			return fail(why, cbor_reason(rc));
 		bit = label_bit(label);
@@ -656,6 +689,7 @@ static int get_record(struct cbor_dec *d, struct senml_base *b,
 	    (b->bn.len == 0 && r->name.len == 0))
 		return fail(why, MSG_ERR_MISSING);
 	r->base = b->bn;
+	r->unsynced = b->unsync;
 	if (!(seen & 1u << label_bit(SENML_U)))
 		r->unit = b->bu;
 	r->time_ms = b->bt_ms + t_ms;
@@ -666,7 +700,7 @@ int msg_decode_readings(const uint8_t *body, size_t len,
 			struct msg_reading *r, unsigned cap, unsigned *n,
 			enum msg_err *why)
 {
-	struct senml_base b = { { "", 0 }, { "", 0 }, 0 };
+	struct senml_base b = { { "", 0 }, { "", 0 }, 0, false };
 	struct cbor_dec d;
 	size_t count;
 	int rc;

@@ -143,6 +143,11 @@ struct msg_reading {
 	struct msg_str unit;	/* SenML u (or bu); may be empty */
 	double value;		/* SenML v */
 	int64_t time_ms;	/* Unix time in ms: (bt + t) * 1000, rounded */
+	bool unsynced;		/* time_ms is from a wall clock not synchronized
+				 * yet (label "unsync": true, in the first record
+				 * of a pack for all of it: encode sets it when
+				 * any of @r has it, so the caller splits packs
+				 * where the state changes) */
 };
 
 /*

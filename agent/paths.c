@@ -313,6 +313,14 @@ static void apply_defaults(struct agent *ag)
 		LOG(LOGM_PATHS, LOG_WARN, "default RTOs for new associations refused");
 }
 
+void paths_reapply(struct agent *ag)
+{
+	apply_defaults(ag);
+	for (unsigned int i = 0; i < ag->n_assoc; i++)
+		if (assoc_state(ag->assocs[i]) == AS_UP)
+			apply_params(ag->assocs[i]);
+}
+
 /* Controller addresses for INIT: those whose local link is up first, by
  * path priority, so INIT does not start on a dead link. */
 unsigned int paths_connect_order(const struct agent *ag, const struct cfg_controller *c,

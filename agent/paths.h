@@ -70,6 +70,9 @@ void paths_note_sent(struct assoc *a, uint16_t stream, uint32_t flags,
 
 /* Log every association's paths (SIGUSR1, status timer). */
 void paths_log_status(struct agent *ag);
+/* A reload changed path parameters (in the agent's configuration, in
+ * place): the defaults for new associations and every live one's. */
+void paths_reapply(struct agent *ag);
 
 /* @c's addresses in the order INIT should try them (live local links
  * first, by priority); returns how many were written to @out. */

@@ -86,14 +86,17 @@ static void on_bundle_age(void *arg, struct loop_timer *t)
 }
 
 void publish_reading(struct publish *p, unsigned int sensor, double value,
-		     int64_t wall_ms)
+		     int64_t wall_ms, bool unsynced)
 {
 	const struct cfg_sensor *s = &p->env->cfg->sensors[sensor];
 	struct bundle *b = &p->bundles[sensor];
 
 	p->st.readings++;
+	if (b->n && b->r[0].unsynced != unsynced)
+		send_bundle(b);		/* one pack, one clock state */
 	b->r[b->n++] = (struct msg_reading){ .name = msg_str_of(s->name),
-		.unit = msg_str_of(s->unit), .value = value, .time_ms = wall_ms };
+		.unit = msg_str_of(s->unit), .value = value, .time_ms = wall_ms,
+		.unsynced = unsynced };
 	if (b->n >= s->bundle_count)
 		send_bundle(b);
 	else if (b->n == 1 && s->bundle_ms)

@@ -9,6 +9,7 @@
 #ifndef AGENT_PUBLISH_H
 #define AGENT_PUBLISH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct assoc;
@@ -34,9 +35,10 @@ struct publish_stats {
 int publish_create(const struct publish_env *env, struct publish **out);
 void publish_destroy(struct publish *p);
 
-/* One reading of sensor @sensor (config index) taken at @wall_ms. */
+/* One reading of sensor @sensor (config index) taken at @wall_ms;
+ * @unsynced: that wall clock was not synchronized (flagged on the wire). */
 void publish_reading(struct publish *p, unsigned int sensor, double value,
-		     int64_t wall_ms);
+		     int64_t wall_ms, bool unsynced);
 /* Send every partial bundle now (stop, READ_NOW). */
 void publish_flush_bundles(struct publish *p);
 void publish_get_stats(const struct publish *p, struct publish_stats *st);

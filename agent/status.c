@@ -2,6 +2,7 @@
 /* The agent's counters as log lines and as the STATUS map (status.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "agent/assoc.h"
 #include "agent/budget.h"
@@ -134,6 +135,31 @@ static void put_paths(struct cbor_enc *e, const struct status_src *s,
 	}
 }
 
+/* What the sensor does now and what it last gave: "state", "error" (the
+ * driver's reason, "" none), "last" (null before the first reading) and
+ * "last_ms" (its wall-clock time, 0 none). */
+static void put_sensor_state(struct cbor_enc *e, const struct status_src *s,
+			     unsigned int i)
+{
+	const struct status_reading *r = s->last ? &s->last[i] : NULL;
+	struct sampler_status ss;
+	char err[SAMPLER_WHY_MAX];
+
+	if (sampler_status(s->sampler, i, &ss))
+		memset(&ss, 0, sizeof(ss));
+	snprintf(err, sizeof(err), "%s", ss.why[0] ? ss.why :
+		 ss.error ? strerror(-ss.error) : "");
+	cbor_put_cstr(e, "state"), cbor_put_cstr(e, sampler_state_name(ss.state));
+	cbor_put_cstr(e, "error"), cbor_put_cstr(e, err);
+	cbor_put_cstr(e, "last");
+	if (r && r->have)
+		cbor_put_float(e, r->value);
+	else
+		cbor_put_null(e);
+	cbor_put_cstr(e, "last_ms");
+	cbor_put_int(e, r && r->have ? r->wall_ms : 0);
+}
+
 static void put_sensors(struct cbor_enc *e, const struct status_src *s)
 {
 	const struct config *c = s->cfg;
@@ -145,12 +171,13 @@ static void put_sensors(struct cbor_enc *e, const struct status_src *s)
 
 		sampler_get_stats(s->sampler, i, &st);
 		cbor_put_cstr(e, c->sensors[i].name);
-		cbor_put_map(e, 5);
+		cbor_put_map(e, 9);
 		put_u(e, "interval_ms", sampler_interval(s->sampler, i));
 		put_u(e, "reads", st.reads);
 		put_u(e, "errors", st.errors);
 		put_u(e, "retries", st.retries);
 		put_u(e, "skipped", st.skipped);
+		put_sensor_state(e, s, i);
 	}
 }
 
@@ -192,5 +219,30 @@ size_t status_max_len(const struct config *cfg)
 	 * name plus five counters */
 	return 64 + 2 * (CFG_NAME_MAX + 2) +
 	       (N_STATUS_KEYS + N_ASSOC_COUNTERS) * (24 + 9) +
-	       PS_MAX_ADDRS * 160 + cfg->n_sensors * (CFG_NAME_MAX + 2 + 5 * (13 + 9));
+	       PS_MAX_ADDRS * 160 + cfg->n_sensors * (CFG_NAME_MAX + 2 + 9 * (13 + 9) +
+						      SAMPLER_WHY_MAX + 2);
+}
+
+int status_encode_all(const struct status_src *s, uint8_t *buf, size_t cap,
+		      size_t *len)
+{
+	struct cbor_enc e;
+	size_t off, n;
+
+	cbor_enc_init(&e, buf, cap);
+	cbor_put_array(&e, s->n_assocs);
+	if (cbor_enc_finish(&e, &off))
+		return -ENOSPC;
+	for (unsigned int i = 0; i < s->n_assocs; i++) {
+		if (status_encode(s, s->assocs[i], buf + off, cap - off, &n))
+			return -ENOSPC;
+		off += n;
+	}
+	*len = off;
+	return 0;
+}
+
+size_t status_all_max_len(const struct config *cfg)
+{
+	return 9 + (size_t)cfg->n_ctrls * status_max_len(cfg);
 }

@@ -7,6 +7,7 @@
 #ifndef AGENT_STATUS_H
 #define AGENT_STATUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,13 @@ struct config;
 struct ps_ep;
 struct publish;
 struct sampler;
+
+/* A sensor's last reading, as the agent published it. */
+struct status_reading {
+	double value;
+	int64_t wall_ms;
+	bool have;
+};
 
 /* Where the counters come from (all owned by the agent). */
 struct status_src {
@@ -30,6 +38,7 @@ struct status_src {
 	const struct budget *budget;
 	uint32_t epoch;
 	uint64_t unknown_assoc;		/* events for associations we do not know */
+	const struct status_reading *last;	/* per sensor; NULL = none kept */
 };
 
 /* Log every counter, one line per association plus the agent's. */
@@ -39,5 +48,12 @@ int status_encode(const struct status_src *s, const struct assoc *a,
 		  uint8_t *buf, size_t cap, size_t *len);
 /* A buffer this large always holds status_encode()'s map for @cfg. */
 size_t status_max_len(const struct config *cfg);
+/* The local status socket's reply (sctpagent status): an array of
+ * status_encode()'s maps, one per controller, in config order. 0 and
+ * *@len, or -ENOSPC. */
+int status_encode_all(const struct status_src *s, uint8_t *buf, size_t cap,
+		      size_t *len);
+/* A buffer this large always holds status_encode_all()'s array. */
+size_t status_all_max_len(const struct config *cfg);
 
 #endif

@@ -14,6 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How lines are written, decided from the environment at the first line:
+ * to the journal (stderr is the stream JOURNAL_STREAM names) "<N>text"
+ * with the syslog priority N (err 3, warn 4, info 6, debug and trace 7)
+ * and no time stamp (journald keeps its own, from a synchronized clock
+ * or not); anywhere else "YYYY-MM-DDTHH:MM:SS.mmmZ L text", the wall
+ * clock in UTC and the level letter (E W I D T). */
+enum port_log_style { PORT_LOG_WALL, PORT_LOG_JOURNAL };
+
+/* Decide the style again (stderr was redirected); returns it. */
+int port_log_detect(void);
+
 /* Queue one finished line (no trailing newline) at @level (0 err ..
  * 4 trace) for output. Never blocks. */
 void port_log_write(int level, const char *line, size_t len);

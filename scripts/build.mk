@@ -40,6 +40,9 @@ LIBS := -l:libinih.a
 ifeq ($(CONFIG_PORT_LKSCTP),y)
 LIBS += -l:libsctp.a
 endif
+ifeq ($(CONFIG_RESOLVE),y)
+LIBS += -l:libcares.a
+endif
 LIBS += -lm
 ifneq ($(SYSROOT),)
 CFLAGS += -isystem $(SYSROOT)/usr/include

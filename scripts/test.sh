@@ -6,7 +6,10 @@
 #   and a bounded fuzz run; the VM scenarios on the amd64 and arm64 6.1
 #   kernels (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
 # Ends with one line: "N passed, M failed".
-# Usage: scripts/test.sh [all|unit|vm]
+#   The man pages against --help, docs/CONFIG.md and the schema; the
+#   Debian packages (lintian, install/run/purge in an arm64 root file
+#   system) and the systemd unit (verify, security score).
+# Usage: scripts/test.sh [all|unit|vm|deb]
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -133,6 +136,28 @@ unit() {
 	done
 }
 
+docs() {
+	note "man pages (tests/docs/man_sync.py)"
+	if out=$(tests/docs/man_sync.py build/host/sctpagent build/host/sctpctl 2>&1); then
+		ok 1
+		printf '%s\n' "$out" | sed 's/^/  /'
+	else
+		bad 1 "man pages"
+		printf '%s\n' "$out" | sed 's/^/    | /'
+	fi
+}
+
+packages() { # [--systemd-vm]
+	local out p f
+	note "Debian packages and the systemd unit (scripts/deb/test.sh $*)"
+	out=$(scripts/deb/test.sh "$@" 2>&1)
+	printf '%s\n' "$out" | sed 's/^/  /'
+	p=$(printf '%s\n' "$out" | sed -n 's/^deb: \([0-9]*\) passed, [0-9]* failed$/\1/p')
+	f=$(printf '%s\n' "$out" | sed -n 's/^deb: [0-9]* passed, \([0-9]*\) failed$/\1/p')
+	ok "${p:-0}"
+	[ "${f:-1}" = 0 ] || bad "${f:-1}" "packages"
+}
+
 vm() {
 	note "VM tests (real kernel SCTP in qemu-system)"
 	if [ -x tests/vm/run-all.sh ]; then
@@ -149,10 +174,11 @@ vm() {
 
 mkdir -p build
 case $what in
-unit) unit ;;
+unit) unit; docs ;;
 vm) vm ;;
-all) unit; vm ;;
-*) echo "usage: $0 [all|unit|vm]" >&2; exit 2 ;;
+deb) packages --systemd-vm ;;
+all) unit; docs; packages; vm ;;
+*) echo "usage: $0 [all|unit|vm|deb]" >&2; exit 2 ;;
 esac
 
 echo

@@ -4,11 +4,14 @@
  */
 #define _DEFAULT_SOURCE		/* getrandom() on glibc and musl */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64	/* glibc wants it for _TIME_BITS */
+#define _TIME_BITS 64		/* 32-bit ARM: wall time past 2038 */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/random.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +39,15 @@ int64_t clock_wall_ms(void)
 	if (clock_gettime(CLOCK_REALTIME, &ts))
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int clock_wall_synced(void)
+{
+	struct timex tx = { .modes = 0 };	/* read only: no privilege needed */
+
+	if (ntp_adjtime(&tx) >= 0 && !(tx.status & STA_UNSYNC))
+		return 1;
+	return access(CLOCK_SYNC_FLAG_FILE, F_OK) == 0;
 }
 
 /* Kernel entropy: getrandom(), then /dev/urandom (old kernels, seccomp). */

@@ -3,13 +3,15 @@
  * port/posix/log.c - log lines to stderr without ever blocking the caller.
  *
  * A line goes through three steps, each in one place:
- *   format()  the line as it will appear: monotonic time stamp, level
- *             letter, text, cut at LOG_LINE_MAX (a journal priority
- *             prefix or a wall-clock stamp would go here);
+ *   format()  the line as it will appear, cut at LOG_LINE_MAX: to the
+ *             journal (JOURNAL_STREAM names stderr) a syslog priority
+ *             prefix "<N>" and the text, since journald stamps every
+ *             line itself; anywhere else a wall-clock stamp (ISO 8601,
+ *             UTC, ms), the level letter and the text;
  *   admit()   into a bounded byte queue (LOG_QUEUE), or dropped and
  *             counted when it is full; the first line admitted after a
- *             drop is preceded by one saying how many went (a rate limit
- *             would decide here too);
+ *             drop is preceded by one saying how many went (repeated
+ *             lines are rate-limited before they get here, agent/log.c);
  *   output()  a writer thread (port/thread.h: it takes no signal) writes
  *             whole lines, at most PIPE_BUF bytes per write(), so lines
  *             from several processes sharing stderr never interleave.
@@ -18,6 +20,8 @@
  * nobody drains) never stalls the agent's loop.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64	/* glibc wants it for _TIME_BITS */
+#define _TIME_BITS 64		/* 32-bit ARM: wall time past 2038 */
 
 #include <errno.h>
 #include <poll.h>
@@ -26,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,19 +54,62 @@ static struct {
 	bool writing;		/* the writer holds a chunk not written yet */
 	uint64_t dropped_run;	/* drops since the last admitted line */
 	int writer;
+	int style;		/* enum port_log_style; -1 = not decided yet */
 	struct thread *thread;
 	struct port_log_stats st;
-} lg = { .mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER };
+} lg = { .mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
+	  .style = -1 };
 
 /* --- format -------------------------------------------------------------- */
 
-static size_t format(char *buf, int level, uint64_t now, const char *line, size_t len)
+/* systemd sets JOURNAL_STREAM=<device>:<inode> of the stream it connected
+ * to stderr (systemd.exec(5)); it is the journal only while fd 2 is still
+ * that file: a child that redirected stderr inherits the variable. */
+static int detect(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st))
+		return PORT_LOG_WALL;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino ? PORT_LOG_JOURNAL : PORT_LOG_WALL;
+}
+
+/* "<N>" for the journal: the syslog priority of agent level 0..4. */
+static int prefix_journal(char *buf, int level)
+{
+	static const char pri[] = { 3, 4, 6, 7, 7 };	/* err warning info debug */
+
+	return snprintf(buf, LOG_LINE_MAX, "<%d>", level >= 0 && level <= 4 ?
+			pri[level] : 5);	/* notice: not one of ours */
+}
+
+/* "2026-12-01T13:02:03.123Z W ": UTC, so the lines of boards in other
+ * zones (and of a board whose zone changed) compare as they are. */
+static int prefix_wall(char *buf, int level, int64_t wall_ms)
 {
 	static const char lv[] = "EWIDT";
+	int64_t ms = wall_ms >= 0 ? wall_ms % 1000 : (wall_ms % 1000 + 1000) % 1000;
+	time_t t = (time_t)((wall_ms - ms) / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	return snprintf(buf, LOG_LINE_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %c ",
+			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			tm.tm_min, tm.tm_sec, (int)ms,
+			level >= 0 && level <= 4 ? lv[level] : '?');
+}
+
+static size_t format(char *buf, int level, const char *line, size_t len)
+{
 	size_t off, room;
-	int n = snprintf(buf, LOG_LINE_MAX, "[%6llu.%03u] %c ",
-			 (unsigned long long)(now / 1000), (unsigned int)(now % 1000),
-			 level >= 0 && level <= 4 ? lv[level] : '?');
+	int n = lg.style == PORT_LOG_JOURNAL ? prefix_journal(buf, level) :
+		prefix_wall(buf, level, clock_wall_ms());
 
 	off = n > 0 ? (size_t)n : 0;
 	room = LOG_LINE_MAX - off - 1;	/* keep one byte for '\n' */
@@ -75,6 +123,16 @@ static size_t format(char *buf, int level, uint64_t now, const char *line, size_
 	}
 	buf[off++] = '\n';
 	return off;
+}
+
+int port_log_detect(void)
+{
+	int style = detect();
+
+	pthread_mutex_lock(&lg.mu);
+	lg.style = style;
+	pthread_mutex_unlock(&lg.mu);
+	return style;
 }
 
 /* --- admit ----------------------------------------------------------------- */
@@ -91,12 +149,12 @@ static void push(const char *b, size_t n)
 
 /* Under lg.mu: say how many lines went missing, where they went, when
  * @room more bytes still fit after it. 0, or -ENOSPC. */
-static int mark_drops(uint64_t now, size_t room)
+static int mark_drops(size_t room)
 {
 	char mark[LOG_LINE_MAX], text[96];
 	int t = snprintf(text, sizeof(text), "log: %llu lines dropped: the output "
 			 "was not read fast enough", (unsigned long long)lg.dropped_run);
-	size_t m = format(mark, 1, now, text, t > 0 ? (size_t)t : 0);
+	size_t m = format(mark, 1, text, t > 0 ? (size_t)t : 0);
 
 	if (lg.len + m + room > LOG_QUEUE)
 		return -ENOSPC;
@@ -106,9 +164,9 @@ static int mark_drops(uint64_t now, size_t room)
 }
 
 /* Under lg.mu. */
-static void admit(const char *b, size_t n, uint64_t now)
+static void admit(const char *b, size_t n)
 {
-	if ((lg.dropped_run && mark_drops(now, n)) || lg.len + n > LOG_QUEUE) {
+	if ((lg.dropped_run && mark_drops(n)) || lg.len + n > LOG_QUEUE) {
 		lg.dropped_run++;
 		lg.st.dropped++;
 		return;
@@ -171,7 +229,7 @@ static void writer(void *arg)
 
 		while (!lg.len) {
 			/* the output flows again: say so even if no new line comes */
-			if (lg.dropped_run && !mark_drops(clock_mono_ms(), 0))
+			if (lg.dropped_run && !mark_drops(0))
 				continue;
 			lg.writing = false;
 			pthread_cond_broadcast(&lg.drained);
@@ -215,10 +273,12 @@ static void start_writer(void)
 void port_log_write(int level, const char *line, size_t len)
 {
 	char buf[LOG_LINE_MAX];
-	uint64_t now = clock_mono_ms();
-	size_t n = format(buf, level, now, line, len);
+	size_t n;
 
 	pthread_mutex_lock(&lg.mu);
+	if (lg.style < 0)
+		lg.style = detect();
+	n = format(buf, level, line, len);
 	if (lg.writer == W_NONE)
 		start_writer();
 	if (lg.writer == W_INLINE) {
@@ -228,7 +288,7 @@ void port_log_write(int level, const char *line, size_t len)
 		lg.st.written += lines > 0 ? 1u : 0u;
 		lg.st.errors += lines > 0 ? 0u : 1u;
 	} else {
-		admit(buf, n, now);
+		admit(buf, n);
 		pthread_cond_signal(&lg.more);
 	}
 	pthread_mutex_unlock(&lg.mu);

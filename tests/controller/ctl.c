@@ -505,6 +505,10 @@ static void on_readings(struct ctl *c, const struct ps_event *ev, struct ctl_ass
 			jb_key(&b, "epoch");	/* a reading of an older run */
 			jb_uint(&b, hd->epoch);
 		}
+		if (r[i].unsynced) {	/* the agent's wall clock was not synced */
+			jb_key(&b, "unsync");
+			jb_bool(&b, true);
+		}
 		jb_end(&b);
 		emit(&b);
 	}

@@ -29,6 +29,7 @@ static const char usage[] =
 	"                  read_now SENSOR | close [MS]\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
 	"  --cmd-agent N   to which agent (default: the first that said HELLO)\n"
+	"  -h, --help      this text\n"
 	"Output: one JSON object per line on stdout; diagnostics on stderr.\n";
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)

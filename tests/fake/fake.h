@@ -50,6 +50,9 @@ void fake_clock_set(uint64_t ms);	/* abort()s if ms < now */
 void fake_clock_advance(uint64_t ms);	/* clock only: no timer runs */
 /* Wall clock = mono + offset; a change models an NTP step. */
 void fake_clock_set_wall_offset(int64_t offset_ms);
+void fake_clock_set_wall(int64_t wall_ms);	/* offset so wall = @wall_ms now */
+/* clock_wall_synced() (default 1 = synchronized), apart from both clocks. */
+void fake_clock_set_synced(bool on);
 void fake_clock_seed(uint32_t seed);	/* 0 is replaced by the default */
 
 /* --- loop (fake_loop.c) --------------------------------------------------
@@ -387,6 +390,52 @@ bool fake_worker_hang(void);		/* false if no job waits */
 unsigned int fake_worker_count(void);	/* workers alive */
 unsigned int fake_worker_gave_up(void);	/* destroys that returned -ETIMEDOUT */
 void fake_worker_reset(void);		/* frees every worker */
+
+/* --- notify (fake_notify.c) ---------------------------------------------
+ * A service manager that records every notify_send() message (copied).
+ * Until fake_notify_setup(true, ...) there is none: notify_open() gives
+ * NULL, as with $NOTIFY_SOCKET unset. */
+#define FAKE_NOTIFY_MSGS 4096
+/* present: $NOTIFY_SOCKET set; wd_usec: $WATCHDOG_USEC (0 = none);
+ * open_err: what notify_open() returns (0 = success). */
+void fake_notify_setup(bool present, uint64_t wd_usec, int open_err);
+/* The next @count sends return @err (< 0) and record nothing. */
+void fake_notify_fail_next(int err, unsigned int count);
+unsigned int fake_notify_count(void);
+const char *fake_notify_msg(unsigned int i);	/* NULL out of range */
+uint64_t fake_notify_at(unsigned int i);	/* clock_mono_ms() at send */
+unsigned int fake_notify_count_matching(const char *substr);
+/* Index of the first message from @from containing @substr, or -1. */
+int fake_notify_find(const char *substr, unsigned int from);
+bool fake_notify_is_open(void);		/* opened and not closed */
+void fake_notify_reset(void);
+
+/* --- the status socket (fake_ctlsock.c) ----------------------------------
+ * No socket: ctl_listen() records the handler; fake_ctl_request() asks it
+ * as a client would (0 and a malloc()ed reply, -EPROTO refused,
+ * -ECONNREFUSED nobody listens). */
+int fake_ctl_request(const char *req, uint8_t **reply, size_t *len);
+void fake_ctl_listen_fail(int err);	/* the next ctl_listen() only */
+const char *fake_ctl_path(void);	/* the listening path, or NULL */
+
+/* --- resolve (fake_resolve.c) --------------------------------------------
+ * Host name lookups answered from a table, on the fake loop: each answer
+ * comes from a loop timer @delay ms after resolve_start() (default 0: the
+ * next dispatch). An unknown name answers -ENOENT (NXDOMAIN); a name with
+ * addresses but none of the family asked, -ENODATA; a hanging name,
+ * -ETIMEDOUT once the resolver's timeout_ms is over. Queries of unknown
+ * names are not counted. */
+#include "port/resolve.h"
+/* @status 0 with @n addresses, or the error every lookup of @name gets. */
+void fake_resolve_set(const char *name, int status, const struct net_addr *addrs,
+		      unsigned int n);
+void fake_resolve_hang(const char *name);
+void fake_resolve_set_delay(uint32_t ms);
+void fake_resolve_fail_start(int err);	/* the next resolve_start() only */
+unsigned int fake_resolve_queries(const char *name);
+enum resolve_family fake_resolve_last_family(const char *name);
+unsigned int fake_resolve_pending(void);
+void fake_resolve_reset(void);
 
 /* Reset every fake; only the fakes a test links may be reset, so this is
  * inline and each test calls the resets it needs (or this one). */

@@ -86,6 +86,9 @@ check("enc gap", h == hdr(2, 6, 0) and b == [[1, 12, 30], [2, 7, 7]], repr(b))
 h, b, _ = load("readings_epoch")
 check("enc readings epoch", h == hdr(2, 2, 5, flags=1, epoch=OLD) and
       b[0][2] == 21.5, h.hex() + repr(b))
+h, b, _ = load("readings_unsync")
+check("enc readings unsync", h == hdr(2, 2, 3) and len(b) == 1 and
+      b[0].get("unsync") is True and b[0][-3] == 5.123 and b[0][2] == 21.5, repr(b))
 h, b, _ = load("ack_epoch")
 check("enc ack epoch", h == hdr(2, 3, 0, flags=1, epoch=OLD) and
       b == {1: 41}, h.hex() + repr(b))

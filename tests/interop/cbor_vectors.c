@@ -30,16 +30,19 @@ static const struct msg_stream_info streams[] = {
 	{ 1, S("temp"), S("Cel") }, { 2, S("hum"), S("%RH") },
 };
 static const struct msg_reading readings[] = {
-	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll },
-	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll },
-	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll },
+	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll, false },
+	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll, false },
+	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll, false },
+};
+static const struct msg_reading unsynced[] = {	/* no RTC, before NTP */
+	{ { 0 }, S("temp"), S("Cel"), 21.5, 5123, true },
 };
 static const struct msg_ack acks[] = { { 1, 41 }, { 2, 7 } };
 static const struct msg_low lows[] = { { 0x5eed0001u, 1, 40 } };
 static const struct msg_gap gaps[] = { { 1, 12, 30 }, { 2, 7, 7 } };
 #define EPOCH 0x5eed0001u
 #define OLD_EPOCH 0x5eed0000u
-#define N_MSGS 11
+#define N_MSGS 12
 static const uint8_t status_data[] = {	/* {"uptime_s": 3600} */
 	0xa1, 0x68, 'u', 'p', 't', 'i', 'm', 'e', '_', 's', 0x19, 0x0e, 0x10,
 };
@@ -93,6 +96,10 @@ static int build(struct vec *v, unsigned i)
 	case 10:
 		v->name = "cmd_close";		/* stay away 60 s */
 		return msg_encode_cmd(v->buf, sizeof(v->buf), 9, &close_hold, &v->len);
+	case 11:
+		v->name = "readings_unsync";	/* taken before the clock was synced */
+		return msg_encode_readings(v->buf, sizeof(v->buf), 0, 3,
+					   S("urn:dev:pi-kitchen:"), unsynced, 1, &v->len);
 	case 9:
 		v->name = "ack_epoch";
 		return msg_encode_ack(v->buf, sizeof(v->buf), OLD_EPOCH, acks, 1,

@@ -30,6 +30,8 @@ void harness_stop(struct t *t)
 	config_free(t->cfg);
 	free(t);
 	fake_reset_all();
+	fake_notify_reset();	/* after: a test sets them up before the start */
+	fake_resolve_reset();
 }
 
 void harness_run(struct t *t)

@@ -11,6 +11,7 @@ FAKE_PORT_OBJS := port/netaddr.o port/sctp_names.o tests/fake/fake_clock.o tests
 UNIT_TESTS += test_worker
 test_worker-objs := port/posix/worker.o port/posix/thread.o port/posix/loop.o \
 	port/posix/clock.o port/posix/file.o port/posix/log.o
-# The log output of the posix port: format, and a pipe nobody reads.
+# The log output of the posix port on the fake clock: format (stamp or
+# journal prefix), and a pipe nobody reads.
 UNIT_TESTS += test_log
-test_log-objs := port/posix/log.o port/posix/thread.o port/posix/clock.o
+test_log-objs := port/posix/log.o port/posix/thread.o tests/fake/fake_clock.o

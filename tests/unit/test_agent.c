@@ -567,7 +567,7 @@ static void test_reload_closes_removed_controller(void **state)
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
 	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: removed from the configuration: closing"));
-	assert_true(fake_log_contains("new [controller.d] takes effect at the next start"));
+	assert_true(fake_log_contains("reload: needs a restart to take effect (running as before): new [controller.d]"));
 	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
 	run(t);
 	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_CLOSED);

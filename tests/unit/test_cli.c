@@ -138,7 +138,7 @@ static void test_check_config(void **state)
 	assert_int_equal(cap.nout, 0);
 	assert_string_equal(cap.err,
 		"/bad.ini:3: [agent] port: unknown key in [agent]\n"
-		"/bad.ini:4: [controller.c] address: missing; expected numeric addresses (each optionally @path) separated by ',' or spaces\n"
+		"/bad.ini:4: [controller.c] address: missing; expected addresses or host names (each optionally @path) separated by ',' or spaces\n"
 		"/bad.ini: 2 errors\n");
 
 	parse(&o, "--check-config", "/missing.ini", NULL);

@@ -70,13 +70,15 @@ static const struct bad bad_cases[] = {
 	{ A "transport = udp\n" C, "t.ini:3: [agent] transport: udp needs the userspace SCTP port, which this build lacks; expected auto or kernel" },
 	{ A "state_dir = var/lib\n" C, "t.ini:3: [agent] state_dir: 'var/lib' is relative; expected an absolute path" },
 	/* addresses */
-	{ A "[controller.c1]\naddress = ctrl.example.com\n", "t.ini:4: [controller.c1] address: 'ctrl.example.com' is a host name; this build takes numeric IPv4/IPv6 addresses only (a static binary has no system resolver)" },
+	/* host names (accepted: test_config_host.c) */
+	{ A "[controller.c1]\naddress = ctrl_1.example.com\n", "t.ini:4: [controller.c1] address: 'ctrl_1.example.com' is not a valid host name ('_' is not allowed; expected letters, digits, '-' and '.')" },
+	{ AC "[path.eth]\ninterface = eth0\naddress = eth.example.com\n", "t.ini:7: [path.eth] address: 'eth.example.com' is a host name; a path's own address is numeric IPv4/IPv6 or 'auto'" },
 	{ A "[controller.c1]\naddress = 192.0.2.256\n", "t.ini:4: [controller.c1] address: '192.0.2.256' is not a valid IPv4 or IPv6 address" },
 	{ A "[controller.c1]\naddress = 2001:db8::1::2\n", "t.ini:4: [controller.c1] address: '2001:db8::1::2' is not a valid IPv4 or IPv6 address" },
 	{ A "[controller.c1]\naddress = 0.0.0.0\n", "t.ini:4: [controller.c1] address: '0.0.0.0' is the wildcard address; expected a controller's own address" },
 	{ A "[controller.c1]\naddress = 192.0.2.1, 192.0.2.1\n", "t.ini:4: [controller.c1] address: '192.0.2.1' is listed twice" },
 	{ A "[controller.c1]\naddress = 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5\n", "t.ini:4: [controller.c1] address: more than 4 addresses (CONFIG_MAX_CTRL_ADDRS)" },
-	{ A "[controller.c1]\nport = 9910\n", "t.ini:3: [controller.c1] address: missing; expected numeric addresses (each optionally @path) separated by ',' or spaces" },
+	{ A "[controller.c1]\nport = 9910\n", "t.ini:3: [controller.c1] address: missing; expected addresses or host names (each optionally @path) separated by ',' or spaces" },
 	{ A "[controller.c1]\naddress = 192.0.2.1\nport = 0\n", "t.ini:5: [controller.c1] port: 0 is out of range; expected 1..65535" },
 	/* paths */
 	{ AC "[path.eth]\naddress = auto\n", "t.ini:5: [path.eth] interface: missing; expected an interface name of 1..15 characters" },

@@ -105,15 +105,21 @@ static void hello(ps_assoc_id id, uint32_t epoch, const struct msg_low *low,
 	data(id, 0, buf, len);
 }
 
-static void reading(ps_assoc_id id, uint32_t epoch, uint32_t seq)
+static void reading_of(ps_assoc_id id, uint32_t epoch, uint32_t seq, bool unsynced)
 {
-	struct msg_reading r = { { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll };
+	struct msg_reading r = { { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll,
+				 unsynced };
 	uint8_t buf[256];
 	size_t len;
 
 	assert_int_equal(msg_encode_readings(buf, sizeof(buf), epoch, seq, S("pi1:"),
 					     &r, 1, &len), 0);
 	data(id, 1, buf, len);
+}
+
+static void reading(ps_assoc_id id, uint32_t epoch, uint32_t seq)
+{
+	reading_of(id, epoch, seq, false);
 }
 
 static void gap(ps_assoc_id id, uint16_t stream, uint32_t first, uint32_t last)
@@ -227,6 +233,13 @@ static void test_v2_gap_low_and_acks(void **state)
 	assert_int_equal(a[0].seq, 8);
 	ctl_summary(c);
 	assert_true(said("\"gaps\":0,\"lost\":6,"));
+	assert_false(said("unsync"));
+	/* taken before the agent's clock was synchronized: shown as such */
+	reading_of(8, 0, 9, true);
+	run();
+	assert_true(said("\"seq\":9,\"sensor\":\"temp\",\"value\":21.5,\"unit\":\"Cel\","
+			 "\"time\":1700000000000,"));
+	assert_true(said("\"unsync\":true}"));
 }
 
 int main(void)

@@ -153,7 +153,7 @@ static void test_unencodable_is_a_gap(void **state)
 	run(t);
 	fake_loop_advance(t->l, 200);			/* temp seq 1, 2 */
 	fake_sctp_clear_sent(t->ep);
-	publish_reading(t->ag->pub, 0, NAN, 1700000000000ll);	/* seq 3 */
+	publish_reading(t->ag->pub, 0, NAN, 1700000000000ll, false);	/* seq 3 */
 	run(t);
 	for (ps_assoc_id id = 1; id <= 2; id++) {
 		assert_int_equal(gaps_to(t, id, g, 4), 1);
@@ -248,7 +248,7 @@ static void test_hello_low(void **state)
 	send_ack(t, id, 0, 2, t->ag->assoc[0].assigned[2]);
 	fake_sctp_comm_lost(t->ep, id);
 	run(t);
-	publish_reading(t->ag->pub, 0, NAN, 1700000000000ll);
+	publish_reading(t->ag->pub, 0, NAN, 1700000000000ll, false);
 	fake_sctp_clear_sent(t->ep);
 	id = reconnect(t);
 	hello_to(t, id, &h, low);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The real log output (port/posix/log.c) on a pipe as stderr: the line
- * format, one write per whole line; a pipe nobody reads never blocks the
+ * The real log output (port/posix/log.c) on a pipe as stderr, on the fake
+ * clock: the line format (a UTC stamp, or "<N>" and no stamp when stderr
+ * is the stream JOURNAL_STREAM names), one write per whole line; a pipe nobody reads never blocks the
  * writer of log lines, the overflow is dropped and counted, and once the
  * pipe is read again a line says how many were dropped, where they were.
  */
@@ -17,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "port/log.h"
+#include "tests/fake/fake.h"
 
 static int saved = -1;
 
@@ -52,28 +55,81 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Everything the pipe holds once the writer is done (stderr put back). */
+static size_t read_all(int rd, char *out, size_t cap)
+{
+	ssize_t n;
+	size_t len = 0;
+
+	assert_int_equal(port_log_flush(10000), 0);
+	stderr_back();
+	while (len + 1 < cap && (n = read(rd, out + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	close(rd);
+	out[len] = '\0';
+	return len;
+}
+
+/* 2026-12-01 13:02:03.045 UTC as the fake wall clock. */
+static void set_wall(int64_t wall_ms)
+{
+	fake_clock_set_wall_offset(wall_ms - (int64_t)clock_mono_ms());
+}
+
 static void test_format(void **state)
 {
-	char big[3000], out[4096];
+	char big[3000], out[8192];
 	int rd = stderr_to_pipe();
-	ssize_t n;
 
 	(void)state;
+	unsetenv("JOURNAL_STREAM");
+	assert_int_equal(port_log_detect(), PORT_LOG_WALL);
+	set_wall(1796130123045LL);
 	port_log_write(2, "test_log: a log line", 20);
 	memset(big, 'y', sizeof(big));
 	port_log_write(9, big, sizeof(big));	/* cut, no overflow */
-	assert_int_equal(port_log_flush(10000), 0);
-	stderr_back();
-	n = read(rd, out, sizeof(out) - 1);
-	close(rd);
-	assert_true(n > 0);
-	out[n] = '\0';
-	/* "[ssssss.mmm] I text\n" then the cut line */
-	assert_int_equal(out[0], '[');
-	assert_non_null(strstr(out, "] I test_log: a log line\n["));
-	assert_non_null(strstr(out, "] ? yyy"));
-	assert_int_equal(strlen(strchr(out, '\n') + 1), 1024);
-	assert_non_null(strstr(out, "yyy...\n"));
+	set_wall(-1);				/* before the epoch: still a date */
+	port_log_write(0, "early", 5);
+	read_all(rd, out, sizeof(out));
+	assert_string_equal(strtok(out, "\n"), "2026-12-01T13:02:03.045Z I test_log: a log line");
+	assert_non_null(strstr(strtok(NULL, "\n"), "2026-12-01T13:02:03.045Z ? yyy"));
+	assert_string_equal(strtok(NULL, "\n"), "1969-12-31T23:59:59.999Z E early");
+}
+
+/* stderr is the journal's stream: "<N>" priorities, no stamp. */
+static void test_journal_prefix(void **state)
+{
+	static const char *const want[] = { "<3>e", "<4>w", "<6>i", "<7>d", "<7>t" };
+	char env[64], out[4096], *l;
+	struct stat st;
+	int rd = stderr_to_pipe();
+
+	(void)state;
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	assert_int_equal(port_log_detect(), PORT_LOG_JOURNAL);
+	for (int i = 0; i < 5; i++)
+		port_log_write(i, want[i] + 3, 1);
+	read_all(rd, out, sizeof(out));
+	l = strtok(out, "\n");
+	for (int i = 0; i < 5; i++, l = strtok(NULL, "\n"))
+		assert_string_equal(l, want[i]);
+	assert_null(l);
+
+	/* a JOURNAL_STREAM inherited by a process whose stderr is elsewhere
+	 * (another inode, or not two numbers) is not the journal */
+	rd = stderr_to_pipe();
+	assert_int_equal(port_log_detect(), PORT_LOG_WALL);
+	setenv("JOURNAL_STREAM", "8:x", 1);
+	assert_int_equal(port_log_detect(), PORT_LOG_WALL);
+	set_wall(1796130123045LL);
+	port_log_write(2, "not the journal", 15);
+	read_all(rd, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T13:02:03.045Z I not the journal\n");
+	unsetenv("JOURNAL_STREAM");
+	assert_int_equal(port_log_detect(), PORT_LOG_WALL);
 }
 
 /* --- a pipe nobody reads -------------------------------------------------- */
@@ -134,15 +190,14 @@ static unsigned int check_output(char *buf, size_t len, uint64_t dropped)
 	assert_true(len > 0 && buf[len - 1] == '\n');
 	buf[len - 1] = '\0';
 	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		assert_int_equal(l[0], '[');
-		l = strchr(l, ']');
-		assert_non_null(l);
-		if (sscanf(l, "] W log: %llu lines dropped", &n) == 1) {
+		assert_true(strlen(l) > 25 && l[4] == '-' && l[23] == 'Z');
+		l += 24;
+		if (sscanf(l, " W log: %llu lines dropped", &n) == 1) {
 			assert_true(last >= 0);	/* where the gap is, not first */
 			said += n;
 			continue;
 		}
-		assert_int_equal(sscanf(l, "] I line %d of the flood", &i), 1);
+		assert_int_equal(sscanf(l, " I line %d of the flood", &i), 1);
 		assert_true(i > last);
 		last = i;
 		seen++;
@@ -196,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_journal_prefix),
 		cmocka_unit_test(test_unread_pipe_never_blocks),
 	};
 

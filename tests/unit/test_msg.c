@@ -63,9 +63,9 @@ static size_t enc_hello(uint8_t *buf, size_t cap, int *rc)
 }
 
 static const struct msg_reading rd3[] = {
-	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll },
-	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll },
-	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll },
+	{ { 0 }, S("temp"), S("Cel"), 21.5, 1700000000000ll, false },
+	{ { 0 }, S("temp"), S("Cel"), 21.25, 1700000000500ll, false },
+	{ { 0 }, S("temp"), S("Cel"), -3.1, 1700000061001ll, false },
 };
 
 static size_t enc_readings(uint8_t *buf, size_t cap, int *rc)
@@ -379,10 +379,10 @@ static void test_readings_roundtrip(void **state)
 static void test_readings_extremes(void **state)
 {
 	const struct msg_reading in[] = {
-		{ { 0 }, S("a"), S(""), 0.0, 0 },
-		{ { 0 }, S("b"), S("W"), 1e300, -1 },
-		{ { 0 }, S("c"), S("W"), -123456.789, 4102444800999ll },
-		{ { 0 }, S("d"), S("W"), 5e-324, -4102444800001ll },
+		{ { 0 }, S("a"), S(""), 0.0, 0, false },
+		{ { 0 }, S("b"), S("W"), 1e300, -1, false },
+		{ { 0 }, S("c"), S("W"), -123456.789, 4102444800999ll, false },
+		{ { 0 }, S("d"), S("W"), 5e-324, -4102444800001ll, false },
 	};
 	struct msg_reading r[4];
 	uint8_t buf[256];
@@ -799,7 +799,7 @@ static void test_readings_max_len(void **state)
 	memset(base, 'b', sizeof(base) - 1);
 	for (unsigned i = 0; i < MSG_MAX_ITEMS; i++)
 		r[i] = (struct msg_reading){ { 0 }, S(name), S(unit), -3.1 - i,
-					     1700000000001ll + 1111 * i };
+					     1700000000001ll + 1111 * i, i % 2 == 1 };
 	for (unsigned cnt = 1; cnt <= MSG_MAX_ITEMS; cnt++) {
 		assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0xffffffffu, 7,
 						     S(base), r, cnt, &n), 0);
@@ -923,7 +923,7 @@ static void test_readings_bad(void **state)
 	cbor_put_float(&b.e, 1e300 * 1e300);
 	expect(MSG_READINGS, &b, MSG_ERR_RANGE);
 	/* the encoder refuses what the decoder would */
-	struct msg_reading r = { { 0 }, { big, MSG_MAX_STR + 1 }, S(""), 1, 0 };
+	struct msg_reading r = { { 0 }, { big, MSG_MAX_STR + 1 }, S(""), 1, 0, false };
 	uint8_t m[1024];
 	size_t n;
 	assert_int_equal(msg_encode_readings(m, sizeof(m), 0, 1, S("x"), &r, 1,
@@ -990,6 +990,77 @@ static void test_readings_senml_base(void **state)
 	assert_true(r[1].time_ms == 1700000000250ll);
 	assert_true(r[2].time_ms == 1699999940000ll);
 	assert_true(r[1].value == -0.5 && r[2].value == -7.0);
+}
+
+/* Readings taken before the agent's clock was synchronized: "unsync":
+ * true once, in the first record, for the whole pack (a text label: a
+ * v2 reader that does not know it skips it, as "ext" above). */
+static void test_readings_unsync(void **state)
+{
+	static const uint8_t label[] = { 0x66, 'u', 'n', 's', 'y', 'n', 'c', 0xf5 };
+	struct msg_reading in[3], r[3];
+	uint8_t buf[256], plain[256];
+	const uint8_t *b;
+	size_t n, pn, bl;
+	unsigned cnt, hits = 0;
+	struct body bb;
+	enum msg_err why;
+
+	(void)state;
+	memcpy(in, rd3, sizeof(in));
+	assert_int_equal(msg_encode_readings(plain, sizeof(plain), 0, 1, S("urn:dev:p:"),
+					     in, 3, &pn), 0);
+	in[1].unsynced = true;			/* any record: the pack is */
+	assert_int_equal(msg_encode_readings(buf, sizeof(buf), 0, 1, S("urn:dev:p:"),
+					     in, 3, &n), 0);
+	assert_int_equal(n, pn + sizeof(label));
+	for (size_t i = 0; i + sizeof(label) <= n; i++)
+		hits += !memcmp(buf + i, label, sizeof(label));
+	assert_int_equal(hits, 1);
+	assert_true(n <= msg_readings_max_len(10, 4, 3, 3));
+	body_of(buf, n, MSG_READINGS, &b, &bl, NULL);
+	assert_int_equal(b[1], 0xa6);		/* bn bt n u v + unsync */
+	assert_int_equal(msg_decode_readings(b, bl, r, 3, &cnt, &why), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_true(r[i].unsynced);
+		assert_true(r[i].time_ms == rd3[i].time_ms);
+	}
+	body_of(plain, pn, MSG_READINGS, &b, &bl, NULL);
+	assert_int_equal(msg_decode_readings(b, bl, r, 3, &cnt, &why), 0);
+	for (int i = 0; i < 3; i++)
+		assert_false(r[i].unsynced);
+
+	/* only a bool; once per record; an int label of any value is not it */
+	for (int k = 0; k < 3; k++) {
+		body_start(&bb);
+		cbor_put_array(&bb.e, 1);
+		cbor_put_map(&bb.e, k == 1 ? 4 : 3);
+		cbor_put_int(&bb.e, 0);
+		cbor_put_cstr(&bb.e, "t");
+		cbor_put_int(&bb.e, 2);
+		cbor_put_uint(&bb.e, 1);
+		if (k == 2) {
+			cbor_put_int(&bb.e, INT64_MAX - 1);
+			cbor_put_bool(&bb.e, true);
+		} else {
+			cbor_put_cstr(&bb.e, "unsync");
+			if (k == 0)
+				cbor_put_uint(&bb.e, 1);
+			else
+				cbor_put_bool(&bb.e, true);
+		}
+		if (k == 1) {
+			cbor_put_cstr(&bb.e, "unsync");
+			cbor_put_bool(&bb.e, false);
+		}
+		why = MSG_OK;
+		assert_int_equal(msg_decode_readings(bb.buf, body_len(&bb), r, 1, &cnt, &why),
+				 k == 2 ? 0 : -EBADMSG);
+		assert_int_equal(why, k == 0 ? MSG_ERR_WRONG_TYPE : k == 1 ?
+				 MSG_ERR_DUPLICATE : MSG_OK);
+		if (k == 2)
+			assert_false(r[0].unsynced);
+	}
 }
 
 static void test_ack_bad(void **state)
@@ -1187,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_hello_stream_bad),
 		cmocka_unit_test(test_readings_bad),
 		cmocka_unit_test(test_readings_senml_base),
+		cmocka_unit_test(test_readings_unsync),
 		cmocka_unit_test(test_ack_bad),
 		cmocka_unit_test(test_cmd_bad),
 		cmocka_unit_test(test_reply_bad),

@@ -4,7 +4,8 @@
  * and by age (one SenML pack per message, one seq per pack), flush before
  * EOF, READ_NOW not delayed by a bundle, PR-SCTP lifetime passed to the
  * stack and abandoned readings counted (not re-sent), stream priorities
- * applied at COMM_UP, no sampler drift over simulated hours.
+ * applied at COMM_UP, no sampler drift over simulated hours; readings
+ * taken on an unsynchronized wall clock flagged, packs cut at the change.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -266,6 +267,56 @@ static void test_alarm_overtakes_backlog(void **state)
 	harness_stop(t);
 }
 
+/* Every record of message @m: is it flagged unsync? -1 mixed. */
+static int pack_unsync(const struct fake_sctp_msg *m, unsigned int *n)
+{
+	struct msg_reading r[MSG_MAX_ITEMS];
+	struct msg_hdr h;
+	const uint8_t *body;
+	size_t len;
+	int any = 0, all = 1;
+
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &h, &body, &len, NULL), 0);
+	assert_int_equal(msg_decode_readings(body, len, r, MSG_MAX_ITEMS, n, NULL), 0);
+	for (unsigned int i = 0; i < *n; i++) {
+		any |= r[i].unsynced;
+		all &= r[i].unsynced;
+	}
+	return all ? 1 : any ? -1 : 0;
+}
+
+/* Readings taken while the wall clock is not synchronized go out
+ * flagged; a pack never mixes both states (it is cut where the state
+ * changes); the agent's tick logs the step NTP makes. */
+static void test_unsynced_flagged(void **state)
+{
+	struct t *t = *state;
+	unsigned int n;
+
+	fake_loop_advance(t->l, 300);		/* 3 fast readings, synced */
+	fake_clock_set_synced(false);		/* (date -s: the kernel says so) */
+	fake_loop_advance(t->l, 700);		/* 7 more, not synced */
+	assert_int_equal(pack_unsync(on_stream(t, 1, 0), &n), 0);
+	assert_int_equal(n, 3);
+	assert_null(on_stream(t, 1, 1));
+	assert_true(fake_log_contains("wall clock is not synchronized"));
+	fake_clock_set_wall(clock_wall_ms() + 3600000);	/* NTP steps it */
+	fake_clock_set_synced(true);
+	fake_loop_advance(t->l, 100);
+	assert_int_equal(pack_unsync(on_stream(t, 1, 1), &n), 1);
+	assert_int_equal(n, 7);
+	assert_true(fake_log_contains("wall clock is synchronized"));
+	assert_false(fake_log_contains("jumped"));	/* the next tick says it */
+	fake_loop_advance(t->l, 900);
+	assert_true(fake_log_contains("main: clock: the wall clock jumped forward by 3600.000 s"));
+	assert_int_equal(pack_unsync(on_stream(t, 1, 2), &n), 0);
+	assert_int_equal(n, 10);
+	/* the slow sensor's pack was cut the same way: its reading at 1 s
+	 * went alone, flagged, when the one at 2 s came synced */
+	assert_int_equal(pack_unsync(on_stream(t, 2, 0), &n), 1);
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sampler_no_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_now_not_delayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsynced_flagged, setup, teardown),
 		cmocka_unit_test(test_blocking_driver_on_worker),
 		cmocka_unit_test(test_alarm_overtakes_backlog),
 	};

@@ -8,7 +8,9 @@
 #   /usr/bin/sctp_darn, sctp_test   lksctp-tools
 #   /usr/bin/stdbuf + libstdbuf.so  coreutils (line-buffered logs of dynamic tools)
 #   /usr/bin/tcpdump           tcpdump + libpcap (captures; use -Z root)
+#   /usr/sbin/dnsmasq          dnsmasq (a nameserver; use --user=root)
 #   /usr/sbin/dmsetup          device-mapper (dm-flakey for the disk bed)
+#   /usr/bin/jq                jq (JSON checks of sctpagent status --json)
 #   /usr/lib/<triplet>/...     their shared libraries and the dynamic loader
 #   /lib/modules/VER/...       the modules from scripts/vm-kernel.sh
 #   /bin/*                     every file in BINDIR (static agent binaries); "-" = none
@@ -47,6 +49,12 @@ libmnl0 libbsd0 libmd0 libcap2 libxtables12 coreutils
 tcpdump libpcap0.8 libssl3 libdbus-1-3 libsystemd0 libgcrypt20 libgpg-error0
 liblzma5 libzstd1 liblz4-1
 dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0"
+# dnsmasq: the nameserver of the resolve_* scenarios (controllers given by
+# host name), with the libraries the ones above do not bring.
+PKGS="$PKGS dnsmasq-base libidn2-0 libunistring2 libnetfilter-conntrack3
+libnfnetlink0 libnettle8 libhogweed6 libgmp10 libnftables1 libnftnl11 libjansson4"
+# jq: JSON checks of the status_command scenario (sctpagent status --json).
+PKGS="$PKGS jq libjq1 libonig5"
 UL="$CACHE/userland"
 stamp=$(echo $PKGS)
 mkdir -p "$CACHE"
@@ -131,6 +139,10 @@ install_elf "$R/sbin/tc" usr/sbin/tc
 # tcpdump (packet capture for the pipeline_* scenarios; run it with -Z root:
 # there is no tcpdump user). Its libraries come in through DT_NEEDED.
 [ -e "$R/usr/bin/tcpdump" ] && install_elf "$R/usr/bin/tcpdump" usr/bin/tcpdump
+# dnsmasq (run it with --user=root --group=root: there is no dnsmasq user).
+[ -e "$R/usr/sbin/dnsmasq" ] && install_elf "$R/usr/sbin/dnsmasq" usr/sbin/dnsmasq
+# jq (tests/vm/scenarios/status_command.sh).
+[ -e "$R/usr/bin/jq" ] && install_elf "$R/usr/bin/jq" usr/bin/jq
 # dmsetup: the disk bed's dm-flakey device (tests/vm/scenarios/disk_*.sh).
 for d in "$R/sbin/dmsetup" "$R/usr/sbin/dmsetup"; do
 	[ -e "$d" ] && { install_elf "$d" usr/sbin/dmsetup; break; }

@@ -27,7 +27,9 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  failover_steady failover_peers
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
- agent_signals agent_stall"
+ agent_signals agent_stall
+ agent_logs agent_clock
+ systemd_notify resolve_controller status_command reload_live"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
@@ -63,7 +65,7 @@ for t in $TARGETS; do
 	rm -rf "$bindir"
 	mkdir -p "$bindir"
 	cp build/$cfg/sctpagent.stripped "$bindir/sctpagent"
-	for p in sctpctl ps_conformance vm_stallmon; do
+	for p in sctpctl ps_conformance notify_listen vm_stallmon; do
 		[ -x build/$cfg/$p ] && cp build/$cfg/$p "$bindir/"
 	done
 	cp tests/vm/ctl-lib.sh "$bindir/" 2>/dev/null || :

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SIGHUP (agent/reload.h): the new file against the running
+ * configuration, section by section, matched by name. What can change on
+ * a live agent is written into the agent's own copy of the configuration
+ * (every module reads it through the same pointer) and applied; what
+ * cannot is left as it runs and named in one log line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/assoc.h"
+#include "agent/config.h"
+#include "agent/log.h"
+#include "agent/reload.h"
+#include "agent/sensor.h"
+#include "port/clock.h"
+#include "port/loop.h"
+
+/* The names of what needs a restart, for one log line. */
+struct later {
+	char buf[400];
+	size_t len;
+	unsigned int n;
+};
+
+static void later_add(struct later *l, const char *what)
+{
+	int n;
+
+	l->n++;
+	if (l->len >= sizeof(l->buf) - 1)
+		return;
+	n = snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s%s",
+		     l->n > 1 ? ", " : "", what);
+	l->len += n > 0 ? (size_t)n : 0;
+	if (l->len > sizeof(l->buf) - 1)
+		l->len = sizeof(l->buf) - 1;
+}
+
+#define need_restart(l, ...) do {					\
+		char what_[160];					\
+		snprintf(what_, sizeof(what_), __VA_ARGS__);		\
+		later_add(l, what_);					\
+	} while (0)
+
+/* ---- [agent] ---------------------------------------------------------- */
+
+#define AGENT_LIVE(X) X(log_level) X(reconnect_min_ms) X(reconnect_max_ms) \
+	X(shutdown_timeout_ms) X(status_interval_ms) X(log_burst) X(log_window_ms)
+
+static void reload_agent(const struct reload_env *e, struct config *run, const struct config *nc,
+			 struct later *l, struct reload_stats *st)
+{
+	struct cfg_agent a, r;
+
+	memcpy(&a, &nc->agent, sizeof(a));	/* padding too: memcmp below */
+	memcpy(&r, &run->agent, sizeof(r));
+
+	/* everything but the live keys must be equal */
+#define SAME(f) a.f = r.f;
+	AGENT_LIVE(SAME)
+#undef SAME
+	a.name_from = r.name_from;
+	memcpy(a.name_note, r.name_note, sizeof(a.name_note));
+	if (memcmp(&a, &r, sizeof(a)))
+		need_restart(l, "%s", "[agent] (name, port, transport, state, I-DATA, "
+			     "memory budget, resolver, status socket or clock_jump_ms)");
+	if (r.log_level != nc->agent.log_level) {
+		int lv = nc->agent.log_level + e->verbose;
+
+		log_set_level(lv > LOG_TRACE ? LOG_TRACE : lv);
+	}
+	if (r.log_burst != nc->agent.log_burst || r.log_window_ms != nc->agent.log_window_ms)
+		log_set_ratelimit(nc->agent.log_burst, nc->agent.log_window_ms);
+	if (r.status_interval_ms != nc->agent.status_interval_ms) {
+		uint32_t iv = nc->agent.status_interval_ms;
+
+		loop_timer_stop(e->status_timer);
+		if (iv)
+			loop_timer_at(e->status_timer, clock_mono_ms() + iv, iv);
+	}
+#define COPY(f) st->agent += run->agent.f != nc->agent.f; run->agent.f = nc->agent.f;
+	AGENT_LIVE(COPY)
+#undef COPY
+}
+
+/* ---- [path.*] --------------------------------------------------------- */
+
+/* The same paths in the same order on the same interfaces and addresses
+ * (they are bound): their parameters change live. */
+static void reload_paths(const struct reload_env *e, struct config *run, const struct config *nc,
+			 struct later *l, struct reload_stats *st)
+{
+	bool changed = false;
+
+	if (run->n_paths != nc->n_paths) {
+		need_restart(l, "%s", "[path.*] added or removed");
+		return;
+	}
+	for (unsigned int i = 0; i < nc->n_paths; i++) {
+		struct cfg_path *r = &run->paths[i];
+		const struct cfg_path *p = &nc->paths[i];
+
+		if (strcmp(r->name, p->name) || strcmp(r->interface, p->interface) ||
+		    r->addr_auto != p->addr_auto || r->udp_port != p->udp_port ||
+		    (!r->addr_auto && memcmp(&r->addr, &p->addr, sizeof(r->addr)))) {
+			need_restart(l, "[path.%s] interface, address or udp_port", r->name);
+			continue;
+		}
+		if (r->priority == p->priority && r->hb_interval_ms == p->hb_interval_ms &&
+		    r->rto_initial_ms == p->rto_initial_ms && r->rto_min_ms == p->rto_min_ms &&
+		    r->rto_max_ms == p->rto_max_ms && r->path_max_retrans == p->path_max_retrans &&
+		    r->pf_threshold == p->pf_threshold && r->metered == p->metered &&
+		    r->failback_hold_ms == p->failback_hold_ms &&
+		    r->confirm_timeout_ms == p->confirm_timeout_ms)
+			continue;
+		r->priority = p->priority;
+		r->hb_interval_ms = p->hb_interval_ms;
+		r->rto_initial_ms = p->rto_initial_ms;
+		r->rto_min_ms = p->rto_min_ms;
+		r->rto_max_ms = p->rto_max_ms;
+		r->path_max_retrans = p->path_max_retrans;
+		r->pf_threshold = p->pf_threshold;
+		r->metered = p->metered;
+		r->failback_hold_ms = p->failback_hold_ms;
+		r->confirm_timeout_ms = p->confirm_timeout_ms;
+		LOG(LOGM_CONFIG, LOG_INFO, "reload: [path.%s] parameters applied to the "
+		    "live associations", r->name);
+		st->paths++;
+		changed = true;
+	}
+	if (changed)
+		e->paths_changed(e->arg);
+}
+
+/* ---- [sensor.*] ------------------------------------------------------- */
+
+/* The same sensors in the same order (their streams and every
+ * controller's list stay): intervals change live. */
+static bool reload_sensors(const struct reload_env *e, struct config *run, const struct config *nc,
+			   struct later *l, struct reload_stats *st)
+{
+	if (run->n_sensors != nc->n_sensors) {
+		need_restart(l, "%s", "[sensor.*] added or removed");
+		return false;
+	}
+	for (unsigned int i = 0; i < nc->n_sensors; i++) {
+		struct cfg_sensor a, *r = &run->sensors[i];
+
+		memcpy(&a, &nc->sensors[i], sizeof(a));
+		a.interval_ms = r->interval_ms;
+		a.line = r->line;
+		if (memcmp(&a, r, sizeof(a))) {
+			if (strcmp(a.name, r->name))
+				need_restart(l, "[sensor.%s] renamed or moved", r->name);
+			else
+				need_restart(l, "[sensor.%s] driver, source, stream or delivery",
+					     r->name);
+			continue;
+		}
+		if (r->interval_ms == nc->sensors[i].interval_ms)
+			continue;
+		r->interval_ms = nc->sensors[i].interval_ms;
+		sampler_set_interval(e->sampler, i, r->interval_ms);
+		LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] every %u ms", r->name,
+		    r->interval_ms);
+		st->sensors++;
+	}
+	return true;
+}
+
+/* ---- [controller.*] --------------------------------------------------- */
+
+static bool same_addrs(const struct cfg_controller *a, const struct cfg_controller *b)
+{
+	return a->n_addrs == b->n_addrs && a->port == b->port &&
+	       !memcmp(a->addrs, b->addrs, sizeof(a->addrs)) &&
+	       !memcmp(a->addr_path, b->addr_path, sizeof(a->addr_path));
+}
+
+/* One controller in both files: new numeric addresses or port -> a new
+ * association to them; its streams, sensors and host names are bound. */
+static void reload_ctrl(struct assoc *a, struct cfg_controller *r,
+			const struct cfg_controller *c, bool sensors_same,
+			struct later *l, struct reload_stats *st)
+{
+	/* other sensors change streams and lists: said for the sensors */
+	if ((sensors_same && (r->streams != c->streams || r->all_sensors != c->all_sensors ||
+			      r->sensor_mask != c->sensor_mask)) ||
+	    memcmp(r->host, c->host, sizeof(r->host)) || r->n_hosts != c->n_hosts) {
+		need_restart(l, "[controller.%s] streams, sensors or host names", r->name);
+		return;
+	}
+	if (same_addrs(r, c))
+		return;
+	memcpy(r->addrs, c->addrs, sizeof(r->addrs));
+	memcpy(r->addr_path, c->addr_path, sizeof(r->addr_path));
+	memcpy(r->addr_path_name, c->addr_path_name, sizeof(r->addr_path_name));
+	r->n_addrs = c->n_addrs;
+	r->port = c->port;
+	st->ctrls_moved++;
+	assoc_readdress(a);
+}
+
+static void reload_ctrls(const struct reload_env *e, struct config *run, const struct config *nc,
+			 bool sensors_same, struct later *l, struct reload_stats *st)
+{
+	for (unsigned int i = 0; i < e->n_assocs; i++) {
+		struct assoc *a = e->assocs[i];
+		int k = config_ctrl_index(nc, assoc_name(a));
+
+		if (k >= 0) {
+			bool back = assoc_removed(a);
+
+			/* new addresses first: a returning one connects to them */
+			reload_ctrl(a, &run->ctrls[i], &nc->ctrls[k], sensors_same, l, st);
+			st->ctrls_back += back;
+			assoc_reopen(a);
+		} else if (!assoc_removed(a) && !e->stopping) {
+			ALOG(a, LOG_INFO, "removed from the configuration: closing");
+			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
+			st->ctrls_removed++;
+		}
+	}
+	for (unsigned int i = 0; i < nc->n_ctrls; i++)
+		if (config_ctrl_index(run, nc->ctrls[i].name) < 0)
+			need_restart(l, "new [controller.%s]", nc->ctrls[i].name);
+}
+
+int reload_apply(const struct reload_env *e, const struct config *nc,
+		 struct reload_stats *st)
+{
+	struct config *run = e->run;
+	struct later l = { .len = 0 };
+	bool sensors_same;
+
+	memset(st, 0, sizeof(*st));
+	reload_agent(e, run, nc, &l, st);
+	reload_paths(e, run, nc, &l, st);
+	sensors_same = reload_sensors(e, run, nc, &l, st);
+	reload_ctrls(e, run, nc, sensors_same, &l, st);
+	if (memcmp(&run->security, &nc->security, sizeof(run->security)))
+		need_restart(&l, "%s", "[security]");
+	st->later = l.n;
+	if (l.n)
+		LOG(LOGM_CONFIG, LOG_WARN, "reload: needs a restart to take effect "
+		    "(running as before): %s", l.buf);
+	return 0;
+}
