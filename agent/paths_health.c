@@ -187,17 +187,22 @@ bool health_hb_due(struct assoc *a, int i)
 	return true;
 }
 
-/* A heartbeat to the new primary now: its RTO is recomputed within a round
- * trip against the new floor (the stack only clamps at its next sample,
- * and a backup path may have had none for minutes). */
+/* A heartbeat to the new primary now if the floor rose: its RTO may sit
+ * below the new floor until the stack's next sample (a backup path may
+ * have had none for minutes), and the answer clamps it within a round
+ * trip. Not when the floor fell (a failback): the path's RTO is above it
+ * already, and a heartbeat while a periodic one is unanswered would be a
+ * strike (health_hb_due): under load, a PF at the failback itself. */
 void health_primary_changed(struct assoc *a)
 {
 	struct ps_path_params hb = { .hb_now = true, .pf_threshold = PS_PF_UNSET };
+	uint32_t old = a->pol.floor_ms;
 
 	if (a->pol.tx_ms)
 		a->pol.tx_disturbed = true;
 	apply_floor(a);
-	if (a->primary >= 0 && a->state == AS_UP && health_hb_due(a, a->primary))
+	if (a->primary >= 0 && a->state == AS_UP && a->pol.floor_ms > old &&
+	    health_hb_due(a, a->primary))
 		(void)ps_set_path_params(a->ag->ep, a->id, &a->peers[a->primary].addr, &hb);
 }
 

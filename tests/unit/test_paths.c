@@ -592,9 +592,21 @@ static void test_spurious_failover_counted_and_floor_doubled(void **state)
  * counts as a strike: at pf_threshold 0 the path went PF in the same
  * millisecond, another failover, counted spurious, floor doubled, and the
  * same again after every hold-down (seen in failover_steady under load). */
+static unsigned int hb_asked(struct t *t, const struct net_addr *peer)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PATH_PARAMS); i++) {
+		const struct fake_sctp_call *c = fake_sctp_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS, i);
+		n += c->has_peer && c->params.hb_now && net_addr_same_host(&c->addrs[0], peer);
+	}
+	return n;
+}
+
 static void test_failback_heartbeat_is_no_strike(void **state)
 {
 	struct t *t = *state;
+	unsigned int hb;
 
 	prompt_peer(t);
 	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_PF);	/* a VM stall */
@@ -603,6 +615,7 @@ static void test_failback_heartbeat_is_no_strike(void **state)
 	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_AVAILABLE);
 	run(t);
 	assert_int_equal(A(t)->st.spurious, 1);
+	hb = hb_asked(t, h_eth(t));
 	for (int k = 0; k < 3; k++) {		/* hold-downs to come */
 		fake_loop_advance(t->l, 2000);
 		run(t);
@@ -611,6 +624,9 @@ static void test_failback_heartbeat_is_no_strike(void **state)
 	}
 	assert_true(primary_is(t, h_eth(t)));
 	assert_int_equal(fake_sctp_hb_strikes(t->ep, 1, h_eth(t)), 0);
+	/* the floor fell (cell's 300 to eth's 85): eth's RTO is above it, no
+	 * heartbeat that a periodic one still unanswered would make a strike */
+	assert_int_equal(hb_asked(t, h_eth(t)), hb);
 	assert_int_equal(fake_log_count_matching("(path eth): PF"), 1);
 	assert_int_equal(A(t)->st.failovers, 1);
 	assert_int_equal(A(t)->st.failbacks, 1);
