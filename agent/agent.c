@@ -18,6 +18,7 @@
 #include "agent/mq.h"
 #include "agent/names.h"
 #include "agent/paths.h"
+#include "agent/secure.h"
 #include "agent/reload.h"
 #include "agent/sensor.h"
 #include "agent/svc.h"
@@ -64,6 +65,8 @@ static void a_on_state(void *arg, struct assoc *a, enum assoc_state old)
 		paths_assoc_up(a);
 	else if (s == AS_DOWN || s == AS_CLOSED)
 		paths_assoc_down(a);
+	if ((s == AS_DOWN || s == AS_CLOSED) && ag->sec)
+		secure_down(ag->sec, a);	/* the session belonged to that association */
 	if (s == AS_DOWN || s == AS_CLOSED)
 		check_stopped(ag);
 }
@@ -116,6 +119,28 @@ static void a_resolve(void *arg, struct assoc *a)
 
 	if (rc != -EINPROGRESS)
 		on_names(a, rc);
+}
+
+/* The secure channel (seam (a) of agent/assoc.h): wired only with DTLS. */
+static void a_channel_open(void *arg, struct assoc *a)
+{
+	secure_open(((struct agent *)arg)->sec, a);
+}
+
+static int a_channel_send(void *arg, struct assoc *a, const struct ps_sndinfo *si,
+			  const void *buf, size_t len)
+{
+	return secure_send(((struct agent *)arg)->sec, a, si, buf, len);
+}
+
+static void a_channel_data(void *arg, struct assoc *a, const struct ps_event *ev)
+{
+	secure_on_data(((struct agent *)arg)->sec, a, ev);
+}
+
+static int a_channel_close(void *arg, struct assoc *a)
+{
+	return secure_shutdown(((struct agent *)arg)->sec, a);
 }
 
 /* ---- what the command handler asks of the agent ------------------------ */
@@ -234,8 +259,14 @@ static void on_event(struct agent *ag, const struct ps_event *ev)
 	case PS_EV_SHUTDOWN:
 		ALOG(a, LOG_INFO, "peer is shutting down");
 		break;
+	case PS_EV_AUTH:
+		if (ag->sec)
+			secure_on_event(ag->sec, a, ev);
+		break;
 	case PS_EV_SENDER_DRY:
 		paths_on_dry(a);
+		if (ag->sec)
+			secure_on_event(ag->sec, a, ev);
 		break;
 	case PS_EV_REMOTE_ERROR:
 		ALOG(a, LOG_WARN, "remote error cause %u", ev->u.remote_error.cause);
@@ -298,6 +329,8 @@ static void log_status(struct agent *ag)
 	ag->ssrc.unknown_assoc = ag->unknown_assoc;
 	log_unlimited(true);
 	status_log(&ag->ssrc);
+	for (unsigned int i = 0; ag->sec && i < ag->n_assoc; i++)
+		secure_log_status(ag->sec, ag->assocs[i]);
 	sampler_log_status(ag->sampler);
 	paths_log_status(ag);
 	clockwatch_log_status(ag->cw);
@@ -491,6 +524,23 @@ static void wire(struct agent *ag)
 		.status = c_status, .status_max = status_max_len(ag->cfg) };
 }
 
+/* DTLS: the channels, before any connect (the AUTH chunk list is set on
+ * the endpoint), then the associations send and receive through them. */
+static int make_secure(struct agent *ag)
+{
+	struct secure_env se = { .cfg = ag->cfg, .loop = ag->loop, .ep = ag->ep,
+				 .assocs = ag->assocs, .n_assocs = ag->n_assoc };
+	int rc = secure_create(&se, &ag->sec);
+
+	if (rc || !ag->sec)
+		return rc;
+	ag->aenv.channel_open = a_channel_open;
+	ag->aenv.channel_send = a_channel_send;
+	ag->aenv.channel_data = a_channel_data;
+	ag->aenv.channel_close = a_channel_close;
+	return 0;
+}
+
 static int make_modules(struct agent *ag)
 {
 	int rc = budget_create((size_t)ag->cfg->agent.memory_budget_kb * 1024, &ag->budget);
@@ -501,6 +551,7 @@ static int make_modules(struct agent *ag)
 		rc = assoc_init(&ag->assoc[i], &ag->aenv, i);
 		ag->assoc[i].ag = ag;
 	}
+	rc = rc ? rc : make_secure(ag);
 	rc = rc ? rc : paths_init(ag);
 	rc = rc ? rc : publish_create(&ag->penv, &ag->pub);
 	rc = rc ? rc : command_create(&ag->cenv, &ag->cmd);
@@ -569,6 +620,8 @@ static void teardown(struct agent *ag)
 	paths_fini(ag);
 	for (unsigned int i = 0; i < ag->n_assoc; i++)
 		assoc_fini(&ag->assoc[i]);
+	secure_destroy(ag->sec);
+	ag->sec = NULL;
 	names_destroy(ag->names);
 	budget_destroy(ag->budget);
 	loop_timer_free(ag->status_timer);

@@ -30,6 +30,7 @@ struct loop;
 struct loop_timer;
 struct names;
 struct sampler;
+struct secure;
 struct svc;
 
 struct agent {
@@ -64,6 +65,7 @@ struct agent {
 	struct svc *svc;		/* service manager (systemd) notices */
 	struct names *names;		/* controllers given by host name */
 	uint64_t unknown_assoc;		/* events for an association we do not know */
+	struct secure *sec;		/* DTLS channels (NULL: plaintext) */
 	struct status_reading last[CONFIG_MAX_SENSORS];	/* for the status */
 	struct ctl_server *ctl;		/* the local status socket, or NULL */
 };

@@ -235,7 +235,6 @@ static void comm_up(struct assoc *a, const struct ps_event *ev, bool restart)
 	a->id = ev->assoc;
 	a->out_streams = ev->u.assoc.out_streams;
 	a->features = ev->u.assoc.features;
-	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
 	loop_timer_stop(a->timer);
 	if (restart)
 		a->st.restarts++;
@@ -258,6 +257,9 @@ void assoc_channel_ready(struct assoc *a)
 	if (a->state != AS_UP || a->ready)
 		return;
 	a->ready = true;
+	/* reset here, not at COMM_UP: associations whose channel never opens
+	 * (refused handshakes) keep backing off instead of a hot loop */
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
 	assoc_tx_up(a);		/* HELLO, then what the controller never ACKed */
 }
 
@@ -345,7 +347,9 @@ void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)
 		finish_close(a);
 		return;
 	}
-	if (ps_send(a->env->ep, &si, NULL, 0)) {
+	/* a channel says goodbye first (DTLS: close_notify once dry, then EOF) */
+	if (a->env->channel_close ? a->env->channel_close(a->env->arg, a) :
+				    ps_send(a->env->ep, &si, NULL, 0)) {
 		ALOG(a, LOG_WARN, "EOF failed; aborting");
 		si.flags = PS_SEND_ABORT;
 		ps_send(a->env->ep, &si, "closing", 7);
@@ -413,6 +417,11 @@ enum assoc_state assoc_state(const struct assoc *a)
 ps_assoc_id assoc_id(const struct assoc *a)
 {
 	return a->id;
+}
+
+uint32_t assoc_features(const struct assoc *a)
+{
+	return a->features;
 }
 
 bool assoc_owns_id(const struct assoc *a, ps_assoc_id id)

@@ -113,15 +113,19 @@ struct assoc_env {
 	 * (agent/names.h); the answer comes back through assoc_resolved(),
 	 * from this call or later from the loop. NULL = numeric addresses. */
 	void (*resolve)(void *arg, struct assoc *a);
-	/* Optional secure channel (seam (a)), all three or none: start it at
-	 * COMM_UP (it calls assoc_channel_ready() when the agent's protocol
-	 * may flow); send one message through it (ps_send()'s contract);
-	 * take one DATA event of this association (it calls assoc_deliver()
-	 * with each plaintext message). NULL = no channel. */
+	/* Optional secure channel (seam (a)), all four or none: start it at
+	 * COMM_UP and RESTART (it calls assoc_channel_ready() when the
+	 * agent's protocol may flow); send one message through it
+	 * (ps_send()'s contract; -ENOTCONN: not now, the message stays
+	 * queued until the channel calls assoc_flush()); take one DATA event
+	 * of this association (it calls assoc_deliver() with each plaintext
+	 * message); close it gracefully, then SCTP EOF (ps_send()'s return).
+	 * NULL = no channel. */
 	void (*channel_open)(void *arg, struct assoc *a);
 	int (*channel_send)(void *arg, struct assoc *a, const struct ps_sndinfo *si,
 			    const void *buf, size_t len);
 	void (*channel_data)(void *arg, struct assoc *a, const struct ps_event *ev);
+	int (*channel_close)(void *arg, struct assoc *a);
 };
 
 /* @a is storage owned by the caller; @index is the controller's index in
@@ -202,6 +206,8 @@ unsigned int assoc_index(const struct assoc *a);
 enum assoc_state assoc_state(const struct assoc *a);
 const char *assoc_state_name(enum assoc_state s);
 ps_assoc_id assoc_id(const struct assoc *a);
+/* PS_FEAT_* the peer negotiated at the last COMM_UP (AUTH, PR-SCTP, ...). */
+uint32_t assoc_features(const struct assoc *a);
 /* @id is this association's current id or its previous one (late
  * SEND_FAILED events of a lost association). */
 bool assoc_owns_id(const struct assoc *a, ps_assoc_id id);

@@ -10,8 +10,8 @@
 #error "No SCTP port selected: enable CONFIG_PORT_LKSCTP (make menuconfig)"
 #endif
 
-#if defined(CONFIG_DTLS)
-#error "CONFIG_DTLS: DTLS over SCTP is not implemented in this version; disable it"
+#if defined(CONFIG_DTLS) && !defined(CONFIG_PORT_LKSCTP)
+#error "CONFIG_DTLS needs SCTP-AUTH from the SCTP port: enable CONFIG_PORT_LKSCTP"
 #endif
 
 #if CONFIG_MAX_SENSORS > 64 || CONFIG_MAX_CONTROLLERS > 64

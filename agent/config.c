@@ -394,6 +394,7 @@ int config_load_text(const char *name, const char *text, struct config **out,
 		goto out;
 	snprintf(c->file, sizeof(c->file), "%s", name);
 	cfg_defaults(SEC_AGENT, &c->agent);
+	cfg_defaults(SEC_SECURITY, &c->security);
 	x->c = c, x->d = d, x->name = name, x->text = text, x->pos = text;
 	rc = load(x);
 	if (!rc) {

@@ -91,6 +91,7 @@ struct cfg_controller {
 	uint16_t streams;		/* outbound streams requested */
 	uint64_t sensor_mask;		/* bit i = config sensor i */
 	bool all_sensors;
+	char tls_name[CFG_PATH_MAX];	/* dtls-cert: name its certificate must carry */
 	unsigned int line;
 };
 
@@ -117,7 +118,18 @@ struct cfg_security_sec {
 	char ca_file[CFG_PATH_MAX];
 	char cert_file[CFG_PATH_MAX];
 	char key_file[CFG_PATH_MAX];
+	char suites[CFG_PATH_MAX * 2];	/* "" = the mode's default */
+	uint32_t handshake_timeout_ms;
+	uint32_t rekey_interval_s;	/* renegotiate after; 0 = never */
+	uint32_t rekey_records;		/* ... or after this many records; 0 = 2^47 */
 };
+
+/* PSK key file content: hex (even number of digits, blanks and a final
+ * newline allowed) or raw binary; 16..64 bytes. 0, -EINVAL (*why set). */
+#define CFG_PSK_MIN 16
+#define CFG_PSK_MAX 64
+int config_psk_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *len,
+		      const char **why);
 
 struct config {
 	char file[CFG_PATH_MAX];

@@ -15,6 +15,10 @@
 #include "board/board.h"
 #include "port/file.h"
 
+/* Worst-case encoded size of a READINGS message of @n readings: header,
+ * base name and time, then per record name (31), unit (15), value, time. */
+#define CFG_PACK_MAX(n) (128u + 96u * (unsigned int)(n))
+
 /* Line where @key was set in a section instance, else the header line. */
 static unsigned int kline(struct cfg_ctx *x, enum sec_kind kind, int idx,
 			  const char *key)
@@ -300,22 +304,120 @@ static void check_retrans(struct cfg_ctx *x)
 			a->assoc_max_retrans, sum, sum);
 }
 
-static void check_key_file(struct cfg_ctx *x, const char *key, const char *path)
+/* PSK file: hex digits (blanks and newlines ignored) or raw bytes. */
+static int hexval(uint8_t c)
 {
-	uint32_t mode;
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int config_psk_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *len,
+		      const char **why)
+{
+	size_t k = 0, digits = 0;
+	bool hex = n > 0;
+
+	for (size_t i = 0; i < n && hex; i++)
+		hex = hexval(in[i]) >= 0 || in[i] == ' ' || in[i] == '\n' ||
+		      in[i] == '\r' || in[i] == '\t';
+	for (size_t i = 0; hex && i < n; i++) {
+		if (hexval(in[i]) < 0)
+			continue;
+		if (digits / 2 >= CFG_PSK_MAX) {
+			*why = "longer than 64 bytes";
+			return -EINVAL;
+		}
+		if (digits++ % 2)
+			out[k++] |= (uint8_t)hexval(in[i]);
+		else
+			out[k] = (uint8_t)(hexval(in[i]) << 4);
+	}
+	if (hex && digits % 2) {
+		*why = "an odd number of hex digits";
+		return -EINVAL;
+	}
+	if (!hex) {			/* binary key */
+		if (n > CFG_PSK_MAX) {
+			*why = "longer than 64 bytes";
+			return -EINVAL;
+		}
+		memcpy(out, in, n);
+		k = n;
+	}
+	if (k < CFG_PSK_MIN) {
+		*why = "shorter than 16 bytes (128 bits)";
+		return -EINVAL;
+	}
+	*len = k;
+	return 0;
+}
+
+/* Why a credential file was refused, as one clause. */
+static void cred_why(int rc, const struct pf_cred_info *in, enum pf_cred kind,
+		     char *b, size_t n)
+{
+	switch (rc) {
+	case -ELOOP:
+		snprintf(b, n, "is a symbolic link; expected the file itself");
+		break;
+	case -EISDIR:
+		snprintf(b, n, "is a directory; expected a file");
+		break;
+	case -EINVAL:
+		snprintf(b, n, "is not a regular file");
+		break;
+	case -EPERM:
+		snprintf(b, n, "is owned by uid %u; expected root or uid %u (the agent's user)",
+			 (unsigned int)in->uid, (unsigned int)in->euid);
+		break;
+	case -EKEYREJECTED:
+		snprintf(b, n, kind == PF_SECRET ? "is readable by group or others (mode %03o); "
+			 "expected mode 600 or 400" : "is writable by group or others "
+			 "(mode %03o); expected mode 644 or stricter",
+			 (unsigned int)in->mode);
+		break;
+	default:
+		snprintf(b, n, "cannot be used: %s", strerror(-rc));
+		break;
+	}
+}
+
+static void check_cred(struct cfg_ctx *x, const char *key, const char *path,
+		       enum pf_cred kind)
+{
 	unsigned int line = kline(x, SEC_SECURITY, 0, key);
+	struct pf_cred_info in = { 0 };
+	char why[160];
 	int rc;
 
 	if (!path[0])
 		return;
-	rc = pf_mode(path, &mode);
-	if (rc)
-		cfg_err(x, line, "security", key, "cannot use '%s': %s", path,
-			strerror(-rc));
-	else if (mode & 077)
-		cfg_err(x, line, "security", key, "'%s' is readable by group or "
-			"others (mode %03o); expected mode 600 or 400", path,
-			(unsigned int)mode & 0777);
+	rc = pf_check_cred(path, kind, &in);
+	if (rc == -ENOENT)
+		cfg_err(x, line, "security", key, "cannot use '%s': %s", path, strerror(ENOENT));
+	else if (rc) {
+		cred_why(rc, &in, kind, why, sizeof(why));
+		cfg_err(x, line, "security", key, "'%s' %s", path, why);
+	}
+}
+
+/* The PSK must also decode: a key that only fails at the handshake is
+ * found too late. */
+static void check_psk(struct cfg_ctx *x, const char *path)
+{
+	uint8_t *buf = NULL, key[CFG_PSK_MAX];
+	const char *why = NULL;
+	size_t n = 0, len;
+
+	if (!path[0] || pf_read_cred(path, PF_SECRET, 4096, &buf, &n, NULL))
+		return;		/* reported by check_cred */
+	if (config_psk_decode(buf, n, key, &len, &why))
+		cfg_err(x, kline(x, SEC_SECURITY, 0, "psk_key_file"), "security",
+			"psk_key_file", "'%s': %s; expected 16..64 bytes, as hex "
+			"digits or raw", path, why);
+	pf_free_secret(buf, n);
+	for (size_t i = 0; i < sizeof(key); i++)
+		((volatile uint8_t *)key)[i] = 0;
 }
 
 static void check_security(struct cfg_ctx *x)
@@ -323,8 +425,10 @@ static void check_security(struct cfg_ctx *x)
 	struct cfg_security_sec *s = &x->c->security;
 	unsigned int line = kline(x, SEC_SECURITY, 0, "mode");
 
-	check_key_file(x, "psk_key_file", s->psk_key_file);
-	check_key_file(x, "key_file", s->key_file);
+	check_cred(x, "psk_key_file", s->psk_key_file, PF_SECRET);
+	check_cred(x, "key_file", s->key_file, PF_SECRET);
+	check_cred(x, "cert_file", s->cert_file, PF_PUBLIC);
+	check_cred(x, "ca_file", s->ca_file, PF_PUBLIC);
 	if (s->mode == CFG_SEC_NONE)
 		return;
 	if (!IS_ENABLED(CONFIG_DTLS)) {
@@ -335,10 +439,22 @@ static void check_security(struct cfg_ctx *x)
 	if (s->mode == CFG_SEC_DTLS_PSK && (!s->psk_identity[0] || !s->psk_key_file[0]))
 		cfg_err(x, line, "security", "mode", "dtls-psk needs psk_identity "
 			"and psk_key_file");
+	if (s->mode == CFG_SEC_DTLS_PSK)
+		check_psk(x, s->psk_key_file);
 	if (s->mode == CFG_SEC_DTLS_CERT &&
 	    (!s->ca_file[0] || !s->cert_file[0] || !s->key_file[0]))
 		cfg_err(x, line, "security", "mode", "dtls-cert needs ca_file, "
 			"cert_file and key_file");
+	/* RFC 6083: one record per message, at most 16384 bytes of it */
+	for (unsigned int i = 0; i < x->c->n_sensors; i++) {
+		const struct cfg_sensor *q = &x->c->sensors[i];
+
+		if (CFG_PACK_MAX(q->bundle_count) > 16384)
+			cfg_err(x, kline(x, SEC_SENSOR, (int)i, "bundle_count"), NULL, NULL,
+				"[sensor.%s] bundle_count: %u readings can exceed the "
+				"16384 bytes of one DTLS record; expected at most %u",
+				q->name, q->bundle_count, (16384 - 128) / 96);
+	}
 }
 
 static void check_agent(struct cfg_ctx *x)

@@ -67,6 +67,8 @@ static const struct key_def ctrl_keys[] = {
 	{ "streams", KT_UINT, F(struct cfg_controller, streams), 2, CONFIG_MAX_STREAMS, false, NULL, NULL },
 	{ "sensors", KT_NAMELIST, 0, 0, 0, 0, false, NULL,
 	  "'all' or a list of sensor names" },
+	{ "tls_name", KT_STR, F(struct cfg_controller, tls_name), 0, 0, false, NULL,
+	  "the DNS name in the controller's certificate" },
 };
 
 static const struct key_def sensor_keys[] = {
@@ -97,6 +99,11 @@ static const struct key_def security_keys[] = {
 	{ "ca_file", KT_STR, F(struct cfg_security_sec, ca_file), 0, 0, false, NULL, "a file path" },
 	{ "cert_file", KT_STR, F(struct cfg_security_sec, cert_file), 0, 0, false, NULL, "a file path" },
 	{ "key_file", KT_STR, F(struct cfg_security_sec, key_file), 0, 0, false, NULL, "a file path" },
+	{ "suites", KT_STR, F(struct cfg_security_sec, suites), 0, 0, false, NULL,
+	  "cipher suite names separated by ',' (mbedTLS names, e.g. TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256)" },
+	{ "handshake_timeout_ms", KT_UINT, F(struct cfg_security_sec, handshake_timeout_ms), 1000, 120000, false, NULL, NULL },
+	{ "rekey_interval_s", KT_UINT, F(struct cfg_security_sec, rekey_interval_s), 0, 31536000, false, NULL, NULL },
+	{ "rekey_records", KT_UINT, F(struct cfg_security_sec, rekey_records), 0, 4294967295u, false, NULL, NULL },
 };
 
 #define N(a) (unsigned int)(sizeof(a) / sizeof((a)[0]))
@@ -368,6 +375,7 @@ void cfg_defaults(enum sec_kind kind, void *base)
 	struct cfg_path *p = base;
 	struct cfg_controller *c = base;
 	struct cfg_sensor *s = base;
+	struct cfg_security_sec *sec = base;
 
 	switch (kind) {
 	case SEC_AGENT:
@@ -409,6 +417,10 @@ void cfg_defaults(enum sec_kind kind, void *base)
 		s->ordered = true;
 		s->bundle_count = 1;
 		s->priority = 128;
+		break;
+	case SEC_SECURITY:
+		sec->handshake_timeout_ms = 10000;
+		sec->rekey_interval_s = 86400;
 		break;
 	default:
 		break;

@@ -88,7 +88,10 @@ static void resend_recent(struct assoc *a, uint32_t window_ms)
 
 		if (m->at_ms + window_ms < now || m->stream == MSG_STREAM_CTRL)
 			continue;
-		if (!ps_send(a->ag->ep, &si, m->data, m->len))
+		/* through the secure channel when there is one (seam (a)) */
+		if (!(a->env->channel_send ?
+		      a->env->channel_send(a->env->arg, a, &si, m->data, m->len) :
+		      ps_send(a->ag->ep, &si, m->data, m->len)))
 			n++;
 	}
 	a->st.resent += n;

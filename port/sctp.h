@@ -290,6 +290,61 @@ int ps_set_stream_prio(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
  * supports it). -EADDRNOTAVAIL, -EOPNOTSUPP, -EINVAL. */
 int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add);
 
+/* ---- SCTP-AUTH (RFC 4895), as DTLS over SCTP (RFC 6083) needs it -------- */
+
+/* Chunk types that may have to be authenticated. */
+enum {
+	PS_CHUNK_DATA = 0x00,
+	PS_CHUNK_IDATA = 0x40,		/* RFC 8260 */
+	PS_CHUNK_FWD_TSN = 0xc0,	/* RFC 3758 */
+	PS_CHUNK_IFWD_TSN = 0xc2,	/* RFC 8260 */
+};
+/* HMAC identifiers (RFC 4895 6.1). */
+enum { PS_HMAC_SHA1 = 1, PS_HMAC_SHA256 = 3 };
+/* ps_event.u.auth.indication (AUTHENTICATION_EVENT). */
+enum {
+	PS_AUTH_NEW_KEY = 1,		/* the peer used a new key */
+	PS_AUTH_FREE_KEY = 2,		/* a deactivated key is no longer used */
+	PS_AUTH_NO_AUTH = 3,		/* the peer does not support AUTH */
+};
+#define PS_AUTH_MAX_CHUNKS 32
+
+/*
+ * Endpoint-wide, before the first ps_connect(): switch AUTH on for this
+ * socket where the stack allows it (Linux 5.1+; else net.sctp.auth_enable
+ * decides), require the peer to authenticate the @n chunk types, and offer
+ * the @n_hmacs HMACs in order of preference (SHA-1 must be among them).
+ * -EACCES AUTH is disabled (net.sctp.auth_enable = 0 on an old kernel),
+ * -EOPNOTSUPP no AUTH in this stack, -EINVAL.
+ */
+int ps_auth_setup(struct ps_ep *ep, const uint8_t *chunks, unsigned int n,
+		  const uint16_t *hmacs, unsigned int n_hmacs);
+
+/* Chunk types the peer requires us to authenticate (@peer) or that we
+ * require of the peer (!@peer), as negotiated for @assoc. *n = written.
+ * -ENOENT no such association, -EACCES/-EOPNOTSUPP no AUTH, -EINVAL. */
+int ps_auth_chunks(struct ps_ep *ep, ps_assoc_id assoc, bool peer,
+		   uint8_t *out, unsigned int max, unsigned int *n);
+
+/* Install shared key @id (@len bytes, copied) on @assoc; replaces an
+ * existing key with that id. -ENOENT, -EACCES, -EINVAL. */
+int ps_auth_key_set(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
+		    const uint8_t *key, size_t len);
+
+enum ps_auth_op {
+	PS_AUTH_ACTIVATE,		/* send with key @id from now on */
+	PS_AUTH_DEACTIVATE,		/* no new use; FREE_KEY once unused */
+	PS_AUTH_DELETE,
+};
+/* -ENOENT no association, -EINVAL no such key or the active one
+ * (deactivate/delete), -EOPNOTSUPP (deactivate: Linux < 5.0; delete it). */
+int ps_auth_key(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
+		enum ps_auth_op op);
+
+/* User data of @assoc not yet acknowledged by the peer, in chunks (0 =
+ * the sender is dry). -ENOENT, -EINVAL. */
+int ps_assoc_pending(struct ps_ep *ep, ps_assoc_id assoc, unsigned int *chunks);
+
 /* Copy the endpoint's counters. */
 void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st);
 

@@ -1,8 +1,10 @@
 #!/bin/bash
 # scripts/bench.sh (make bench): bytes on the wire per reading, SCTP bundles
-# vs MQTT QoS 1, with the baseline measured in the same run; and the
-# agent's resident memory with 4 controllers x 16 sensors, all up (the
-# baseline) and all down long enough to fill its memory budget.
+# vs MQTT QoS 1, and what DTLS costs (bytes, time to the first message,
+# handshake, failover, binary size), each with its baseline measured in the
+# same run and the ratio; and the agent's resident memory with 4
+# controllers x 16 sensors, all up (the baseline) and all down long enough
+# to fill its memory budget.
 #
 # SCTP: the VM scenario tests/vm/scenarios/bench_bytes.sh runs the agent with
 #   bundle_count 1, 10 and 50 (one sensor every 10 ms, BENCH_S s each) to one
@@ -11,6 +13,15 @@
 #   sums the IP lengths of every packet (both directions: DATA, SACK,
 #   heartbeats, INIT..SHUTDOWN, HELLO and ACK messages) and checks stream ids
 #   and PPID (tests/bench/pcap_check.sh). Divided by the readings delivered.
+#   The same with DTLS (PSK, default suite; handshake and AUTH chunks
+#   included) beside it.
+# DTLS time (VM scenario tests/vm/scenarios/bench_dtls.sh, same boot):
+#   agent start -> HELLO at the controller for plaintext / PSK / certificates
+#   (BENCH_RUNS runs each, median) on a link without delay and with 40 ms
+#   each way, the handshake as the agent logs it; the Ethernet link-down
+#   of the failover bed, plaintext vs DTLS (BENCH_FO_RUNS runs each).
+# Size: the static rpi_arm64 / rpi_armhf agents with DTLS (the defconfigs)
+#   and without (CONFIG_DTLS=n, built here in build/bench-nodtls-*).
 # MQTT: a private mosquitto on 127.0.0.1:<free port>, one mosquitto_pub -l
 #   session (one TCP connection) publishing N readings, one JSON object each
 #   ({"n":"temp","u":"Cel","v":21.5,"t":...}) with QoS 1, paced every 10 ms
@@ -35,6 +46,8 @@
 #
 # Environment: BENCH_ARCH (amd64|arm64, default amd64), BENCH_S (seconds per
 # bundle size in the VM, default 6), BENCH_N (MQTT readings, default 600),
+# BENCH_RUNS (handshake runs per mode and link, default 5), BENCH_FO_RUNS
+# (failover runs per mode, default 5),
 # BENCH_CELL_S (cellular window, default 90), BENCH_BASE (baseline commit,
 # "" = none), BENCH_MEM (0 = skip the memory part), BENCH_MEM_S (15),
 # BENCH_DOWN_S (30), BENCH_BUDGET_KB (1024), BENCH_RATE_MS (sensor interval,
@@ -49,6 +62,8 @@ BENCH_S=${BENCH_S:-6}
 CELL_S=${BENCH_CELL_S:-90}
 BASE=${BENCH_BASE-ad06e4d}
 N=${BENCH_N:-600}
+RUNS=${BENCH_RUNS:-5}
+FO_RUNS=${BENCH_FO_RUNS:-5}
 OUT=${BENCH_OUT:-$ROOT/build/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 say() { echo "bench: $*" >&2; }
@@ -99,9 +114,9 @@ if [ -n "${BENCH_SERIAL:-}" ]; then
 	say "reusing the VM serial log $BENCH_SERIAL"
 	tr -d '\r' < "$BENCH_SERIAL" > "$OUT/serial.log"
 	echo "run.sh: kernel $(sed -n 's/.*VMTEST-KERNEL \([^ ]*\).*/\1/p' "$OUT/serial.log" | head -n1)" > "$OUT/run.log"
-elif say "running bench_bytes and bench_bytes_cell in the $ARCH VM (about $((BENCH_S * 3 + CELL_S + 60)) s)"; ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes,bench_bytes_cell --duration "$BENCH_S" \
-	--append "pipeline.pcap=1 bench_s=$BENCH_S bench_cell_s=$CELL_S" --log "$OUT/serial.log" \
-	--scenario-timeout $((CELL_S + 180)) --timeout $((BENCH_S * 3 + CELL_S + 600)) >"$OUT/run.log" 2>&1; then
+elif say "running bench_bytes, bench_bytes_cell and bench_dtls in the $ARCH VM (about $((BENCH_S * 6 + CELL_S + RUNS * 12 + FO_RUNS * 25 + 120)) s)"; ! tests/vm/run.sh --arch "$ARCH" --bindir "$BIN" --scenarios bench_bytes,bench_bytes_cell,bench_dtls --duration "$BENCH_S" \
+	--append "pipeline.pcap=1 bench_s=$BENCH_S bench_cell_s=$CELL_S bench_runs=$RUNS bench_fo_runs=$FO_RUNS" --log "$OUT/serial.log" \
+	--scenario-timeout $((CELL_S + 900)) --timeout $((BENCH_S * 6 + CELL_S + RUNS * 12 + FO_RUNS * 25 + 1500)) >"$OUT/run.log" 2>&1; then
 	cat "$OUT/run.log" >&2
 	exit 1
 fi
@@ -116,8 +131,25 @@ if [ "${BENCH_MEM:-1}" != 0 ]; then
 	tr -d '\r' < "$OUT/serial-mem.log" > "$OUT/serial-mem.txt"
 fi
 tests/bench/pcap_extract.sh "$OUT/serial.txt" "$OUT" >/dev/null
-tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap "$OUT"/bench_cell_*.pcap >"$OUT/pcap_check.txt" ||
+tests/bench/pcap_check.sh --streams 0,1 "$OUT"/bench_b*.pcap "$OUT"/bench_dtls_b*.pcap "$OUT"/bench_cell_*.pcap >"$OUT/pcap_check.txt" ||
 	{ cat "$OUT/pcap_check.txt" >&2; say "pcap check failed"; exit 1; }
+
+# --- static sizes with and without DTLS ---------------------------------------------
+size_of() { stat -c %s "$1"; }
+for a in arm64 armhf; do
+	say "building rpi_$a with DTLS and with CONFIG_DTLS=n"
+	nd=build/bench-nodtls-rpi_$a
+	mkdir -p "$nd"
+	{ cat board/rpi/rpi_${a}_defconfig; echo "# CONFIG_DTLS is not set"; } > "$nd/nodtls_defconfig"
+	{ make --no-print-directory -j"$(nproc)" CONFIG=rpi_$a &&
+		/usr/bin/python3 scripts/kconfig.py defconfig "$nd/nodtls_defconfig" "$nd" &&
+		make --no-print-directory -j"$(nproc)" -f scripts/build.mk O="$nd" all; } >>"$OUT/build.log" 2>&1 ||
+		{ tail -20 "$OUT/build.log"; exit 1; }
+	grep -q '^CONFIG_DTLS=y' build/rpi_$a/.config || { say "rpi_$a has no DTLS"; exit 1; }
+	grep -q '^# CONFIG_DTLS is not set' "$nd/.config" || { say "$nd still has DTLS"; exit 1; }
+	eval "size_dtls_$a=\$(size_of build/rpi_$a/sctpagent.stripped)"
+	eval "size_plain_$a=\$(size_of $nd/sctpagent.stripped)"
+done
 
 # --- MQTT QoS 1 on the host's loopback ----------------------------------------------
 port=""
@@ -179,28 +211,81 @@ r_bytes=$MQ_BYTES r_pkts=$MQ_PKTS r_acks=$MQ_ACKS
 mq_raw_bpr=$(awk -v b="$r_bytes" -v n="$r_acks" 'BEGIN { printf "%.1f", b / n }')
 kill "$broker"; wait "$broker" 2>/dev/null || :; broker=""
 
-# --- table -----------------------------------------------------------------------------
+# --- tables --------------------------------------------------------------------------
+# bpr MODE B: "readings pkts ip_bytes" of a bundle_bytes run (tshark's bytes)
+bpr() {
+	local line chk tag=bench_b$2
+	[ "$1" = dtls ] && tag=bench_dtls_b$2
+	line=$(grep "^BENCH mode=$1 bundle=$2 " "$OUT/serial.txt" | head -n1)
+	chk=$(grep "$tag.pcap" "$OUT/pcap_check.txt")
+	echo "$(echo "$line" | sed 's/.*readings=\([0-9]*\).*/\1/') $(echo "$chk" | sed 's/.* pkts=\([0-9]*\).*/\1/') $(echo "$chk" | sed 's/.* ip_bytes=\([0-9]*\).*/\1/')"
+}
+# med LIST: median of comma-separated numbers (-1 = missing, ignored)
+med() { echo "$1" | tr ',' '\n' | awk '$1 >= 0' | sort -n | awk '{ v[n++] = $1 } END { if (!n) print -1; else if (n % 2) print v[int(n/2)]; else printf "%.0f\n", (v[n/2-1] + v[n/2]) / 2 }'; }
+rng() { echo "$1" | tr ',' '\n' | awk '$1 >= 0' | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+hs() { grep "^BENCH-HS mode=$1 delay_ms=$2 " "$OUT/serial.txt" | head -n1 | sed -n "s/.* $3=\([^ ]*\).*/\1/p"; }
+fo() { grep "^BENCH-FO mode=$1 " "$OUT/serial.txt" | sed -n "s/.* $2=\([0-9-]*\).*/\1/p" | paste -sd, -; }
 {
-	echo "# sctpagent bench $(date -u +%Y-%m-%dT%H:%MZ), $ARCH VM (kernel $(sed -n 's/^run.sh: kernel \([^ ]*\).*/\1/p' "$OUT/run.log" | head -n1)), ${BENCH_S} s per bundle size, sensor every 10 ms"
+	echo "# sctpagent bench $(date -u +%Y-%m-%dT%H:%MZ), $ARCH VM (kernel $(sed -n 's/^run.sh: kernel \([^ ]*\).*/\1/p' "$OUT/run.log" | head -n1)), ${BENCH_S} s per bundle size, sensor every 10 ms; host load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "# MQTT: mosquitto $("$MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -n1) on lo; mosquitto_pub -l: $l_acks readings, $l_pkts packets, $l_bytes IP bytes ($l_seg PUBLISH per segment); one PUBLISH per segment (tests/bench/mqtt_pub.py): $r_acks readings, $r_pkts packets, $r_bytes IP bytes = $mq_raw_bpr B/reading"
+	echo
+	echo "## bytes on the wire per reading (IP, both directions, whole association)"
 	printf '%-7s %-9s %-8s %-10s %-19s %-24s %-6s %s\n' bundle readings packets ip_bytes sctp_B_per_reading mqtt_qos1_B_per_reading ratio ratio_vs_mqtt_1perseg
 	for b in 1 10 50; do
-		line=$(grep "^BENCH bundle=$b " "$OUT/serial.txt" | head -n1)
-		n=$(echo "$line" | sed 's/.*readings=\([0-9]*\).*/\1/')
-		chk=$(grep "bench_b$b.pcap" "$OUT/pcap_check.txt")
-		pk=$(echo "$chk" | sed 's/.* pkts=\([0-9]*\).*/\1/')
-		by=$(echo "$chk" | sed 's/.* ip_bytes=\([0-9]*\).*/\1/')
-		vm_by=$(echo "$line" | sed 's/.*ip_bytes=\([0-9]*\).*/\1/')
-		[ "$by" = "$vm_by" ] || say "note: bundle $b: tshark $by IP bytes, tcpdump in the VM $vm_by"
-		awk -v b=$b -v n=$n -v p=$pk -v by=$by -v m=$mq_bpr -v r=$mq_raw_bpr 'BEGIN {
+		set -- $(bpr plain $b)
+		vm_by=$(grep "^BENCH mode=plain bundle=$b " "$OUT/serial.txt" | head -n1 | sed 's/.*ip_bytes=\([0-9]*\).*/\1/')
+		[ "$3" = "$vm_by" ] || say "note: bundle $b: tshark $3 IP bytes, tcpdump in the VM $vm_by"
+		awk -v b=$b -v n=$1 -v p=$2 -v by=$3 -v m=$mq_bpr -v r=$mq_raw_bpr 'BEGIN {
 			s = by / n; printf "%-7s %-9d %-8d %-10d %-19.1f %-24.1f %-6.2f %.2f\n", b, n, p, by, s, m, s / m, s / r }'
 	done
+	echo
+	echo "## with DTLS (PSK, TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256, SCTP-AUTH HMAC-SHA-256) beside plaintext, same run"
+	printf '%-7s %-13s %-12s %-12s %-12s %-11s %s\n' bundle dtls_readings dtls_packets plain_B_per dtls_B_per dtls/plain dtls/mqtt
+	for b in 1 10 50; do
+		set -- $(bpr plain $b)
+		pb=$(awk -v n=$1 -v by=$3 'BEGIN { printf "%.1f", by / n }')
+		set -- $(bpr dtls $b)
+		awk -v b=$b -v n=$1 -v p=$2 -v by=$3 -v pb=$pb -v m=$mq_bpr 'BEGIN {
+			s = by / n; printf "%-7s %-13d %-12d %-12.1f %-12.1f %-11.2f %.2f\n", b, n, p, pb, s, s / pb, s / m }'
+	done
+	echo
+	echo "## time to the first message: agent start -> HELLO at the controller, median of $RUNS runs (ms)"
+	printf '%-13s %-6s %-14s %-12s %-10s %s\n' link mode start_to_hello range ratio 'dtls_handshake (range)'
+	for d in 0 40; do
+		base=$(med "$(hs plain $d start_to_hello_ms)")
+		for m in plain psk cert; do
+			l=$(hs $m $d start_to_hello_ms) h=$(hs $m $d hs_ms)
+			v=$(med "$l")
+			hh="-"
+			[ "$h" = - ] || hh="$(med "$h") ($(rng "$h"))"
+			awk -v d="$d ms each way" -v m=$m -v v=$v -v r="$(rng "$l")" -v b=$base -v hh="$hh" 'BEGIN {
+				printf "%-13s %-6s %-14s %-12s %-10.2f %s\n", d, m, v, r, (b > 0 ? v / b : 0), hh }'
+		done
+	done
+	echo
+	echo "## Ethernet link-down (failover bed, board profile), $FO_RUNS runs each: median (range), ms"
+	printf '%-6s %-16s %-16s %-6s %-12s %s\n' mode worst_latency longest_gap lost dup_printed worst_ratio_vs_plain
+	pw=$(med "$(fo plain worst_ms)")
+	for m in plain dtls; do
+		w=$(fo $m worst_ms) g=$(fo $m gap_ms)
+		lost=$(fo $m gaps | tr ',' '\n' | awk '{ s += $1 } END { print s + 0 }')
+		awk -v m=$m -v w="$(med "$w") ($(rng "$w"))" -v g="$(med "$g") ($(rng "$g"))" -v l=$lost \
+			-v r="$(med "$w")" -v p=$pw 'BEGIN { printf "%-6s %-16s %-16s %-6s %-12s %.2f\n", m, w, g, l, 0, (p > 0 ? r / p : 0) }'
+	done
+	echo
+	echo "## static agent (stripped), with DTLS (defconfig) and CONFIG_DTLS=n, built in this run"
+	printf '%-7s %-12s %-12s %-12s %s\n' arch with_dtls without delta ratio
+	for a in arm64 armhf; do
+		eval "w=\$size_dtls_$a p=\$size_plain_$a"
+		awk -v a=$a -v w=$w -v p=$p 'BEGIN { printf "%-7s %-12d %-12d %-12d %.2f\n", a, w, p, w - p, w / p }'
+	done
+	echo
 	# cellular, 1 reading/s: bytes on cell0 (both directions) per reading
 	echo "# cellular path, 1 reading/s, Ethernet down, reference controller at the kernel's delayed SACK, ${CELL_S} s window (tshark on the agent's cell0)"
 	printf '%-10s %-40s %-9s %-8s %-10s %-13s %-9s %s\n' agent sack_immediately readings packets ip_bytes B_per_reading vs_base I_bit_pkts
 	base_bpr=""
 	for c in base metered unmetered; do
-		line=$(grep "^BENCH cell=$c " "$OUT/serial.txt" | head -n1)
+		line=$(grep "^BENCH cell=$c " "$OUT/serial.txt" | head -n1 || :)
 		[ -n "$line" ] || continue
 		# readings = the stream-1 DATA chunks in the same window (first
 		# transmissions: distinct TSNs), so bytes and readings match

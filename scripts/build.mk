@@ -35,10 +35,13 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -ffunction-sections -fdata-sections \
 	-include $(O)/include/generated/autoconf.h \
 	-DSCTPAGENT_VERSION='"$(VERSION)"'
 LDFLAGS := -Wl,--gc-sections -Wl,--build-id=sha1
-# The agent links only static libraries (libsctp.a, libinih.a).
+# The agent links only static libraries (libsctp.a, libinih.a, mbedTLS).
 LIBS := -l:libinih.a
 ifeq ($(CONFIG_PORT_LKSCTP),y)
 LIBS += -l:libsctp.a
+endif
+ifeq ($(CONFIG_DTLS),y)
+LIBS += -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
 endif
 ifeq ($(CONFIG_RESOLVE),y)
 LIBS += -l:libcares.a

@@ -17,7 +17,8 @@ import re
 import sys
 
 os.chdir(os.path.join(os.path.dirname(__file__), '..'))
-HELPERS = {'assoc_tx': 'assoc', 'paths_health': 'paths', 'config_keys': 'config', 'config_check': 'config'}
+HELPERS = {'assoc_tx': 'assoc', 'paths_health': 'paths', 'config_keys': 'config',
+           'config_check': 'config', 'secure_cred': 'secure', 'secure_none': 'secure'}
 
 
 ALLOWED = {('paths', 'agent'), ('paths', 'assoc')}

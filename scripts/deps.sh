@@ -8,11 +8,11 @@ what=${1:-all}
 
 BUILD="make gcc libc6-dev python3-kconfiglib file binutils
  gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu libc6-dev-armhf-cross
- libc6-dev-arm64-cross libsctp-dev libinih-dev libc-ares-dev dpkg-dev
+ libc6-dev-arm64-cross libsctp-dev libinih-dev libmbedtls-dev libc-ares-dev dpkg-dev
  ca-certificates"
 TEST="libcmocka-dev qemu-user-static python3-cbor2 clang libclang-rt-14-dev
  llvm qemu-system-x86 qemu-system-arm busybox-static cpio lksctp-tools
- libmnl-dev iproute2 e2fsprogs xz-utils dnsmasq-base lintian mmdebstrap systemd man-db"
+ libmnl-dev iproute2 tshark e2fsprogs xz-utils perl dnsmasq-base lintian mmdebstrap systemd man-db"
 RUN="qemu-system-arm busybox-static cpio"
 
 case $what in

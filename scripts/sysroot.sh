@@ -7,7 +7,7 @@
 set -eu
 arch=$1
 dir=$2
-PKGS="libsctp-dev libsctp1 libinih-dev libinih1 libcmocka-dev libcmocka0 libc6 libc-ares-dev"
+PKGS="libsctp-dev libsctp1 libinih-dev libinih1 libcmocka-dev libcmocka0 libc6 libmbedtls-dev libc-ares-dev"
 
 stamp="$dir/.stamp"
 want="$arch $PKGS"

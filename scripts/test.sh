@@ -173,6 +173,11 @@ vm() {
 }
 
 mkdir -p build
+# The static OpenSSL with SCTP (VM interop) builds in the background while
+# the unit tests run; tests/vm/run-all.sh waits for it (cached afterwards).
+if [ "$what" != unit ]; then
+	nice -n 5 scripts/openssl-sctp.sh amd64 arm64 >build/.log-openssl-bg 2>&1 &
+fi
 case $what in
 unit) unit; docs ;;
 vm) vm ;;

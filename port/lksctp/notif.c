@@ -222,6 +222,14 @@ out:
 	return 0;
 }
 
+/* Linux: SCTP_AUTH_NEW_KEY 0, SCTP_AUTH_FREE_KEY 1, SCTP_AUTH_NO_AUTH 2
+ * (the last two are not in older uapi headers). */
+static uint32_t auth_indication(uint32_t v)
+{
+	return v == SCTP_AUTH_NEW_KEY ? PS_AUTH_NEW_KEY : v == 1 ? PS_AUTH_FREE_KEY :
+	       v == 2 ? PS_AUTH_NO_AUTH : v + 100;
+}
+
 static int decode_small(const uint8_t *p, size_t n, uint16_t type,
 			struct ps_event *ev)
 {
@@ -265,7 +273,7 @@ static int decode_small(const uint8_t *p, size_t n, uint16_t type,
 		ev->type = PS_EV_AUTH;
 		ev->assoc = (ps_assoc_id)u.au.auth_assoc_id;
 		ev->u.auth.keynumber = u.au.auth_keynumber;
-		ev->u.auth.indication = u.au.auth_indication;
+		ev->u.auth.indication = auth_indication(u.au.auth_indication);
 		return 0;
 	case SCTP_SENDER_DRY_EVENT:
 		ev->type = PS_EV_SENDER_DRY;

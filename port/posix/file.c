@@ -4,7 +4,7 @@
  * streaming files and directories for the outbox.
  */
 #define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE		/* d_type, DT_* */
+#define _DEFAULT_SOURCE		/* d_type, DT_*, explicit_bzero */
 /* 64-bit off_t, ino_t and d_off on 32-bit ARM too: without it readdir() fails
  * with EOVERFLOW where ext4 hands out 64-bit directory offsets (an armhf
  * process under qemu-user, found by test_loop) and pread() cannot go past
@@ -225,6 +225,103 @@ out:
 		unlink(tmp);	/* ENOENT if the rename went through */
 	free(tmp);
 	return err;
+}
+
+/* ---- credential files --------------------------------------------------- */
+
+static int cred_open(const char *path, enum pf_cred kind, struct pf_cred_info *info,
+		     struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	info->euid = (uint32_t)geteuid();
+	if (fd < 0) {
+		/* O_NOFOLLOW on a symlink: ELOOP; a directory opens fine */
+		return errno == ELOOP ? -ELOOP : map_err(errno);
+	}
+	if (fstat(fd, st)) {
+		int e = map_err(errno);
+
+		close(fd);
+		return e;
+	}
+	info->mode = (uint32_t)st->st_mode & 0777;
+	info->uid = (uint32_t)st->st_uid;
+	if (S_ISDIR(st->st_mode) || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		close(fd);
+		return -EPERM;
+	}
+	if ((kind == PF_SECRET && (st->st_mode & 077)) ||
+	    (kind == PF_PUBLIC && (st->st_mode & 022))) {
+		close(fd);
+		return -EKEYREJECTED;
+	}
+	return fd;
+}
+
+int pf_check_cred(const char *path, enum pf_cred kind, struct pf_cred_info *info)
+{
+	struct pf_cred_info dummy;
+	struct stat st;
+	int fd = cred_open(path, kind, info ? info : &dummy, &st);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int pf_read_cred(const char *path, enum pf_cred kind, size_t max,
+		 uint8_t **buf, size_t *len, struct pf_cred_info *info)
+{
+	struct pf_cred_info dummy;
+	struct stat st;
+	uint8_t *b;
+	size_t n = 0;
+	int fd = cred_open(path, kind, info ? info : &dummy, &st);
+
+	if (fd < 0)
+		return fd;
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	/* exactly the size fstat saw (+ NUL): no realloc leaves key copies */
+	b = malloc((size_t)st.st_size + 1);
+	if (!b) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, b + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n != (size_t)st.st_size) {
+		pf_free_secret(b, (size_t)st.st_size);
+		return -EIO;		/* changed under us, or a read error */
+	}
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+void pf_free_secret(uint8_t *buf, size_t len)
+{
+	if (!buf)
+		return;
+	explicit_bzero(buf, len + 1);
+	free(buf);
 }
 
 /* --- streaming files ----------------------------------------------------- */

@@ -189,7 +189,7 @@ static int ack_epoch(struct ctl *c, struct trk_agent *ag, struct ctl_assoc *a,
 	rc = msg_encode_ack(buf, sizeof(buf), epoch == ag->epoch ? 0 : epoch,
 			    acks, n, &len);
 	if (!rc)
-		rc = ps_send(c->ep, &si, buf, len);
+		rc = ctl_dtls_send(c->ep, &si, buf, len);
 	if (rc)
 		return rc;
 	for (unsigned int k = 0; k < n; k++)
@@ -265,8 +265,8 @@ static void on_cmd_timer(void *arg, struct loop_timer *t)
 	si.assoc = a->id;
 	rc = msg_encode_cmd(buf, sizeof(buf), p->id, &mc, &len);
 	if (!rc)
-		rc = ps_send(c->ep, &si, buf, len);
-	if (rc == -EAGAIN) {
+		rc = ctl_dtls_send(c->ep, &si, buf, len);
+	if (rc == -EAGAIN || rc == -ENOTCONN) {	/* DTLS: handshake still running */
 		loop_timer_in(t, 50);
 		return;
 	}
@@ -650,6 +650,11 @@ static void on_data(struct ctl *c, const struct ps_event *ev)
 	}
 }
 
+static void dtls_deliver(void *arg, const struct ps_event *ev)
+{
+	on_data(arg, ev);
+}
+
 static const char *assoc_state_json(enum ps_assoc_state s)
 {
 	switch (s) {
@@ -703,6 +708,11 @@ static void on_event(struct ctl *c, const struct ps_event *ev)
 {
 	char addr[NET_ADDR_STRLEN];
 
+	if (ctl_dtls_on()) {	/* DTLS: records in, decrypted DATA back (dtls.c) */
+		ctl_dtls_event(ev);
+		if (ev->type == PS_EV_DATA)
+			return;
+	}
 	switch (ev->type) {
 	case PS_EV_DATA:
 		on_data(c, ev);
@@ -811,6 +821,9 @@ static int setup(struct ctl *c)
 			elog("--hb-ms %u / --sack-freq %u refused: %s", o->hb_ms,
 			     o->sack_freq, strerror(-rc));
 	}
+	if ((o->dtls.psk_table || o->dtls.ca) &&
+	    ctl_dtls_init(c->ep, c->loop, &o->dtls, dtls_deliver, c))
+		return -EINVAL;
 	rc = loop_watch(c->loop, ps_fd(c->ep), LOOP_IN, on_sctp, c);
 	rc = rc ? rc : loop_timer_new(c->loop, on_ack_timer, c, &c->ack_timer);
 	rc = rc ? rc : loop_timer_new(c->loop, on_duration, c, &c->dur_timer);
@@ -875,6 +888,7 @@ void ctl_destroy(struct ctl *c)
 	loop_timer_free(c->dur_timer);
 	if (c->ep && c->loop)
 		loop_unwatch(c->loop, ps_fd(c->ep));
+	ctl_dtls_fini();
 	ps_close(c->ep);
 	loop_destroy(c->loop);
 	trk_free(&c->trk);
@@ -887,7 +901,9 @@ void ctl_summary(struct ctl *c)
 	struct jbuf b;
 
 	jb_init(&b, line, sizeof(line));
-	trk_summary_json(&c->trk, c->o->name, &b);
+	trk_summary_json_open(&c->trk, c->o->name, &b);
+	ctl_dtls_summary(&b);	/* "dtls": handshakes, refusals (none without) */
+	jb_end(&b);
 	emit(&b);
 }
 

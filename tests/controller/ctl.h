@@ -12,6 +12,7 @@
 
 #include "agent/msg.h"
 #include "port/sctp.h"
+#include "tests/controller/dtls.h"
 
 #define CTL_MAX_CMDS 16
 
@@ -37,6 +38,7 @@ struct ctl_opts {
 	struct ctl_cmd cmds[CTL_MAX_CMDS];
 	unsigned int n_cmds;
 	bool quiet;			/* no reading lines */
+	struct ctl_dtls_opts dtls;	/* DTLS over SCTP (dtls.h); off if no table/CA */
 };
 
 /* Parse "OP [ARGS]" into @c (op, sensor, interval). 0 or -1 (*why set). */

@@ -25,6 +25,14 @@ static const char usage[] =
 	"  --interleave    offer I-DATA (needs sysctl net.sctp.intl_enable=1)\n"
 	"  --duration SEC  stop after SEC seconds (default: at SIGTERM/SIGINT)\n"
 	"  --quiet         no reading lines (events and the summary only)\n"
+	"  --dtls-psk FILE DTLS over SCTP with PSKs: FILE has 'identity hexkey' lines\n"
+	"  --dtls-ca F --dtls-cert F --dtls-key F   DTLS with certificates (P-256);\n"
+	"                  the agent's certificate must chain to the CA\n"
+	"  --dtls-suites L allowed suites (mbedTLS names, comma separated)\n"
+	"  --dtls-hs-timeout MS  a handshake (first or rekey) must complete within MS\n"
+	"                  from its start, else the association is aborted (10000)\n"
+	"  --dtls-no-reneg refuse the agent's renegotiations (no_renegotiation alert,\n"
+	"                  as OpenSSL 3.0's s_server does by default)\n"
 	"  --cmd 'OP ..'   ping | status | set_interval SENSOR MS |\n"
 	"                  read_now SENSOR | close [MS]\n"
 	"  --cmd-at SEC    when the last --cmd is sent (default 1; decimals ok)\n"
@@ -179,6 +187,10 @@ int main(int argc, char **argv)
 			o.interleave = true;
 			continue;
 		}
+		if (!strcmp(a, "--dtls-no-reneg")) {
+			o.dtls.no_renegotiation = true;
+			continue;
+		}
 		if (!val)
 			return bad_arg(a, NULL, "unknown option or missing value");
 		i++;
@@ -205,6 +217,20 @@ int main(int argc, char **argv)
 			if (parse_uint(val, 100, &v) || v == 0)
 				return bad_arg(a, val, "packets per SACK 1..100");
 			o.sack_freq = (uint16_t)v;
+		} else if (!strcmp(a, "--dtls-psk")) {
+			o.dtls.psk_table = val;
+		} else if (!strcmp(a, "--dtls-ca")) {
+			o.dtls.ca = val;
+		} else if (!strcmp(a, "--dtls-cert")) {
+			o.dtls.cert = val;
+		} else if (!strcmp(a, "--dtls-key")) {
+			o.dtls.key = val;
+		} else if (!strcmp(a, "--dtls-suites")) {
+			o.dtls.suites = val;
+		} else if (!strcmp(a, "--dtls-hs-timeout")) {
+			if (parse_uint(val, 600000, &v) || v < 100)
+				return bad_arg(a, val, "milliseconds 100..600000");
+			o.dtls.hs_timeout_ms = (unsigned int)v;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_uint(val, 86400 * 30, &v))
 				return bad_arg(a, val, "seconds");
@@ -231,6 +257,9 @@ int main(int argc, char **argv)
 			return bad_arg(a, NULL, "unknown option");
 		}
 	}
+	if (o.dtls.ca && (!o.dtls.cert || !o.dtls.key))
+		return bad_arg("--dtls-ca", o.dtls.ca, "needs --dtls-cert and --dtls-key");
+	o.dtls.name = o.name;
 	if (!o.n_addrs)
 		return bad_arg("-l", NULL, "at least one local address is required");
 	return ctl_run(&o);

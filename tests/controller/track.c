@@ -673,6 +673,13 @@ int jb_cbor(struct jbuf *b, const uint8_t *p, size_t len)
 void trk_summary_json(const struct trk *t, const char *controller,
 		      struct jbuf *b)
 {
+	trk_summary_json_open(t, controller, b);
+	close_tracked(b);
+}
+
+void trk_summary_json_open(const struct trk *t, const char *controller,
+			   struct jbuf *b)
+{
 	char key[32];
 
 	open_tracked(b, '{', '}');
@@ -732,6 +739,5 @@ void trk_summary_json(const struct trk *t, const char *controller,
 		close_tracked(b);
 		close_tracked(b);
 	}
-	close_tracked(b);
 	close_tracked(b);
 }

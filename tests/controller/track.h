@@ -136,5 +136,8 @@ int jb_cbor(struct jbuf *b, const uint8_t *p, size_t len);
 /* The exit summary line (without newline). */
 void trk_summary_json(const struct trk *t, const char *controller,
 		      struct jbuf *b);
+/* The same, its outer object left open for more members (jb_end()). */
+void trk_summary_json_open(const struct trk *t, const char *controller,
+			   struct jbuf *b);
 
 #endif

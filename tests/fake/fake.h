@@ -138,6 +138,7 @@ enum fake_sctp_op {
 	FAKE_SCTP_PATHS,
 	FAKE_SCTP_BIND_CHANGE,
 	FAKE_SCTP_STREAM_PRIO,
+	FAKE_SCTP_AUTH,			/* faults only: auth_setup, key_set, key */
 	FAKE_SCTP_NOPS
 };
 
@@ -157,6 +158,7 @@ struct fake_sctp_msg {
 	uint64_t at_ms;		/* clock_mono_ms() at the call */
 	const uint8_t *buf;
 	size_t len;
+	int auth_key;		/* active AUTH key id at the send; -1 = no AUTH */
 };
 
 /* One call of ps_connect/set_primary/set_path_params/paths/bind_change
@@ -260,6 +262,39 @@ void fake_sctp_fail_next(enum fake_sctp_op op, int err, unsigned int count);
 void fake_sctp_set_writable(struct ps_ep *ep, bool writable);
 void fake_sctp_set_max_send(struct ps_ep *ep, size_t max); /* 0 = none */
 
+/* SCTP-AUTH. Like Linux: every association starts with key 0 (empty)
+ * active; ps_auth_key never deactivates or deletes the active key
+ * (-EINVAL) and refuses to activate a deactivated one; the keys and the
+ * active id survive a RESTART. Before ps_auth_setup() the AUTH calls
+ * return -EACCES (net.sctp.auth_enable = 0). After it, COMM_UP events
+ * from the helpers carry PS_FEAT_AUTH, and the peer's chunk list is the
+ * endpoint's own (a peer like us) unless set. Every logged message
+ * records the key id active when it was sent (fake_sctp_msg.auth_key).
+ * ps_assoc_pending() reports what fake_sctp_set_pending() said (0 = dry);
+ * fake_sctp_sender_dry() sets 0 and pushes a SENDER_DRY event. */
+#define FAKE_AUTH_KEYS 8
+struct fake_auth_key {
+	uint16_t id;
+	size_t len;
+	uint8_t key[128];
+	bool deactivated;
+};
+bool fake_sctp_auth_enabled(const struct ps_ep *ep);
+unsigned int fake_sctp_auth_required(const struct ps_ep *ep, uint8_t *out,
+				     unsigned int max);
+/* The peer's list for @assoc (@n = -1: back to the endpoint's own). */
+int fake_sctp_set_peer_auth(struct ps_ep *ep, ps_assoc_id assoc,
+			    const uint8_t *chunks, int n);
+const struct fake_auth_key *fake_sctp_key(const struct ps_ep *ep,
+					  ps_assoc_id assoc, uint16_t id);
+unsigned int fake_sctp_nkeys(const struct ps_ep *ep, ps_assoc_id assoc);
+int fake_sctp_active_key(const struct ps_ep *ep, ps_assoc_id assoc);
+void fake_sctp_set_pending(struct ps_ep *ep, ps_assoc_id assoc,
+			   unsigned int chunks);
+void fake_sctp_auth_event(struct ps_ep *ep, ps_assoc_id assoc,
+			  uint32_t indication, uint16_t key);
+void fake_sctp_sender_dry(struct ps_ep *ep, ps_assoc_id assoc);
+
 /* Free every endpoint and clear faults. */
 void fake_sctp_reset(void);
 
@@ -300,6 +335,15 @@ void fake_file_fail_next(enum fake_file_op op, int err);
  * -EIO. */
 void fake_file_torn_next(size_t prefix);
 unsigned int fake_file_writes(const char *path); /* successful + torn */
+/* Credential files (pf_read_cred/pf_check_cred) follow the real rules on
+ * these attributes: owner (default root) against the process's user
+ * (fake_file_set_euid, default 0), and what the path is. Setting the
+ * attributes of a missing path creates it (empty). pf_free_secret zeroes
+ * the buffer; fake_file_live_secrets() counts buffers not yet freed. */
+enum fake_file_type { FAKE_FILE_REG, FAKE_FILE_DIR, FAKE_FILE_SYMLINK, FAKE_FILE_FIFO };
+void fake_file_set_attr(const char *path, uint32_t uid, enum fake_file_type type);
+void fake_file_set_euid(uint32_t uid);
+unsigned int fake_file_live_secrets(void);
 /* Every open, read and listing of @path fails with @err (an unreadable
  * file or directory); NULL clears. */
 void fake_file_fail_path(const char *path, int err);

@@ -49,6 +49,8 @@ struct inode {
 	bool size_dirty;
 	uint32_t mode;
 	unsigned int writes;		/* pf_write_atomic count */
+	uint32_t uid;			/* owner (credential checks) */
+	enum fake_file_type type;	/* what the path is (credential checks) */
 };
 
 struct dent {
@@ -75,6 +77,8 @@ struct fault {
 static struct inode *inodes;
 static struct dent *dents;
 static struct pf_file *handles;
+static uint32_t fake_euid;
+static unsigned int live_secrets;
 static int fail_err[FAKE_FILE_WRITE + 1];
 static bool torn;
 static size_t torn_prefix;
@@ -1116,4 +1120,92 @@ void fake_file_reset(void)
 	crashed = false;
 	capacity = 0;
 	fake_file_fail_path(NULL, 0);
+	fake_euid = 0;
+	live_secrets = 0;
+}
+
+/* --- credential files ---------------------------------------------------- */
+
+void fake_file_set_attr(const char *path, uint32_t uid, enum fake_file_type type)
+{
+	struct inode *i = lookup(path);
+
+	if (!i) {
+		fake_file_put_bin(path, "", 0, 0600);
+		i = lookup(path);
+	}
+	i->uid = uid;
+	i->type = type;
+}
+
+void fake_file_set_euid(uint32_t uid)
+{
+	fake_euid = uid;
+}
+
+static int cred_check(const struct inode *f, enum pf_cred kind,
+		      struct pf_cred_info *info)
+{
+	info->euid = fake_euid;
+	if (crashed)
+		return -EIO;
+	if (!f)
+		return -ENOENT;
+	if (f->type == FAKE_FILE_SYMLINK)
+		return -ELOOP;		/* O_NOFOLLOW */
+	info->mode = f->mode;
+	info->uid = f->uid;
+	if (f->is_dir || f->type == FAKE_FILE_DIR)
+		return -EISDIR;
+	if (f->type == FAKE_FILE_FIFO)
+		return -EINVAL;
+	if (f->uid != 0 && f->uid != fake_euid)
+		return -EPERM;
+	if ((kind == PF_SECRET && (f->mode & 077)) ||
+	    (kind == PF_PUBLIC && (f->mode & 022)))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+int pf_check_cred(const char *path, enum pf_cred kind, struct pf_cred_info *info)
+{
+	struct pf_cred_info dummy;
+	int err = take_fault(FAKE_FILE_READ);
+
+	return err ? err : cred_check(lookup(path), kind, info ? info : &dummy);
+}
+
+int pf_read_cred(const char *path, enum pf_cred kind, size_t max,
+		 uint8_t **buf, size_t *len, struct pf_cred_info *info)
+{
+	struct pf_cred_info dummy;
+	const struct inode *f = lookup(path);
+	int err = take_fault(FAKE_FILE_READ);
+
+	if (!err)
+		err = cred_check(f, kind, info ? info : &dummy);
+	if (err)
+		return err;
+	if (f->len > max)
+		return -EFBIG;
+	*buf = xrealloc(NULL, f->len + 1);
+	memcpy(*buf, f->data, f->len + 1);
+	*len = f->len;
+	live_secrets++;
+	return 0;
+}
+
+void pf_free_secret(uint8_t *buf, size_t len)
+{
+	if (!buf)
+		return;
+	for (size_t i = 0; i <= len; i++)
+		((volatile uint8_t *)buf)[i] = 0;
+	live_secrets--;
+	free(buf);
+}
+
+unsigned int fake_file_live_secrets(void)
+{
+	return live_secrets;
 }

@@ -33,6 +33,13 @@ struct fassoc {
 		uint16_t pf_threshold;
 		bool pf;		/* made PF by a strike */
 	} hb[PS_MAX_ADDRS];
+	/* SCTP-AUTH: key 0 (empty) exists and is active from the start */
+	struct fake_auth_key keys[FAKE_AUTH_KEYS];
+	unsigned int nkeys;
+	uint16_t active_key;
+	uint8_t peer_chunks[PS_AUTH_MAX_CHUNKS];
+	int npeer_chunks;		/* -1 = the endpoint's own list */
+	unsigned int pending;		/* ps_assoc_pending */
 };
 
 struct qev {
@@ -61,6 +68,11 @@ struct ps_ep {
 	bool unwritable;
 	size_t max_send;
 	struct ps_stats st;
+	bool auth;			/* ps_auth_setup done */
+	uint8_t auth_chunks[PS_AUTH_MAX_CHUNKS];
+	unsigned int nauth_chunks;
+	uint16_t hmacs[8];
+	unsigned int nhmacs;
 };
 
 static struct ps_ep **eps;
@@ -145,6 +157,8 @@ static struct fassoc *new_assoc(struct ps_ep *ep, ps_assoc_id id,
 	memset(a, 0, sizeof(*a));
 	a->id = id;
 	a->state = FAKE_ASSOC_CONNECTING;
+	a->nkeys = 1;			/* key 0, empty, active */
+	a->npeer_chunks = -1;
 	a->n = n < PS_MAX_ADDRS ? n : PS_MAX_ADDRS;
 	if (a->n)
 		memcpy(a->addrs, addrs, a->n * sizeof(*addrs));
@@ -341,6 +355,7 @@ static void deliver(struct ps_ep *ep, struct fassoc *a,
 	m->at_ms = clock_mono_ms();
 	m->buf = dup_buf(buf, len);
 	m->len = len;
+	m->auth_key = ep->auth ? a->active_key : -1;
 	ep->st.tx_msgs++;
 	ep->st.tx_bytes += len;
 	/* Linux deletes a CONNECTING association on EOF, without an event
@@ -794,6 +809,14 @@ static void apply_event(struct ps_ep *ep, const struct ps_event *ev)
 		if (!a)
 			return;
 		if (s == PS_COMM_UP || s == PS_RESTART) {
+			/* Linux keeps the keys and the active key id over a
+			 * RESTART (sctp_assoc_update); a new association
+			 * starts with key 0 only */
+			if (s == PS_COMM_UP) {
+				a->nkeys = 1;
+				memset(&a->keys[0], 0, sizeof(a->keys[0]));
+				a->active_key = 0;
+			}
 			a->state = FAKE_ASSOC_UP;
 			a->out_streams = ev->u.assoc.out_streams ?
 					 ev->u.assoc.out_streams :
@@ -867,7 +890,7 @@ void fake_sctp_assoc_change(struct ps_ep *ep, ps_assoc_id assoc,
 		ev.u.assoc.out_streams = out;
 		ev.u.assoc.in_streams = in;
 		ev.u.assoc.features = PS_FEAT_PR | PS_FEAT_ASCONF |
-				      PS_FEAT_RECONFIG;
+				      PS_FEAT_RECONFIG | (ep->auth ? PS_FEAT_AUTH : 0);
 	}
 	fake_sctp_push_event(ep, &ev);
 }
@@ -987,4 +1010,215 @@ int ps_set_stream_prio(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
 		err = -ENOENT;
 	log_call(ep, &c, err);
 	return err;
+}
+
+/* --- SCTP-AUTH ---------------------------------------------------------- */
+
+static struct fake_auth_key *key_find(struct fassoc *a, uint16_t id)
+{
+	for (unsigned int i = 0; i < a->nkeys; i++)
+		if (a->keys[i].id == id)
+			return &a->keys[i];
+	return NULL;
+}
+
+int ps_auth_setup(struct ps_ep *ep, const uint8_t *chunks, unsigned int n,
+		  const uint16_t *hmacs, unsigned int n_hmacs)
+{
+	bool sha1 = false;
+	int err;
+
+	check_open(ep, "ps_auth_setup");
+	err = fault(FAKE_SCTP_AUTH);
+	if (err)
+		return err;
+	if (!n || n > PS_AUTH_MAX_CHUNKS || !n_hmacs || n_hmacs > 8)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n_hmacs; i++)
+		sha1 |= hmacs[i] == PS_HMAC_SHA1;
+	if (!sha1)
+		return -EINVAL;		/* Linux insists on SHA-1 (RFC 4895) */
+	memcpy(ep->auth_chunks, chunks, n);
+	ep->nauth_chunks = n;
+	memcpy(ep->hmacs, hmacs, n_hmacs * sizeof(*hmacs));
+	ep->nhmacs = n_hmacs;
+	ep->auth = true;
+	return 0;
+}
+
+int ps_auth_chunks(struct ps_ep *ep, ps_assoc_id assoc, bool peer,
+		   uint8_t *out, unsigned int max, unsigned int *n)
+{
+	struct fassoc *a;
+	const uint8_t *src;
+	unsigned int k;
+
+	check_open(ep, "ps_auth_chunks");
+	a = find_assoc(ep, assoc);
+	if (!a)
+		return -ENOENT;
+	if (!ep->auth)
+		return -EACCES;
+	src = peer && a->npeer_chunks >= 0 ? a->peer_chunks : ep->auth_chunks;
+	k = peer && a->npeer_chunks >= 0 ? (unsigned int)a->npeer_chunks : ep->nauth_chunks;
+	*n = k < max ? k : max;
+	memcpy(out, src, *n);
+	return 0;
+}
+
+int ps_auth_key_set(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
+		    const uint8_t *key, size_t len)
+{
+	struct fassoc *a;
+	struct fake_auth_key *k;
+	int err;
+
+	check_open(ep, "ps_auth_key_set");
+	err = fault(FAKE_SCTP_AUTH);
+	if (err)
+		return err;
+	a = find_assoc(ep, assoc);
+	if (!a)
+		return -ENOENT;
+	if (!ep->auth)
+		return -EACCES;
+	if (len > sizeof(k->key))
+		return -EINVAL;
+	k = key_find(a, id);
+	if (!k) {
+		if (a->nkeys == FAKE_AUTH_KEYS)
+			return -ENOMEM;
+		k = &a->keys[a->nkeys++];
+	}
+	memset(k, 0, sizeof(*k));
+	k->id = id;
+	k->len = len;
+	if (len)
+		memcpy(k->key, key, len);
+	return 0;
+}
+
+int ps_auth_key(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
+		enum ps_auth_op op)
+{
+	struct fassoc *a;
+	struct fake_auth_key *k;
+	int err;
+
+	check_open(ep, "ps_auth_key");
+	err = fault(FAKE_SCTP_AUTH);
+	if (err)
+		return err;
+	a = find_assoc(ep, assoc);
+	if (!a)
+		return -ENOENT;
+	if (!ep->auth)
+		return -EACCES;
+	k = key_find(a, id);
+	if (!k)
+		return -EINVAL;
+	if (op == PS_AUTH_ACTIVATE) {
+		if (k->deactivated)
+			return -EINVAL;	/* Linux refuses a deactivated key */
+		a->active_key = id;
+		return 0;
+	}
+	if (a->active_key == id)
+		return -EINVAL;		/* never the active key */
+	if (op == PS_AUTH_DEACTIVATE) {
+		k->deactivated = true;
+		return 0;
+	}
+	*k = a->keys[--a->nkeys];
+	return 0;
+}
+
+int ps_assoc_pending(struct ps_ep *ep, ps_assoc_id assoc, unsigned int *chunks)
+{
+	struct fassoc *a;
+
+	check_open(ep, "ps_assoc_pending");
+	a = find_assoc(ep, assoc);
+	if (!a)
+		return -ENOENT;
+	*chunks = a->pending;
+	return 0;
+}
+
+bool fake_sctp_auth_enabled(const struct ps_ep *ep)
+{
+	return ep->auth;
+}
+
+unsigned int fake_sctp_auth_required(const struct ps_ep *ep, uint8_t *out,
+				     unsigned int max)
+{
+	unsigned int n = ep->nauth_chunks < max ? ep->nauth_chunks : max;
+
+	memcpy(out, ep->auth_chunks, n);
+	return n;
+}
+
+int fake_sctp_set_peer_auth(struct ps_ep *ep, ps_assoc_id assoc,
+			    const uint8_t *chunks, int n)
+{
+	struct fassoc *a = find_assoc(ep, assoc);
+
+	if (!a)
+		return -ENOENT;
+	if (n > PS_AUTH_MAX_CHUNKS)
+		return -EINVAL;
+	if (n > 0)
+		memcpy(a->peer_chunks, chunks, (size_t)n);
+	a->npeer_chunks = n;
+	return 0;
+}
+
+const struct fake_auth_key *fake_sctp_key(const struct ps_ep *ep,
+					  ps_assoc_id assoc, uint16_t id)
+{
+	struct fassoc *a = find_assoc(ep, assoc);
+
+	return a ? key_find(a, id) : NULL;
+}
+
+unsigned int fake_sctp_nkeys(const struct ps_ep *ep, ps_assoc_id assoc)
+{
+	const struct fassoc *a = find_assoc(ep, assoc);
+
+	return a ? a->nkeys : 0;
+}
+
+int fake_sctp_active_key(const struct ps_ep *ep, ps_assoc_id assoc)
+{
+	const struct fassoc *a = find_assoc(ep, assoc);
+
+	return a ? a->active_key : -1;
+}
+
+void fake_sctp_set_pending(struct ps_ep *ep, ps_assoc_id assoc,
+			   unsigned int chunks)
+{
+	struct fassoc *a = find_assoc(ep, assoc);
+
+	if (a)
+		a->pending = chunks;
+}
+
+void fake_sctp_auth_event(struct ps_ep *ep, ps_assoc_id assoc,
+			  uint32_t indication, uint16_t key)
+{
+	struct ps_event ev = { .type = PS_EV_AUTH, .assoc = assoc };
+
+	ev.u.auth.indication = indication;
+	ev.u.auth.keynumber = key;
+	fake_sctp_push_event(ep, &ev);
+}
+
+void fake_sctp_sender_dry(struct ps_ep *ep, ps_assoc_id assoc)
+{
+	struct ps_event ev = { .type = PS_EV_SENDER_DRY, .assoc = assoc };
+
+	fake_sctp_set_pending(ep, assoc, 0);
+	fake_sctp_push_event(ep, &ev);
 }

@@ -16,6 +16,7 @@
 
 #include "agent/config.h"
 #include "agent/config_int.h"
+#include "agent/kconfig.h"
 #include "board/board.h"
 #include "tests/fake/fake.h"
 
@@ -115,7 +116,9 @@ static const struct bad bad_cases[] = {
 	{ A "assoc_max_retrans = 7\n" C "[path.a]\ninterface = eth0\npath_max_retrans = 3\n[path.b]\ninterface = wwan0\npath_max_retrans = 3\n", "t.ini:3: [agent] assoc_max_retrans: 7 is above the sum of the paths' path_max_retrans (6): every path could be down while the association lives on (RFC 9260 8.1) and the kernel refuses it; expected at most 6, or 0 for the sum" },
 	/* security */
 	{ AC "[security]\nmode = tls\n", "t.ini:6: [security] mode: 'tls' is not valid; expected none, dtls-psk or dtls-cert" },
-	{ AC "[security]\nmode = dtls-psk\n", "t.ini:6: [security] mode: DTLS is not in this build (CONFIG_DTLS); expected none" },
+	{ AC "[security]\nmode = dtls-psk\n", IS_ENABLED(CONFIG_DTLS) ?
+	  "t.ini:6: [security] mode: dtls-psk needs psk_identity and psk_key_file" :
+	  "t.ini:6: [security] mode: DTLS is not in this build (CONFIG_DTLS); expected none" },
 	{ AC "[security]\npsk_key_file = /etc/k/open.key\n", "t.ini:6: [security] psk_key_file: '/etc/k/open.key' is readable by group or others (mode 644); expected mode 600 or 400" },
 	{ AC "[security]\nkey_file = /etc/k/group.key\n", "t.ini:6: [security] key_file: '/etc/k/group.key' is readable by group or others (mode 640); expected mode 600 or 400" },
 	{ AC "[security]\nkey_file = /etc/k/missing.key\n", "t.ini:6: [security] key_file: cannot use '/etc/k/missing.key': No such file or directory" },

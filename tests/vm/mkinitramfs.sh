@@ -195,6 +195,11 @@ for f in "$HERE"/*.sh; do
 	cp "$f" vmtest/
 done
 for f in "$HERE"/scenarios/*.sh; do [ -e "$f" ] && cp "$f" vmtest/scenarios/; done
+# DTLS test credentials (tests/data/dtls: test keys only) and, when built,
+# the static OpenSSL with SCTP (scripts/openssl-sctp.sh) for interop.
+mkdir -p vmtest/dtls
+cp "$ROOT"/tests/data/dtls/*.pem "$ROOT"/tests/data/dtls/*.key "$ROOT"/tests/data/dtls/*.hex vmtest/dtls/
+[ -x "$ROOT/build/openssl-sctp/$ARCH/openssl" ] && cp "$ROOT/build/openssl-sctp/$ARCH/openssl" usr/bin/openssl
 echo "root:x:0:0:root:/root:/bin/sh" > etc/passwd
 echo "root:x:0:" > etc/group
 

@@ -29,7 +29,9 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  disk_flakey disk_powercut
  agent_signals agent_stall
  agent_logs agent_clock
- systemd_notify resolve_controller status_command reload_live"
+ systemd_notify resolve_controller status_command reload_live
+ dtls_psk dtls_openssl dtls_refusals
+ dtls_failover dtls_rekey"
 list=$(echo $SCENARIOS | tr ' ' ,)
 if [ "${1:-}" = all ]; then
 	list=$(ls tests/vm/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' |
@@ -45,6 +47,14 @@ OUT=build/vm/run-all
 rm -rf "$OUT"
 mkdir -p "$OUT"
 t0=$SECONDS
+
+# OpenSSL with SCTP for the dtls_openssl interop (cached in build/; make
+# test starts this build early, in the background: here it waits for it).
+if ! scripts/openssl-sctp.sh amd64 arm64 >build/.log-openssl 2>&1; then
+	echo "FAIL build openssl-sctp (build/.log-openssl)"
+	tail -5 build/.log-openssl
+	rc=1
+fi
 
 # --- binaries, once per arch -----------------------------------------------
 declare -A built
@@ -106,6 +116,13 @@ run_job() { # i "arch:kernel shard list"
 		--scenarios "$l" --smp "$SMP" --mkdisk 64M --timeout 2400 --scenario-timeout 300 \
 		>"$OUT/$i.out" 2>&1
 	echo $? >"$OUT/$i.rc"
+	# the dtls_* captures of this VM, checked with the host's tshark
+	if [[ ",$l," == *,dtls_* ]]; then
+		local slog
+		slog=$(sed -n 's/^run\.sh: booting .*, log \(.*\)$/\1/p' "$OUT/$i.out" | tail -n1)
+		tests/vm/dtls_tshark.sh "$slog" "$arch $kser" >"$OUT/$i.tshark" 2>&1 ||
+			echo 1 >"$OUT/$i.rc"
+	fi
 	echo $((SECONDS - start)) >"$OUT/$i.wall"
 }
 
@@ -155,6 +172,7 @@ for t in $TARGETS; do
 		read -r jt k _ <<<"${jobs_list[$i]}"
 		[ "$jt" = "$t" ] || continue
 		grep -E '^run.sh: kernel' "$OUT/$i.out" | sed "s/^/  [$tag] /"
+		[ ! -f "$OUT/$i.tshark" ] || cat "$OUT/$i.tshark"
 		echo "  [$tag] wall $(cat "$OUT/$i.wall") s (VM $((k))/$SHARDS, smp $SMP)"
 		if [ "$(cat "$OUT/$i.rc")" != 0 ]; then
 			rc=1
