@@ -19,6 +19,7 @@
 #define RECENT_MAX 64		/* messages kept per association for resend */
 #define BIND_TRIES 10		/* a new address not yet routable: retries */
 #define BIND_RETRY_MS 200
+#define PRIM_ECHO_MS 2000	/* our MADE_PRIM is read well within this */
 
 const struct cfg_path *paths_cfg(const struct agent *ag, int p)
 {
@@ -133,6 +134,8 @@ static void set_primary(struct assoc *a, int i, const char *why)
 		return;
 	}
 	a->primary = i;
+	a->peers[i].prim_echo = true;
+	a->peers[i].prim_ms = clock_mono_ms();
 	health_primary_changed(a);
 	if (failover)
 		a->st.failovers++;
@@ -270,7 +273,7 @@ static void apply_params(struct assoc *a)
 		/* a sparse-heartbeat backup path would otherwise meet its first
 		 * data with the association's initial RTO and no RTT sample:
 		 * spurious timeouts exactly when it takes over */
-		pp.hb_now = true;
+		pp.hb_now = health_hb_due(a, (int)i);
 		rc = ps_set_path_params(a->ag->ep, a->id, &a->peers[i].addr, &pp);
 		if (rc)
 			ALOG(a, LOG_WARN, "path %s parameters refused: %s", p->name,
@@ -382,6 +385,25 @@ void paths_assoc_down(struct assoc *a)
 	a->primary = -1;
 }
 
+/* Linux reports every SCTP_PRIMARY_ADDR set as MADE_PRIM, ours too.
+ * Ours was handled by set_primary(): handling it again sent a second
+ * demand heartbeat while the first was unanswered, which Linux counts as
+ * a strike (sctp_do_8_2_transport_strike): at pf_threshold 0 the new
+ * primary went PF at once, another failover per failback. A late echo of
+ * an earlier choice must not take the primary back either. Only a change
+ * the stack made on its own is news. */
+static void made_prim(struct assoc *a, int i)
+{
+	struct peer_path *pp = &a->peers[i];
+	bool ours = pp->prim_echo && clock_mono_ms() - pp->prim_ms <= PRIM_ECHO_MS;
+
+	pp->prim_echo = false;
+	if (ours || i == a->primary)
+		return;
+	a->primary = i;
+	health_primary_changed(a);
+}
+
 void paths_on_peer(struct assoc *a, const struct ps_event *ev)
 {
 	int i = peer_index(a, &ev->u.paddr.addr);
@@ -419,8 +441,7 @@ void paths_on_peer(struct assoc *a, const struct ps_event *ev)
 		set_peer_state(a, i, PS_PATH_PF);
 		break;
 	case PS_ADDR_MADE_PRIM:
-		a->primary = i;
-		health_primary_changed(a);
+		made_prim(a, i);
 		break;
 	case PS_ADDR_ADDED:
 		break;
@@ -470,8 +491,14 @@ static void probe_path(struct agent *ag, int p)
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
 		struct assoc *a = &ag->assoc[i];
 		for (unsigned int k = 0; a->state == AS_UP && k < a->n_peers; k++)
-			if (a->peers[k].path == p)
+			if (a->peers[k].path == p) {
+				/* asked even if one is unanswered: it was lost
+				 * on the dead link, and the answer is what ends PF */
+				(void)health_hb_due(a, (int)k);
+				a->peers[k].hb_asked = true;
+				a->peers[k].hb_ms = clock_mono_ms();
 				(void)ps_set_path_params(ag->ep, a->id, &a->peers[k].addr, &hb);
+			}
 	}
 }
 

@@ -168,17 +168,41 @@ void health_assoc_up(struct assoc *a)
 	a->pol.floor_peer = -1;
 }
 
-/* A heartbeat to the new primary now: its RTO is recomputed within a round
- * trip against the new floor (the stack only clamps at its next sample,
- * and a backup path may have had none for minutes). */
+/* Linux counts a heartbeat sent while an earlier one is unanswered as a
+ * strike (sctp_do_8_2_transport_strike), and at pf_threshold 0 a strike
+ * is POTENTIALLY-FAILED: no demand heartbeat to a path that had one
+ * within its rto_max (the longest it may take to be answered), so the
+ * association-up probe and a primary change right after it ask once. */
+bool health_hb_due(struct assoc *a, int i)
+{
+	const struct cfg_path *p = paths_cfg(a->ag, a->peers[i].path);
+	struct peer_path *pp = &a->peers[i];
+	uint64_t now = clock_mono_ms();
+	uint32_t gap = p ? p->rto_max_ms : a->pol.rto_max_ms;
+
+	if (pp->hb_asked && now - pp->hb_ms < gap)
+		return false;
+	pp->hb_asked = true;
+	pp->hb_ms = now;
+	return true;
+}
+
+/* A heartbeat to the new primary now if the floor rose: its RTO may sit
+ * below the new floor until the stack's next sample (a backup path may
+ * have had none for minutes), and the answer clamps it within a round
+ * trip. Not when the floor fell (a failback): the path's RTO is above it
+ * already, and a heartbeat while a periodic one is unanswered would be a
+ * strike (health_hb_due): under load, a PF at the failback itself. */
 void health_primary_changed(struct assoc *a)
 {
 	struct ps_path_params hb = { .hb_now = true, .pf_threshold = PS_PF_UNSET };
+	uint32_t old = a->pol.floor_ms;
 
 	if (a->pol.tx_ms)
 		a->pol.tx_disturbed = true;
 	apply_floor(a);
-	if (a->primary >= 0 && a->state == AS_UP)
+	if (a->primary >= 0 && a->state == AS_UP && a->pol.floor_ms > old &&
+	    health_hb_due(a, a->primary))
 		(void)ps_set_path_params(a->ag->ep, a->id, &a->peers[a->primary].addr, &hb);
 }
 

@@ -27,6 +27,8 @@ uint32_t health_start_floor(uint32_t rto_min_ms, uint32_t rto_max_ms);
 void health_assoc_up(struct assoc *a);
 /* The primary moved to a->primary (on purpose or on a failure). */
 void health_primary_changed(struct assoc *a);
+/* True (and noted) if a demand heartbeat to peer path @i may go now. */
+bool health_hb_due(struct assoc *a, int i);
 /* Peer path @i went PF / UNREACHABLE; @primary: it carried the traffic. */
 void health_peer_failed(struct assoc *a, int i, bool primary);
 /* Peer path @i is AVAILABLE again. */

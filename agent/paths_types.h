@@ -37,6 +37,12 @@ struct peer_path {
 	uint64_t pf_ms;			/* went PF/UNREACHABLE on a live link */
 	uint32_t pf_window_ms;		/* recovery sooner than this = spurious */
 	bool pf_failover;		/* ... and the primary moved away */
+	/* we made it primary at prim_ms: Linux echoes that as MADE_PRIM */
+	bool prim_echo;
+	uint64_t prim_ms;
+	/* a demand heartbeat went at hb_ms (see health_hb_due) */
+	bool hb_asked;
+	uint64_t hb_ms;
 };
 
 /* Per association: what paths_health.c needs between events. */

@@ -234,6 +234,15 @@ ps_assoc_id fake_sctp_accept(struct ps_ep *ep, const struct net_addr *addrs,
 int fake_sctp_set_paths(struct ps_ep *ep, ps_assoc_id assoc,
 			const struct ps_path_info *p, unsigned int n);
 
+/* Heartbeats as Linux counts them: ps_set_primary() queues MADE_PRIM
+ * (as sctp_assoc_set_primary() does for every set); an hb_now to an
+ * address whose previous hb_now is unanswered (each is answered one srtt
+ * later, ps_paths()' srtt_ms, default 10) is a strike, and an address
+ * given a pf_threshold goes PF (event queued) once its strikes exceed
+ * it. The strikes counted on @peer since its last answered heartbeat: */
+unsigned int fake_sctp_hb_strikes(const struct ps_ep *ep, ps_assoc_id assoc,
+				  const struct net_addr *peer);
+
 /* Scripted events, returned by ps_recv() in push order. Payloads (data,
  * send_failed, remote_error buf) are copied. Events with DATA larger than
  * cfg.max_msg (if non-zero) are dropped by ps_recv and counted. */

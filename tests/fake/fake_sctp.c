@@ -24,6 +24,15 @@ struct fassoc {
 	struct ps_path_info paths[PS_MAX_ADDRS];
 	unsigned int npaths;
 	bool paths_set;
+	/* Linux's heartbeat error counting per address (see fake_strike) */
+	struct {
+		bool hb_out;		/* a demand heartbeat not answered yet */
+		uint64_t hb_at_ms;
+		unsigned int errors;
+		bool pf_set;		/* pf_threshold given by the agent */
+		uint16_t pf_threshold;
+		bool pf;		/* made PF by a strike */
+	} hb[PS_MAX_ADDRS];
 	/* SCTP-AUTH: key 0 (empty) exists and is active from the start */
 	struct fake_auth_key keys[FAKE_AUTH_KEYS];
 	unsigned int nkeys;
@@ -517,8 +526,12 @@ int ps_set_primary(struct ps_ep *ep, ps_assoc_id assoc,
 		err = -ENOENT;
 	if (!err && (!peer || (i = addr_index(a, peer)) < 0))
 		err = -EINVAL;
-	if (!err)
+	if (!err) {
+		/* Linux's sctp_assoc_set_primary() reports every set (the
+		 * same address again included) as MADE_PRIM */
 		a->primary = i;
+		fake_sctp_paddr(ep, assoc, peer, PS_ADDR_MADE_PRIM);
+	}
 	log_call(ep, &c, err);
 	return err;
 }
@@ -530,6 +543,50 @@ static int check_params(const struct ps_path_params *p)
 	if (p->rto_min_ms && p->rto_max_ms && p->rto_min_ms > p->rto_max_ms)
 		return -EINVAL;	/* the kernel refuses it too */
 	return 0;
+}
+
+/* The round trip of a heartbeat on path @i: its srtt as ps_paths()
+ * reports it (10 ms by default). */
+static uint64_t hb_rtt(const struct fassoc *a, int i)
+{
+	for (unsigned int k = 0; a->paths_set && k < a->npaths; k++)
+		if (net_addr_same_host(&a->paths[k].addr, &a->addrs[i]))
+			return a->paths[k].srtt_ms ? a->paths[k].srtt_ms : 1;
+	return 10;
+}
+
+/* As Linux's sctp_do_8_2_transport_strike() for a heartbeat: one sent
+ * while an earlier one is unanswered (it is answered one srtt after it
+ * went, on this wire that never loses one) counts an error, and an
+ * ACTIVE path whose errors exceed its pf_threshold goes PF at once. */
+static void fake_strike(struct ps_ep *ep, struct fassoc *a, int i)
+{
+	uint64_t now = clock_mono_ms();
+
+	if (a->hb[i].hb_out && now >= a->hb[i].hb_at_ms + hb_rtt(a, i)) {
+		a->hb[i].hb_out = false;	/* HEARTBEAT-ACK: errors cleared */
+		a->hb[i].errors = 0;
+		a->hb[i].pf = false;
+	}
+	if (a->hb[i].hb_out && a->state == FAKE_ASSOC_UP) {
+		a->hb[i].errors++;
+		if (a->hb[i].pf_set && !a->hb[i].pf &&
+		    a->hb[i].errors > a->hb[i].pf_threshold) {
+			a->hb[i].pf = true;
+			fake_sctp_paddr(ep, a->id, &a->addrs[i], PS_ADDR_PF);
+		}
+	}
+	a->hb[i].hb_out = true;
+	a->hb[i].hb_at_ms = now;
+}
+
+unsigned int fake_sctp_hb_strikes(const struct ps_ep *ep, ps_assoc_id assoc,
+				  const struct net_addr *peer)
+{
+	const struct fassoc *a = find_assoc(ep, assoc);
+	int i = a ? addr_index(a, peer) : -1;
+
+	return i >= 0 ? a->hb[i].errors : 0;
 }
 
 int ps_set_path_params(struct ps_ep *ep, ps_assoc_id assoc,
@@ -558,6 +615,16 @@ int ps_set_path_params(struct ps_ep *ep, ps_assoc_id assoc,
 		err = -ENOENT;
 	if (!err && peer && (!a || addr_index(a, peer) < 0))
 		err = -EINVAL;
+	if (!err && peer) {
+		int i = addr_index(a, peer);
+
+		if (p->pf_threshold != PS_PF_UNSET) {
+			a->hb[i].pf_set = true;
+			a->hb[i].pf_threshold = p->pf_threshold;
+		}
+		if (p->hb_now)
+			fake_strike(ep, a, i);
+	}
 	log_call(ep, &c, err);
 	return err;
 }

@@ -160,6 +160,7 @@ static void test_failback_after_hold_only(void **state)
 {
 	struct t *t = *state;
 
+	fake_loop_advance(t->l, 20);	/* the association-up heartbeats answered */
 	fake_nl_link("eth0", 2, false);
 	run(t);
 	assert_true(primary_is(t, cell_peer(t)));
@@ -177,6 +178,7 @@ static void test_flapping_cable_does_not_flap_traffic(void **state)
 	struct t *t = *state;
 	unsigned int sets;
 
+	fake_loop_advance(t->l, 20);	/* the association-up heartbeats answered */
 	fake_nl_link("eth0", 2, false);
 	run(t);
 	sets = fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PRIMARY);
@@ -541,6 +543,7 @@ static void test_metered_floor_above_its_ack_delay(void **state)
 	struct t *t = *state;
 	const struct fake_sctp_call *c;
 
+	fake_loop_advance(t->l, 5000);	/* cell's association-up probe is old */
 	dry(t);
 	fake_nl_link("eth0", 2, false);
 	run(t);
@@ -581,6 +584,72 @@ static void test_spurious_failover_counted_and_floor_doubled(void **state)
 	run(t);
 	assert_true(fake_log_contains("failovers 1 (spurious 1)"));
 	assert_true(fake_log_contains("spurious failovers 1"));
+}
+
+/* A failback must not make its own path PF. Linux echoes the agent's
+ * SCTP_PRIMARY_ADDR as MADE_PRIM; taking that for a new primary sent a
+ * second demand heartbeat while the first was unanswered, which Linux
+ * counts as a strike: at pf_threshold 0 the path went PF in the same
+ * millisecond, another failover, counted spurious, floor doubled, and the
+ * same again after every hold-down (seen in failover_steady under load). */
+static unsigned int hb_asked(struct t *t, const struct net_addr *peer)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PATH_PARAMS); i++) {
+		const struct fake_sctp_call *c = fake_sctp_call(t->ep, FAKE_SCTP_SET_PATH_PARAMS, i);
+		n += c->has_peer && c->params.hb_now && net_addr_same_host(&c->addrs[0], peer);
+	}
+	return n;
+}
+
+static void test_failback_heartbeat_is_no_strike(void **state)
+{
+	struct t *t = *state;
+	unsigned int hb;
+
+	prompt_peer(t);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_PF);	/* a VM stall */
+	run(t);
+	fake_loop_advance(t->l, 40);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_AVAILABLE);
+	run(t);
+	assert_int_equal(A(t)->st.spurious, 1);
+	hb = hb_asked(t, h_eth(t));
+	for (int k = 0; k < 3; k++) {		/* hold-downs to come */
+		fake_loop_advance(t->l, 2000);
+		run(t);
+		fake_loop_advance(t->l, 1);	/* well within one round trip */
+		run(t);
+	}
+	assert_true(primary_is(t, h_eth(t)));
+	assert_int_equal(fake_sctp_hb_strikes(t->ep, 1, h_eth(t)), 0);
+	/* the floor fell (cell's 300 to eth's 85): eth's RTO is above it, no
+	 * heartbeat that a periodic one still unanswered would make a strike */
+	assert_int_equal(hb_asked(t, h_eth(t)), hb);
+	assert_int_equal(fake_log_count_matching("(path eth): PF"), 1);
+	assert_int_equal(A(t)->st.failovers, 1);
+	assert_int_equal(A(t)->st.failbacks, 1);
+	assert_int_equal(A(t)->st.spurious, 1);
+	assert_int_equal(last_floor(t), 85);
+}
+
+/* A primary change the stack made on its own (MADE_PRIM nobody asked
+ * for) is followed; a late echo of our own earlier choice is not. */
+static void test_made_prim_from_the_stack_followed(void **state)
+{
+	struct t *t = *state;
+
+	unsigned int sets = fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PRIMARY);
+
+	run(t);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PRIMARY), sets);
+	fake_sctp_paddr(t->ep, 1, cell_peer(t), PS_ADDR_MADE_PRIM);
+	run(t);
+	/* cell was the stack's choice; eth never failed: taken back at once */
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_SET_PRIMARY), sets + 1);
+	assert_true(primary_is(t, eth_peer(t)));
+	assert_int_equal(A(t)->primary, 1);
 }
 
 static void test_real_outage_is_not_spurious(void **state)
@@ -670,6 +739,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_sample_across_a_failover, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_metered_floor_above_its_ack_delay, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_spurious_failover_counted_and_floor_doubled, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_failback_heartbeat_is_no_strike, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_made_prim_from_the_stack_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_outage_is_not_spurious, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_flapping_raises_one_alarm, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_link_up_probes_its_peers, setup_h, teardown),

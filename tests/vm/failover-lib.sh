@@ -539,18 +539,32 @@ fo_mono_ms() { awk '{ printf "%.0f\n", $1 * 1000 }' /proc/uptime; }
 # (fo_mono_ms; a blackhole the scenario made) nor a VM stall explains.
 # Prints "UNEXPLAINED IN_WINDOW"; the forgiven ones go to stderr with
 # their stall.
+# The agent stamps its lines with the wall clock in UTC
+# ("2026-12-01T13:02:03.045Z"; older builds: "[ uptime ]"): the time of
+# day is put on the monotonic clock by their offset, read back to back.
 fo_failovers_unexplained() {
-	local s
+	local s wall up rest
 	s=$(bg_log stallmon)
 	[ -f "$s" ] || s=/dev/null
-	awk -v stalls="$s" -v min=$FO_STALL_MS -v from="${2:--1}" -v to="${3:--1}" '
+	wall=$EPOCHREALTIME
+	read up rest < /proc/uptime
+	awk -v stalls="$s" -v min=$FO_STALL_MS -v from="${2:--1}" -v to="${3:--1}" \
+	    -v wall="$wall" -v up="$up" '
 	BEGIN { while ((getline l < stalls) > 0) if (l ~ /^STALL /) {
-		split(l, f, /[ =]/); at[n] = f[5] + 0; late[n] = f[7] + 0; n++ } }
+		split(l, f, /[ =]/); at[n] = f[5] + 0; late[n] = f[7] + 0; n++ }
+		now = up * 1000; off = now - (wall - int(wall / 86400) * 86400) * 1000 }
 	/primary -> .*: (PF|UNREACHABLE)$/ {
-		t = substr($0, 2, index($0, "]") - 2) * 1000
+		if ($0 ~ /^\[/) t = substr($0, 2, index($0, "]") - 2) * 1000
+		else if (match($0, /T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+Z/)) {
+			split(substr($0, RSTART + 1, RLENGTH - 2), h, ":")
+			t = ((h[1] * 60 + h[2]) * 60 + h[3]) * 1000 + off
+			if (t > now + 43200000) t -= 86400000
+			else if (t < now - 43200000) t += 86400000
+		} else next
 		if (t >= from && t <= to) { win++; next }
 		ok = 0
-		for (i = 0; i < n; i++) if (late[i] >= min && at[i] <= t + 20 && at[i] >= t - 300) { ok = 1; w = i }
+		# stalls are stamped when they end; /proc/uptime has 10 ms steps
+		for (i = 0; i < n; i++) if (late[i] >= min && at[i] <= t + 30 && at[i] >= t - 300) { ok = 1; w = i }
 		if (ok) printf "forgiven: failover at %.3f s after a %d ms VM stall at %.3f s\n", t / 1000, late[w], at[w] / 1000 > "/dev/stderr"
 		else bad++
 	}
