@@ -42,6 +42,8 @@ struct assoc {
 	struct mq *ctrlq;		/* HELLO, replies (stream 0) */
 	struct gaps *gaps;		/* lost ranges until the ACK passes them */
 	struct cursor *cur;		/* its position in the outbox */
+	uint64_t replay_from;		/* st.replayed when it came up */
+	bool replay_told;		/* the catch-up line was logged */
 	uint32_t acked[CONFIG_MAX_STREAMS];	/* last cumulative ACK per stream */
 	uint32_t assigned[CONFIG_MAX_STREAMS];	/* highest seq handed to us */
 	uint64_t ack_log_ms;		/* rate limit of the refused-ACK line */

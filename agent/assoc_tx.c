@@ -219,6 +219,17 @@ static int backlog_msg(struct assoc *a, const struct outbox_rec *r,
 				 r->payload, r->len, &m->len);
 }
 
+/* One line per association when its replay from the outbox has caught
+ * up: what an operator looks for after an outage. */
+static void replay_done(struct assoc *a)
+{
+	if (a->replay_told || a->st.replayed == a->replay_from || !cursor_live(a->cur))
+		return;
+	a->replay_told = true;
+	ALOG(a, LOG_INFO, "replay done: %llu readings re-sent from the outbox",
+	     (unsigned long long)(a->st.replayed - a->replay_from));
+}
+
 /* The next record of the backlog. 0 sent (or given up on), 1 caught up,
  * < 0 the socket is full or the association is going down. */
 static int send_backlog(struct assoc *a)
@@ -228,8 +239,10 @@ static int send_backlog(struct assoc *a)
 	struct mq_msg m;
 	int rc = cursor_peek(a->cur, &r);
 
-	if (rc)
+	if (rc) {
+		replay_done(a);
 		return 1;		/* caught up (or no memory now) */
+	}
 	if (r->type != OUTBOX_REC_DATA) {
 		backlog_loss(a, r);
 		cursor_next(a->cur);
@@ -476,6 +489,8 @@ void assoc_tx_up(struct assoc *a)
 	send_hello(a);
 	gaps_unsend_all(a->gaps);	/* a GAP may have died with the old one */
 	cursor_rewind(a->cur);
+	a->replay_from = a->st.replayed;
+	a->replay_told = false;
 	assoc_flush(a);
 }
 

@@ -116,7 +116,7 @@ agent_deb() { # ARCH CONFIG
 	printf '/etc/sctpagent/sctpagent.ini\n/etc/modules-load.d/sctpagent.conf\n/etc/sysctl.d/60-sctpagent.conf\n' \
 		>"$T/DEBIAN/conffiles"
 	control sctpagent "$a" "adduser" \
-		"$(built_using "$triplet" $sysroot libsctp-dev libinih-dev libc-ares-dev)" \
+		"$(built_using "$triplet" $sysroot libsctp-dev libinih-dev libc-ares-dev libmbedtls-dev libusrsctp-dev)" \
 		$D/sctpagent.description
 	pack "$T" "$OUT/sctpagent_${V}_$a.deb"
 }
@@ -138,7 +138,7 @@ ctl_deb() { # ARCH (the build machine's)
 	gz docs/PROTOCOL.md usr/share/doc/sctpctl/PROTOCOL.md.gz
 	gz tests/controller/README.md usr/share/doc/sctpctl/README.md.gz
 	inst 644 $D/sctpctl.lintian-overrides usr/share/lintian/overrides/sctpctl
-	control sctpctl "$a" "" "$(built_using "$(gcc -dumpmachine)" - libsctp-dev)" \
+	control sctpctl "$a" "" "$(built_using "$(gcc -dumpmachine)" - libsctp-dev libmbedtls-dev libusrsctp-dev)" \
 		$D/sctpctl.description
 	pack "$T" "$OUT/sctpctl_${V}_$a.deb"
 }

@@ -129,7 +129,7 @@ run_arch() {
 		# what the agent replays may be what ctl1 got, or what it never
 		# read: no hole over both, and the agent says it replayed
 		check "$arch controller restart: no hole" $CHECK seq 1 "$log" "$NET_WORK/ctl2.log"
-		grep -qE 'replaying [1-9][0-9]* reading' "$NET_WORK/agent.log" &&
+		grep -qE 'replay done: [1-9][0-9]* reading' "$NET_WORK/agent.log" &&
 			ok "$arch controller restart: un-ACKed readings replayed" ||
 			bad "$arch controller restart: un-ACKed readings replayed" "no replay in the agent log"
 	else

@@ -20,6 +20,7 @@
 #include "agent/cbor.h"
 #include "agent/kconfig.h"
 #include "agent/msg.h"
+#include "agent/outbox.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
 #include "tests/unit/harness.h"
@@ -985,11 +986,12 @@ static uint64_t status_memory_used(struct t *t, uint32_t req)
 static void test_stack_memory_in_budget(void **state)
 {
 	static const char udp[] =
-		"[agent]\nname = u2\ntransport = udp\nmemory_budget_kb = 256\n"
+		"[agent]\nname = u2\ntransport = udp\nmemory_budget_kb = 256\noutbox = memory\n"
 		"[controller.a]\naddress = 10.0.1.1\n"
 		"[controller.b]\naddress = 10.0.2.1\n"
 		"[sensor.t]\ndriver = simulated\nsource = counter\ninterval_ms = 100\n";
 	struct assoc_stats st;
+	struct outbox_stats ost;
 	struct t *t;
 	uint64_t base, evicted;
 
@@ -1003,9 +1005,16 @@ static void test_stack_memory_in_budget(void **state)
 	fake_sctp_set_stack_bytes(t->ep, 200 * 1024);
 	fake_loop_advance(t->l, 1000);
 	assert_true(status_memory_used(t, 2) >= base + 200 * 1024);
-	/* a does not ACK, b never comes up: 60 s of readings for both fit
-	 * the budget alone, not beside the stack's 200 KiB */
-	fake_loop_advance(t->l, 60000);
+	/* a does not ACK, b never comes up: 3 minutes of readings (one copy
+	 * in the outbox's memory tier for both, ~80 bytes each) fit the
+	 * budget alone, not beside the stack's 200 KiB */
+	fake_loop_advance(t->l, 180000);
+	/* the outbox's memory tier gave way (the stack's share is never
+	 * evicted), and each controller is told what it lost */
+	outbox_stats(t->ag->ob, &ost);
+	assert_true(ost.mem_evicted > 0);
+	assoc_pull_lost(&t->ag->assoc[0]);
+	assoc_pull_lost(&t->ag->assoc[1]);
 	assoc_get_stats(&t->ag->assoc[0], &st);
 	evicted = st.evicted;
 	assoc_get_stats(&t->ag->assoc[1], &st);

@@ -466,7 +466,7 @@ static void test_rekey_advances_key_ids(void **state)
 	fake_loop_advance(t->l, 2500);
 	for (unsigned int i = n0; i < fake_sctp_nsent(t->ep); i++)
 		assert_int_not_equal(fake_sctp_sent(t->ep, i)->buf[0], PD_REC_APP);
-	assert_true(assoc_backlog(t->ag->assocs[0]) >= 2);
+	assert_true(assoc_backlog(t->ag->assocs[0]) > 0);	/* the cursor is behind */
 	msgs = S.n_msgs;
 	pump(t);
 	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[0]));
