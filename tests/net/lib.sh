@@ -127,13 +127,19 @@ net_bed() {
 		veth A wwan0 10.61.2.1/24 C eth1 10.61.2.2/24
 }
 
-# agent_ini FILE NAME: the bed's agent, Pi-like timers, over UDP.
+# agent_ini FILE NAME: the bed's agent, Pi-like timers, over UDP. Its
+# outbox lives next to FILE (a directory of this run: the outbox keeps
+# epochs and readings across runs, so a shared one would replay another
+# run's readings).
 net_agent_ini() {
+	local sd
+	sd=$(cd "$(dirname "$1")" && pwd)/state-$2
+	rm -rf "$sd"
 	cat >"$1" <<EOF
 [agent]
 name = $2
 transport = udp
-state_dir = /tmp
+state_dir = $sd
 reconnect_min_ms = 300
 reconnect_max_ms = 2000
 shutdown_timeout_ms = 3000
