@@ -43,7 +43,10 @@ ns_add board && ns_add c1 && ns_add c2 &&
 	veth board eth1 10.0.2.2/24 c2 eth0 10.0.2.1/24 ||
 	{ echo "run-user: cannot make the namespaces" >&2; exit 1; }
 # the emulated board's file, on the userspace stack
-sed 's/^\[agent\]$/[agent]\ntransport = udp/' board/qemu/sctpagent.ini >"$NET_WORK/sctpagent.ini"
+# the outbox in this run's directory, not the host's /var/lib
+sed -e 's/^\[agent\]$/[agent]\ntransport = udp/' \
+	-e "s|^state_dir = .*|state_dir = $(pwd)/$NET_WORK/state|" \
+	board/qemu/sctpagent.ini >"$NET_WORK/sctpagent.ini"
 
 banner() { echo "######## $*"; }
 banner "sctpagent demo: build/$cfg/sctpagent under $runner, no VM"
