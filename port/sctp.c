@@ -141,3 +141,43 @@ void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st)
 {
 	ep->ops->get_stats(ep->impl, st);
 }
+
+/* SCTP-AUTH (DTLS): the kernel port has it, the userspace stack does not. */
+int ps_auth_setup(struct ps_ep *ep, const uint8_t *chunks, unsigned int n,
+		  const uint16_t *hmacs, unsigned int n_hmacs)
+{
+	if (!ep->ops->auth_setup)
+		return -EOPNOTSUPP;
+	return ep->ops->auth_setup(ep->impl, chunks, n, hmacs, n_hmacs);
+}
+
+int ps_auth_chunks(struct ps_ep *ep, ps_assoc_id assoc, bool peer,
+		   uint8_t *out, unsigned int max, unsigned int *n)
+{
+	if (!ep->ops->auth_chunks)
+		return -EOPNOTSUPP;
+	return ep->ops->auth_chunks(ep->impl, assoc, peer, out, max, n);
+}
+
+int ps_auth_key_set(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
+		    const uint8_t *key, size_t len)
+{
+	if (!ep->ops->auth_key_set)
+		return -EOPNOTSUPP;
+	return ep->ops->auth_key_set(ep->impl, assoc, id, key, len);
+}
+
+int ps_auth_key(struct ps_ep *ep, ps_assoc_id assoc, uint16_t id,
+		enum ps_auth_op op)
+{
+	if (!ep->ops->auth_key)
+		return -EOPNOTSUPP;
+	return ep->ops->auth_key(ep->impl, assoc, id, op);
+}
+
+int ps_assoc_pending(struct ps_ep *ep, ps_assoc_id assoc, unsigned int *chunks)
+{
+	if (!ep->ops->assoc_pending)
+		return -EOPNOTSUPP;
+	return ep->ops->assoc_pending(ep->impl, assoc, chunks);
+}

@@ -30,6 +30,15 @@ struct ps_ops {
 			       uint16_t prio);
 	int (*bind_change)(void *ep, const struct net_addr *local, bool add);
 	void (*get_stats)(const void *ep, struct ps_stats *st);
+	/* SCTP-AUTH and the sender's backlog (DTLS): NULL = -EOPNOTSUPP */
+	int (*auth_setup)(void *ep, const uint8_t *chunks, unsigned int n,
+			  const uint16_t *hmacs, unsigned int n_hmacs);
+	int (*auth_chunks)(void *ep, ps_assoc_id assoc, bool peer, uint8_t *out,
+			   unsigned int max, unsigned int *n);
+	int (*auth_key_set)(void *ep, ps_assoc_id assoc, uint16_t id,
+			    const uint8_t *key, size_t len);
+	int (*auth_key)(void *ep, ps_assoc_id assoc, uint16_t id, enum ps_auth_op op);
+	int (*assoc_pending)(void *ep, ps_assoc_id assoc, unsigned int *chunks);
 };
 
 extern const struct ps_ops lk_ps_ops;	/* port/lksctp/ops.c */

@@ -27,6 +27,11 @@
 #define ps_set_stream_prio PS_RN(PS_PREFIX, ps_set_stream_prio)
 #define ps_bind_change PS_RN(PS_PREFIX, ps_bind_change)
 #define ps_get_stats PS_RN(PS_PREFIX, ps_get_stats)
+#define ps_auth_setup PS_RN(PS_PREFIX, ps_auth_setup)
+#define ps_auth_chunks PS_RN(PS_PREFIX, ps_auth_chunks)
+#define ps_auth_key_set PS_RN(PS_PREFIX, ps_auth_key_set)
+#define ps_auth_key PS_RN(PS_PREFIX, ps_auth_key)
+#define ps_assoc_pending PS_RN(PS_PREFIX, ps_assoc_pending)
 #endif
 
 #endif

@@ -33,9 +33,26 @@ static int o_bind(void *ep, const struct net_addr *l, bool add)
 { return ps_bind_change(ep, l, add); }
 static void o_stats(const void *ep, struct ps_stats *st) { ps_get_stats(ep, st); }
 
+static int o_auth_setup(void *ep, const uint8_t *c, unsigned int n,
+			const uint16_t *h, unsigned int nh)
+{ return ps_auth_setup(ep, c, n, h, nh); }
+static int o_auth_chunks(void *ep, ps_assoc_id id, bool peer, uint8_t *o,
+			 unsigned int max, unsigned int *n)
+{ return ps_auth_chunks(ep, id, peer, o, max, n); }
+static int o_auth_key_set(void *ep, ps_assoc_id id, uint16_t k,
+			  const uint8_t *key, size_t len)
+{ return ps_auth_key_set(ep, id, k, key, len); }
+static int o_auth_key(void *ep, ps_assoc_id id, uint16_t k, enum ps_auth_op op)
+{ return ps_auth_key(ep, id, k, op); }
+static int o_pending(void *ep, ps_assoc_id id, unsigned int *c)
+{ return ps_assoc_pending(ep, id, c); }
+
 const struct ps_ops lk_ps_ops = {
 	.open = o_open, .close = o_close, .fd = o_fd, .connect = o_connect,
 	.send = o_send, .recv = o_recv, .set_primary = o_prim,
 	.set_path_params = o_params, .paths = o_paths,
 	.set_stream_prio = o_prio, .bind_change = o_bind, .get_stats = o_stats,
+	.auth_setup = o_auth_setup, .auth_chunks = o_auth_chunks,
+	.auth_key_set = o_auth_key_set, .auth_key = o_auth_key,
+	.assoc_pending = o_pending,
 };
