@@ -237,7 +237,8 @@ trap 'fail "killed (time limit?)"' TERM INT
 
 # --- the disk bed (run.sh --disk IMG | --mkdisk SIZE) ------------------------
 # /init mounts the virtio disk (/dev/vda, ext4) on $VMTEST_DISK (/mnt/disk).
-# $VMTEST_BOOT is 1, then 2, 3, ... after each power cut.
+# $VMTEST_BOOT is 1, and 2 when this scenario runs again after its power
+# cut (/init: per scenario, whatever other scenarios of the list did).
 need_disk() {
 	[ -n "${VMTEST_DISK:-}" ] && grep -q " $VMTEST_DISK " /proc/mounts ||
 		fail "no disk mounted (run.sh --disk IMG or --mkdisk SIZE)"
@@ -251,7 +252,7 @@ hold_page_cache() {
 }
 # powercut: run.sh kills qemu as soon as it sees this line (no flush, no
 # shutdown) and boots again on the same disk; this scenario then runs again
-# with VMTEST_BOOT + 1.
+# with VMTEST_BOOT = 2.
 powercut() {
 	log "cutting the power"
 	echo "VMTEST-POWERCUT $VMTEST_NAME"
