@@ -199,7 +199,8 @@ static void open_ctl(struct agent *ag)
 
 	if (!path[0])
 		return;
-	rc = ctl_listen(ag->loop, path, status_all_max_len(ag->cfg), on_ctl, ag, &ag->ctl);
+	ag->ctl_max = status_all_max_len(ag->cfg);
+	rc = ctl_listen(ag->loop, path, ag->ctl_max, on_ctl, ag, &ag->ctl);
 	if (rc)
 		LOG(LOGM_MAIN, LOG_WARN, "status socket %s: %s; 'sctpagent status' "
 		    "will not reach this agent%s", path, strerror(-rc),
@@ -429,6 +430,59 @@ static void paths_changed(void *arg)
 	paths_reapply(arg);
 }
 
+static void sensor_cfgs(const struct config *c, struct sampler_sensor_cfg *sc)
+{
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		sc[i] = (struct sampler_sensor_cfg){ c->sensors[i].name,
+			c->sensors[i].driver, c->sensors[i].source,
+			c->sensors[i].interval_ms };
+}
+
+static void sensor_leaving(void *arg, unsigned int i)
+{
+	publish_flush_sensor(((struct agent *)arg)->pub, i);
+}
+
+/* The status socket's replies are sized for the sensors: more of them
+ * need a larger buffer (its clients reconnect). */
+static void fit_ctl(struct agent *ag)
+{
+	if (!ag->ctl || status_all_max_len(ag->cfg) <= ag->ctl_max)
+		return;
+	ctl_close(ag->ctl);
+	ag->ctl = NULL;
+	open_ctl(ag);
+}
+
+/* A reload rewrote the sensors (agent/reload.h): every module that keeps
+ * something per sensor follows their new order. */
+static int sensors_changed(void *arg, const int *old_of_new, unsigned int n)
+{
+	struct agent *ag = arg;
+	struct sampler_sensor_cfg sc[CONFIG_MAX_SENSORS];
+	struct status_reading last[CONFIG_MAX_SENSORS];
+	char why[160] = "";
+	int rc;
+
+	sensor_cfgs(ag->cfg, sc);
+	rc = sampler_reshape(ag->sampler, sc, old_of_new, n, why, sizeof(why));
+	if (rc) {
+		LOG(LOGM_CONFIG, LOG_ERR, "reload: the sensors cannot change: %s",
+		    why[0] ? why : strerror(-rc));
+		return rc;
+	}
+	publish_reshape(ag->pub, old_of_new, n);
+	for (unsigned int j = 0; j < n; j++)
+		last[j] = old_of_new[j] >= 0 ? ag->last[old_of_new[j]] :
+					       (struct status_reading){ 0 };
+	memset(ag->last, 0, sizeof(ag->last));
+	memcpy(ag->last, last, n * sizeof(last[0]));
+	agent_outbox_streams(ag);
+	ag->cenv.status_max = status_max_len(ag->cfg);
+	fit_ctl(ag);
+	return 0;
+}
+
 /* SIGHUP: re-read the file and apply what changed (agent/reload.h);
  * what cannot change on a live agent is named in the log. A file with
  * errors changes nothing: every error is logged. */
@@ -440,7 +494,7 @@ static int reload_config(struct agent *ag)
 
 	if (!d)
 		return -ENOMEM;
-	if (config_load(ag->cfg->file, &nc, d)) {
+	if (config_load_keep(ag->cfg->file, ag->cfg, &nc, d)) {
 		for (unsigned int i = 0; i < d->n; i++)
 			LOG(LOGM_CONFIG, LOG_ERR, "%s", d->msg[i]);
 		LOG(LOGM_CONFIG, LOG_ERR, "reload: %s has errors; keeping the "
@@ -451,12 +505,15 @@ static int reload_config(struct agent *ag)
 	reload_apply(&(struct reload_env){ .run = ag->own, .sampler = ag->sampler,
 		.status_timer = ag->status_timer, .assocs = ag->assocs,
 		.n_assocs = ag->n_assoc, .verbose = ag->verbose,
-		.stopping = ag->stopping, .arg = ag, .paths_changed = paths_changed },
+		.stopping = ag->stopping, .arg = ag, .paths_changed = paths_changed,
+		.sensor_leaving = sensor_leaving, .sensors_changed = sensors_changed },
 		nc, &st);
 	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done: %u agent keys, %u paths, "
-	    "%u sensor intervals, %u controllers re-associated, %u removed, %u back; "
+	    "%u sensor intervals, %u sensors added, %u removed, %u restarted, "
+	    "%u controllers re-associated, %u removed, %u back; "
 	    "%u changes wait for a restart", ag->cfg->file, st.agent, st.paths,
-	    st.sensors, st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.later);
+	    st.sensors, st.sensors_added, st.sensors_removed, st.sensors_changed,
+	    st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.later);
 	config_free(nc);
 	free(d);
 	return 0;
@@ -543,14 +600,10 @@ static void svc_summary(void *arg, char *buf, size_t size)
 
 static int start_sampler(struct agent *ag, char *why, unsigned int n)
 {
-	const struct config *c = ag->cfg;
 	struct sampler_sensor_cfg sc[CONFIG_MAX_SENSORS];
 
-	for (unsigned int i = 0; i < c->n_sensors; i++)
-		sc[i] = (struct sampler_sensor_cfg){ c->sensors[i].name,
-			c->sensors[i].driver, c->sensors[i].source,
-			c->sensors[i].interval_ms };
-	return sampler_create(ag->loop, sc, c->n_sensors, on_reading, ag,
+	sensor_cfgs(ag->cfg, sc);
+	return sampler_create(ag->loop, sc, ag->cfg->n_sensors, on_reading, ag,
 			      &ag->sampler, why, n);
 }
 

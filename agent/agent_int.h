@@ -81,6 +81,7 @@ struct agent {
 	struct secure *sec;		/* DTLS channels (NULL: plaintext) */
 	struct status_reading last[CONFIG_MAX_SENSORS];	/* for the status */
 	struct ctl_server *ctl;		/* the local status socket, or NULL */
+	size_t ctl_max;			/* its reply buffer's size */
 };
 
 /* agent_outbox.c: the outbox in the composition root. */
@@ -88,5 +89,7 @@ int agent_outbox_open(struct agent *ag);	/* sets ag->ob, ag->epoch */
 void agent_outbox_close(struct agent *ag);
 /* After appends and acks: the budget, loss reports, the timer. */
 void agent_outbox_kick(struct agent *ag);
+/* A reload changed the sensors: who takes each stream, again. */
+void agent_outbox_streams(struct agent *ag);
 
 #endif

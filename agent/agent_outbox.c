@@ -124,6 +124,26 @@ static void stream_table(struct agent *ag)
 		ag->stream_ctrls[c->sensors[i].stream] |= c->sensors[i].ctrl_mask;
 }
 
+/* A stream a sensor has: exactly the controllers that take it now (the
+ * outbox waits for no one else's acknowledgement). A stream no sensor
+ * has any more (a removed sensor's): as it was, so what it holds still
+ * goes to those controllers (config_load_keep() gives it to no other
+ * sensor while another stream is free). */
+void agent_outbox_streams(struct agent *ag)
+{
+	const struct config *c = ag->cfg;
+	bool held[CONFIG_MAX_STREAMS] = { false };
+
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		uint16_t st = c->sensors[i].stream;
+
+		if (!held[st])
+			ag->stream_ctrls[st] = 0;
+		held[st] = true;
+		ag->stream_ctrls[st] |= c->sensors[i].ctrl_mask;
+	}
+}
+
 /* The outbox in state_dir, or in memory when the config says so or the
  * directory cannot be used (an alarm: nothing then survives a restart).
  * -EBUSY: another agent has state_dir (refuse to start). */

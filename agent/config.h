@@ -149,6 +149,10 @@ struct config {
 	struct cfg_sensor sensors[CONFIG_MAX_SENSORS];
 	unsigned int n_sensors;
 	struct cfg_security_sec security;
+	/* Bit s: a sensor of this run has had stream s (this file's, and
+	 * with config_load_keep() every earlier one of the run): a removed
+	 * sensor's stream goes to another only when no other is free. */
+	uint8_t streams_run[(CONFIG_MAX_STREAMS + 7) / 8];
 };
 
 /* Errors collected while loading: one line each, in file order. */

@@ -107,15 +107,33 @@ static void keep_streams(struct cfg_ctx *x)
 	}
 }
 
+static bool stream_of_run(const struct config *c, uint16_t st)
+{
+	return (c->streams_run[st / 8] >> (st % 8)) & 1;
+}
+
 /* The lowest stream from @from no sensor of the new file has and, when
- * @spare_prev, no running sensor still holds; 0 if none. */
+ * @spare_prev, no sensor of the running agent has had; 0 if none. */
 static uint16_t free_stream(const struct cfg_ctx *x, uint16_t from, bool spare_prev)
 {
 	for (uint16_t st = from; st < CONFIG_MAX_STREAMS; st++)
 		if (!stream_used(x->c, st) &&
-		    !(spare_prev && x->prev && stream_used(x->prev, st)))
+		    !(spare_prev && x->prev && (stream_used(x->prev, st) ||
+						stream_of_run(x->prev, st))))
 			return st;
 	return 0;
+}
+
+static void mark_streams(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+
+	if (x->prev)
+		memcpy(c->streams_run, x->prev->streams_run, sizeof(c->streams_run));
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		if (c->sensors[i].stream < CONFIG_MAX_STREAMS)
+			c->streams_run[c->sensors[i].stream / 8] |=
+				(uint8_t)(1u << (c->sensors[i].stream % 8));
 }
 
 static void check_streams(struct cfg_ctx *x)
@@ -157,6 +175,7 @@ static void check_streams(struct cfg_ctx *x)
 		s->stream = st;
 		next = st;
 	}
+	mark_streams(x);
 }
 
 static void check_ctrl_streams(struct cfg_ctx *x, unsigned int ci)

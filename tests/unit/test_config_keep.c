@@ -90,6 +90,13 @@ static void test_removed(void **state)
 	assert_int_equal(stream_of(nc, "p"), 3);
 	assert_int_equal(stream_of(nc, "x"), 4);	/* not h's 2 */
 	config_free(nc);
+	/* removed by one reload, a new sensor by the next: still not 2 */
+	nc = load(AC S("t") S("p"), run);
+	config_free(run);
+	run = nc;
+	nc = load(AC S("t") S("p") S("y"), run);
+	assert_int_equal(stream_of(nc, "y"), 4);
+	config_free(nc);
 	config_free(run);
 }
 
