@@ -411,6 +411,51 @@ static void test_sensor_inserted_before(void **state)
 	harness_stop(t);
 }
 
+/* A kept sensor's partial bundle stays with it across an insert before
+ * it (its readings' names follow it into its new config slot). */
+static void test_partial_bundle_kept_across_insert(void **state)
+{
+	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B TEMP HUM10);
+	struct seen s2;
+
+	(void)state;
+	fake_loop_advance(t->l, 350);		/* hum: 3 readings waiting */
+	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B NEW TEMP HUM10);
+	assert_int_equal(seen_on(t, 1, 2).msgs, 0);	/* not flushed */
+	fake_loop_advance(t->l, 700);		/* the 10th */
+	s2 = seen_on(t, 1, 2);
+	assert_int_equal(s2.msgs, 1);
+	assert_int_equal(s2.records, 10);
+	assert_string_equal(s2.name, "hum");	/* taken before the reload */
+	harness_stop(t);
+}
+
+/* Two sensors swap their explicit streams: both restart, and each
+ * stream's seqs go on from where they were (a controller deduplicates
+ * by stream and seq: a seq must never come twice). */
+static void test_streams_swapped_seqs_go_on(void **state)
+{
+	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B TEMP HUM);
+	struct seen s1, s2;
+
+	(void)state;
+	fake_loop_advance(t->l, 1000);
+	s1 = seen_on(t, 1, 1);
+	s2 = seen_on(t, 1, 2);
+	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B
+	    "[sensor.temp]\ndriver = simulated\nsource = counter\ninterval_ms = 100\nstream = 2\n"
+	    "[sensor.hum]\ndriver = simulated\nsource = counter\ninterval_ms = 500\nstream = 1\n");
+	assert_true(fake_log_contains("0 sensors added, 0 removed, 2 restarted"));
+	assert_int_equal(stream_of(t, "temp"), 2);
+	fake_loop_advance(t->l, 1000);
+	/* seen_on() asserts seq + 1 from message to message on a stream */
+	assert_true(seen_on(t, 1, 2).last_seq >= s2.last_seq + 9);
+	assert_string_equal(seen_on(t, 1, 2).name, "temp");
+	assert_true(seen_on(t, 1, 1).last_seq >= s1.last_seq + 2);
+	assert_string_equal(seen_on(t, 1, 1).name, "hum");
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +468,8 @@ int main(void)
 		cmocka_unit_test(test_sensor_removed),
 		cmocka_unit_test(test_sensor_changed),
 		cmocka_unit_test(test_sensor_inserted_before),
+		cmocka_unit_test(test_partial_bundle_kept_across_insert),
+		cmocka_unit_test(test_streams_swapped_seqs_go_on),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
