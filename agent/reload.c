@@ -271,6 +271,11 @@ static void reload_sensors(const struct reload_env *e, struct config *run, const
 	unsigned int n_was = run->n_sensors;
 	int rc = -ENOMEM;
 
+	if (e->stopping) {	/* nothing new starts while the agent stops */
+		free(p);
+		free(was);
+		return;
+	}
 	if (p && was) {
 		plan_sensors(run, nc, p, st);
 		for (unsigned int i = 0; i < run->n_sensors; i++)
@@ -294,7 +299,8 @@ static void reload_sensors(const struct reload_env *e, struct config *run, const
 		return;
 	}
 	for (unsigned int i = 0; i < run->n_ctrls; i++)
-		if (takes_differ(was, n_was, run->sensors, run->n_sensors, i))
+		if (config_ctrl_index(nc, run->ctrls[i].name) >= 0 &&
+		    takes_differ(was, n_was, run->sensors, run->n_sensors, i))
 			need_restart(l, "[controller.%s] sensors taken (its HELLO)",
 				     run->ctrls[i].name);
 	ctrl_masks(run, nc);
