@@ -218,6 +218,28 @@ static bool takes_differ(const struct cfg_sensor *a, unsigned int na,
 	return ka != kb;
 }
 
+/* What makes @n a restart of @r, for its log line. */
+static void what_changed(const struct cfg_sensor *r, const struct cfg_sensor *n,
+			 char *buf, size_t size)
+{
+	struct later w = { .len = 0 };
+
+	if (strcmp(r->driver, n->driver))
+		later_add(&w, "driver");
+	if (strcmp(r->source, n->source))
+		later_add(&w, "source");
+	if (strcmp(r->unit, n->unit))
+		later_add(&w, "unit");
+	if (r->stream != n->stream)
+		later_add(&w, "stream");
+	if (r->lifetime_ms != n->lifetime_ms || r->ordered != n->ordered ||
+	    r->bundle_count != n->bundle_count || r->bundle_ms != n->bundle_ms)
+		later_add(&w, "delivery");
+	if (r->priority != n->priority)
+		later_add(&w, "priority");
+	snprintf(buf, size, "%s", w.n ? w.buf : "its keys");
+}
+
 struct sensor_plan {
 	struct cfg_sensor ns[CONFIG_MAX_SENSORS];	/* the new list, run masks */
 	int old_of_new[CONFIG_MAX_SENSORS];
@@ -241,10 +263,13 @@ static void plan_sensors(const struct config *run, const struct config *nc,
 		if (p->old_of_new[j] >= 0) {
 			p->kept[k] = true;
 		} else if (r) {
+			char what[80];
+
+			what_changed(r, n, what, sizeof(what));
 			st->sensors_changed++;
-			LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] changed (driver %s, "
-			    "source, unit, stream or delivery): restarted on stream %u",
-			    n->name, n->driver, n->stream);
+			LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] %s changed: "
+			    "restarted (driver %s) on stream %u", n->name, what, n->driver,
+			    n->stream);
 		} else {
 			st->sensors_added++;
 			LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] added: driver %s "

@@ -361,8 +361,8 @@ static void test_sensor_changed(void **state)
 	hup(t, AGENT INFO PATHS CTRL_A CTRL_B
 	    "[sensor.temp]\ndriver = simulated\nsource = counter:start=100\ninterval_ms = 100\n"
 	    HUM);
-	assert_true(fake_log_contains("reload: [sensor.temp] changed (driver simulated, source, "
-				      "unit, stream or delivery): restarted on stream 1"));
+	assert_true(fake_log_contains("reload: [sensor.temp] source changed: restarted "
+				      "(driver simulated) on stream 1"));
 	assert_true(fake_log_contains("0 sensors added, 0 removed, 1 restarted"));
 	assert_false(fake_log_contains("needs a restart"));
 	sampler_get_stats(t->ag->sampler, 0, &st);
@@ -446,6 +446,8 @@ static void test_streams_swapped_seqs_go_on(void **state)
 	    "[sensor.temp]\ndriver = simulated\nsource = counter\ninterval_ms = 100\nstream = 2\n"
 	    "[sensor.hum]\ndriver = simulated\nsource = counter\ninterval_ms = 500\nstream = 1\n");
 	assert_true(fake_log_contains("0 sensors added, 0 removed, 2 restarted"));
+	assert_true(fake_log_contains("reload: [sensor.hum] stream changed: restarted "
+				      "(driver simulated) on stream 1"));
 	assert_int_equal(stream_of(t, "temp"), 2);
 	fake_loop_advance(t->l, 1000);
 	/* seen_on() asserts seq + 1 from message to message on a stream */
