@@ -458,6 +458,37 @@ static void test_streams_swapped_seqs_go_on(void **state)
 	harness_stop(t);
 }
 
+/* Sensors added: the STATUS replies (a controller's, the local socket's)
+ * are sized for them, or the status of a grown agent would not fit. */
+static void test_status_fits_added_sensors(void **state)
+{
+	struct t *t = up_with(AGENT INFO PATHS CTRL_A CTRL_B TEMP HUM);
+	char ini[16384] = AGENT INFO PATHS CTRL_A CTRL_B TEMP HUM, one[160];
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	bool found = false;
+
+	(void)state;
+	assert_non_null(fake_ctl_path());
+	for (unsigned int i = 0; i < CONFIG_MAX_SENSORS - 2; i++) {
+		/* DOWN, with the driver's reason in the status */
+		snprintf(one, sizeof(one), "[sensor.a-rather-long-sensor-name-x%02u]\n"
+			 "driver = hwmon\nsource = chip=no-such-chip-with-a-long-name-%02u,"
+			 "input=temp1\ninterval_ms = 100\n", i, i);
+		strcat(ini, one);
+	}
+	hup(t, ini);
+	assert_int_equal(t->ag->cfg->n_sensors, CONFIG_MAX_SENSORS);
+	fake_loop_advance(t->l, 200);
+	assert_int_equal(fake_ctl_request("status", &reply, &len), 0);
+	for (size_t i = 0; i + 29 <= len && !found; i++)
+		found = !memcmp(reply + i, one + 8, 29);	/* the last one */
+	assert_true(found);
+	free(reply);
+	assert_int_equal(t->ag->cenv.status_max, status_max_len(t->ag->cfg));
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_inserted_before),
 		cmocka_unit_test(test_partial_bundle_kept_across_insert),
 		cmocka_unit_test(test_streams_swapped_seqs_go_on),
+		cmocka_unit_test(test_status_fits_added_sensors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
