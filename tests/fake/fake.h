@@ -147,6 +147,7 @@ enum fake_sctp_op {
 	FAKE_SCTP_BIND_CHANGE,
 	FAKE_SCTP_STREAM_PRIO,
 	FAKE_SCTP_AUTH,			/* faults only: auth_setup, key_set, key */
+	FAKE_SCTP_OUT_STREAMS,		/* ps_set_out_streams (.stream = n) */
 	FAKE_SCTP_NOPS
 };
 
@@ -180,7 +181,7 @@ struct fake_sctp_call {
 	bool has_peer;			/* set_path_params: @peer != NULL */
 	bool add;			/* bind_change */
 	struct ps_path_params params;	/* set_path_params */
-	uint16_t stream, prio;		/* set_stream_prio */
+	uint16_t stream, prio;		/* set_stream_prio; set_out_streams */
 	uint64_t at_ms;
 };
 

@@ -712,6 +712,24 @@ int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add)
 	return err;
 }
 
+/* As Linux: the INIT of associations made after the call asks for @n;
+ * live ones keep what they negotiated. */
+int ps_set_out_streams(struct ps_ep *ep, uint16_t n)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_OUT_STREAMS, .stream = n };
+	int err;
+
+	check_open(ep, "ps_set_out_streams");
+	ep->counts[FAKE_SCTP_OUT_STREAMS]++;
+	err = fault(FAKE_SCTP_OUT_STREAMS);
+	if (!err && !n)
+		err = -EINVAL;
+	if (!err)
+		ep->cfg.out_streams = n;
+	log_call(ep, &c, err);
+	return err;
+}
+
 /* --- inspection --------------------------------------------------------- */
 
 struct ps_ep *fake_sctp_last_ep(void)
