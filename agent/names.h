@@ -43,6 +43,15 @@ int names_create(struct loop *l, const struct config *cfg, struct names **out);
 /* Pending lookups are dropped (no callbacks). NULL is fine. */
 void names_destroy(struct names *n);
 
+/* Controller @ctrl of the config is new (a reload appended it) or its
+ * entry changed in place (host names, addresses): forget its lookups and
+ * last answers, pending ones cancelled without a callback (its
+ * association connects again, which asks anew), and make the resolver if
+ * it is the first controller with a host name. 0; -EINVAL @ctrl out of
+ * range; resolver_create()'s error (its names then do not resolve:
+ * names_resolve() says -EHOSTUNREACH). */
+int names_changed(struct names *n, unsigned int ctrl);
+
 /*
  * Before connecting controller @ctrl:
  *   0             connect now to names_view() (no host names: the view

@@ -19,10 +19,12 @@
 #define AGENT_RELOAD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct assoc;
 struct config;
 struct loop_timer;
+struct ps_encap;
 struct sampler;
 
 /* What a reload may touch, from the agent (composition root). */
@@ -37,6 +39,23 @@ struct reload_env {
 	void *arg;
 	/* path parameters changed in @run: apply them to live associations */
 	void (*paths_changed)(void *arg);
+	/* C (controllers). @assocs has one entry per controller of @run
+	 * (removed ones included), ctrl_added() appends to it. */
+	/* run->ctrls[@i] is new (@i = the count so far): make its
+	 * association, outbox cursor, DTLS channel, names and status entry;
+	 * do not connect. 0, -ENOSPC no room (outbox), -ENOMEM. */
+	int (*ctrl_added)(void *arg, unsigned int i);
+	/* run->ctrls[@i]'s addresses, host names, streams or tls_name were
+	 * rewritten (before it re-associates): the views of it follow. */
+	void (*ctrl_changed)(void *arg, unsigned int i);
+	/* who takes which sensor changed in @run: the tables built from it */
+	void (*routes_changed)(void *arg);
+	/* associations made from now on ask for at least @n outbound streams
+	 * in their INIT: 0, or ps_set_out_streams()'s error */
+	int (*out_streams)(void *arg, uint16_t n);
+	/* the endpoint's UDP encapsulation table (fixed at its open) */
+	const struct ps_encap *encap;
+	unsigned int n_encap;
 };
 
 struct reload_stats {
@@ -46,6 +65,7 @@ struct reload_stats {
 	unsigned int ctrls_moved;	/* controllers re-associated */
 	unsigned int ctrls_removed, ctrls_back;
 	unsigned int later;		/* changes that need a restart */
+	unsigned int ctrls_added;	/* new controllers, connecting */
 };
 
 /* Apply @nc (the new file, loaded and checked) to @e->run. Returns 0 (a

@@ -65,6 +65,13 @@ void ctl_close(struct ctl_server *s)
 	free(s);
 }
 
+int ctl_set_reply_max(struct ctl_server *s, size_t reply_max)
+{
+	if (reply_max > s->reply_max)
+		s->reply_max = reply_max;
+	return 0;
+}
+
 void ctl_get_stats(const struct ctl_server *s, struct ctl_stats *st)
 {
 	*st = s->st;
