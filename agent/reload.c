@@ -276,13 +276,13 @@ static bool takes_same(const struct takes_snap *sn, const struct config *run, un
 	return now == was;
 }
 
-/* Who takes which sensor, from @nc, in run indices (bit i = run->ctrls[i],
- * matched by name), for the sensors both files have; a sensor @nc lacks
+/* After the snapshot, before the sensors: who takes which sensor, from
+ * @nc, in run indices (bit i = run->ctrls[i], matched by name), for the
+ * sensors both files have; a sensor @nc lacks
  * keeps its routes (it runs as before until a restart), and so does a
  * removed controller (what comes for it is counted as dropped). After a
  * reload_sensors() that already rewrote them, the same values again. */
-static void reload_routes(const struct reload_env *e, struct config *run,
-			  const struct config *nc)
+static void reload_routes(struct config *run, const struct config *nc)
 {
 	int map[CONFIG_MAX_CONTROLLERS];
 
@@ -311,7 +311,6 @@ static void reload_routes(const struct reload_env *e, struct config *run,
 			if ((run->sensors[j].ctrl_mask >> i) & 1)
 				r->sensor_mask |= 1ull << j;
 	}
-	e->routes_changed(e->arg);
 }
 
 static bool same_addrs(const struct cfg_controller *a, const struct cfg_controller *b)
@@ -327,14 +326,40 @@ static bool same_hosts(const struct cfg_controller *a, const struct cfg_controll
 	return a->n_hosts == b->n_hosts && !memcmp(a->host, b->host, sizeof(a->host));
 }
 
+/* Streams controller @i of @c needs for the sensors it takes there (as
+ * config_check.c counts them when the file gives no `streams`). */
+static uint16_t streams_need(const struct config *c, unsigned int i)
+{
+	unsigned int need = 2;
+
+	for (unsigned int j = 0; j < c->n_sensors; j++)
+		if ((c->sensors[j].ctrl_mask >> i) & 1 && c->sensors[j].stream >= need)
+			need = c->sensors[j].stream + 1u;
+	return (uint16_t)need;
+}
+
+/* The streams run controller @i gets from @nc's controller @k: its
+ * `streams` when the file gives more than its sensors need, else what
+ * the sensors it takes in @run need (a sensor @nc adds that the run does
+ * not start changes nothing). */
+static uint16_t streams_of(const struct config *run, unsigned int i,
+			   const struct config *nc, unsigned int k)
+{
+	if (nc->ctrls[k].streams != streams_need(nc, k))
+		return nc->ctrls[k].streams;
+	return streams_need(run, i);
+}
+
 /* What changed for controller @i (in both files), named for its log
  * line; its entry takes @c's values. "" = nothing: it stays untouched. */
 static void reload_ctrl(const struct reload_env *e, struct config *run, unsigned int i,
-			const struct cfg_controller *c, const struct takes_snap *sn,
+			const struct config *nc, unsigned int k, const struct takes_snap *sn,
 			struct later *l, char *what, size_t size)
 {
 	struct cfg_controller *r = &run->ctrls[i];
+	const struct cfg_controller *c = &nc->ctrls[k];
 	bool addrs = !same_addrs(r, c), hosts = !same_hosts(r, c);
+	uint16_t streams = streams_of(run, i, nc, k);
 	size_t n = 0;
 
 	what[0] = 0;
@@ -346,8 +371,7 @@ static void reload_ctrl(const struct reload_env *e, struct config *run, unsigned
 #define WHAT(cond, s) if (cond) n += (size_t)snprintf(what + n, size - n, "%s%s", n ? ", " : "", s)
 	WHAT(addrs, "addresses");
 	WHAT(hosts, "host names");
-	WHAT(r->streams != c->streams || (i < sn->n_ctrls && sn->streams[i] != c->streams),
-	     "streams");
+	WHAT(r->streams != streams || (i < sn->n_ctrls && sn->streams[i] != streams), "streams");
 	WHAT(i < sn->n_ctrls && !takes_same(sn, run, i), "sensors");
 	WHAT(strcmp(r->tls_name, c->tls_name), "tls_name");
 #undef WHAT
@@ -363,7 +387,7 @@ static void reload_ctrl(const struct reload_env *e, struct config *run, unsigned
 		r->n_hosts = c->n_hosts;
 		r->port = c->port;
 	}
-	r->streams = c->streams;
+	r->streams = streams;
 	memcpy(r->tls_name, c->tls_name, sizeof(r->tls_name));
 	e->ctrl_changed(e->arg, i);
 }
@@ -394,13 +418,13 @@ static void reload_ctrls(const struct reload_env *e, struct config *run, const s
 {
 	char what[CONFIG_MAX_CONTROLLERS][64];
 
-	reload_routes(e, run, nc);
+	e->routes_changed(e->arg);
 	for (unsigned int i = 0; i < first_new; i++) {
 		int k = config_ctrl_index(nc, run->ctrls[i].name);
 
 		what[i][0] = 0;
 		if (k >= 0)
-			reload_ctrl(e, run, i, &nc->ctrls[k], sn, l, what[i], sizeof(what[i]));
+			reload_ctrl(e, run, i, nc, (unsigned int)k, sn, l, what[i], sizeof(what[i]));
 	}
 	raise_out_streams(e, run, l);
 	for (unsigned int i = 0; i < run->n_ctrls; i++) {
@@ -439,6 +463,7 @@ int reload_apply(const struct reload_env *e, const struct config *nc,
 	first_new = run->n_ctrls;
 	reload_ctrl_slots(e, run, nc, &l, st);
 	ctrl_takes_snapshot(run, &sn);
+	reload_routes(run, nc);
 	reload_sensors(e, run, nc, &l, st);
 	reload_ctrls(e, run, nc, first_new, &sn, &l, st);
 	if (memcmp(&run->security, &nc->security, sizeof(run->security)))
