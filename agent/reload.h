@@ -7,13 +7,25 @@
  * (priority, heartbeat, RTOs, retransmissions, PF, metered, failback,
  * confirm), applied to the live associations; [sensor.*] interval_ms; a
  * controller removed (closed, what it held dropped and counted), back
- * (connected again) or with new numeric addresses or port (only its
- * association is closed and made again, its readings kept). Everything
- * else keeps running as it is and is named in one log line "needs a
- * restart": added or removed sensors and paths, new controllers, a
- * controller's streams/sensors/host names, a sensor's driver, source,
- * stream or delivery, a path's interface or address, [security] and the
- * other [agent] keys.
+ * (connected again), new (a slot of its own, never a removed one's: an
+ * association, an outbox cursor starting as a controller new at start-up
+ * does, a DTLS channel, its host names; connected), or changed: new
+ * addresses, port, host names, streams, tls_name or another set of
+ * (stream, sensor) it takes re-associate that controller alone (graceful
+ * close, connect again, HELLO lists its streams, its readings kept), the
+ * endpoint's INIT out_streams raised first when it needs more (the next
+ * associations ask for them; live ones keep theirs). Everything else keeps
+ * running as it is and is named in one log line "needs a restart": added
+ * or removed sensors and paths, a new controller without a slot
+ * (CONFIG_MAX_CONTROLLERS, OUTBOX_MAX_CTRLS) or with an address over UDP
+ * the endpoint was not opened with, a sensor's driver, source, stream or
+ * delivery, a path's interface or address, [security] and the other
+ * [agent] keys.
+ *
+ * Order (docs/ARCHITECTURE.md, Reload): agent keys, paths; new
+ * controllers get their slots (ctrl_added); what every controller takes
+ * is recorded; routes follow the file; sensors; then per controller:
+ * removed closed, new connected, changed re-associated.
  */
 #ifndef AGENT_RELOAD_H
 #define AGENT_RELOAD_H
