@@ -467,7 +467,7 @@ static int r_ctrl_added(void *arg, unsigned int i)
 	}
 	ag->n_assoc++;
 	ag->penv.n_assocs = ag->ssrc.n_assocs = ag->n_assoc;
-	if (names_changed(ag->names, i))
+	if (names_changed(ag->names, i, true))
 		ALOG(a, LOG_ERR, "no resolver for its host names: they do not resolve "
 		     "until a restart");
 	if (ag->ctl && ctl_set_reply_max(ag->ctl, status_all_max_len(ag->cfg)))
@@ -476,11 +476,11 @@ static int r_ctrl_added(void *arg, unsigned int i)
 	return 0;
 }
 
-static void r_ctrl_changed(void *arg, unsigned int i)
+static void r_ctrl_changed(void *arg, unsigned int i, bool addrs)
 {
 	struct agent *ag = arg;
 
-	if (names_changed(ag->names, i))
+	if (names_changed(ag->names, i, addrs))
 		ALOG(ag->assocs[i], LOG_ERR, "no resolver for its host names: they "
 		     "do not resolve until a restart");
 }

@@ -266,11 +266,14 @@ int names_create(struct loop *l, const struct config *cfg, struct names **out)
 	return 0;
 }
 
-int names_changed(struct names *n, unsigned int ctrl)
+int names_changed(struct names *n, unsigned int ctrl, bool forget)
 {
 	if (ctrl >= CONFIG_MAX_CONTROLLERS)
 		return -EINVAL;
-	ctrl_reset(n, ctrl);
+	if (forget)
+		ctrl_reset(n, ctrl);
+	else			/* same names: their answers stay good */
+		build_view(&n->c[ctrl]);
 	return need_resolver(n, ctrl);
 }
 

@@ -220,7 +220,8 @@ static void reload_ctrl_slots(const struct reload_env *e, struct config *run,
 			run->n_ctrls--;
 			memset(&run->ctrls[i], 0, sizeof(run->ctrls[i]));
 			need_restart(l, "new [controller.%s]: %s", c->name, rc == -ENOSPC ?
-				     "no controller slot left in the outbox" : strerror(-rc));
+				     "no room left (the outbox's controllers or the "
+				     "memory budget's accounts)" : strerror(-rc));
 			continue;
 		}
 		st->ctrls_added++;
@@ -389,7 +390,7 @@ static void reload_ctrl(const struct reload_env *e, struct config *run, unsigned
 	}
 	r->streams = streams;
 	memcpy(r->tls_name, c->tls_name, sizeof(r->tls_name));
-	e->ctrl_changed(e->arg, i);
+	e->ctrl_changed(e->arg, i, addrs || hosts);
 }
 
 /* The endpoint's INIT asks for what the most demanding controller needs

@@ -57,9 +57,10 @@ struct reload_env {
 	 * association, outbox cursor, DTLS channel, names and status entry;
 	 * do not connect. 0, -ENOSPC no room (outbox), -ENOMEM. */
 	int (*ctrl_added)(void *arg, unsigned int i);
-	/* run->ctrls[@i]'s addresses, host names, streams or tls_name were
-	 * rewritten (before it re-associates): the views of it follow. */
-	void (*ctrl_changed)(void *arg, unsigned int i);
+	/* run->ctrls[@i]'s streams, tls_name or (@addrs) its address list
+	 * (numeric addresses, host names, port) were rewritten, before it
+	 * re-associates: the views of it follow. */
+	void (*ctrl_changed)(void *arg, unsigned int i, bool addrs);
 	/* who takes which sensor changed in @run: the tables built from it */
 	void (*routes_changed)(void *arg);
 	/* associations made from now on ask for at least @n outbound streams

@@ -467,6 +467,22 @@ static void test_changed_host_names_reassociate(void **state)
 	assert_int_equal(c->addrs[0].a[3], 7);
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
 	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+	/* the same name, more streams, the nameserver gone: b re-associates
+	 * to the name's last addresses (the answers are kept) */
+	fake_sctp_comm_up(t->ep, c->assoc);
+	harness_run(t);
+	fake_resolve_set("b2.test", -ETIMEDOUT, NULL, 0);
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = b2.test@eth\nstreams = 9\n"
+	    TEMP HUM);
+	assert_true(fake_log_contains("reload changed its streams: a new association"));
+	fake_sctp_assoc_change(t->ep, c->assoc, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	assert_int_equal(fake_resolve_queries("b2.test"), 2);
+	assert_true(fake_log_contains("'b2.test' does not resolve: no answer in time "
+				      "(resolve_timeout_ms); using its last addresses 10.0.2.7"));
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(c->addrs[0].a[3], 7);
 	harness_stop(t);
 }
 
