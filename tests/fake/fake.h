@@ -485,6 +485,7 @@ void fake_notify_reset(void);
 int fake_ctl_request(const char *req, uint8_t **reply, size_t *len);
 void fake_ctl_listen_fail(int err);	/* the next ctl_listen() only */
 const char *fake_ctl_path(void);	/* the listening path, or NULL */
+size_t fake_ctl_reply_max(void);	/* its reply limit now, or 0 */
 
 /* --- resolve (fake_resolve.c) --------------------------------------------
  * Host name lookups answered from a table, on the fake loop: each answer

@@ -33,6 +33,11 @@ const char *fake_ctl_path(void)
 	return cur ? cur->path : NULL;
 }
 
+size_t fake_ctl_reply_max(void)
+{
+	return cur ? cur->reply_max : 0;
+}
+
 int ctl_listen(struct loop *l, const char *path, size_t reply_max,
 	       ctl_handler h, void *arg, struct ctl_server **out)
 {

@@ -24,6 +24,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/cbor.h"
 #include "agent/kconfig.h"
 #include "agent/msg.h"
 #include "agent/outbox.h"
@@ -321,6 +322,19 @@ static void test_added_controller_joins_live(void **state)
 	harness_run(t);
 	assert_int_equal(outbox_acked(t->ag->ob, 2, t->ag->epoch, 1), 2);
 	assert_int_equal(outbox_acked(t->ag->ob, 0, t->ag->epoch, 1), 0);
+	/* the local status socket lists it too (its reply grew for it) */
+	{
+		uint8_t *reply;
+		size_t n;
+		struct cbor_dec d;
+
+		assert_int_equal(fake_ctl_request("status", &reply, &len), 0);
+		cbor_dec_init(&d, reply, len);
+		assert_int_equal(cbor_get_array(&d, &n), 0);
+		assert_int_equal(n, 3);
+		free(reply);
+		assert_int_equal(fake_ctl_reply_max(), status_all_max_len(t->ag->cfg));
+	}
 	/* the same file again: nothing happens */
 	fake_log_clear();
 	hup(t, AGENT INFO PATHS CTRL_A CTRL_B CTRL_C TEMP HUM);
