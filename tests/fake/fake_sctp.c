@@ -318,9 +318,14 @@ static const struct fassoc *peer_assoc(const struct ps_ep *ep,
 
 		if (a->state == FAKE_ASSOC_DOWN)
 			continue;
-		for (unsigned int j = 0; j < n; j++)
-			if (addr_index(a, &addrs[j]) >= 0)
+		/* as Linux (sctp_endpoint_lookup_assoc): the same address at
+		 * another port is another peer */
+		for (unsigned int j = 0; j < n; j++) {
+			int k = addr_index(a, &addrs[j]);
+
+			if (k >= 0 && a->addrs[k].port == addrs[j].port)
 				return a;
+		}
 	}
 	return NULL;
 }

@@ -541,6 +541,45 @@ static void test_no_slot_left(void **state)
 	harness_stop(t);
 }
 
+/* The endpoint's UDP encapsulation table is made at its open: a new
+ * controller (or a new address of one) over UDP it lacks is named as
+ * needing a restart and changes nothing; one the table has joins. */
+static void test_udp_address_not_in_the_table(void **state)
+{
+	struct t *t;
+
+	(void)state;
+	log_set_level(LOG_INFO);
+	t = harness_start(AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9899\n"
+			  TEMP HUM);
+	fake_sctp_comm_up(t->ep, 1);
+	fake_sctp_comm_up(t->ep, 2);
+	harness_run(t);
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9899\n"
+	    "[controller.c]\naddress = 10.0.3.1@eth udp=9899\n" TEMP HUM);
+	assert_true(fake_log_contains("new [controller.c]: an address over UDP (udp=PORT or its "
+				      "path's udp_port) the endpoint was not opened with"));
+	assert_int_equal(t->ag->n_assoc, 2);
+	untouched(t, 1, 2);
+	untouched(t, 2, 2);
+	/* b moves to another port over UDP: named, b stays where it is */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9900\n" TEMP HUM);
+	assert_true(fake_log_contains("[controller.b] an address over UDP"));
+	assert_int_equal(t->ag->cfg->ctrls[1].addr_udp[0], 9899);
+	untouched(t, 2, 2);
+	/* c on b's address and port over UDP is in the table: it joins */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9899\n"
+	    "[controller.c]\naddress = 10.0.2.1@eth udp=9899\nport = 9911\n" TEMP HUM);
+	assert_true(fake_log_contains("ctrl=c assoc=0 state=idle: added by the reload"));
+	assert_false(fake_log_contains("connect failed"));
+	assert_int_equal(fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->addrs[0].port, 9911);
+	untouched(t, 2, 3);
+	harness_stop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_changed_sensors_reassociate),
 		cmocka_unit_test(test_changed_host_names_reassociate),
 		cmocka_unit_test(test_no_slot_left),
+		cmocka_unit_test(test_udp_address_not_in_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
