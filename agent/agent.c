@@ -689,7 +689,8 @@ static int make_modules(struct agent *ag)
 	ag->ssrc = (struct status_src){ .cfg = ag->cfg, .ep = ag->ep,
 		.sampler = NULL, .assocs = ag->assocs, .n_assocs = ag->n_assoc,
 		.pub = ag->pub, .cmd = ag->cmd, .budget = ag->budget,
-		.ob = ag->ob, .ob_on_disk = ag->ob_on_disk, .epoch = ag->epoch };
+		.ob = ag->ob, .ob_on_disk = ag->ob_on_disk, .epoch = ag->epoch,
+		.sec = ag->sec };
 	return rc;
 }
 

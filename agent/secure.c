@@ -204,6 +204,7 @@ static void refuse(struct sec_chan *ch, const char *why)
 	int n = snprintf(reason, sizeof(reason), "DTLS: %s", why);
 
 	ALOG(a, LOG_ERR, "secure channel refused: %s; aborting this association", why);
+	snprintf(ch->last_error, sizeof(ch->last_error), "%s", why);
 	ch->state = CH_DEAD;
 	stop_timers(ch);
 	(void)ps_send(ep_of(ch), &si, reason, n > 0 ? (size_t)n : 0);
@@ -734,6 +735,30 @@ void secure_log_status(struct secure *s, const struct assoc *a)
 	     ch->st.refused_no_auth, ch->st.records_in, ch->st.records_out,
 	     ch->st.bad_records, ch->st.early_buffered, ch->st.early_dropped,
 	     ch->st.old_epoch_read, ch->st.plaintext_dropped, ch->st.key_errors);
+}
+
+static const char *state_name(enum sec_state st)
+{
+	static const char *const names[] = { "idle", "handshake", "open", "rekey",
+					     "closing", "refused" };
+
+	return (unsigned int)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+void secure_info(const struct secure *s, const struct assoc *a, struct secure_info *out)
+{
+	const struct sec_chan *ch = chan(s, a);
+	bool keyed = ch->state == CH_OPEN || ch->state == CH_REKEY || ch->state == CH_CLOSING;
+
+	*out = (struct secure_info){
+		.state = state_name(ch->state),
+		.mode = s->env.cfg->security.mode == CFG_SEC_DTLS_PSK ? "dtls-psk" : "dtls-cert",
+		.suite = keyed && ch->s ? pd_suite(ch->s) : "",
+		.key_id = keyed ? ch->key : 0,
+		.open_ms = keyed ? ch->open_ms : 0,
+		.last_error = ch->last_error,
+		.st = &ch->st,
+	};
 }
 
 static int chan_init(struct secure *sa, unsigned int i)

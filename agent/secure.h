@@ -52,6 +52,18 @@ struct secure_stats {
 	unsigned long long key_errors;		/* AUTH key operations refused */
 };
 
+/* What the status shows of one channel (strings owned by the object,
+ * valid until its next event). */
+struct secure_info {
+	const char *state;	/* idle, handshake, open, rekey, closing, refused */
+	const char *mode;	/* dtls-psk, dtls-cert */
+	const char *suite;	/* the cipher suite once keyed, else "" */
+	uint16_t key_id;	/* active SCTP-AUTH key id once keyed, else 0 */
+	uint64_t open_ms;	/* monotonic time of the first handshake's end, 0 */
+	const char *last_error;	/* why it was last refused, "" never */
+	const struct secure_stats *st;
+};
+
 struct config;
 struct loop;
 
@@ -95,6 +107,7 @@ int secure_shutdown(struct secure *s, struct assoc *a);
 void secure_log_status(struct secure *s, const struct assoc *a);
 const struct secure_stats *secure_stats(const struct secure *s,
 					const struct assoc *a);
+void secure_info(const struct secure *s, const struct assoc *a, struct secure_info *out);
 /* RFC 6083 4.7: the key id after @id (65535 wraps to 1, never 0). */
 uint16_t secure_next_key_id(uint16_t id);
 #else

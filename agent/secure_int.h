@@ -52,6 +52,7 @@ struct sec_chan {
 	uint64_t hs_start_ms, open_ms;
 	const struct ps_sndinfo *cur;	/* the application send in progress */
 	struct secure_stats st;
+	char last_error[160];		/* why the last refusal, for the status */
 };
 
 struct secure {

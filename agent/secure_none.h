@@ -49,4 +49,11 @@ static inline void secure_log_status(struct secure *s, const struct assoc *a)
 	(void)s, (void)a;
 }
 
+static inline void secure_info(const struct secure *s, const struct assoc *a,
+			       struct secure_info *out)
+{
+	(void)s, (void)a;
+	*out = (struct secure_info){ .state = "", .mode = "", .suite = "", .last_error = "" };
+}
+
 #endif

@@ -12,8 +12,10 @@
 #include "agent/log.h"
 #include "agent/outbox.h"
 #include "agent/publish.h"
+#include "agent/secure.h"
 #include "agent/sensor.h"
 #include "agent/status.h"
+#include "port/clock.h"
 #include "port/sctp.h"
 
 #define ULL(x) ((unsigned long long)(x))
@@ -265,6 +267,29 @@ static void put_sensors(struct cbor_enc *e, const struct status_src *s)
 	}
 }
 
+/* The association's DTLS channel (only with [security] on): where the
+ * handshake is, the suite and AUTH key once keyed, and why it was last
+ * refused, so a fleet operator sees a wrong PSK without the logs. */
+#define N_DTLS_KEYS 9
+static void put_dtls(struct cbor_enc *e, const struct status_src *s,
+		     const struct assoc *a)
+{
+	struct secure_info in;
+
+	secure_info(s->sec, a, &in);
+	cbor_put_cstr(e, "dtls");
+	cbor_put_map(e, N_DTLS_KEYS);
+	cbor_put_cstr(e, "state"), cbor_put_cstr(e, in.state);
+	cbor_put_cstr(e, "mode"), cbor_put_cstr(e, in.mode);
+	cbor_put_cstr(e, "suite"), cbor_put_cstr(e, in.suite);
+	put_u(e, "key_id", in.key_id);
+	put_u(e, "open_s", in.open_ms ? (clock_mono_ms() - in.open_ms) / 1000 : 0);
+	put_u(e, "handshakes", in.st ? in.st->handshakes : 0);
+	put_u(e, "rekeys", in.st ? in.st->rekeys : 0);
+	put_u(e, "failures", in.st ? in.st->failures : 0);
+	cbor_put_cstr(e, "last_error"), cbor_put_cstr(e, in.last_error);
+}
+
 /* What the outbox lost of this controller's readings (all causes). */
 static uint64_t ob_lost(const struct status_src *s, const struct assoc *a)
 {
@@ -283,7 +308,7 @@ int status_encode(const struct status_src *s, const struct assoc *a,
 	assoc_get_stats(a, &st);
 	publish_get_stats(s->pub, &pst);
 	cbor_enc_init(&e, buf, cap);
-	cbor_put_map(&e, N_STATUS_KEYS + N_ASSOC_COUNTERS);
+	cbor_put_map(&e, N_STATUS_KEYS + N_ASSOC_COUNTERS + (s->sec ? 1 : 0));
 	cbor_put_cstr(&e, "agent"), cbor_put_cstr(&e, s->cfg->agent.name);
 	cbor_put_cstr(&e, "controller"), cbor_put_cstr(&e, assoc_name(a));
 	cbor_put_cstr(&e, "state"), cbor_put_cstr(&e, assoc_state_name(assoc_state(a)));
@@ -304,6 +329,8 @@ int status_encode(const struct status_src *s, const struct assoc *a,
 	put_paths(&e, s, a);	/* the association's paths as the stack sees them now */
 	put_outbox(&e, s);
 	put_sensors(&e, s);
+	if (s->sec)
+		put_dtls(&e, s, a);
 	return cbor_enc_finish(&e, len) ? -ENOSPC : 0;
 }
 
@@ -315,6 +342,7 @@ size_t status_max_len(const struct config *cfg)
 	       (N_STATUS_KEYS + N_ASSOC_COUNTERS) * (24 + 9) +
 	       (N_OUTBOX_KEYS + N_OUTBOX_COUNTERS) * (24 + 9) + 32 +
 	       OUTBOX_HIST_N * 9 +
+	       8 + N_DTLS_KEYS * (24 + 9) + 2 * 64 + 160 +	/* dtls */
 	       PS_MAX_ADDRS * 160 + cfg->n_sensors * (CFG_NAME_MAX + 2 + 9 * (13 + 9) +
 						      SAMPLER_WHY_MAX + 2);
 }

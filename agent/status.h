@@ -19,6 +19,7 @@ struct outbox;
 struct ps_ep;
 struct publish;
 struct sampler;
+struct secure;
 
 /* A sensor's last reading, as the agent published it. */
 struct status_reading {
@@ -42,6 +43,7 @@ struct status_src {
 	uint32_t epoch;
 	uint64_t unknown_assoc;		/* events for associations we do not know */
 	const struct status_reading *last;	/* per sensor; NULL = none kept */
+	const struct secure *sec;	/* DTLS channels; NULL = [security] none */
 };
 
 /* Log every counter, one line per association plus the agent's. */

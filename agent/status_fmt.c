@@ -262,17 +262,25 @@ static void table_paths(const struct cbor_dec *m, status_out out, void *ctx)
 	}
 }
 
-/* DTLS: shown when the agent's map has it (a string or a map of strings). */
+/* DTLS: shown when the agent's map has it (only with [security] on). */
 static void table_dtls(const struct cbor_dec *m, status_out out, void *ctx)
 {
+	char sb[16], mb[16], cb[80], eb[160];
+	const char *suite, *err;
 	struct cbor_dec v;
-	struct sb b = { 0 };
+	enum cbor_type t;
 
-	if (!find(m, "dtls", &v))
+	if (!find(m, "dtls", &v) || cbor_peek(&v, &t) || t != CBOR_MAP)
 		return;
-	if (!json_item(&v, &b, 0) && !b.err)
-		line(out, ctx, "    dtls: %s", b.s);
-	free(b.s);
+	suite = str(&v, "suite", cb, sizeof(cb));
+	err = str(&v, "last_error", eb, sizeof(eb));
+	line(out, ctx, "    dtls: %s %s%s%s, key %" PRIu64 ", open %" PRIu64 " s; handshakes %"
+	     PRIu64 ", rekeys %" PRIu64 ", failures %" PRIu64 "%s%s",
+	     str(&v, "state", sb, sizeof(sb)), str(&v, "mode", mb, sizeof(mb)),
+	     *suite && strcmp(suite, "-") ? " " : "", strcmp(suite, "-") ? suite : "",
+	     u(&v, "key_id"), u(&v, "open_s"), u(&v, "handshakes"), u(&v, "rekeys"),
+	     u(&v, "failures"), *err && strcmp(err, "-") ? "; last refused: " : "",
+	     strcmp(err, "-") ? err : "");
 }
 
 static void table_ctrl(const struct cbor_dec *m, status_out out, void *ctx)

@@ -25,6 +25,8 @@
 #include "agent/agent_int.h"
 #include "agent/msg.h"
 #include "agent/secure.h"
+#include "agent/status.h"
+#include "agent/status_fmt.h"
 #include "port/dtls.h"
 #include "tests/fake/fake.h"
 #include "tests/unit/harness.h"
@@ -733,6 +735,66 @@ static const struct fake_sctp_call *next_connect(struct t *t)
 	return fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
 }
 
+/* sctpagent status: the table's dtls line and the JSON's "dtls" map, from
+ * the same STATUS encoding a controller gets. */
+static char dtls_out[4096];
+
+static void dtls_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	strncat(dtls_out, line, sizeof(dtls_out) - strlen(dtls_out) - 2);
+	strcat(dtls_out, "\n");
+}
+
+static const char *status_text(struct t *t, bool json)
+{
+	static uint8_t buf[64 * 1024];
+	size_t len;
+
+	dtls_out[0] = 0;
+	t->ag->ssrc.unknown_assoc = 0;
+	assert_int_equal(status_encode_all(&t->ag->ssrc, buf, sizeof(buf), &len), 0);
+	if (json)
+		assert_int_equal(status_fmt_json(buf, len, dtls_line, NULL), 0);
+	else
+		assert_int_equal(status_fmt_table(buf, len, WALL_2025, dtls_line, NULL), 0);
+	return dtls_out;
+}
+
+static void test_status_shows_dtls(void **state)
+{
+	struct t *t = *state = start_psk(ini_psk);
+
+	srv_start(t, PD_PSK, NULL, NULL, NULL);
+	assert_non_null(strstr(status_text(t, false), "dtls: idle dtls-psk, key 0, open 0 s"));
+	fake_sctp_comm_up(t->ep, 1);
+	harness_run(t);
+	assert_non_null(strstr(status_text(t, false), "dtls: handshake dtls-psk, key 0"));
+	pump(t);
+	fake_loop_advance(t->l, 3000);
+	pump(t);
+	assert_non_null(strstr(status_text(t, false), "dtls: open dtls-psk "
+			       "TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256, key 1, open 3 s; "
+			       "handshakes 1, rekeys 0, failures 0\n"));
+	assert_non_null(strstr(status_text(t, true), "\"dtls\":{\"state\":\"open\","
+			       "\"mode\":\"dtls-psk\",\"suite\":\"TLS-ECDHE-PSK-WITH-CHACHA20-"
+			       "POLY1305-SHA256\",\"key_id\":1,\"open_s\":3"));
+}
+
+static void test_status_shows_dtls_refusal(void **state)
+{
+	struct t *t = *state = start_psk(ini_psk);
+
+	srv_start(t, PD_PSK, NULL, NULL, NULL);
+	S.wrong_psk = true;
+	fake_sctp_comm_up(t->ep, 1);
+	pump(t);
+	assert_non_null(strstr(status_text(t, false), "dtls: refused dtls-psk, key 0, open 0 s; "
+			       "handshakes 0, rekeys 0, failures 1; last refused: handshake failed"));
+	assert_non_null(strstr(status_text(t, true), "\"failures\":1,\"last_error\":"
+			       "\"handshake failed"));
+}
+
 static void test_peer_without_auth_refused(void **state)
 {
 	struct t *t = *state = start_psk(ini_psk);
@@ -1090,6 +1152,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_psk_handshake_and_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_shows_dtls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_shows_dtls_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ccs_waits_for_sender_dry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_while_ccs_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_records_buffered, setup, teardown),

@@ -6,6 +6,8 @@
 # AUTH chunk and no sensor name is in clear. Then the controller is
 # SIGKILLed and restarted: the agent reconnects, handshakes again and
 # replays what the dead controller never acknowledged (no gap).
+# `sctpagent status` shows the channel (state, suite, AUTH key id), as a
+# table line and as the JSON "dtls" map.
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/dtls-lib.sh
@@ -18,6 +20,7 @@ veth_pair a eth0 10.11.0.1/24 c eth0 10.11.0.2/24
 psk_table $K/table pi-1 $K/psk.hex
 INI=$VMTEST_WORK/agent.ini
 agent_ini $INI pi-1
+echo "status_socket = $VMTEST_WORK/status.sock" >>$INI
 ini_ctrl $INI c1 10.11.0.2
 printf '[sensor.boilerroom]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 100\nstream = 1\nunit = count\n' >> $INI
 ini_psk $INI pi-1 $K/psk.hex
@@ -34,6 +37,15 @@ wait_for_line "$(bg_log ctl1)" '^\{"event":"reply".*"msg":"pong"' 5 || { dump ct
 wait_for_lines "$(bg_log ctl1)" '"seq":' 20 10 || { dump ctl1 agent; fail "no readings through DTLS"; }
 grep -q 'DTLS up: TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256, SCTP-AUTH key 1' "$(bg_log agent)" ||
 	{ dump agent; fail "agent: no 'DTLS up' with key 1"; }
+ns_exec a sctpagent status --socket $VMTEST_WORK/status.sock >$VMTEST_WORK/st.txt 2>&1 ||
+	{ cat $VMTEST_WORK/st.txt; fail "sctpagent status failed"; }
+grep -q '^    dtls: open dtls-psk TLS-ECDHE-PSK-WITH-CHACHA20-POLY1305-SHA256, key 1, ' $VMTEST_WORK/st.txt ||
+	{ cat $VMTEST_WORK/st.txt; fail "status: no 'dtls: open' line with the suite and key 1"; }
+ns_exec a sctpagent status --json --socket $VMTEST_WORK/status.sock >$VMTEST_WORK/st.json ||
+	fail "sctpagent status --json failed"
+[ "$(jq -r '.[0].dtls | "\(.state) \(.mode) \(.key_id) \(.handshakes) \(.failures)"' $VMTEST_WORK/st.json)" = \
+  "open dtls-psk 1 1 0" ] || { cat $VMTEST_WORK/st.json; fail "status --json: dtls map"; }
+log "status: $(grep '^    dtls:' $VMTEST_WORK/st.txt | sed 's/^ *//')"
 bg_kill cap INT
 sleep 0.3
 r=$(dtls_cap_check $PCAP boilerroom)
