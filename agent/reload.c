@@ -279,10 +279,10 @@ static bool takes_same(const struct takes_snap *sn, const struct config *run, un
 
 /* After the snapshot, before the sensors: who takes which sensor, from
  * @nc, in run indices (bit i = run->ctrls[i], matched by name), for the
- * sensors both files have; a sensor @nc lacks
- * keeps its routes (it runs as before until a restart), and so does a
- * removed controller (what comes for it is counted as dropped). After a
- * reload_sensors() that already rewrote them, the same values again. */
+ * sensors both files have. A sensor @nc lacks keeps its routes (it runs
+ * as before until a restart), and so does a removed controller (what
+ * comes for it is counted as dropped). A reload_sensors() that rewrites
+ * the routes itself writes the same values again. */
 static void reload_routes(struct config *run, const struct config *nc)
 {
 	int map[CONFIG_MAX_CONTROLLERS];
@@ -340,7 +340,7 @@ static uint16_t streams_need(const struct config *c, unsigned int i)
 }
 
 /* The streams run controller @i gets from @nc's controller @k: its
- * `streams` when the file gives more than its sensors need, else what
+ * `streams` when the file gives more than its sensors need there, else what
  * the sensors it takes in @run need (a sensor @nc adds that the run does
  * not start changes nothing). */
 static uint16_t streams_of(const struct config *run, unsigned int i,
