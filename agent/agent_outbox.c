@@ -120,8 +120,15 @@ static void stream_table(struct agent *ag)
 {
 	const struct config *c = ag->cfg;
 
+	memset(ag->stream_ctrls, 0, sizeof(ag->stream_ctrls));
 	for (unsigned int i = 0; i < c->n_sensors; i++)
 		ag->stream_ctrls[c->sensors[i].stream] |= c->sensors[i].ctrl_mask;
+}
+
+void agent_outbox_routes(struct agent *ag)
+{
+	stream_table(ag);
+	agent_outbox_kick(ag);		/* segments no longer held may go */
 }
 
 /* The outbox in state_dir, or in memory when the config says so or the
