@@ -17,6 +17,7 @@
 #include "agent/clockwatch.h"
 #include "agent/mq.h"
 #include "agent/names.h"
+#include "agent/outbox.h"
 #include "agent/paths.h"
 #include "agent/secure.h"
 #include "agent/reload.h"
@@ -199,8 +200,7 @@ static void open_ctl(struct agent *ag)
 
 	if (!path[0])
 		return;
-	ag->ctl_max = status_all_max_len(ag->cfg);
-	rc = ctl_listen(ag->loop, path, ag->ctl_max, on_ctl, ag, &ag->ctl);
+	rc = ctl_listen(ag->loop, path, status_all_max_len(ag->cfg), on_ctl, ag, &ag->ctl);
 	if (rc)
 		LOG(LOGM_MAIN, LOG_WARN, "status socket %s: %s; 'sctpagent status' "
 		    "will not reach this agent%s", path, strerror(-rc),
@@ -443,17 +443,6 @@ static void sensor_leaving(void *arg, unsigned int i)
 	publish_flush_sensor(((struct agent *)arg)->pub, i);
 }
 
-/* The status socket's replies are sized for the sensors: more of them
- * need a larger buffer (its clients reconnect). */
-static void fit_ctl(struct agent *ag)
-{
-	if (!ag->ctl || status_all_max_len(ag->cfg) <= ag->ctl_max)
-		return;
-	ctl_close(ag->ctl);
-	ag->ctl = NULL;
-	open_ctl(ag);
-}
-
 /* A reload rewrote the sensors (agent/reload.h): every module that keeps
  * something per sensor follows their new order. */
 static int sensors_changed(void *arg, const int *old_of_new, unsigned int n)
@@ -477,9 +466,87 @@ static int sensors_changed(void *arg, const int *old_of_new, unsigned int n)
 					       (struct status_reading){ 0 };
 	memset(ag->last, 0, sizeof(ag->last));
 	memcpy(ag->last, last, n * sizeof(last[0]));
-	agent_outbox_streams(ag);
+	agent_outbox_routes(ag);
 	ag->cenv.status_max = status_max_len(ag->cfg);
-	fit_ctl(ag);
+	if (ag->ctl && ctl_set_reply_max(ag->ctl, status_all_max_len(ag->cfg)))
+		LOG(LOGM_MAIN, LOG_WARN, "status socket: no memory for a reply with "
+		    "%u sensors: 'sctpagent status' fails until a restart", n);
+	return 0;
+}
+
+/* Undo what r_ctrl_added() made of @a before it counted. */
+static void unmake_assoc(struct agent *ag, struct assoc *a)
+{
+	loop_timer_free(a->failback_timer);
+	loop_timer_free(a->confirm_timer);
+	mq_destroy(a->recent);
+	assoc_fini(a);
+	memset(a, 0, sizeof(*a));
+	ag->add_broken = true;	/* the outbox has its cursor: the index is spent */
+}
+
+/* A reload appended run->ctrls[@i]: its cursor in the outbox, its
+ * association and everything that goes with one, as make_modules() does
+ * at start; reload.c connects it. */
+static int r_ctrl_added(void *arg, unsigned int i)
+{
+	struct agent *ag = arg;
+	struct assoc *a = &ag->assoc[i];
+	unsigned int oi;
+	int rc;
+
+	if (ag->add_broken || i != ag->n_assoc || i >= CONFIG_MAX_CONTROLLERS)
+		return -ENOSPC;
+	rc = outbox_add_ctrl(ag->ob, ag->cfg->ctrls[i].name, &oi);
+	if (rc)
+		return rc;
+	ag->assocs[i] = a;
+	rc = oi == i ? assoc_init(a, &ag->aenv, i) : -EIO;
+	a->ag = ag;
+	rc = rc ? rc : paths_add_assoc(ag, a);
+	rc = rc ? rc : ag->sec ? secure_add(ag->sec, i) : 0;
+	if (rc) {
+		unmake_assoc(ag, a);
+		return rc;
+	}
+	ag->n_assoc++;
+	ag->penv.n_assocs = ag->ssrc.n_assocs = ag->n_assoc;
+	if (names_changed(ag->names, i, true))
+		ALOG(a, LOG_ERR, "no resolver for its host names: they do not resolve "
+		     "until a restart");
+	if (ag->ctl && ctl_set_reply_max(ag->ctl, status_all_max_len(ag->cfg)))
+		LOG(LOGM_MAIN, LOG_WARN, "status socket: no memory for a reply with "
+		    "%u controllers: 'sctpagent status' fails until a restart", ag->n_assoc);
+	return 0;
+}
+
+static void r_ctrl_changed(void *arg, unsigned int i, bool addrs)
+{
+	struct agent *ag = arg;
+
+	if (names_changed(ag->names, i, addrs))
+		ALOG(ag->assocs[i], LOG_ERR, "no resolver for its host names: they "
+		     "do not resolve until a restart");
+}
+
+static void r_routes_changed(void *arg)
+{
+	agent_outbox_routes(arg);
+}
+
+static int r_out_streams(void *arg, uint16_t n)
+{
+	struct agent *ag = arg;
+	int rc;
+
+	if (n <= ag->out_streams)
+		return 0;
+	rc = ps_set_out_streams(ag->ep, n);
+	if (rc)
+		return rc;
+	LOG(LOGM_CONFIG, LOG_INFO, "reload: new associations ask for %u outbound "
+	    "streams (was %u)", n, ag->out_streams);
+	ag->out_streams = n;
 	return 0;
 }
 
@@ -506,14 +573,17 @@ static int reload_config(struct agent *ag)
 		.status_timer = ag->status_timer, .assocs = ag->assocs,
 		.n_assocs = ag->n_assoc, .verbose = ag->verbose,
 		.stopping = ag->stopping, .arg = ag, .paths_changed = paths_changed,
-		.sensor_leaving = sensor_leaving, .sensors_changed = sensors_changed },
+		.sensor_leaving = sensor_leaving, .sensors_changed = sensors_changed,
+		.ctrl_added = r_ctrl_added, .ctrl_changed = r_ctrl_changed,
+		.routes_changed = r_routes_changed, .out_streams = r_out_streams,
+		.encap = ag->encap, .n_encap = ag->n_encap },
 		nc, &st);
 	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done: %u agent keys, %u paths, "
 	    "%u sensor intervals, %u sensors added, %u removed, %u restarted, "
-	    "%u controllers re-associated, %u removed, %u back; "
+	    "%u controllers re-associated, %u removed, %u back, %u added; "
 	    "%u changes wait for a restart", ag->cfg->file, st.agent, st.paths,
 	    st.sensors, st.sensors_added, st.sensors_removed, st.sensors_changed,
-	    st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.later);
+	    st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.ctrls_added, st.later);
 	config_free(nc);
 	free(d);
 	return 0;
@@ -558,7 +628,6 @@ static int open_endpoint(struct agent *ag)
 {
 	const struct config *c = ag->cfg;
 	struct net_addr local[CONFIG_MAX_PATHS];
-	struct ps_encap encap[PS_MAX_ENCAP];
 	struct ps_config pc = {
 		.local = local, .port = c->agent.local_port,
 		.in_streams = CONFIG_MAX_STREAMS,
@@ -574,9 +643,11 @@ static int open_endpoint(struct agent *ag)
 	for (unsigned int i = 0; i < c->n_ctrls; i++)
 		if (c->ctrls[i].streams > pc.out_streams)
 			pc.out_streams = c->ctrls[i].streams;
-	if (transport_fill(c, &pc, encap))
+	if (transport_fill(c, &pc, ag->encap))
 		LOG(LOGM_MAIN, LOG_WARN, "more than %u controller addresses over "
 		    "UDP: the rest stay native", PS_MAX_ENCAP);
+	ag->n_encap = pc.n_encap;
+	ag->out_streams = pc.out_streams;
 	return ps_open(&pc, &ag->ep);
 }
 

@@ -81,7 +81,10 @@ struct agent {
 	struct secure *sec;		/* DTLS channels (NULL: plaintext) */
 	struct status_reading last[CONFIG_MAX_SENSORS];	/* for the status */
 	struct ctl_server *ctl;		/* the local status socket, or NULL */
-	size_t ctl_max;			/* its reply buffer's size */
+	uint16_t out_streams;		/* the endpoint's INIT asks for (a reload raises it) */
+	struct ps_encap encap[PS_MAX_ENCAP];	/* over UDP, as the endpoint opened */
+	unsigned int n_encap;
+	bool add_broken;		/* a controller half added (ENOMEM): no more adds */
 };
 
 /* agent_outbox.c: the outbox in the composition root. */
@@ -89,7 +92,8 @@ int agent_outbox_open(struct agent *ag);	/* sets ag->ob, ag->epoch */
 void agent_outbox_close(struct agent *ag);
 /* After appends and acks: the budget, loss reports, the timer. */
 void agent_outbox_kick(struct agent *ag);
-/* A reload changed the sensors: who takes each stream, again. */
-void agent_outbox_streams(struct agent *ag);
+/* Who takes which stream, for the outbox, from the config's routes again
+ * (a reload changed them). */
+void agent_outbox_routes(struct agent *ag);
 
 #endif

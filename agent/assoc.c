@@ -142,11 +142,11 @@ static void finish_close(struct assoc *a)
 		schedule_reconnect(a);
 		return;
 	}
-	if (a->readdress) {		/* a reload changed its addresses */
+	if (a->readdress) {		/* a reload changed its entry */
 		a->readdress = false;
 		a->hold_ms = 0;
 		assoc_set_state(a, AS_DOWN);
-		ALOG(a, LOG_INFO, "connecting to its new addresses, its readings are kept");
+		ALOG(a, LOG_INFO, "connecting again as the reload left it, its readings are kept");
 		assoc_connect(a);
 		return;
 	}
@@ -367,13 +367,13 @@ void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms)
 	ALOG(a, LOG_INFO, "graceful shutdown (SCTP_EOF) of this association only");
 }
 
-void assoc_readdress(struct assoc *a)
+void assoc_readdress(struct assoc *a, const char *what)
 {
 	if (a->final)
 		return;
 	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
 	a->cfg = &a->env->cfg->ctrls[a->index];	/* the new entry; names.c's view follows */
-	ALOG(a, LOG_INFO, "reload changed its addresses: a new association");
+	ALOG(a, LOG_INFO, "reload changed its %s: a new association", what);
 	a->readdress = true;
 	assoc_close(a, ASSOC_CLOSE_HOLD, 1);
 }

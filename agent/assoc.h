@@ -203,11 +203,13 @@ enum assoc_close_how {
 				 * connect again after @hold_ms (+-20 %) */
 };
 void assoc_close(struct assoc *a, enum assoc_close_how how, uint32_t hold_ms);
-/* A reload changed the controller's addresses or port (env->cfg's entry,
- * changed in place): close this association gracefully (a connecting one
- * is aborted) and connect to the new ones at once, keeping what is held
- * for it. No effect once closed for good or removed. */
-void assoc_readdress(struct assoc *a);
+/* A reload changed the controller's entry in env->cfg (in place): its
+ * addresses or port, host names, streams, the sensors it takes or its
+ * tls_name (@what names them in the log line). Close this association
+ * gracefully (a connecting one is aborted) and connect again at once as
+ * the entry is now (the next HELLO lists its streams), keeping what is
+ * held for it. No effect once closed for good or removed. */
+void assoc_readdress(struct assoc *a, const char *what);
 /* Back in the configuration after ASSOC_CLOSE_REMOVE: connect again. */
 void assoc_reopen(struct assoc *a);
 /* Removed from the configuration (and not reopened). */

@@ -42,6 +42,7 @@ struct ctrl {
 
 struct names {
 	const struct config *cfg;
+	struct loop *loop;
 	struct resolver *r;
 	enum resolve_family fam;
 	struct ctrl c[CONFIG_MAX_CONTROLLERS];
@@ -215,35 +216,65 @@ static enum resolve_family families(const struct config *cfg)
 	return fixed && v4 == fixed ? RESOLVE_INET4 : RESOLVE_ANY;
 }
 
+/* Controller @i as the config has it now: no lookup pending, nothing
+ * known of its names (a changed list starts over). */
+static void ctrl_reset(struct names *n, unsigned int i)
+{
+	struct ctrl *c = &n->c[i];
+
+	for (unsigned int k = 0; k < CONFIG_MAX_CTRL_ADDRS; k++)
+		if (IS_ENABLED(CONFIG_RESOLVE) && c->e[k].q)
+			resolve_cancel(c->e[k].q);
+	memset(c, 0, sizeof(*c));
+	c->owner = n;
+	c->cfg = &n->cfg->ctrls[i];
+	for (unsigned int k = 0; k < CONFIG_MAX_CTRL_ADDRS; k++)
+		c->e[k] = (struct entry){ .c = c, .k = k };
+	build_view(c);
+}
+
+/* The resolver is made at the first controller with a host name. */
+static int need_resolver(struct names *n, unsigned int i)
+{
+	struct resolve_config rc = { .timeout_ms = n->cfg->agent.resolve_timeout_ms };
+
+	if (!IS_ENABLED(CONFIG_RESOLVE) || n->r || !n->cfg->ctrls[i].n_hosts)
+		return 0;
+	return resolver_create(n->loop, &rc, &n->r);
+}
+
 int names_create(struct loop *l, const struct config *cfg, struct names **out)
 {
 	struct names *n = calloc(1, sizeof(*n));
-	struct resolve_config rc = { .timeout_ms = cfg->agent.resolve_timeout_ms };
-	bool any = false;
+	int err = 0;
 
 	*out = NULL;
 	if (!n)
 		return -ENOMEM;
 	n->cfg = cfg;
+	n->loop = l;
 	n->fam = families(cfg);
-	for (unsigned int i = 0; i < cfg->n_ctrls; i++) {
-		struct ctrl *c = &n->c[i];
-		c->owner = n;
-		c->cfg = &cfg->ctrls[i];
-		for (unsigned int k = 0; k < CONFIG_MAX_CTRL_ADDRS; k++)
-			c->e[k] = (struct entry){ .c = c, .k = k };
-		build_view(c);
-		any |= cfg->ctrls[i].n_hosts > 0;
-	}
-	if (IS_ENABLED(CONFIG_RESOLVE) && any) {
-		int err = resolver_create(l, &rc, &n->r);
-		if (err) {
-			free(n);
-			return err;
-		}
+	for (unsigned int i = 0; i < cfg->n_ctrls; i++)
+		ctrl_reset(n, i);
+	for (unsigned int i = 0; !err && i < cfg->n_ctrls; i++)
+		err = need_resolver(n, i);
+	if (err) {
+		free(n);
+		return err;
 	}
 	*out = n;
 	return 0;
+}
+
+int names_changed(struct names *n, unsigned int ctrl, bool forget)
+{
+	if (ctrl >= CONFIG_MAX_CONTROLLERS)
+		return -EINVAL;
+	if (forget)
+		ctrl_reset(n, ctrl);
+	else			/* same names: their answers stay good */
+		build_view(&n->c[ctrl]);
+	return need_resolver(n, ctrl);
 }
 
 void names_destroy(struct names *n)

@@ -43,6 +43,16 @@ int names_create(struct loop *l, const struct config *cfg, struct names **out);
 /* Pending lookups are dropped (no callbacks). NULL is fine. */
 void names_destroy(struct names *n);
 
+/* Controller @ctrl of the config is new (a reload appended it) or its
+ * entry changed in place. @forget (new, or its address list changed):
+ * forget its lookups and last answers, pending ones cancelled without a
+ * callback (its association connects again, which asks anew); else (its
+ * streams, tls_name...) the view is rebuilt from the entry, keeping the
+ * answers. The resolver is made if it is the first controller with a
+ * host name. 0; -EINVAL @ctrl out of range; resolver_create()'s error
+ * (its names then do not resolve: names_resolve() says -EHOSTUNREACH). */
+int names_changed(struct names *n, unsigned int ctrl, bool forget);
+
 /*
  * Before connecting controller @ctrl:
  *   0             connect now to names_view() (no host names: the view

@@ -108,6 +108,13 @@ int outbox_open(const struct outbox_config *cfg, struct outbox **ob,
  * random (never 0): nothing persists it. -EINVAL, -ENOMEM. */
 int outbox_open_memory(const struct outbox_config *cfg, int why,
 		       struct outbox **ob, uint32_t *epoch);
+/* A controller joins the running outbox (a reload added it) as index
+ * *@ctrl (the next one): its cursor starts where a controller the state
+ * file does not know starts at outbox_open(), at zero on every (epoch,
+ * stream), so it is sent what is still held of the streams it takes.
+ * @name is copied. -EINVAL bad name, -EEXIST a controller has that name,
+ * -ENOSPC OUTBOX_MAX_CTRLS already, -ENOMEM (nothing changed). */
+int outbox_add_ctrl(struct outbox *ob, const char *name, unsigned int *ctrl);
 /* Sync, seal the current segment, persist the cursors, free everything
  * (iterators still open are detached: their next call returns -EBADF).
  * Returns 0 or the first error of those writes (the outbox is freed). */

@@ -181,6 +181,42 @@ struct ob_es *ob_es_get(struct outbox *ob, uint32_t epoch, uint16_t stream)
 	return e;
 }
 
+/* A controller new to this run starts as one the state file did not name
+ * at open: a zero cursor on every (epoch, stream) known, so it is sent
+ * everything still held of the streams it takes (HELLO's low says where
+ * that begins), and segments are kept for it until it acks them. */
+int outbox_add_ctrl(struct outbox *ob, const char *name, unsigned int *ctrl)
+{
+	unsigned int n = ob->cfg.n_ctrls;
+	struct ob_ctrl *nc;
+
+	if (!name || !name[0] || strlen(name) >= OUTBOX_NAME_MAX)
+		return -EINVAL;
+	for (unsigned int c = 0; c < n; c++)
+		if (!strcmp(ob->ctrl[c].name, name))
+			return -EEXIST;
+	if (n == OUTBOX_MAX_CTRLS)
+		return -ENOSPC;
+	/* every table first, then the count: a failure leaves it as it was */
+	for (unsigned int i = 0; i < ob->n_es; i++) {
+		uint32_t *cur = ob_realloc(ob, ob->es[i].cur, sizeof(*cur) * (n + 1));
+
+		if (!cur)
+			return -ENOMEM;
+		ob->es[i].cur = cur;
+		cur[n] = 0;
+	}
+	nc = ob_realloc(ob, ob->ctrl, sizeof(*ob->ctrl) * (n + 2));
+	if (!nc)
+		return -ENOMEM;
+	ob->ctrl = nc;
+	memset(&nc[n], 0, sizeof(nc[n]));
+	strcpy(nc[n].name, name);
+	ob->cfg.n_ctrls = n + 1;
+	*ctrl = n;
+	return 0;
+}
+
 void ob_es_remove(struct outbox *ob, unsigned int i)
 {
 	ob_free(ob, ob->es[i].cur);

@@ -743,16 +743,22 @@ static void on_nl(void *arg, int fd, uint32_t events)
 	}
 }
 
+int paths_add_assoc(struct agent *ag, struct assoc *a)
+{
+	int rc;
+
+	a->primary = -1;
+	rc = loop_timer_new(ag->loop, on_failback, a, &a->failback_timer);
+	rc = rc ? rc : loop_timer_new(ag->loop, on_confirm_timeout, a, &a->confirm_timer);
+	return rc ? rc : mq_create(RECENT_MAX, &a->recent);
+}
+
 int paths_init(struct agent *ag)
 {
 	int rc;
 
 	for (unsigned int i = 0; i < ag->n_assoc; i++) {
-		struct assoc *a = &ag->assoc[i];
-		a->primary = -1;
-		rc = loop_timer_new(ag->loop, on_failback, a, &a->failback_timer);
-		rc = rc ? rc : loop_timer_new(ag->loop, on_confirm_timeout, a, &a->confirm_timer);
-		rc = rc ? rc : mq_create(RECENT_MAX, &a->recent);
+		rc = paths_add_assoc(ag, &ag->assoc[i]);
 		if (rc)
 			return rc;
 	}

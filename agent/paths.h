@@ -44,6 +44,10 @@ struct cfg_controller;
 
 int paths_init(struct agent *ag);
 void paths_fini(struct agent *ag);
+/* An association made after paths_init() (a reload added a controller):
+ * its timers and recent-send window. -ENOMEM (paths_fini() frees what
+ * was made once it is counted in ag->n_assoc). */
+int paths_add_assoc(struct agent *ag, struct assoc *a);
 
 /* Association events. */
 void paths_assoc_up(struct assoc *a);

@@ -16,6 +16,7 @@
 #include "agent/log.h"
 #include "agent/reload.h"
 #include "agent/sensor.h"
+#include "agent/transport.h"
 #include "port/clock.h"
 #include "port/loop.h"
 
@@ -194,30 +195,6 @@ static void ctrl_masks(struct config *run, const struct config *nc)
 	}
 }
 
-/* The (stream, sensor) pairs controller @ci takes differ between @a and
- * @b: its HELLO no longer lists what it gets. */
-static bool takes_differ(const struct cfg_sensor *a, unsigned int na,
-			 const struct cfg_sensor *b, unsigned int nb, unsigned int ci)
-{
-	unsigned int ka = 0, kb = 0;
-
-	for (unsigned int i = 0; i < na; i++) {
-		bool found = false;
-
-		if (!((a[i].ctrl_mask >> ci) & 1))
-			continue;
-		ka++;
-		for (unsigned int j = 0; j < nb && !found; j++)
-			found = (b[j].ctrl_mask >> ci) & 1 && b[j].stream == a[i].stream &&
-				!strcmp(b[j].name, a[i].name);
-		if (!found)
-			return true;
-	}
-	for (unsigned int j = 0; j < nb; j++)
-		kb += (b[j].ctrl_mask >> ci) & 1;
-	return ka != kb;
-}
-
 /* What makes @n a restart of @r, for its log line. */
 static void what_changed(const struct cfg_sensor *r, const struct cfg_sensor *n,
 			 char *buf, size_t size)
@@ -323,11 +300,6 @@ static void reload_sensors(const struct reload_env *e, struct config *run, const
 		free(was);
 		return;
 	}
-	for (unsigned int i = 0; i < run->n_ctrls; i++)
-		if (config_ctrl_index(nc, run->ctrls[i].name) >= 0 &&
-		    takes_differ(was, n_was, run->sensors, run->n_sensors, i))
-			need_restart(l, "[controller.%s] sensors taken (its HELLO)",
-				     run->ctrls[i].name);
 	ctrl_masks(run, nc);
 	for (unsigned int j = 0; j < p->n; j++) {
 		int o = p->old_of_new[j];
@@ -345,60 +317,280 @@ static void reload_sensors(const struct reload_env *e, struct config *run, const
 
 /* ---- [controller.*] --------------------------------------------------- */
 
+/* The endpoint's UDP encapsulation table is set at its open: a
+ * controller's address over UDP must be in it. */
+static bool reload_encap_known(const struct reload_env *e, const struct config *run,
+			       const struct cfg_controller *c)
+{
+	return transport_encap_known(run, c, e->encap, e->n_encap);
+}
+
+/* Step 2: every controller of @nc the running config lacks gets the next
+ * run index (its association's slot, never reused within a run: a removed
+ * controller keeps its own while its old association may still close).
+ * Its association is made here and connected in reload_ctrls(). */
+static void reload_ctrl_slots(const struct reload_env *e, struct config *run,
+			      const struct config *nc, struct later *l,
+			      struct reload_stats *st)
+{
+	for (unsigned int k = 0; k < nc->n_ctrls; k++) {
+		const struct cfg_controller *c = &nc->ctrls[k];
+		unsigned int i = run->n_ctrls;
+		int rc;
+
+		if (config_ctrl_index(run, c->name) >= 0)
+			continue;
+		if (e->stopping) {
+			need_restart(l, "new [controller.%s] (the agent is stopping)", c->name);
+			continue;
+		}
+		if (!reload_encap_known(e, run, c)) {
+			need_restart(l, "new [controller.%s]: an address over UDP (udp=PORT or "
+				     "its path's udp_port) the endpoint was not opened with", c->name);
+			continue;
+		}
+		if (i >= CONFIG_MAX_CONTROLLERS) {
+			need_restart(l, "new [controller.%s]: no controller slot left "
+				     "(CONFIG_MAX_CONTROLLERS %u, removed ones keep theirs "
+				     "until a restart)", c->name, CONFIG_MAX_CONTROLLERS);
+			continue;
+		}
+		run->ctrls[i] = *c;
+		run->ctrls[i].sensor_mask = 0;	/* in run indices: reload_routes() */
+		run->n_ctrls++;
+		rc = e->ctrl_added(e->arg, i);
+		if (rc) {
+			run->n_ctrls--;
+			memset(&run->ctrls[i], 0, sizeof(run->ctrls[i]));
+			need_restart(l, "new [controller.%s]: %s", c->name, rc == -ENOSPC ?
+				     "no room left (the outbox's controllers or the "
+				     "memory budget's accounts)" : strerror(-rc));
+			continue;
+		}
+		st->ctrls_added++;
+	}
+}
+
+/* Step 3, before the sensors change: what each run controller takes, as
+ * its HELLO lists it (stream, sensor name), and its streams count. */
+struct takes_snap {
+	unsigned int n_sensors, n_ctrls;
+	uint16_t stream[CONFIG_MAX_SENSORS];
+	char name[CONFIG_MAX_SENSORS][CFG_NAME_MAX];
+	uint64_t mask[CONFIG_MAX_CONTROLLERS];	/* bit j: run sensor j */
+	uint16_t streams[CONFIG_MAX_CONTROLLERS];
+};
+
+static void ctrl_takes_snapshot(const struct config *run, struct takes_snap *sn)
+{
+	memset(sn, 0, sizeof(*sn));
+	sn->n_sensors = run->n_sensors;
+	sn->n_ctrls = run->n_ctrls;
+	for (unsigned int j = 0; j < run->n_sensors; j++) {
+		sn->stream[j] = run->sensors[j].stream;
+		memcpy(sn->name[j], run->sensors[j].name, CFG_NAME_MAX);
+		for (unsigned int i = 0; i < run->n_ctrls; i++)
+			if ((run->sensors[j].ctrl_mask >> i) & 1)
+				sn->mask[i] |= 1ull << j;
+	}
+	for (unsigned int i = 0; i < run->n_ctrls; i++)
+		sn->streams[i] = run->ctrls[i].streams;
+}
+
+/* Does run controller @i take the same (stream, name) set as in @sn? */
+static bool takes_same(const struct takes_snap *sn, const struct config *run, unsigned int i)
+{
+	unsigned int now = 0, was = 0;
+
+	for (unsigned int j = 0; j < sn->n_sensors; j++)
+		was += (sn->mask[i] >> j) & 1;
+	for (unsigned int j = 0; j < run->n_sensors; j++) {
+		const struct cfg_sensor *s = &run->sensors[j];
+		bool found = false;
+
+		if (!((s->ctrl_mask >> i) & 1))
+			continue;
+		now++;
+		for (unsigned int o = 0; o < sn->n_sensors && !found; o++)
+			found = (sn->mask[i] >> o) & 1 && sn->stream[o] == s->stream &&
+				!strcmp(sn->name[o], s->name);
+		if (!found)
+			return false;
+	}
+	return now == was;
+}
+
+/* After the snapshot, before the sensors: who takes which sensor, from
+ * @nc, in run indices (bit i = run->ctrls[i], matched by name), for the
+ * sensors both files have. A sensor @nc lacks keeps its routes (it runs
+ * as before until a restart), and so does a removed controller (what
+ * comes for it is counted as dropped). A reload_sensors() that rewrites
+ * the routes itself writes the same values again. */
+static void reload_routes(struct config *run, const struct config *nc)
+{
+	int map[CONFIG_MAX_CONTROLLERS];
+
+	for (unsigned int i = 0; i < run->n_ctrls; i++)
+		map[i] = config_ctrl_index(nc, run->ctrls[i].name);
+	for (unsigned int j = 0; j < run->n_sensors; j++) {
+		int k = config_sensor_index(nc, run->sensors[j].name);
+		uint64_t m = 0;
+
+		if (k < 0)
+			continue;
+		for (unsigned int i = 0; i < run->n_ctrls; i++)
+			if (map[i] >= 0 ? (nc->sensors[k].ctrl_mask >> map[i]) & 1 :
+			    (run->sensors[j].ctrl_mask >> i) & 1)	/* removed: as today */
+				m |= 1ull << i;
+		run->sensors[j].ctrl_mask = m;
+	}
+	for (unsigned int i = 0; i < run->n_ctrls; i++) {
+		struct cfg_controller *r = &run->ctrls[i];
+
+		if (map[i] < 0)
+			continue;
+		r->all_sensors = nc->ctrls[map[i]].all_sensors;
+		r->sensor_mask = r->all_sensors ? UINT64_MAX : 0;
+		for (unsigned int j = 0; !r->all_sensors && j < run->n_sensors; j++)
+			if ((run->sensors[j].ctrl_mask >> i) & 1)
+				r->sensor_mask |= 1ull << j;
+	}
+}
+
 static bool same_addrs(const struct cfg_controller *a, const struct cfg_controller *b)
 {
 	return a->n_addrs == b->n_addrs && a->port == b->port &&
 	       !memcmp(a->addrs, b->addrs, sizeof(a->addrs)) &&
-	       !memcmp(a->addr_path, b->addr_path, sizeof(a->addr_path));
+	       !memcmp(a->addr_path, b->addr_path, sizeof(a->addr_path)) &&
+	       !memcmp(a->addr_udp, b->addr_udp, sizeof(a->addr_udp));
 }
 
-/* One controller in both files: new numeric addresses or port -> a new
- * association to them; its streams, sensors and host names are bound. */
-static void reload_ctrl(struct assoc *a, struct cfg_controller *r,
-			const struct cfg_controller *c, bool sensors_same,
-			struct later *l, struct reload_stats *st)
+static bool same_hosts(const struct cfg_controller *a, const struct cfg_controller *b)
 {
-	/* other sensors change streams and lists: said for the sensors */
-	if ((sensors_same && (r->streams != c->streams || r->all_sensors != c->all_sensors ||
-			      r->sensor_mask != c->sensor_mask)) ||
-	    memcmp(r->host, c->host, sizeof(r->host)) || r->n_hosts != c->n_hosts) {
-		need_restart(l, "[controller.%s] streams, sensors or host names", r->name);
-		return;
+	return a->n_hosts == b->n_hosts && !memcmp(a->host, b->host, sizeof(a->host));
+}
+
+/* Streams controller @i of @c needs for the sensors it takes there (as
+ * config_check.c counts them when the file gives no `streams`). */
+static uint16_t streams_need(const struct config *c, unsigned int i)
+{
+	unsigned int need = 2;
+
+	for (unsigned int j = 0; j < c->n_sensors; j++)
+		if ((c->sensors[j].ctrl_mask >> i) & 1 && c->sensors[j].stream >= need)
+			need = c->sensors[j].stream + 1u;
+	return (uint16_t)need;
+}
+
+/* The streams run controller @i gets from @nc's controller @k: its
+ * `streams` when the file gives more than its sensors need there, else what
+ * the sensors it takes in @run need (a sensor @nc adds that the run does
+ * not start changes nothing). */
+static uint16_t streams_of(const struct config *run, unsigned int i,
+			   const struct config *nc, unsigned int k)
+{
+	if (nc->ctrls[k].streams != streams_need(nc, k))
+		return nc->ctrls[k].streams;
+	return streams_need(run, i);
+}
+
+/* What changed for controller @i (in both files), named for its log
+ * line; its entry takes @c's values. "" = nothing: it stays untouched. */
+static void reload_ctrl(const struct reload_env *e, struct config *run, unsigned int i,
+			const struct config *nc, unsigned int k, const struct takes_snap *sn,
+			struct later *l, char *what, size_t size)
+{
+	struct cfg_controller *r = &run->ctrls[i];
+	const struct cfg_controller *c = &nc->ctrls[k];
+	bool addrs = !same_addrs(r, c), hosts = !same_hosts(r, c);
+	uint16_t streams = streams_of(run, i, nc, k);
+	size_t n = 0;
+
+	what[0] = 0;
+	if ((addrs || hosts) && !reload_encap_known(e, run, c)) {
+		need_restart(l, "[controller.%s] an address over UDP (udp=PORT or its "
+			     "path's udp_port) the endpoint was not opened with", r->name);
+		addrs = hosts = false;
 	}
-	if (same_addrs(r, c))
+#define WHAT(cond, s) if (cond) n += (size_t)snprintf(what + n, size - n, "%s%s", n ? ", " : "", s)
+	WHAT(addrs, "addresses");
+	WHAT(hosts, "host names");
+	WHAT(r->streams != streams || (i < sn->n_ctrls && sn->streams[i] != streams), "streams");
+	WHAT(i < sn->n_ctrls && !takes_same(sn, run, i), "sensors");
+	WHAT(strcmp(r->tls_name, c->tls_name), "tls_name");
+#undef WHAT
+	if (!what[0])
 		return;
-	memcpy(r->addrs, c->addrs, sizeof(r->addrs));
-	memcpy(r->addr_path, c->addr_path, sizeof(r->addr_path));
-	memcpy(r->addr_path_name, c->addr_path_name, sizeof(r->addr_path_name));
-	r->n_addrs = c->n_addrs;
-	r->port = c->port;
-	st->ctrls_moved++;
-	assoc_readdress(a);
+	if (addrs || hosts) {
+		memcpy(r->addrs, c->addrs, sizeof(r->addrs));
+		memcpy(r->addr_path, c->addr_path, sizeof(r->addr_path));
+		memcpy(r->addr_path_name, c->addr_path_name, sizeof(r->addr_path_name));
+		memcpy(r->addr_udp, c->addr_udp, sizeof(r->addr_udp));
+		memcpy(r->host, c->host, sizeof(r->host));
+		r->n_addrs = c->n_addrs;
+		r->n_hosts = c->n_hosts;
+		r->port = c->port;
+	}
+	r->streams = streams;
+	memcpy(r->tls_name, c->tls_name, sizeof(r->tls_name));
+	e->ctrl_changed(e->arg, i, addrs || hosts);
 }
 
-static void reload_ctrls(const struct reload_env *e, struct config *run, const struct config *nc,
-			 bool sensors_same, struct later *l, struct reload_stats *st)
+/* The endpoint's INIT asks for what the most demanding controller needs
+ * (associations made from now on; the live ones keep theirs). */
+static void raise_out_streams(const struct reload_env *e, const struct config *run,
+			      struct later *l)
 {
-	for (unsigned int i = 0; i < e->n_assocs; i++) {
+	uint16_t need = 0;
+	int rc;
+
+	for (unsigned int i = 0; i < run->n_ctrls; i++)
+		if (!assoc_removed(e->assocs[i]) && run->ctrls[i].streams > need)
+			need = run->ctrls[i].streams;
+	rc = e->out_streams(e->arg, need);
+	if (rc)
+		need_restart(l, "INIT out_streams %u (the stack refused: %s)", need,
+			     strerror(-rc));
+}
+
+/* Step 5: removed -> closed; new -> connected; changed -> only that one
+ * re-associates (graceful close, connect again: HELLO lists its streams
+ * now, its readings kept); back -> connected again. */
+static void reload_ctrls(const struct reload_env *e, struct config *run, const struct config *nc,
+			 unsigned int first_new, const struct takes_snap *sn,
+			 struct later *l, struct reload_stats *st)
+{
+	char what[CONFIG_MAX_CONTROLLERS][64];
+
+	e->routes_changed(e->arg);
+	for (unsigned int i = 0; i < first_new; i++) {
+		int k = config_ctrl_index(nc, run->ctrls[i].name);
+
+		what[i][0] = 0;
+		if (k >= 0)
+			reload_ctrl(e, run, i, nc, (unsigned int)k, sn, l, what[i], sizeof(what[i]));
+	}
+	raise_out_streams(e, run, l);
+	for (unsigned int i = 0; i < run->n_ctrls; i++) {
 		struct assoc *a = e->assocs[i];
-		int k = config_ctrl_index(nc, assoc_name(a));
+		bool back = assoc_removed(a);
 
-		if (k >= 0) {
-			bool back = assoc_removed(a);
-
-			/* new addresses first: a returning one connects to them */
-			reload_ctrl(a, &run->ctrls[i], &nc->ctrls[k], sensors_same, l, st);
+		if (i >= first_new) {
+			ALOG(a, LOG_INFO, "added by the reload: connecting");
+			assoc_connect(a);
+		} else if (config_ctrl_index(nc, assoc_name(a)) >= 0) {
+			if (what[i][0] && !back) {
+				st->ctrls_moved++;
+				assoc_readdress(a, what[i]);
+			}
 			st->ctrls_back += back;
-			assoc_reopen(a);
-		} else if (!assoc_removed(a) && !e->stopping) {
+			assoc_reopen(a);	/* after the new entry: it connects to that */
+		} else if (!back && !e->stopping) {
 			ALOG(a, LOG_INFO, "removed from the configuration: closing");
 			assoc_close(a, ASSOC_CLOSE_REMOVE, 0);
 			st->ctrls_removed++;
 		}
 	}
-	for (unsigned int i = 0; i < nc->n_ctrls; i++)
-		if (config_ctrl_index(run, nc->ctrls[i].name) < 0)
-			need_restart(l, "new [controller.%s]", nc->ctrls[i].name);
 }
 
 int reload_apply(const struct reload_env *e, const struct config *nc,
@@ -406,12 +598,18 @@ int reload_apply(const struct reload_env *e, const struct config *nc,
 {
 	struct config *run = e->run;
 	struct later l = { .len = 0 };
+	struct takes_snap sn;
+	unsigned int first_new;
 
 	memset(st, 0, sizeof(*st));
 	reload_agent(e, run, nc, &l, st);
 	reload_paths(e, run, nc, &l, st);
+	first_new = run->n_ctrls;
+	reload_ctrl_slots(e, run, nc, &l, st);
+	ctrl_takes_snapshot(run, &sn);
+	reload_routes(run, nc);
 	reload_sensors(e, run, nc, &l, st);
-	reload_ctrls(e, run, nc, true, &l, st);
+	reload_ctrls(e, run, nc, first_new, &sn, &l, st);
 	if (memcmp(&run->security, &nc->security, sizeof(run->security)))
 		need_restart(&l, "%s", "[security]");
 	st->later = l.n;

@@ -775,6 +775,14 @@ static int chan_init(struct secure *sa, unsigned int i)
 	return rc ? rc : loop_timer_new(l, on_close_timer, ch, &ch->close_timer);
 }
 
+int secure_add(struct secure *sa, unsigned int i)
+{
+	if (!sa || i != sa->env.n_assocs || i >= CONFIG_MAX_CONTROLLERS)
+		return -EINVAL;
+	sa->env.n_assocs = i + 1;	/* secure_destroy() frees what chan_init made */
+	return chan_init(sa, i);
+}
+
 int secure_create(const struct secure_env *env, struct secure **out)
 {
 	static const uint8_t chunks[] = { PS_CHUNK_DATA, PS_CHUNK_FWD_TSN,

@@ -83,6 +83,11 @@ struct secure_env {
  * -EACCES AUTH disabled (net.sctp.auth_enable), -ENOMEM. */
 int secure_create(const struct secure_env *env, struct secure **out);
 void secure_destroy(struct secure *s);	/* NULL ok */
+/* A controller a reload added, as env->assocs[@i] (@i = the count so far;
+ * the agent updated that array): its channel, on the endpoint's AUTH
+ * setup (the chunk list applies to every association). -EINVAL @i not
+ * the next index, -ENOMEM. */
+int secure_add(struct secure *s, unsigned int i);
 /* COMM_UP or RESTART of @a: check the peer authenticates DATA (else
  * ABORT), start the handshake. assoc_channel_ready() follows once done. */
 void secure_open(struct secure *s, struct assoc *a);

@@ -51,3 +51,21 @@ unsigned int transport_fill(const struct config *c, struct ps_config *pc,
 	pc->n_encap = n;
 	return over;
 }
+
+bool transport_encap_known(const struct config *c, const struct cfg_controller *ctl,
+			   const struct ps_encap *tab, unsigned int n)
+{
+	for (unsigned int k = 0; k < ctl->n_addrs; k++) {
+		uint16_t port = addr_port(c, ctl, k);
+		bool found = false;
+
+		if (!port || ctl->host[k][0])
+			continue;
+		for (unsigned int t = 0; t < n && !found; t++)
+			found = tab[t].udp_port == port &&
+				net_addr_same_host(&tab[t].addr, &ctl->addrs[k]);
+		if (!found)
+			return false;
+	}
+	return true;
+}

@@ -19,4 +19,10 @@
 unsigned int transport_fill(const struct config *c, struct ps_config *pc,
 			    struct ps_encap *tab);
 
+/* Every address of @ctl that goes over UDP (as transport_fill() decides
+ * with @c's paths) is in @tab[0..@n) with its port: the endpoint opened
+ * with that table reaches it (the table is fixed at ps_open()). */
+bool transport_encap_known(const struct config *c, const struct cfg_controller *ctl,
+			   const struct ps_encap *tab, unsigned int n);
+
 #endif

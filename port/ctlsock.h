@@ -44,6 +44,9 @@ struct ctl_stats {
  */
 int ctl_listen(struct loop *l, const char *path, size_t reply_max,
 	       ctl_handler h, void *arg, struct ctl_server **out);
+/* Replies may be up to @reply_max bytes from now on (more controllers
+ * after a reload); never shrinks. 0, -ENOMEM (the old limit stays). */
+int ctl_set_reply_max(struct ctl_server *s, size_t reply_max);
 /* Close every client and the socket, remove the file. NULL is fine. */
 void ctl_close(struct ctl_server *s);
 void ctl_get_stats(const struct ctl_server *s, struct ctl_stats *st);

@@ -137,6 +137,11 @@ int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add)
 	return ep->ops->bind_change(ep->impl, local, add);
 }
 
+int ps_set_out_streams(struct ps_ep *ep, uint16_t n)
+{
+	return ep->ops->set_out_streams(ep->impl, n);
+}
+
 void ps_get_stats(const struct ps_ep *ep, struct ps_stats *st)
 {
 	ep->ops->get_stats(ep->impl, st);

@@ -346,6 +346,12 @@ int ps_paths(struct ps_ep *ep, ps_assoc_id assoc, struct ps_path_info *out,
 int ps_set_stream_prio(struct ps_ep *ep, ps_assoc_id assoc, uint16_t stream,
 		       uint16_t prio);
 
+/* The outbound streams the INIT of every association made from now on
+ * asks for (SCTP_INITMSG on the one-to-many socket, RFC 6458 8.1.3; live
+ * associations keep theirs). -EINVAL @n == 0 or refused by the stack,
+ * -EIO any other failure (the previous value stays). */
+int ps_set_out_streams(struct ps_ep *ep, uint16_t n);
+
 /* Add or remove a local address on the live endpoint (ASCONF if the peer
  * supports it). -EADDRNOTAVAIL, -EOPNOTSUPP, -EINVAL. */
 int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add);

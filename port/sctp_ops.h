@@ -39,6 +39,7 @@ struct ps_ops {
 			    const uint8_t *key, size_t len);
 	int (*auth_key)(void *ep, ps_assoc_id assoc, uint16_t id, enum ps_auth_op op);
 	int (*assoc_pending)(void *ep, ps_assoc_id assoc, unsigned int *chunks);
+	int (*set_out_streams)(void *ep, uint16_t n);
 };
 
 extern const struct ps_ops lk_ps_ops;	/* port/lksctp/ops.c */

@@ -32,6 +32,7 @@
 #define ps_auth_key_set PS_RN(PS_PREFIX, ps_auth_key_set)
 #define ps_auth_key PS_RN(PS_PREFIX, ps_auth_key)
 #define ps_assoc_pending PS_RN(PS_PREFIX, ps_assoc_pending)
+#define ps_set_out_streams PS_RN(PS_PREFIX, ps_set_out_streams)
 #endif
 
 #endif

@@ -32,6 +32,7 @@ static int o_prio(void *ep, ps_assoc_id id, uint16_t s, uint16_t p)
 static int o_bind(void *ep, const struct net_addr *l, bool add)
 { return ps_bind_change(ep, l, add); }
 static void o_stats(const void *ep, struct ps_stats *st) { ps_get_stats(ep, st); }
+static int o_out_streams(void *ep, uint16_t n) { return ps_set_out_streams(ep, n); }
 
 static int o_auth_setup(void *ep, const uint8_t *c, unsigned int n,
 			const uint16_t *h, unsigned int nh)
@@ -54,5 +55,5 @@ const struct ps_ops lk_ps_ops = {
 	.set_stream_prio = o_prio, .bind_change = o_bind, .get_stats = o_stats,
 	.auth_setup = o_auth_setup, .auth_chunks = o_auth_chunks,
 	.auth_key_set = o_auth_key_set, .auth_key = o_auth_key,
-	.assoc_pending = o_pending,
+	.assoc_pending = o_pending, .set_out_streams = o_out_streams,
 };

@@ -26,13 +26,11 @@ static void setopt_future(int fd, int name, uint32_t value)
 	(void)setopt(fd, IPPROTO_SCTP, name, &av, sizeof(av));
 }
 
-int lk_setup_options(struct ps_ep *ep)
+/* The INIT parameters of associations made from now on (RFC 6458 8.1.3). */
+static int set_initmsg(struct ps_ep *ep)
 {
 	const struct ps_config *c = &ep->cfg;
 	struct sctp_initmsg im;
-	int one = 1, zero = 0, rcvbuf = 0;
-	socklen_t len = sizeof(rcvbuf);
-	int rc;
 
 	memset(&im, 0, sizeof(im));
 	im.sinit_num_ostreams = c->out_streams;
@@ -40,7 +38,31 @@ int lk_setup_options(struct ps_ep *ep)
 	im.sinit_max_attempts = c->init_max_attempts;
 	im.sinit_max_init_timeo = c->init_timeout_ms > 0xffff ?
 				  0xffff : (uint16_t)c->init_timeout_ms;
-	rc = setopt(ep->fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+	return setopt(ep->fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+}
+
+int ps_set_out_streams(struct ps_ep *ep, uint16_t n)
+{
+	uint16_t was = ep->cfg.out_streams;
+	int rc;
+
+	if (!n)
+		return -EINVAL;
+	ep->cfg.out_streams = n;
+	rc = set_initmsg(ep);
+	if (rc)
+		ep->cfg.out_streams = was;
+	return rc == -EINVAL || !rc ? rc : -EIO;
+}
+
+int lk_setup_options(struct ps_ep *ep)
+{
+	const struct ps_config *c = &ep->cfg;
+	int one = 1, zero = 0, rcvbuf = 0;
+	socklen_t len = sizeof(rcvbuf);
+	int rc;
+
+	rc = set_initmsg(ep);
 	if (rc < 0)
 		return rc == -EINVAL ? -EINVAL : rc;
 	if (c->nodelay) {

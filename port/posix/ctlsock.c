@@ -299,6 +299,21 @@ void ctl_close(struct ctl_server *s)
 	free(s);
 }
 
+int ctl_set_reply_max(struct ctl_server *s, size_t reply_max)
+{
+	if (reply_max <= s->reply_max)
+		return 0;
+	for (unsigned int i = 0; i < CTL_CONNS; i++) {
+		uint8_t *b = realloc(s->c[i].out, reply_max);	/* a reply being written moves along */
+
+		if (!b)
+			return -ENOMEM;
+		s->c[i].out = b;
+	}
+	s->reply_max = reply_max;
+	return 0;
+}
+
 void ctl_get_stats(const struct ctl_server *s, struct ctl_stats *st)
 {
 	*st = s->st;

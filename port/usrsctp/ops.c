@@ -32,10 +32,12 @@ static int o_prio(void *ep, ps_assoc_id id, uint16_t s, uint16_t p)
 static int o_bind(void *ep, const struct net_addr *l, bool add)
 { return ps_bind_change(ep, l, add); }
 static void o_stats(const void *ep, struct ps_stats *st) { ps_get_stats(ep, st); }
+static int o_out_streams(void *ep, uint16_t n) { return ps_set_out_streams(ep, n); }
 
 const struct ps_ops us_ps_ops = {
 	.open = o_open, .close = o_close, .fd = o_fd, .connect = o_connect,
 	.send = o_send, .recv = o_recv, .set_primary = o_prim,
 	.set_path_params = o_params, .paths = o_paths,
 	.set_stream_prio = o_prio, .bind_change = o_bind, .get_stats = o_stats,
+	.set_out_streams = o_out_streams,
 };

@@ -49,12 +49,11 @@ static int subscribe(struct ps_ep *ep)
 	return 0;
 }
 
-int us_setup_options(struct ps_ep *ep)
+/* The INIT parameters of associations made from now on (RFC 6458 8.1.3). */
+static int set_initmsg(struct ps_ep *ep)
 {
 	const struct ps_config *c = &ep->cfg;
 	struct sctp_initmsg im;
-	int one = 1, zero = 0;
-	int rc;
 
 	memset(&im, 0, sizeof(im));
 	im.sinit_num_ostreams = c->out_streams;
@@ -62,7 +61,30 @@ int us_setup_options(struct ps_ep *ep)
 	im.sinit_max_attempts = c->init_max_attempts;
 	im.sinit_max_init_timeo = c->init_timeout_ms > 0xffff ?
 				  0xffff : (uint16_t)c->init_timeout_ms;
-	rc = setopt(ep, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+	return setopt(ep, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im));
+}
+
+int ps_set_out_streams(struct ps_ep *ep, uint16_t n)
+{
+	uint16_t was = ep->cfg.out_streams;
+	int rc;
+
+	if (!n)
+		return -EINVAL;
+	ep->cfg.out_streams = n;
+	rc = set_initmsg(ep);
+	if (rc)
+		ep->cfg.out_streams = was;
+	return rc == -EINVAL || !rc ? rc : -EIO;
+}
+
+int us_setup_options(struct ps_ep *ep)
+{
+	const struct ps_config *c = &ep->cfg;
+	int one = 1, zero = 0;
+	int rc;
+
+	rc = set_initmsg(ep);
 	/* usrsctp's Nagle holds a lone small message for a full-sized one */
 	if (rc == 0 && c->nodelay)
 		rc = setopt(ep, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one));

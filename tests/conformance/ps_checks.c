@@ -425,6 +425,47 @@ static void check_sendall_eof(void)
 	      "send to a closed association fails", "rc %d", rc);
 }
 
+/* RFC 6458 8.1.3: SCTP_INITMSG on a live one-to-many socket applies to
+ * the associations made after it; the live ones keep what they have. */
+static void check_out_streams(void)
+{
+	struct net_addr peer = conf_addr("127.0.0.1", P_S);
+	struct m_assoc_arg up = { .state = PS_COMM_UP };
+	struct m_assoc_arg sc = { .state = PS_SHUTDOWN_COMP };
+	struct qev q;
+	ps_assoc_id id = 0, sid = 0;
+	uint16_t out = 0;
+	int rc = ps_set_out_streams(c2.ep, 0);
+	bool ok;
+
+	CHECK(rc == -EINVAL, "set_out_streams 0 is -EINVAL", "rc %d", rc);
+	rc = ps_set_out_streams(c2.ep, 4);
+	CHECK(rc == 0, "set_out_streams on a live endpoint", "rc %d", rc);
+	rc = ps_connect(c2.ep, &peer, 1, &id);
+	ok = rc == 0 && conf_wait(&c2, m_assoc, &up, TMO, &q);
+	if (ok) {
+		out = q.ev.u.assoc.out_streams;
+		id = q.ev.assoc;
+		conf_release(&q);
+	}
+	CHECK(ok && out == 4, "the next association asks for the new out_streams",
+	      "rc %d out %u", rc, out);
+	CHECK(wait_up(&s, 0, &sid), "server sees it", NULL);
+	rc = send_msg(&c2, id, 5, 1, 0, "x", 1);
+	CHECK(rc == -EINVAL, "its stream 5 is beyond them", "rc %d", rc);
+	rc = send_msg(&c1, a1, 5, 1, 0, "y", 1);
+	ok = rc == 0 && recv_one(&s, &q);
+	CHECK(ok && q.ev.u.data.stream == 5, "an older association keeps its streams",
+	      "rc %d", rc);
+	if (ok)
+		conf_release(&q);
+	rc = send_msg(&c2, id, 0, 1, PS_SEND_EOF, NULL, 0);
+	sc.assoc = id;
+	CHECK(rc == 0 && conf_wait(&c2, m_assoc, &sc, TMO, &q), "and it closes", "rc %d", rc);
+	sc.assoc = sid;
+	(void)conf_wait(&s, m_assoc, &sc, TMO, &q);
+}
+
 /* @p is @n bytes of @whole (a fragment of it). */
 static bool piece_of(const uint8_t *whole, size_t len, const uint8_t *p, size_t n)
 {
@@ -805,6 +846,7 @@ void conf_run_all(void)
 	check_paths();
 	check_path_params();
 	check_sendall_eof();
+	check_out_streams();
 	check_abort();
 	check_timer_event();
 	check_interleave();

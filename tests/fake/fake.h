@@ -147,6 +147,7 @@ enum fake_sctp_op {
 	FAKE_SCTP_BIND_CHANGE,
 	FAKE_SCTP_STREAM_PRIO,
 	FAKE_SCTP_AUTH,			/* faults only: auth_setup, key_set, key */
+	FAKE_SCTP_OUT_STREAMS,		/* ps_set_out_streams (.stream = n) */
 	FAKE_SCTP_NOPS
 };
 
@@ -180,7 +181,7 @@ struct fake_sctp_call {
 	bool has_peer;			/* set_path_params: @peer != NULL */
 	bool add;			/* bind_change */
 	struct ps_path_params params;	/* set_path_params */
-	uint16_t stream, prio;		/* set_stream_prio */
+	uint16_t stream, prio;		/* set_stream_prio; set_out_streams */
 	uint64_t at_ms;
 };
 
@@ -484,6 +485,7 @@ void fake_notify_reset(void);
 int fake_ctl_request(const char *req, uint8_t **reply, size_t *len);
 void fake_ctl_listen_fail(int err);	/* the next ctl_listen() only */
 const char *fake_ctl_path(void);	/* the listening path, or NULL */
+size_t fake_ctl_reply_max(void);	/* its reply limit now, or 0 */
 
 /* --- resolve (fake_resolve.c) --------------------------------------------
  * Host name lookups answered from a table, on the fake loop: each answer

@@ -33,6 +33,11 @@ const char *fake_ctl_path(void)
 	return cur ? cur->path : NULL;
 }
 
+size_t fake_ctl_reply_max(void)
+{
+	return cur ? cur->reply_max : 0;
+}
+
 int ctl_listen(struct loop *l, const char *path, size_t reply_max,
 	       ctl_handler h, void *arg, struct ctl_server **out)
 {
@@ -63,6 +68,13 @@ void ctl_close(struct ctl_server *s)
 	if (s == cur)
 		cur = NULL;
 	free(s);
+}
+
+int ctl_set_reply_max(struct ctl_server *s, size_t reply_max)
+{
+	if (reply_max > s->reply_max)
+		s->reply_max = reply_max;
+	return 0;
 }
 
 void ctl_get_stats(const struct ctl_server *s, struct ctl_stats *st)

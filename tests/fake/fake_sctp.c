@@ -318,9 +318,14 @@ static const struct fassoc *peer_assoc(const struct ps_ep *ep,
 
 		if (a->state == FAKE_ASSOC_DOWN)
 			continue;
-		for (unsigned int j = 0; j < n; j++)
-			if (addr_index(a, &addrs[j]) >= 0)
+		/* as Linux (sctp_endpoint_lookup_assoc): the same address at
+		 * another port is another peer */
+		for (unsigned int j = 0; j < n; j++) {
+			int k = addr_index(a, &addrs[j]);
+
+			if (k >= 0 && a->addrs[k].port == addrs[j].port)
 				return a;
+		}
 	}
 	return NULL;
 }
@@ -708,6 +713,24 @@ int ps_bind_change(struct ps_ep *ep, const struct net_addr *local, bool add)
 		else
 			ep->local[i] = ep->local[--ep->nlocal];
 	}
+	log_call(ep, &c, err);
+	return err;
+}
+
+/* As Linux: the INIT of associations made after the call asks for @n;
+ * live ones keep what they negotiated. */
+int ps_set_out_streams(struct ps_ep *ep, uint16_t n)
+{
+	struct fake_sctp_call c = { .op = FAKE_SCTP_OUT_STREAMS, .stream = n };
+	int err;
+
+	check_open(ep, "ps_set_out_streams");
+	ep->counts[FAKE_SCTP_OUT_STREAMS]++;
+	err = fault(FAKE_SCTP_OUT_STREAMS);
+	if (!err && !n)
+		err = -EINVAL;
+	if (!err)
+		ep->cfg.out_streams = n;
 	log_call(ep, &c, err);
 	return err;
 }

@@ -588,7 +588,11 @@ static void test_reload_closes_removed_controller(void **state)
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
 	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
 	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: removed from the configuration: closing"));
-	assert_true(fake_log_contains("reload: needs a restart to take effect (running as before): new [controller.d]"));
+	/* d joins in a slot of its own (b keeps its slot) */
+	assert_true(fake_log_contains("ctrl=d assoc=0 state=idle: added by the reload: connecting"));
+	assert_int_equal(t->ag->n_assoc, 4);
+	assert_string_equal(assoc_name(t->ag->assocs[3]), "d");
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
 	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
 	run(t);
 	assert_int_equal(assoc_state(t->ag->assocs[1]), AS_CLOSED);
@@ -596,7 +600,7 @@ static void test_reload_closes_removed_controller(void **state)
 	fake_loop_advance(t->l, 1000);
 	assoc_get_stats(t->ag->assocs[1], &st);
 	assert_true(st.dropped >= 10);
-	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
 	/* a broken file changes nothing */
 	fake_file_put("t.ini", "[agent]\nname = \n", 0644);
 	fake_loop_raise(t->l, LOOP_SIG_HUP);
@@ -609,7 +613,8 @@ static void test_reload_closes_removed_controller(void **state)
 	fake_loop_raise(t->l, LOOP_SIG_HUP);
 	run(t);
 	assert_true(fake_log_contains("back in the configuration: connecting again"));
-	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
+	assert_true(assoc_removed(t->ag->assocs[3]));	/* d is gone from ini3 */
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 5);
 	id = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc;
 	fake_sctp_clear_sent(t->ep);
 	fake_sctp_comm_up(t->ep, id);

@@ -601,6 +601,120 @@ static void test_acked_needs_no_sync(void **state)
 	assert_int_equal(outbox_close(ob), 0);
 }
 
+/* --- a controller added to the running outbox ------------------------------------------ */
+
+static int add_low_cb(void *ctx, uint32_t epoch, uint16_t stream, uint32_t low)
+{
+	uint32_t *out = ctx;
+
+	(void)epoch;
+	out[stream] = low;
+	return 0;
+}
+
+/* A controller added live starts where one the state file does not name
+ * starts at open: the same records replayed, the same HELLO "low". */
+static void test_add_ctrl_as_new_at_open(void **state)
+{
+	static const char *const abc[] = { "a", "b", "c" };
+	struct outbox_config c = config();
+	struct outbox *ob = open_ok(&c, NULL);
+	uint32_t e = outbox_epoch(ob), low_live[NS + 1] = { 0 }, low_open[NS + 1] = { 0 };
+	static struct got live, fresh;
+	struct outbox_stats st;
+	unsigned int i = 99;
+
+	(void)state;
+	for (uint32_t seq = 1; seq <= 200; seq++)
+		for (uint16_t s = 1; s <= NS; s++)
+			assert_int_equal(append(ob, s, seq), 0);
+	/* a and b acked the oldest: those segments go */
+	for (uint16_t s = 1; s <= NS; s++) {
+		assert_int_equal(outbox_ack(ob, 0, e, s, 120), 0);
+		assert_int_equal(outbox_ack(ob, 1, e, s, s == 3 ? 0 : 120), 0);	/* b: not 3 */
+	}
+	assert_int_equal(outbox_poll(ob), 0);
+	outbox_stats(ob, &st);
+	assert_true(st.segs_deleted >= 2);
+	assert_int_equal(outbox_add_ctrl(ob, "a", &i), -EEXIST);
+	assert_int_equal(outbox_add_ctrl(ob, "", &i), -EINVAL);
+	assert_int_equal(outbox_add_ctrl(ob, "c", &i), 0);
+	assert_int_equal(i, 2);
+	for (uint16_t s = 1; s <= NS; s++)
+		assert_int_equal(outbox_acked(ob, 2, e, s), 0);
+	replay(ob, 2, &live);
+	assert_int_equal(outbox_low(ob, 2, add_low_cb, low_live), 0);
+	assert_true(live.n > 0);
+	assert_true(yielded(&live, e, 1, 200));
+	assert_false(yielded(&live, e, 1, 1));		/* deleted before it came */
+	assert_true(low_live[1] > 1);
+	/* appends after the add are its too */
+	assert_int_equal(append(ob, 1, 201), 0);
+	assert_int_equal(outbox_ack(ob, 2, e, 1, 201), 0);
+	assert_int_equal(outbox_acked(ob, 2, e, 1), 201);
+	assert_int_equal(outbox_close(ob), 0);
+	/* the same log, c named in the config at open */
+	c.n_ctrls = 3;
+	c.ctrl_names = abc;
+	ob = open_ok(&c, NULL);
+	assert_int_equal(outbox_acked(ob, 2, e, 1), 201);	/* persisted by name */
+	assert_int_equal(outbox_close(ob), 0);
+	/* and a fresh c (no cursor of it on disk) after the same history */
+	reset(NULL);
+	c = config();
+	ob = open_ok(&c, NULL);
+	e = outbox_epoch(ob);
+	for (uint32_t seq = 1; seq <= 200; seq++)
+		for (uint16_t s = 1; s <= NS; s++)
+			assert_int_equal(append(ob, s, seq), 0);
+	for (uint16_t s = 1; s <= NS; s++) {
+		assert_int_equal(outbox_ack(ob, 0, e, s, 120), 0);
+		assert_int_equal(outbox_ack(ob, 1, e, s, s == 3 ? 0 : 120), 0);
+	}
+	assert_int_equal(outbox_poll(ob), 0);
+	assert_int_equal(outbox_close(ob), 0);
+	c.n_ctrls = 3;
+	c.ctrl_names = abc;
+	ob = open_ok(&c, NULL);
+	replay(ob, 2, &fresh);
+	assert_int_equal(outbox_low(ob, 2, add_low_cb, low_open), 0);
+	assert_int_equal(fresh.n, live.n);
+	for (unsigned int k = 0; k < live.n; k++) {
+		assert_int_equal(fresh.r[k].stream, live.r[k].stream);
+		assert_int_equal(fresh.r[k].seq, live.r[k].seq);
+		assert_int_equal(fresh.r[k].type, live.r[k].type);
+	}
+	assert_memory_equal(low_open, low_live, sizeof(low_live));
+	assert_int_equal(outbox_close(ob), 0);
+}
+
+/* No room past OUTBOX_MAX_CTRLS; nothing changed by the refusal. */
+static void test_add_ctrl_full(void **state)
+{
+	static char nm[OUTBOX_MAX_CTRLS][8];
+	static const char *np[OUTBOX_MAX_CTRLS];
+	struct outbox_config c = config();
+	struct outbox *ob;
+	unsigned int i;
+
+	(void)state;
+	for (unsigned int k = 0; k < OUTBOX_MAX_CTRLS; k++) {
+		snprintf(nm[k], sizeof(nm[k]), "c%u", k);
+		np[k] = nm[k];
+	}
+	c.n_ctrls = OUTBOX_MAX_CTRLS - 1;
+	c.ctrl_names = np;
+	c.takes = NULL;
+	ob = open_ok(&c, NULL);
+	assert_int_equal(append(ob, 1, 1), 0);
+	assert_int_equal(outbox_add_ctrl(ob, nm[OUTBOX_MAX_CTRLS - 1], &i), 0);
+	assert_int_equal(i, OUTBOX_MAX_CTRLS - 1);
+	assert_int_equal(outbox_add_ctrl(ob, "more", &i), -ENOSPC);
+	assert_int_equal(outbox_ack(ob, OUTBOX_MAX_CTRLS - 1, outbox_epoch(ob), 1, 1), 0);
+	assert_int_equal(outbox_ack(ob, OUTBOX_MAX_CTRLS, outbox_epoch(ob), 1, 1), -EINVAL);
+	assert_int_equal(outbox_close(ob), 0);
+}
+
 /* --- deletion ------------------------------------------------------------------------ */
 
 static void test_delete_when_all_acked(void **state)
@@ -1735,6 +1849,8 @@ int main(void)
 		cmocka_unit_test_setup(test_cursor_ahead_of_data, reset),
 		cmocka_unit_test_setup(test_quarantine_capped, reset),
 		cmocka_unit_test_setup(test_memory_per_segment, reset),
+		cmocka_unit_test_setup(test_add_ctrl_as_new_at_open, reset),
+		cmocka_unit_test_setup(test_add_ctrl_full, reset),
 		cmocka_unit_test_setup(test_crash_every_op, reset),
 		cmocka_unit_test_setup(test_torn_every_write, reset),
 		cmocka_unit_test_setup(test_error_every_op, reset),

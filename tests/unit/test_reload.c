@@ -7,7 +7,11 @@
  * controller's new address or port (only it re-associates, its readings
  * kept); sensors added, removed, changed or moved in the file (the
  * others' streams, seqs and instances untouched, no association made
- * again for a controller that does not take the new one); what cannot
+ * again for a controller that does not take the new one); a controller
+ * added (it connects, gets HELLO and what the outbox holds, the others
+ * see nothing new); a controller whose streams, host names or sensors
+ * changed (only it re-associates, HELLO lists its new streams, the
+ * endpoint's INIT asks for more streams); no slot left; what cannot
  * change live is named and left running; a file with an error is refused
  * whole (not even its good changes are applied).
  */
@@ -23,6 +27,10 @@
 
 #include "agent/agent.h"
 #include "agent/agent_int.h"
+#include "agent/cbor.h"
+#include "agent/kconfig.h"
+#include "agent/msg.h"
+#include "agent/outbox.h"
 #include "agent/sensor.h"
 #include "tests/fake/fake.h"
 #include "tests/unit/harness.h"
@@ -32,6 +40,7 @@
 #define PATHS "[path.eth]\ninterface = eth0\naddress = 10.0.0.2\nheartbeat_ms = 30000\n"
 #define CTRL_A "[controller.a]\naddress = 10.0.1.1@eth\n"
 #define CTRL_B "[controller.b]\naddress = 10.0.2.1@eth\n"
+#define CTRL_C "[controller.c]\naddress = 10.0.3.1@eth\n"
 #define TEMP "[sensor.temp]\ndriver = simulated\nsource = counter\ninterval_ms = 100\n"
 #define HUM "[sensor.hum]\ndriver = simulated\nsource = counter\ninterval_ms = 500\n"
 
@@ -56,6 +65,9 @@ static void hup(struct t *t, const char *ini)
 	fake_file_put("t.ini", ini, 0644);
 	assert_int_equal(fake_loop_raise(t->l, LOOP_SIG_HUP), 0);
 	harness_run(t);
+	if (getenv("DUMP"))
+		for (unsigned int i = 0; fake_log_line(i); i++)
+			fprintf(stderr, "LOG %s\n", fake_log_line(i));
 }
 
 /* Nothing happened to association @id: still up, no EOF sent to it. */
@@ -79,7 +91,7 @@ static void test_log_level_and_interval(void **state)
 	assert_true(fake_log_contains("reload: [sensor.temp] every 250 ms"));
 	assert_true(fake_log_contains("1 agent keys, 0 paths, 1 sensor intervals, 0 sensors added, "
 				      "0 removed, 0 restarted, 0 controllers re-associated, "
-				      "0 removed, 0 back; 0 changes wait"));
+				      "0 removed, 0 back, 0 added; 0 changes wait"));
 	assert_false(fake_log_contains("needs a restart"));
 	untouched(t, 1, 2);
 	untouched(t, 2, 2);
@@ -159,17 +171,6 @@ static void test_restart_needed_named(void **state)
 	struct t *t = up();
 
 	(void)state;
-	/* a new controller, b's streams: named, not applied */
-	hup(t, AGENT INFO PATHS CTRL_A CTRL_B "[controller.c]\naddress = 10.0.3.1\n" TEMP HUM);
-	assert_true(fake_log_contains("reload: needs a restart to take effect (running as before): "
-				      "new [controller.c]"));
-	untouched(t, 1, 2);
-	untouched(t, 2, 2);
-	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth\nstreams = 20\n" TEMP HUM);
-	assert_true(fake_log_contains("(running as before): [controller.b] streams, sensors or host names"));
-	assert_int_equal(t->ag->cfg->ctrls[1].streams, 3);
-	untouched(t, 1, 2);
-	untouched(t, 2, 2);
 	/* a path's address, [agent] name */
 	fake_log_clear();
 	hup(t, "[agent]\nname = t2\n" INFO
@@ -202,10 +203,380 @@ static void test_bad_file_refused_whole(void **state)
 	harness_stop(t);
 }
 
+/* ---- controllers added, changed ------------------------------------------ */
+
+static struct msg_hdr hdr_of(const struct fake_sctp_msg *m, const uint8_t **body, size_t *len)
+{
+	struct msg_hdr h;
+	enum msg_err why;
+
+	assert_int_equal(msg_hdr_parse(m->buf, m->len, &h, body, len, &why), 0);
+	return h;
+}
+
+/* Messages of @type sent to association @id since the last clear. */
+static unsigned int count_to(struct t *t, ps_assoc_id id, enum msg_type type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *b;
+		size_t len;
+
+		n += m->assoc == id && hdr_of(m, &b, &len).type == type;
+	}
+	return n;
+}
+
+/* The streams the first HELLO to @id lists (stream numbers in @st). */
+static unsigned int hello_streams(struct t *t, ps_assoc_id id, uint16_t *st, unsigned int cap)
+{
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		struct msg_stream_info si[8];
+		struct msg_low low[8];
+		struct msg_hello h;
+		enum msg_err why;
+		const uint8_t *b;
+		size_t len;
+
+		if (m->assoc != id || hdr_of(m, &b, &len).type != MSG_HELLO)
+			continue;
+		assert_int_equal(msg_decode_hello(b, len, &h, si, 8, low, 8, &why), 0);
+		for (unsigned int k = 0; k < h.n_streams && k < cap; k++)
+			st[k] = si[k].stream;
+		return h.n_streams;
+	}
+	fail_msg("no HELLO to assoc %u", (unsigned int)id);
+	return 0;
+}
+
+/* The first READINGS message to @id on @stream: its seq (0 = none). */
+static uint32_t first_seq(struct t *t, ps_assoc_id id, uint16_t stream)
+{
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *b;
+		size_t len;
+		struct msg_hdr h;
+
+		if (m->assoc != id || m->si.stream != stream)
+			continue;
+		h = hdr_of(m, &b, &len);
+		if (h.type == MSG_READINGS)
+			return h.seq;
+	}
+	return 0;
+}
+
+static void test_added_controller_joins_live(void **state)
+{
+	struct t *t = up();
+	const struct fake_sctp_call *c;
+	uint16_t st[8];
+	struct msg_ack ack = { 1, 2 };
+	uint8_t buf[64];
+	size_t len;
+
+	(void)state;
+	fake_loop_advance(t->l, 300);		/* readings a and b have not acked */
+	fake_sctp_clear_sent(t->ep);
+	hup(t, AGENT INFO PATHS CTRL_A CTRL_B CTRL_C TEMP HUM);
+	assert_true(fake_log_contains("ctrl=c assoc=0 state=idle: added by the reload: connecting"));
+	assert_true(fake_log_contains("0 back, 1 added; 0 changes wait"));
+	assert_false(fake_log_contains("needs a restart"));
+	assert_int_equal(t->ag->n_assoc, 3);
+	assert_int_equal(t->ag->cfg->n_ctrls, 3);
+	assert_int_equal(t->ag->ssrc.n_assocs, 3);	/* status sees it */
+	assert_int_equal(t->ag->penv.n_assocs, 3);	/* and the fan-out */
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(c->addrs[0].a[2], 3);		/* 10.0.3.1 */
+	untouched(t, 1, 3);
+	untouched(t, 2, 3);
+	fake_sctp_comm_up(t->ep, c->assoc);
+	harness_run(t);
+	/* HELLO first, listing what it takes, then what the outbox holds from
+	 * seq 1 (where a controller new at start-up starts), then live ones */
+	assert_int_equal(hdr_of(fake_sctp_sent(t->ep, 0), &(const uint8_t *){ 0 }, &len).type,
+			 MSG_HELLO);
+	assert_int_equal(fake_sctp_sent(t->ep, 0)->assoc, c->assoc);
+	assert_int_equal(hello_streams(t, c->assoc, st, 8), 2);
+	assert_int_equal(first_seq(t, c->assoc, 1), 1);
+	fake_loop_advance(t->l, 300);
+	assert_true(count_to(t, c->assoc, MSG_READINGS) >= 5);
+	/* the others saw nothing new: no HELLO, still up, no connect */
+	assert_int_equal(count_to(t, 1, MSG_HELLO), 0);
+	assert_int_equal(count_to(t, 2, MSG_HELLO), 0);
+	untouched(t, 1, 3);
+	untouched(t, 2, 3);
+	/* its ACKs move its own cursor in the outbox */
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, &ack, 1, &len), 0);
+	fake_sctp_data(t->ep, c->assoc, 0, MSG_PPID, buf, len);
+	harness_run(t);
+	assert_int_equal(outbox_acked(t->ag->ob, 2, t->ag->epoch, 1), 2);
+	assert_int_equal(outbox_acked(t->ag->ob, 0, t->ag->epoch, 1), 0);
+	/* the local status socket lists it too (its reply grew for it) */
+	{
+		uint8_t *reply;
+		size_t n;
+		struct cbor_dec d;
+
+		assert_int_equal(fake_ctl_request("status", &reply, &len), 0);
+		cbor_dec_init(&d, reply, len);
+		assert_int_equal(cbor_get_array(&d, &n), 0);
+		assert_int_equal(n, 3);
+		free(reply);
+		assert_int_equal(fake_ctl_reply_max(), status_all_max_len(t->ag->cfg));
+	}
+	/* the same file again: nothing happens */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A CTRL_B CTRL_C TEMP HUM);
+	assert_true(fake_log_contains("0 controllers re-associated, 0 removed, 0 back, 0 added"));
+	assert_int_equal(fake_sctp_assoc_state(t->ep, c->assoc), FAKE_ASSOC_UP);
+	untouched(t, 1, 3);
+	harness_stop(t);
+}
+
+/* b asks for more streams than the endpoint's INIT did: only b
+ * re-associates, after the INIT asks for them; its readings are kept. */
+static void test_changed_streams_alone_reassociate(void **state)
+{
+	struct t *t = up();
+	const struct fake_sctp_call *c;
+	struct assoc_stats st;
+
+	(void)state;
+	assert_int_equal(fake_sctp_config(t->ep)->out_streams, 3);
+	fake_loop_advance(t->l, 300);
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth\nstreams = 20\n"
+	    TEMP HUM);
+	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: reload changed its streams: "
+				      "a new association"));
+	assert_true(fake_log_contains("reload: new associations ask for 20 outbound streams (was 3)"));
+	assert_false(fake_log_contains("needs a restart"));
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_OUT_STREAMS), 1);
+	assert_int_equal(fake_sctp_config(t->ep)->out_streams, 20);
+	assert_int_equal(t->ag->cfg->ctrls[1].streams, 20);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 2), FAKE_ASSOC_SHUTTING_DOWN);
+	untouched(t, 1, 2);
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_comm_up(t->ep, c->assoc);
+	harness_run(t);
+	assert_true(fake_log_contains("ctrl=b assoc=3 state=connecting: association up: 20 out"));
+	assert_false(fake_log_contains("ALARM: peer granted"));
+	assert_int_equal(count_to(t, c->assoc, MSG_HELLO), 1);
+	assoc_get_stats(t->ag->assocs[1], &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(first_seq(t, c->assoc, 1), 1);	/* unacked: sent again */
+	assert_int_equal(count_to(t, 1, MSG_HELLO), 0);
+	untouched(t, 1, 3);
+	/* fewer streams again: b re-associates, the INIT is not lowered */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A CTRL_B TEMP HUM);
+	assert_true(fake_log_contains("ctrl=b assoc=3 state=up: reload changed its streams"));
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_OUT_STREAMS), 1);
+	untouched(t, 1, 3);
+	harness_stop(t);
+}
+
+/* Which sensors b takes: `sensors = temp` -> `temp, hum`. Only b
+ * re-associates and its HELLO lists the new stream; hum's readings then
+ * reach it. */
+static void test_changed_sensors_reassociate(void **state)
+{
+	static const char one[] = AGENT INFO PATHS CTRL_A CTRL_B "sensors = temp\n" TEMP HUM;
+	struct t *t;
+	const struct fake_sctp_call *c;
+	uint16_t st[8];
+
+	(void)state;
+	log_set_level(LOG_INFO);
+	t = harness_start(one);
+	fake_sctp_comm_up(t->ep, 1);
+	fake_sctp_comm_up(t->ep, 2);
+	harness_run(t);
+	assert_int_equal(hello_streams(t, 2, st, 8), 1);
+	assert_int_equal(st[0], 1);
+	assert_int_equal(t->ag->stream_ctrls[2], 1);	/* hum: a only */
+	fake_log_clear();
+	/* the same routes written otherwise: nothing happens */
+	hup(t, AGENT INFO PATHS CTRL_A CTRL_B TEMP
+	    "[sensor.hum]\ndriver = simulated\nsource = counter\ninterval_ms = 500\ncontrollers = a\n");
+	assert_true(fake_log_contains("0 controllers re-associated"));
+	untouched(t, 2, 2);
+	hup(t, AGENT INFO PATHS CTRL_A CTRL_B "sensors = temp, hum\n" TEMP HUM);
+	/* it takes stream 2 now: 3 streams instead of 2 */
+	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: reload changed its streams, "
+				      "sensors: a new association"));
+	assert_false(fake_log_contains("needs a restart"));
+	assert_int_equal(t->ag->stream_ctrls[2], 3);	/* the outbox: hum for b too */
+	assert_true((t->ag->cfg->sensors[1].ctrl_mask >> 1) & 1);
+	untouched(t, 1, 2);
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(c->assoc, 3);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_comm_up(t->ep, 3);
+	harness_run(t);
+	assert_int_equal(hello_streams(t, 3, st, 8), 2);
+	assert_int_equal(st[1], 2);
+	fake_loop_advance(t->l, 1000);
+	assert_true(first_seq(t, 3, 2) > 0);		/* hum's readings reach b */
+	assert_int_equal(count_to(t, 1, MSG_HELLO), 0);
+	untouched(t, 1, 3);
+	/* back to temp alone: b again, alone */
+	fake_log_clear();
+	hup(t, one);
+	assert_true(fake_log_contains("ctrl=b assoc=3 state=up: reload changed its streams, sensors"));
+	assert_int_equal(t->ag->stream_ctrls[2], 1);
+	untouched(t, 1, 3);
+	harness_stop(t);
+}
+
+/* b given by host name: a new name re-associates it (and only it) to
+ * what the new name resolves to. */
+static void test_changed_host_names_reassociate(void **state)
+{
+	static const struct net_addr b1 = { .family = NET_AF_INET4, .a = { 10, 0, 2, 1 } };
+	static const struct net_addr b2 = { .family = NET_AF_INET4, .a = { 10, 0, 2, 7 } };
+	struct t *t;
+	const struct fake_sctp_call *c;
+
+	(void)state;
+	if (!IS_ENABLED(CONFIG_RESOLVE))
+		skip();
+	log_set_level(LOG_INFO);
+	fake_resolve_set("b.test", 0, &b1, 1);
+	fake_resolve_set("b2.test", 0, &b2, 1);
+	t = harness_start(AGENT INFO PATHS CTRL_A "[controller.b]\naddress = b.test@eth\n" TEMP HUM);
+	fake_resolve_set("b.test", 0, &b1, 1);	/* the start reset the fakes */
+	fake_resolve_set("b2.test", 0, &b2, 1);
+	harness_run(t);
+	fake_sctp_comm_up(t->ep, 1);
+	harness_run(t);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	fake_sctp_comm_up(t->ep, c->assoc);
+	harness_run(t);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, c->assoc), FAKE_ASSOC_UP);
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = b2.test@eth\n" TEMP HUM);
+	assert_true(fake_log_contains("reload changed its host names: a new association"));
+	assert_int_equal(fake_sctp_assoc_state(t->ep, c->assoc), FAKE_ASSOC_SHUTTING_DOWN);
+	fake_sctp_assoc_change(t->ep, c->assoc, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	assert_int_equal(fake_resolve_queries("b2.test"), 1);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(c->addrs[0].a[3], 7);
+	assert_int_equal(fake_sctp_assoc_state(t->ep, 1), FAKE_ASSOC_UP);
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 3);
+	/* the same name, more streams, the nameserver gone: b re-associates
+	 * to the name's last addresses (the answers are kept) */
+	fake_sctp_comm_up(t->ep, c->assoc);
+	harness_run(t);
+	fake_resolve_set("b2.test", -ETIMEDOUT, NULL, 0);
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = b2.test@eth\nstreams = 9\n"
+	    TEMP HUM);
+	assert_true(fake_log_contains("reload changed its streams: a new association"));
+	fake_sctp_assoc_change(t->ep, c->assoc, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	assert_int_equal(fake_resolve_queries("b2.test"), 2);
+	assert_true(fake_log_contains("'b2.test' does not resolve: no answer in time "
+				      "(resolve_timeout_ms); using its last addresses 10.0.2.7"));
+	assert_int_equal(fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT), 4);
+	c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	assert_int_equal(c->addrs[0].a[3], 7);
+	harness_stop(t);
+}
+
+/* Slots: a removed controller keeps its own (never reused within a run),
+ * a new one takes the next; none left -> named as needing a restart,
+ * everything else of the file still applied. A removed one back with the
+ * same name takes its old slot. */
+static void test_no_slot_left(void **state)
+{
+	struct t *t = up();
+	char ini[2048];
+	size_t n;
+
+	(void)state;
+	/* b removed: closed, its slot kept */
+	hup(t, AGENT INFO PATHS CTRL_A TEMP HUM);
+	assert_true(fake_log_contains("ctrl=b assoc=2 state=up: removed from the configuration"));
+	fake_sctp_assoc_change(t->ep, 2, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	/* fill every slot left: c.. after a and the removed b */
+	n = (size_t)snprintf(ini, sizeof(ini), "%s", AGENT INFO PATHS CTRL_A);
+	for (unsigned int i = 2; i < CONFIG_MAX_CONTROLLERS + 1; i++)
+		n += (size_t)snprintf(ini + n, sizeof(ini) - n,
+				      "[controller.c%u]\naddress = 10.0.%u.1@eth\n", i, 10 + i);
+	n += (size_t)snprintf(ini + n, sizeof(ini) - n, "%s", TEMP HUM);
+	fake_log_clear();
+	hup(t, ini);
+	assert_int_equal(t->ag->n_assoc, CONFIG_MAX_CONTROLLERS);
+	assert_true(fake_log_contains("reload: needs a restart to take effect (running as before): "
+				      "new [controller.c8]: no controller slot left"));
+	assert_int_equal(config_ctrl_index(t->ag->cfg, "c2"), 2);	/* b's slot not reused */
+	assert_int_equal(config_ctrl_index(t->ag->cfg, "c8"), -ENOENT);
+	assert_true(assoc_removed(t->ag->assocs[1]));
+	untouched(t, 1, 1 + 1 + CONFIG_MAX_CONTROLLERS - 2);
+	/* b back with its name: its own slot, connected again */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A CTRL_B TEMP HUM);
+	assert_true(fake_log_contains("ctrl=b assoc=0 state=closed: back in the configuration"));
+	assert_int_equal(config_ctrl_index(t->ag->cfg, "b"), 1);
+	assert_true(fake_log_contains("0 back, 0 added") == false);
+	assert_true(fake_log_contains("1 back, 0 added"));
+	harness_stop(t);
+}
+
+/* The endpoint's UDP encapsulation table is made at its open: a new
+ * controller (or a new address of one) over UDP it lacks is named as
+ * needing a restart and changes nothing; one the table has joins. */
+static void test_udp_address_not_in_the_table(void **state)
+{
+	struct t *t;
+
+	(void)state;
+	log_set_level(LOG_INFO);
+	t = harness_start(AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9899\n"
+			  TEMP HUM);
+	fake_sctp_comm_up(t->ep, 1);
+	fake_sctp_comm_up(t->ep, 2);
+	harness_run(t);
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9899\n"
+	    "[controller.c]\naddress = 10.0.3.1@eth udp=9899\n" TEMP HUM);
+	assert_true(fake_log_contains("new [controller.c]: an address over UDP (udp=PORT or its "
+				      "path's udp_port) the endpoint was not opened with"));
+	assert_int_equal(t->ag->n_assoc, 2);
+	untouched(t, 1, 2);
+	untouched(t, 2, 2);
+	/* b moves to another port over UDP: named, b stays where it is */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9900\n" TEMP HUM);
+	assert_true(fake_log_contains("[controller.b] an address over UDP"));
+	assert_int_equal(t->ag->cfg->ctrls[1].addr_udp[0], 9899);
+	untouched(t, 2, 2);
+	/* c on b's address and port over UDP is in the table: it joins */
+	fake_log_clear();
+	hup(t, AGENT INFO PATHS CTRL_A "[controller.b]\naddress = 10.0.2.1@eth udp=9899\n"
+	    "[controller.c]\naddress = 10.0.2.1@eth udp=9899\nport = 9911\n" TEMP HUM);
+	assert_true(fake_log_contains("ctrl=c assoc=0 state=idle: added by the reload"));
+	assert_false(fake_log_contains("connect failed"));
+	assert_int_equal(fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->addrs[0].port, 9911);
+	untouched(t, 2, 3);
+	harness_stop(t);
+}
+
 /* ---- sensors ---------------------------------------------------------- */
 
-/* a takes every sensor (with room for more streams: on this branch
- * alone a controller is not made again for a new streams count), b only
+/* a takes every sensor (streams given: only its sensors change), b only
  * temp */
 #define CTRL_A8 "[controller.a]\naddress = 10.0.1.1@eth\nstreams = 8\n"
 #define CTRL_B_TEMP "[controller.b]\naddress = 10.0.2.1@eth\nsensors = temp\n"
@@ -263,6 +634,23 @@ static struct seen seen_on(struct t *t, ps_assoc_id assoc, uint16_t stream)
 	return sn;
 }
 
+/* Controller @id's association re-associates (the sensors it takes
+ * changed): its graceful close completes, the new one comes up. Returns
+ * the new association's id. */
+static ps_assoc_id reassociate(struct t *t, ps_assoc_id id)
+{
+	ps_assoc_id nid;
+
+	assert_int_equal(fake_sctp_assoc_state(t->ep, id), FAKE_ASSOC_SHUTTING_DOWN);
+	fake_sctp_assoc_change(t->ep, id, PS_SHUTDOWN_COMP);
+	harness_run(t);
+	nid = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc;
+	assert_true(nid != id);
+	fake_sctp_comm_up(t->ep, nid);
+	harness_run(t);
+	return nid;
+}
+
 static unsigned int stream_of(struct t *t, const char *name)
 {
 	int i = config_sensor_index(t->ag->cfg, name);
@@ -271,18 +659,21 @@ static unsigned int stream_of(struct t *t, const char *name)
 	return t->ag->cfg->sensors[i].stream;
 }
 
-/* A new sensor reads on a new stream, to the controllers that take it;
- * the others' streams, seqs and instances stay; b, which does not take
- * it, keeps its association. */
+/* A new sensor reads on a new stream, to the controllers that take it
+ * (a re-associates: its HELLO lists the new stream); the others'
+ * streams, seqs and instances stay; b, which does not take it, keeps its
+ * association. */
 static void test_sensor_added(void **state)
 {
 	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP HUM);
 	struct sampler_stats before, after;
 	struct seen s1, s1b, s3;
+	ps_assoc_id a2;
+	uint16_t st[8];
 
 	(void)state;
 	fake_loop_advance(t->l, 1000);
-	s1 = seen_on(t, 1, 1);
+	s1 = seen_on(t, 2, 1);
 	assert_true(s1.msgs >= 9);
 	sampler_get_stats(t->ag->sampler, 0, &before);
 	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP HUM NEW);
@@ -297,18 +688,22 @@ static void test_sensor_added(void **state)
 	assert_true(t->ag->cfg->ctrls[0].all_sensors);
 	assert_int_equal(t->ag->cfg->ctrls[1].sensor_mask, 1);
 	untouched(t, 2, 2);
+	fake_sctp_clear_sent(t->ep);
+	a2 = reassociate(t, 1);
+	assert_int_equal(hello_streams(t, a2, st, 8), 3);
+	assert_int_equal(st[2], 3);
 	fake_loop_advance(t->l, 1000);
-	s3 = seen_on(t, 1, 3);
+	s3 = seen_on(t, a2, 3);
 	assert_true(s3.msgs >= 9);
 	assert_string_equal(s3.name, "new");
 	assert_int_equal(seen_on(t, 2, 3).msgs, 0);	/* b does not take it */
+	untouched(t, 2, 3);
 	/* temp went on: same stream, the next seqs, the same instance */
-	s1b = seen_on(t, 1, 1);
-	assert_true(s1b.msgs >= s1.msgs + 9);
+	s1b = seen_on(t, 2, 1);
+	assert_true(s1b.msgs >= 9);
 	assert_string_equal(s1b.name, "temp");
 	sampler_get_stats(t->ag->sampler, 0, &after);
 	assert_true(after.reads >= before.reads + 9);
-	assert_int_equal(seen_on(t, 2, 1).msgs, s1b.msgs);
 	/* the status shows it, the outbox knows who takes it */
 	assert_true(t->ag->last[2].have);
 	assert_int_equal(t->ag->stream_ctrls[3], 1);
@@ -319,30 +714,35 @@ static void test_sensor_added(void **state)
  * more; temp is untouched. */
 static void test_sensor_removed(void **state)
 {
-	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B TEMP HUM10);
+	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP HUM10);
 	struct seen s2, s1;
+	ps_assoc_id a2;
 
 	(void)state;
 	fake_loop_advance(t->l, 350);		/* hum: 3 readings waiting */
 	assert_int_equal(seen_on(t, 1, 2).msgs, 0);
-	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B TEMP);
+	s1 = seen_on(t, 2, 1);
+	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP);
 	assert_true(fake_log_contains("reload: [sensor.hum] removed: its readings stop (stream 2)"));
+	/* out before a's association closes (its HELLO listed hum) */
 	s2 = seen_on(t, 1, 2);
 	assert_int_equal(s2.msgs, 1);
 	assert_int_equal(s2.records, 3);
 	assert_string_equal(s2.name, "hum");
-	assert_int_equal(seen_on(t, 2, 2).msgs, 1);
 	assert_int_equal(t->ag->cfg->n_sensors, 1);
 	assert_int_equal(sampler_status(t->ag->sampler, 1, &(struct sampler_status){ 0 }),
 			 -EINVAL);
-	s1 = seen_on(t, 1, 1);
+	untouched(t, 2, 2);			/* b never took hum */
+	a2 = reassociate(t, 1);
 	fake_loop_advance(t->l, 2000);
-	assert_int_equal(seen_on(t, 1, 2).msgs, 1);	/* no more */
-	assert_true(seen_on(t, 1, 1).msgs >= s1.msgs + 19);
-	/* its outbox records still wait for a and b */
-	assert_int_equal(t->ag->stream_ctrls[2], 3);
+	/* no more hum: at most what a had not acknowledged, again */
+	assert_true(seen_on(t, a2, 2).last_seq <= s2.last_seq);
+	assert_true(seen_on(t, 2, 1).msgs >= s1.msgs + 19);
+	assert_int_equal(seen_on(t, 2, 2).msgs, 0);
+	/* its outbox records still wait for a */
+	assert_int_equal(t->ag->stream_ctrls[2], 1);
 	/* a new one later does not take its stream */
-	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B TEMP NEW);
+	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP NEW);
 	assert_int_equal(stream_of(t, "new"), 3);
 	harness_stop(t);
 }
@@ -382,6 +782,7 @@ static void test_sensor_inserted_before(void **state)
 	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP HUM);
 	struct status_reading temp_last;
 	struct sampler_stats before, after;
+	ps_assoc_id a2;
 
 	(void)state;
 	fake_loop_advance(t->l, 1000);
@@ -401,13 +802,15 @@ static void test_sensor_inserted_before(void **state)
 	assert_int_equal(t->ag->cfg->ctrls[1].sensor_mask, 2);
 	assert_int_equal(t->ag->cfg->sensors[1].ctrl_mask, 3);
 	untouched(t, 2, 2);
+	a2 = reassociate(t, 1);			/* a takes new: its HELLO */
 	fake_loop_advance(t->l, 1000);
 	assert_string_equal(seen_on(t, 2, 1).name, "temp");
 	assert_int_equal(seen_on(t, 2, 3).msgs, 0);
-	assert_string_equal(seen_on(t, 1, 3).name, "new");
-	/* the last seq on a stream never went back */
-	(void)seen_on(t, 1, 1);
-	(void)seen_on(t, 1, 2);
+	assert_string_equal(seen_on(t, a2, 3).name, "new");
+	/* the seqs on a stream never went back */
+	(void)seen_on(t, a2, 1);
+	(void)seen_on(t, a2, 2);
+	untouched(t, 2, 3);
 	harness_stop(t);
 }
 
@@ -415,15 +818,17 @@ static void test_sensor_inserted_before(void **state)
  * it (its readings' names follow it into its new config slot). */
 static void test_partial_bundle_kept_across_insert(void **state)
 {
-	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B TEMP HUM10);
+	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP TEMP HUM10);
 	struct seen s2;
+	ps_assoc_id a2;
 
 	(void)state;
 	fake_loop_advance(t->l, 350);		/* hum: 3 readings waiting */
-	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B NEW TEMP HUM10);
+	hup(t, AGENT INFO PATHS CTRL_A8 CTRL_B_TEMP NEW TEMP HUM10);
 	assert_int_equal(seen_on(t, 1, 2).msgs, 0);	/* not flushed */
+	a2 = reassociate(t, 1);
 	fake_loop_advance(t->l, 700);		/* the 10th */
-	s2 = seen_on(t, 1, 2);
+	s2 = seen_on(t, a2, 2);
 	assert_int_equal(s2.msgs, 1);
 	assert_int_equal(s2.records, 10);
 	assert_string_equal(s2.name, "hum");	/* taken before the reload */
@@ -437,6 +842,7 @@ static void test_streams_swapped_seqs_go_on(void **state)
 {
 	struct t *t = up_with(AGENT INFO PATHS CTRL_A8 CTRL_B TEMP HUM);
 	struct seen s1, s2;
+	ps_assoc_id a2;
 
 	(void)state;
 	fake_loop_advance(t->l, 1000);
@@ -449,12 +855,15 @@ static void test_streams_swapped_seqs_go_on(void **state)
 	assert_true(fake_log_contains("reload: [sensor.hum] stream changed: restarted "
 				      "(driver simulated) on stream 1"));
 	assert_int_equal(stream_of(t, "temp"), 2);
+	/* both controllers' HELLO lists change: they re-associate */
+	a2 = reassociate(t, 1);
+	(void)reassociate(t, 2);
 	fake_loop_advance(t->l, 1000);
 	/* seen_on() asserts seq + 1 from message to message on a stream */
-	assert_true(seen_on(t, 1, 2).last_seq >= s2.last_seq + 9);
-	assert_string_equal(seen_on(t, 1, 2).name, "temp");
-	assert_true(seen_on(t, 1, 1).last_seq >= s1.last_seq + 2);
-	assert_string_equal(seen_on(t, 1, 1).name, "hum");
+	assert_true(seen_on(t, a2, 2).last_seq >= s2.last_seq + 9);
+	assert_string_equal(seen_on(t, a2, 2).name, "temp");
+	assert_true(seen_on(t, a2, 1).last_seq >= s1.last_seq + 2);
+	assert_string_equal(seen_on(t, a2, 1).name, "hum");
 	harness_stop(t);
 }
 
@@ -504,6 +913,12 @@ int main(void)
 		cmocka_unit_test(test_partial_bundle_kept_across_insert),
 		cmocka_unit_test(test_streams_swapped_seqs_go_on),
 		cmocka_unit_test(test_status_fits_added_sensors),
+		cmocka_unit_test(test_added_controller_joins_live),
+		cmocka_unit_test(test_changed_streams_alone_reassociate),
+		cmocka_unit_test(test_changed_sensors_reassociate),
+		cmocka_unit_test(test_changed_host_names_reassociate),
+		cmocka_unit_test(test_no_slot_left),
+		cmocka_unit_test(test_udp_address_not_in_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -944,6 +944,43 @@ static struct t *start_cert(const char *ini, const char *agent_crt, const char *
 	return start(ini);
 }
 
+/* A controller a reload adds gets its own channel on the endpoint's AUTH
+ * setup: the handshake on its association, HELLO only inside it. */
+static void test_added_controller_gets_channel(void **state)
+{
+	struct t *t = *state = start_psk(ini_psk);
+	static const char ini2[] =
+		"[agent]\nname = pi-1\nreconnect_min_ms = 1000\nreconnect_max_ms = 60000\n"
+		"[path.eth]\ninterface = eth0\naddress = 10.0.0.2\n"
+		"[controller.c]\naddress = 10.0.1.1\n"
+		"[controller.d]\naddress = 10.0.2.1\n"
+		"[sensor.temp]\ndriver = simulated\nsource = counter:start=1\ninterval_ms = 1000\n"
+		"[security]\nmode = dtls-psk\npsk_identity = pi-1\npsk_key_file = /k/psk\n"
+		"handshake_timeout_ms = 5000\n";
+
+	fake_file_put("t.ini", ini2, 0644);
+	assert_int_equal(fake_loop_raise(t->l, LOOP_SIG_HUP), 0);
+	harness_run(t);
+	assert_true(fake_log_contains("ctrl=d assoc=0 state=idle: added by the reload: connecting"));
+	assert_int_equal(t->ag->n_assoc, 2);
+	assert_int_equal(fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc, 2);
+	srv_start(t, PD_PSK, NULL, NULL, NULL);
+	S.assoc = 2;
+	fake_sctp_comm_up(t->ep, 2);
+	harness_run(t);
+	assert_int_equal(fake_sctp_sent(t->ep, 0)->buf[0], PD_REC_HANDSHAKE);
+	assert_int_equal(fake_sctp_sent(t->ep, 0)->assoc, 2);
+	pump(t);
+	assert_true(secure_is_open(t->ag->sec, t->ag->assocs[1]));
+	assert_false(secure_is_open(t->ag->sec, t->ag->assocs[0]));
+	assert_false(sent_plaintext(t));
+	assert_true(S.n_msgs >= 1);		/* HELLO, decrypted by d */
+	assert_int_equal(secure_stats(t->ag->sec, t->ag->assocs[1])->handshakes, 1);
+	fake_loop_advance(t->l, 1000);
+	pump(t);
+	assert_int_equal(S.last_type, MSG_READINGS);
+}
+
 static void test_cert_handshake(void **state)
 {
 	struct t *t = *state = start_cert(ini_cert, DATA "agent.pem", DATA "agent.key");
@@ -1135,6 +1172,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_back_to_key_0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_notify_then_eof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_added_controller_gets_channel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_wrong_name_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_wrong_ca_refused, setup, teardown),

@@ -33,7 +33,7 @@ SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  disk_flakey disk_powercut
  agent_signals agent_stall
  agent_logs agent_clock
- systemd_notify resolve_controller status_command reload_live
+ systemd_notify resolve_controller status_command reload_live reload_ctrl
  dtls_psk dtls_openssl dtls_refusals
  dtls_failover dtls_rekey
  udp_encap ps_conformance_udp interop_usrsctp interop_usrsctp_examples nat_cell
