@@ -11,9 +11,10 @@
 #     ends, the controller at .3 gets HELLO and readings, c1 untouched;
 #   - sensors live: "new" inserted before temp and hum in the file (no
 #     `stream =`: hum keeps stream 2, new gets 3) reads at once, to c1
-#     only (its `controllers`); the controller that does not take it
-#     keeps its association; then hum removed: its readings stop, temp and
-#     new go on, every stream's seqs contiguous;
+#     only (its `controllers`: c1 re-associates, its HELLO lists stream
+#     3); the controller that does not take it keeps its association;
+#     then hum removed: its readings stop, temp and new go on, every
+#     stream's seqs contiguous;
 #   - a file with errors (and a good change in it): refused whole, the
 #     errors named with file and line, nothing applied.
 . /vmtest/lib.sh
@@ -24,15 +25,13 @@ W=$VMTEST_WORK
 INI=$W/agent.ini
 # write_ini LOG_LEVEL INTERVAL PMR C2_ADDR [EXTRA]: temp on stream 1, then
 # $PRE (sensors before the others), hum (no `stream =`) unless NOHUM=1.
-# c1 has room for more streams: a controller made again for a new
-# streams count is the other branch of issue 13 (see below).
 PRE= NOHUM=
 HUM='[sensor.hum]\ndriver = simulated\nsource = counter:start=1000\ninterval_ms = 500\n'
 write_ini() {
 	agent_ini $INI.new rl
 	sed -i "s/^log_level = .*/log_level = $1/" $INI.new
 	printf '[path.lo]\ninterface = lo\naddress = 127.0.0.1\npath_max_retrans = %s\n' "$3" >>$INI.new
-	printf '[controller.c1]\naddress = 127.0.0.1@lo\nport = 9910\nstreams = 8\n' >>$INI.new
+	printf '[controller.c1]\naddress = 127.0.0.1@lo\nport = 9910\n' >>$INI.new
 	printf '[controller.c2]\naddress = %s@lo\nport = 9910\n' "$4" >>$INI.new
 	[ -n "$PRE" ] && printf '%b' "$PRE" >>$INI.new
 	ini_counter $INI.new temp 1 "$2"
@@ -48,6 +47,15 @@ rate() { # CTL SECONDS: temp's readings (stream 1) at CTL in SECONDS
 	sleep "$2"
 	b=$(ctl_count "$1" 1)
 	echo $((b - a))
+}
+# wait_hellos CTL N: until CTL has had N HELLOs (5 s)
+wait_hellos() {
+	local i=0
+	while [ "$(ctl_event "$1" hello | wc -l)" -lt "$2" ]; do
+		[ $i -ge 50 ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 # streams_of CTL SENSOR: the distinct streams CTL got SENSOR's readings on
 streams_of() {
@@ -108,13 +116,21 @@ sleep 1
 [ "$(ctl_count c1 2)" -gt "$h0" ] || fail "hum stopped when new was added"
 grep -q '"sensor":"new"' "$(bg_log c3)" && fail "c2 (at .3) got the new sensor it does not take"
 [ "$(ups c3)" = 1 ] || fail "c2 (at .3), which does not take new, re-associated"
-# after the merge with issue-13c (controllers whose sensors changed
-# re-associate): c1 re-associates once and its HELLO lists stream 3:
-#   [ "$(ups c1)" = 2 ] && ctl_event c1 hello | tail -n1 | grep -q '{"stream":3,"sensor":"new"'
+# c1 takes it: one new association, whose HELLO lists stream 3
+wait_hellos c1 2 || { dump c1 agent; fail "c1 did not re-associate for the new sensor"; }
+[ "$(ups c1)" = 2 ] || fail "c1 has $(ups c1) associations up, want 2 (one re-association)"
+ctl_event c1 hello | tail -n1 | grep -q '{"stream":3,"sensor":"new"' ||
+	{ dump c1; fail "c1's new HELLO does not list stream 3"; }
 # hum removed: its readings stop, the others go on
 NOHUM=1
 write_ini info 100 3 127.0.0.3
 hup 'reload: \[sensor.hum\] removed'
+# both took hum: both re-associate, their HELLO without it
+for c in c1:3 c3:2; do
+	wait_hellos ${c%:*} ${c#*:} || { dump ${c%:*} agent; fail "${c%:*} did not re-associate when hum went"; }
+	ctl_event ${c%:*} hello | tail -n1 | grep -q '"sensor":"hum"' &&
+		{ dump ${c%:*}; fail "${c%:*}'s new HELLO still lists hum"; }
+done
 sleep 0.5
 h1=$(ctl_count c1 2) n1=$(ctl_count c1 3) t1=$(ctl_count c1 1)
 sleep 1.5
