@@ -430,6 +430,50 @@ static void paths_changed(void *arg)
 	paths_reapply(arg);
 }
 
+static void sensor_cfgs(const struct config *c, struct sampler_sensor_cfg *sc)
+{
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		sc[i] = (struct sampler_sensor_cfg){ c->sensors[i].name,
+			c->sensors[i].driver, c->sensors[i].source,
+			c->sensors[i].interval_ms };
+}
+
+static void sensor_leaving(void *arg, unsigned int i)
+{
+	publish_flush_sensor(((struct agent *)arg)->pub, i);
+}
+
+/* A reload rewrote the sensors (agent/reload.h): every module that keeps
+ * something per sensor follows their new order. */
+static int sensors_changed(void *arg, const int *old_of_new, unsigned int n)
+{
+	struct agent *ag = arg;
+	struct sampler_sensor_cfg sc[CONFIG_MAX_SENSORS];
+	struct status_reading last[CONFIG_MAX_SENSORS];
+	char why[160] = "";
+	int rc;
+
+	sensor_cfgs(ag->cfg, sc);
+	rc = sampler_reshape(ag->sampler, sc, old_of_new, n, why, sizeof(why));
+	if (rc) {
+		LOG(LOGM_CONFIG, LOG_ERR, "reload: the sensors cannot change: %s",
+		    why[0] ? why : strerror(-rc));
+		return rc;
+	}
+	publish_reshape(ag->pub, old_of_new, n);
+	for (unsigned int j = 0; j < n; j++)
+		last[j] = old_of_new[j] >= 0 ? ag->last[old_of_new[j]] :
+					       (struct status_reading){ 0 };
+	memset(ag->last, 0, sizeof(ag->last));
+	memcpy(ag->last, last, n * sizeof(last[0]));
+	agent_outbox_routes(ag);
+	ag->cenv.status_max = status_max_len(ag->cfg);
+	if (ag->ctl && ctl_set_reply_max(ag->ctl, status_all_max_len(ag->cfg)))
+		LOG(LOGM_MAIN, LOG_WARN, "status socket: no memory for a reply with "
+		    "%u sensors: 'sctpagent status' fails until a restart", n);
+	return 0;
+}
+
 /* Undo what r_ctrl_added() made of @a before it counted. */
 static void unmake_assoc(struct agent *ag, struct assoc *a)
 {
@@ -517,7 +561,7 @@ static int reload_config(struct agent *ag)
 
 	if (!d)
 		return -ENOMEM;
-	if (config_load(ag->cfg->file, &nc, d)) {
+	if (config_load_keep(ag->cfg->file, ag->cfg, &nc, d)) {
 		for (unsigned int i = 0; i < d->n; i++)
 			LOG(LOGM_CONFIG, LOG_ERR, "%s", d->msg[i]);
 		LOG(LOGM_CONFIG, LOG_ERR, "reload: %s has errors; keeping the "
@@ -529,15 +573,17 @@ static int reload_config(struct agent *ag)
 		.status_timer = ag->status_timer, .assocs = ag->assocs,
 		.n_assocs = ag->n_assoc, .verbose = ag->verbose,
 		.stopping = ag->stopping, .arg = ag, .paths_changed = paths_changed,
+		.sensor_leaving = sensor_leaving, .sensors_changed = sensors_changed,
 		.ctrl_added = r_ctrl_added, .ctrl_changed = r_ctrl_changed,
 		.routes_changed = r_routes_changed, .out_streams = r_out_streams,
 		.encap = ag->encap, .n_encap = ag->n_encap },
 		nc, &st);
 	LOG(LOGM_CONFIG, LOG_INFO, "reload of %s done: %u agent keys, %u paths, "
-	    "%u sensor intervals, %u controllers re-associated, %u removed, %u back, "
-	    "%u added; %u changes wait for a restart", ag->cfg->file, st.agent, st.paths,
-	    st.sensors, st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.ctrls_added,
-	    st.later);
+	    "%u sensor intervals, %u sensors added, %u removed, %u restarted, "
+	    "%u controllers re-associated, %u removed, %u back, %u added; "
+	    "%u changes wait for a restart", ag->cfg->file, st.agent, st.paths,
+	    st.sensors, st.sensors_added, st.sensors_removed, st.sensors_changed,
+	    st.ctrls_moved, st.ctrls_removed, st.ctrls_back, st.ctrls_added, st.later);
 	config_free(nc);
 	free(d);
 	return 0;
@@ -625,14 +671,10 @@ static void svc_summary(void *arg, char *buf, size_t size)
 
 static int start_sampler(struct agent *ag, char *why, unsigned int n)
 {
-	const struct config *c = ag->cfg;
 	struct sampler_sensor_cfg sc[CONFIG_MAX_SENSORS];
 
-	for (unsigned int i = 0; i < c->n_sensors; i++)
-		sc[i] = (struct sampler_sensor_cfg){ c->sensors[i].name,
-			c->sensors[i].driver, c->sensors[i].source,
-			c->sensors[i].interval_ms };
-	return sampler_create(ag->loop, sc, c->n_sensors, on_reading, ag,
+	sensor_cfgs(ag->cfg, sc);
+	return sampler_create(ag->loop, sc, ag->cfg->n_sensors, on_reading, ag,
 			      &ag->sampler, why, n);
 }
 

@@ -125,9 +125,25 @@ static void stream_table(struct agent *ag)
 		ag->stream_ctrls[c->sensors[i].stream] |= c->sensors[i].ctrl_mask;
 }
 
+/* A stream a sensor has: exactly the controllers that take it now (the
+ * outbox waits for no one else's acknowledgement, and replays it to no
+ * one else). A stream no sensor has any more (a removed sensor's): as it
+ * was, so what it holds still goes to those controllers
+ * (config_load_keep() gives it to no other sensor while another stream
+ * is free). */
 void agent_outbox_routes(struct agent *ag)
 {
-	stream_table(ag);
+	const struct config *c = ag->cfg;
+	bool held[CONFIG_MAX_STREAMS] = { false };
+
+	for (unsigned int i = 0; i < c->n_sensors; i++) {
+		uint16_t st = c->sensors[i].stream;
+
+		if (!held[st])
+			ag->stream_ctrls[st] = 0;
+		held[st] = true;
+		ag->stream_ctrls[st] |= c->sensors[i].ctrl_mask;
+	}
 	agent_outbox_kick(ag);		/* segments no longer held may go */
 }
 

@@ -381,8 +381,8 @@ static int load(struct cfg_ctx *x)
 	return x->d->n ? -EINVAL : 0;
 }
 
-int config_load_text(const char *name, const char *text, struct config **out,
-		     struct cfg_diag *d)
+static int load_text(const char *name, const char *text, const struct config *prev,
+		     struct config **out, struct cfg_diag *d)
 {
 	struct cfg_ctx *x = calloc(1, sizeof(*x));
 	struct config *c = calloc(1, sizeof(*c));
@@ -395,7 +395,7 @@ int config_load_text(const char *name, const char *text, struct config **out,
 	snprintf(c->file, sizeof(c->file), "%s", name);
 	cfg_defaults(SEC_AGENT, &c->agent);
 	cfg_defaults(SEC_SECURITY, &c->security);
-	x->c = c, x->d = d, x->name = name, x->text = text, x->pos = text;
+	x->c = c, x->prev = prev, x->d = d, x->name = name, x->text = text, x->pos = text;
 	rc = load(x);
 	if (!rc) {
 		*out = c;
@@ -407,7 +407,14 @@ out:
 	return rc;
 }
 
-int config_load(const char *path, struct config **out, struct cfg_diag *d)
+int config_load_text(const char *name, const char *text, struct config **out,
+		     struct cfg_diag *d)
+{
+	return load_text(name, text, NULL, out, d);
+}
+
+int config_load_keep(const char *path, const struct config *prev,
+		     struct config **out, struct cfg_diag *d)
 {
 	char *text = NULL;
 	size_t len;
@@ -438,9 +445,14 @@ int config_load(const char *path, struct config **out, struct cfg_diag *d)
 		free(text);
 		return -EINVAL;
 	}
-	rc = config_load_text(path, text, out, d);
+	rc = load_text(path, text, prev, out, d);
 	free(text);
 	return rc;
+}
+
+int config_load(const char *path, struct config **out, struct cfg_diag *d)
+{
+	return config_load_keep(path, NULL, out, d);
 }
 
 void config_free(struct config *c)

@@ -149,6 +149,10 @@ struct config {
 	struct cfg_sensor sensors[CONFIG_MAX_SENSORS];
 	unsigned int n_sensors;
 	struct cfg_security_sec security;
+	/* Bit s: a sensor of this run has had stream s (this file's, and
+	 * with config_load_keep() every earlier one of the run): a removed
+	 * sensor's stream goes to another only when no other is free. */
+	uint8_t streams_run[(CONFIG_MAX_STREAMS + 7) / 8];
 };
 
 /* Errors collected while loading: one line each, in file order. */
@@ -169,7 +173,18 @@ struct cfg_diag {
  */
 int config_load(const char *path, struct config **out, struct cfg_diag *d);
 
-/* Same from text in memory; @name is used in messages (and relative paths
+/*
+ * A reload: the same, with the running config @prev (NULL = none) as a
+ * hint for stream numbers. A sensor without `stream =` keeps the stream
+ * its namesake in @prev has, unless an explicit `stream =` of the new file
+ * takes it; the others get free streams in file order, never one a sensor
+ * of @prev still holds (a removed sensor's readings may still be in
+ * flight on it) unless no other is free. Same returns as config_load().
+ */
+int config_load_keep(const char *path, const struct config *prev,
+		     struct config **out, struct cfg_diag *d);
+
+/* Same as config_load() from text in memory; @name is used in messages (and relative paths
  * of key files are checked through port/file.h). */
 int config_load_text(const char *name, const char *text, struct config **out,
 		     struct cfg_diag *d);

@@ -81,12 +81,68 @@ static uint64_t resolve_list(struct cfg_ctx *x, const char *list, unsigned int l
 	return mask;
 }
 
+static bool stream_used(const struct config *c, uint16_t st)
+{
+	for (unsigned int j = 0; j < c->n_sensors; j++)
+		if (c->sensors[j].stream == st)
+			return true;
+	return false;
+}
+
+/* A reload: a sensor without `stream =` keeps the stream its running
+ * namesake has, unless an explicit stream of the new file took it. */
+static void keep_streams(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+
+	for (unsigned int i = 0; x->prev && i < c->n_sensors; i++) {
+		struct cfg_sensor *s = &c->sensors[i];
+		int k;
+
+		if (s->stream)
+			continue;
+		k = config_sensor_index(x->prev, s->name);
+		if (k >= 0 && !stream_used(c, x->prev->sensors[k].stream))
+			s->stream = x->prev->sensors[k].stream;
+	}
+}
+
+static bool stream_of_run(const struct config *c, uint16_t st)
+{
+	return (c->streams_run[st / 8] >> (st % 8)) & 1;
+}
+
+/* The lowest stream from @from no sensor of the new file has and, when
+ * @spare_prev, no sensor of the running agent has had; 0 if none. */
+static uint16_t free_stream(const struct cfg_ctx *x, uint16_t from, bool spare_prev)
+{
+	for (uint16_t st = from; st < CONFIG_MAX_STREAMS; st++)
+		if (!stream_used(x->c, st) &&
+		    !(spare_prev && x->prev && (stream_used(x->prev, st) ||
+						stream_of_run(x->prev, st))))
+			return st;
+	return 0;
+}
+
+static void mark_streams(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+
+	if (x->prev)
+		memcpy(c->streams_run, x->prev->streams_run, sizeof(c->streams_run));
+	for (unsigned int i = 0; i < c->n_sensors; i++)
+		if (c->sensors[i].stream < CONFIG_MAX_STREAMS)
+			c->streams_run[c->sensors[i].stream / 8] |=
+				(uint8_t)(1u << (c->sensors[i].stream % 8));
+}
+
 static void check_streams(struct cfg_ctx *x)
 {
 	struct config *c = x->c;
 	uint16_t next = 1;
 
-	/* explicit streams first, then assign free ones in file order */
+	/* explicit streams first, then kept ones (a reload), then assign
+	 * free ones in file order */
 	for (unsigned int i = 0; i < c->n_sensors; i++)
 		for (unsigned int j = 0; j < i; j++)
 			if (c->sensors[i].stream && c->sensors[i].stream == c->sensors[j].stream) {
@@ -98,27 +154,28 @@ static void check_streams(struct cfg_ctx *x)
 					kline(x, SEC_SENSOR, (int)j, "stream"));
 				break;
 			}
+	keep_streams(x);
 	for (unsigned int i = 0; i < c->n_sensors; i++) {
 		struct cfg_sensor *s = &c->sensors[i];
-		bool used;
+		uint16_t st;
 
 		if (s->stream)
 			continue;
-		do {
-			used = false;
-			for (unsigned int j = 0; j < c->n_sensors; j++)
-				used |= c->sensors[j].stream == next;
-			if (used)
-				next++;
-		} while (used);
-		if (next >= CONFIG_MAX_STREAMS) {
+		/* a removed sensor's stream goes to another only when none
+		 * is left: its readings may still be in flight */
+		st = free_stream(x, next, true);
+		if (!st)
+			st = free_stream(x, 1, false);
+		if (!st) {
 			cfg_err(x, s->line, NULL, NULL, "[sensor.%s] stream: no free "
 				"stream; this build has %u (CONFIG_MAX_STREAMS)",
 				s->name, CONFIG_MAX_STREAMS);
 			return;
 		}
-		s->stream = next++;
+		s->stream = st;
+		next = st;
 	}
+	mark_streams(x);
 }
 
 static void check_ctrl_streams(struct cfg_ctx *x, unsigned int ci)

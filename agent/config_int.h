@@ -56,6 +56,7 @@ struct sec_state {
 
 struct cfg_ctx {
 	struct config *c;
+	const struct config *prev;	/* a reload's running config, or NULL */
 	struct cfg_diag *d;
 	const char *name;		/* file name for messages */
 	const char *text;		/* whole file, NUL-terminated */

@@ -26,9 +26,10 @@
 struct bundle {
 	struct publish *p;
 	unsigned int sensor;
-	struct msg_reading *r;		/* bundle_count entries */
-	unsigned int n;
-	struct loop_timer *timer;	/* bundle_ms age limit */
+	struct msg_reading *r;		/* cap entries */
+	unsigned int n, cap;
+	struct loop_timer *timer;	/* bundle_ms age limit; NULL = solo */
+	struct msg_reading one;		/* r of a solo bundle */
 };
 
 #define STORE_LOG_MS 10000	/* one line per 10 s about failed appends */
@@ -37,7 +38,10 @@ struct publish {
 	const struct publish_env *env;
 	uint32_t seq[CONFIG_MAX_STREAMS];	/* last seq numbered, per stream */
 	uint32_t ob_next[CONFIG_MAX_STREAMS];	/* next seq the outbox expects */
-	struct bundle bundles[CONFIG_MAX_SENSORS];
+	struct bundle *b[CONFIG_MAX_SENSORS];	/* per sensor, config order */
+	/* A sensor added by a reload when its bundle cannot be made: its
+	 * readings go out one per message (never a reload that fails). */
+	struct bundle solo[CONFIG_MAX_SENSORS];
 	uint64_t store_log_ms;
 	struct publish_stats st;
 };
@@ -107,7 +111,8 @@ static void send_bundle(struct bundle *b)
 	unsigned int n = b->n;
 	int rc;
 
-	loop_timer_stop(b->timer);
+	if (b->timer)
+		loop_timer_stop(b->timer);
 	if (!n)
 		return;
 	snprintf(base, sizeof(base), "%s:", c->agent.name);
@@ -140,7 +145,7 @@ void publish_reading(struct publish *p, unsigned int sensor, double value,
 		     int64_t wall_ms, bool unsynced)
 {
 	const struct cfg_sensor *s = &p->env->cfg->sensors[sensor];
-	struct bundle *b = &p->bundles[sensor];
+	struct bundle *b = p->b[sensor];
 
 	p->st.readings++;
 	if (b->n && b->r[0].unsynced != unsynced)
@@ -148,7 +153,7 @@ void publish_reading(struct publish *p, unsigned int sensor, double value,
 	b->r[b->n++] = (struct msg_reading){ .name = msg_str_of(s->name),
 		.unit = msg_str_of(s->unit), .value = value, .time_ms = wall_ms,
 		.unsynced = unsynced };
-	if (b->n >= s->bundle_count)
+	if (b->n >= s->bundle_count || b->n >= b->cap)
 		send_bundle(b);
 	else if (b->n == 1 && s->bundle_ms)
 		loop_timer_in(b->timer, s->bundle_ms);
@@ -157,12 +162,56 @@ void publish_reading(struct publish *p, unsigned int sensor, double value,
 void publish_flush_bundles(struct publish *p)
 {
 	for (unsigned int i = 0; i < p->env->cfg->n_sensors; i++)
-		send_bundle(&p->bundles[i]);
+		send_bundle(p->b[i]);
+}
+
+void publish_flush_sensor(struct publish *p, unsigned int sensor)
+{
+	if (sensor < p->env->cfg->n_sensors)
+		send_bundle(p->b[sensor]);
 }
 
 void publish_get_stats(const struct publish *p, struct publish_stats *st)
 {
 	*st = p->st;
+}
+
+static void free_bundle(struct bundle *b)
+{
+	if (b->timer) {	/* not a solo one */
+		loop_timer_free(b->timer);
+		free(b->r);
+		free(b);
+	}
+}
+
+/* Sensor @i's bundle, for @s's bundle_count. -ENOMEM. */
+static int new_bundle(struct publish *p, unsigned int i, const struct cfg_sensor *s,
+		      struct bundle **out)
+{
+	struct bundle *b = calloc(1, sizeof(*b));
+	int rc = -ENOMEM;
+
+	if (b) {
+		b->p = p, b->sensor = i, b->cap = s->bundle_count ? s->bundle_count : 1;
+		b->r = calloc(b->cap, sizeof(*b->r));
+		rc = b->r ? loop_timer_new(p->env->loop, on_bundle_age, b, &b->timer) : -ENOMEM;
+	}
+	if (rc && b) {
+		free(b->r);
+		free(b);
+	}
+	if (!rc)
+		*out = b;
+	return rc;
+}
+
+static struct bundle *solo(struct publish *p, unsigned int i)
+{
+	struct bundle *b = &p->solo[i];
+
+	*b = (struct bundle){ .p = p, .sensor = i, .r = &b->one, .cap = 1 };
+	return b;
 }
 
 int publish_create(const struct publish_env *env, struct publish **out)
@@ -173,13 +222,8 @@ int publish_create(const struct publish_env *env, struct publish **out)
 		return -ENOMEM;
 	p->env = env;
 	for (unsigned int i = 0; i < env->cfg->n_sensors; i++) {
-		struct bundle *b = &p->bundles[i];
-		int rc;
+		int rc = new_bundle(p, i, &env->cfg->sensors[i], &p->b[i]);
 
-		b->p = p;
-		b->sensor = i;
-		b->r = calloc(env->cfg->sensors[i].bundle_count, sizeof(*b->r));
-		rc = b->r ? loop_timer_new(env->loop, on_bundle_age, b, &b->timer) : -ENOMEM;
 		if (rc) {
 			publish_destroy(p);
 			return rc;
@@ -189,13 +233,44 @@ int publish_create(const struct publish_env *env, struct publish **out)
 	return 0;
 }
 
+void publish_reshape(struct publish *p, const int *old_of_new, unsigned int n)
+{
+	const struct config *c = p->env->cfg;
+	struct bundle *nb[CONFIG_MAX_SENSORS] = { NULL };
+	bool kept[CONFIG_MAX_SENSORS] = { false };
+
+	for (unsigned int j = 0; j < n && j < CONFIG_MAX_SENSORS; j++) {
+		struct bundle *b;
+
+		if (old_of_new[j] < 0) {
+			if (new_bundle(p, j, &c->sensors[j], &nb[j])) {
+				LOG(LOGM_MAIN, LOG_ERR, "sensor=%s: no memory for its "
+				    "bundle: one reading per message", c->sensors[j].name);
+				nb[j] = solo(p, j);
+			}
+			continue;
+		}
+		b = nb[j] = p->b[old_of_new[j]];
+		kept[old_of_new[j]] = true;
+		if (b == &p->solo[old_of_new[j]])	/* solo slots follow the index */
+			b = nb[j] = solo(p, j);
+		b->sensor = j;
+		for (unsigned int k = 0; k < b->n; k++)	/* the names' new home */
+			b->r[k].name = msg_str_of(c->sensors[j].name),
+			b->r[k].unit = msg_str_of(c->sensors[j].unit);
+	}
+	for (unsigned int i = 0; i < CONFIG_MAX_SENSORS; i++)
+		if (p->b[i] && !kept[i])
+			free_bundle(p->b[i]);
+	memcpy(p->b, nb, sizeof(nb));
+}
+
 void publish_destroy(struct publish *p)
 {
 	if (!p)
 		return;
-	for (unsigned int i = 0; i < p->env->cfg->n_sensors; i++) {
-		free(p->bundles[i].r);
-		loop_timer_free(p->bundles[i].timer);
-	}
+	for (unsigned int i = 0; i < CONFIG_MAX_SENSORS; i++)
+		if (p->b[i])
+			free_bundle(p->b[i]);
 	free(p);
 }

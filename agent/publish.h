@@ -51,4 +51,20 @@ void publish_reading(struct publish *p, unsigned int sensor, double value,
 void publish_flush_bundles(struct publish *p);
 void publish_get_stats(const struct publish *p, struct publish_stats *st);
 
+/* A reload, before the config's sensors change: send sensor @sensor's
+ * partial bundle now (a sensor that is removed or restarted). */
+void publish_flush_sensor(struct publish *p, unsigned int sensor);
+/*
+ * A reload, after the config's sensors changed (env->cfg->sensors[0..n)):
+ * sensor j had index @old_of_new[j] before, or is new (-1). A kept
+ * sensor's partial bundle stays with it (its readings' names re-pointed
+ * into its new config slot); a new one gets an empty bundle; the bundles
+ * of sensors no index maps to are dropped (publish_flush_sensor() them
+ * first). Message seqs are per stream and never go back: a stream that
+ * changes hands goes on from its last seq. Never fails: a new sensor
+ * whose bundle cannot be made (no memory) sends one reading per message
+ * (logged).
+ */
+void publish_reshape(struct publish *p, const int *old_of_new, unsigned int n);
+
 #endif

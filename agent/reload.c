@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/assoc.h"
@@ -138,38 +139,180 @@ static void reload_paths(const struct reload_env *e, struct config *run, const s
 
 /* ---- [sensor.*] ------------------------------------------------------- */
 
-/* The same sensors in the same order (their streams and every
- * controller's list stay): intervals change live. */
-static bool reload_sensors(const struct reload_env *e, struct config *run, const struct config *nc,
-			   struct later *l, struct reload_stats *st)
+/* The same sensor but for what changes live (its interval) and the
+ * controllers that take it (masks are rewritten for every sensor). */
+static bool same_sensor(const struct cfg_sensor *r, const struct cfg_sensor *n)
 {
-	if (run->n_sensors != nc->n_sensors) {
-		need_restart(l, "%s", "[sensor.*] added or removed");
-		return false;
-	}
-	for (unsigned int i = 0; i < nc->n_sensors; i++) {
-		struct cfg_sensor a, *r = &run->sensors[i];
+	struct cfg_sensor a;
 
-		memcpy(&a, &nc->sensors[i], sizeof(a));
-		a.interval_ms = r->interval_ms;
-		a.line = r->line;
-		if (memcmp(&a, r, sizeof(a))) {
-			if (strcmp(a.name, r->name))
-				need_restart(l, "[sensor.%s] renamed or moved", r->name);
-			else
-				need_restart(l, "[sensor.%s] driver, source, stream or delivery",
-					     r->name);
+	memcpy(&a, n, sizeof(a));	/* padding too: memcmp below */
+	a.interval_ms = r->interval_ms;
+	a.line = r->line;
+	a.ctrl_mask = r->ctrl_mask;
+	return !memcmp(&a, r, sizeof(a));
+}
+
+/* @n's controller bits (indices of @nc) in run indices, by name. A run
+ * controller the new file lacks keeps its bit on a sensor it took (it is
+ * being closed: what would go to it is dropped and counted, as for a
+ * removed controller); one the run lacks is dropped (a new controller). */
+static uint64_t run_mask(const struct config *run, const struct config *nc,
+			 const struct cfg_sensor *n, const struct cfg_sensor *old)
+{
+	uint64_t m = 0;
+
+	for (unsigned int k = 0; k < nc->n_ctrls; k++) {
+		int r = config_ctrl_index(run, nc->ctrls[k].name);
+
+		if ((n->ctrl_mask >> k) & 1 && r >= 0)
+			m |= 1ull << r;
+	}
+	for (unsigned int i = 0; old && i < run->n_ctrls; i++)
+		if (config_ctrl_index(nc, run->ctrls[i].name) < 0)
+			m |= old->ctrl_mask & (1ull << i);
+	return m;
+}
+
+/* Every controller's list (sensor indices: the run's are now @nc's): as
+ * the new file says; one the file lacks, from the sensors it still has. */
+static void ctrl_masks(struct config *run, const struct config *nc)
+{
+	for (unsigned int i = 0; i < run->n_ctrls; i++) {
+		struct cfg_controller *c = &run->ctrls[i];
+		int k = config_ctrl_index(nc, c->name);
+
+		if (k >= 0) {
+			c->sensor_mask = nc->ctrls[k].sensor_mask;
+			c->all_sensors = nc->ctrls[k].all_sensors;
 			continue;
 		}
-		if (r->interval_ms == nc->sensors[i].interval_ms)
+		if (c->all_sensors)
+			continue;	/* "all" whatever the list */
+		c->sensor_mask = 0;
+		for (unsigned int j = 0; j < run->n_sensors; j++)
+			if ((run->sensors[j].ctrl_mask >> i) & 1)
+				c->sensor_mask |= 1ull << j;
+	}
+}
+
+/* What makes @n a restart of @r, for its log line. */
+static void what_changed(const struct cfg_sensor *r, const struct cfg_sensor *n,
+			 char *buf, size_t size)
+{
+	struct later w = { .len = 0 };
+
+	if (strcmp(r->driver, n->driver))
+		later_add(&w, "driver");
+	if (strcmp(r->source, n->source))
+		later_add(&w, "source");
+	if (strcmp(r->unit, n->unit))
+		later_add(&w, "unit");
+	if (r->stream != n->stream)
+		later_add(&w, "stream");
+	if (r->lifetime_ms != n->lifetime_ms || r->ordered != n->ordered ||
+	    r->bundle_count != n->bundle_count || r->bundle_ms != n->bundle_ms)
+		later_add(&w, "delivery");
+	if (r->priority != n->priority)
+		later_add(&w, "priority");
+	snprintf(buf, size, "%s", w.n ? w.buf : "its keys");
+}
+
+struct sensor_plan {
+	struct cfg_sensor ns[CONFIG_MAX_SENSORS];	/* the new list, run masks */
+	int old_of_new[CONFIG_MAX_SENSORS];
+	bool kept[CONFIG_MAX_SENSORS];			/* by run index */
+	unsigned int n;
+};
+
+/* Match @nc's sensors to the running ones by name; log each change. */
+static void plan_sensors(const struct config *run, const struct config *nc,
+			 struct sensor_plan *p, struct reload_stats *st)
+{
+	p->n = nc->n_sensors;
+	for (unsigned int j = 0; j < nc->n_sensors; j++) {
+		const struct cfg_sensor *n = &nc->sensors[j];
+		int k = config_sensor_index(run, n->name);
+		const struct cfg_sensor *r = k >= 0 ? &run->sensors[k] : NULL;
+
+		p->ns[j] = *n;
+		p->ns[j].ctrl_mask = run_mask(run, nc, n, r);
+		p->old_of_new[j] = r && same_sensor(r, n) ? k : -1;
+		if (p->old_of_new[j] >= 0) {
+			p->kept[k] = true;
+		} else if (r) {
+			char what[80];
+
+			what_changed(r, n, what, sizeof(what));
+			st->sensors_changed++;
+			LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] %s changed: "
+			    "restarted (driver %s) on stream %u", n->name, what, n->driver,
+			    n->stream);
+		} else {
+			st->sensors_added++;
+			LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] added: driver %s "
+			    "on stream %u", n->name, n->driver, n->stream);
+		}
+	}
+	for (unsigned int i = 0; i < run->n_sensors; i++)
+		if (config_sensor_index(nc, run->sensors[i].name) < 0) {
+			st->sensors_removed++;
+			LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] removed: its "
+			    "readings stop (stream %u)", run->sensors[i].name,
+			    run->sensors[i].stream);
+		}
+}
+
+/* Matched by name: unchanged sensors keep running (a new interval
+ * applies live), removed ones stop, new or changed ones start; every
+ * module follows through e->sensors_changed(). */
+static void reload_sensors(const struct reload_env *e, struct config *run, const struct config *nc,
+			   struct later *l, struct reload_stats *st)
+{
+	struct sensor_plan *p = calloc(1, sizeof(*p));
+	struct cfg_sensor *was = malloc(sizeof(run->sensors));
+	unsigned int n_was = run->n_sensors;
+	int rc = -ENOMEM;
+
+	if (e->stopping) {	/* nothing new starts while the agent stops */
+		free(p);
+		free(was);
+		return;
+	}
+	if (p && was) {
+		plan_sensors(run, nc, p, st);
+		for (unsigned int i = 0; i < run->n_sensors; i++)
+			if (!p->kept[i])	/* out before its config slot changes */
+				e->sensor_leaving(e->arg, i);
+		memcpy(was, run->sensors, sizeof(run->sensors));
+		memcpy(run->sensors, p->ns, p->n * sizeof(p->ns[0]));
+		run->n_sensors = p->n;
+		memcpy(run->streams_run, nc->streams_run, sizeof(run->streams_run));
+		rc = e->sensors_changed(e->arg, p->old_of_new, p->n);
+		if (rc) {	/* nothing changed: as it ran */
+			memcpy(run->sensors, was, sizeof(run->sensors));
+			run->n_sensors = n_was;
+		}
+	}
+	if (rc) {
+		st->sensors_added = st->sensors_removed = st->sensors_changed = 0;
+		need_restart(l, "[sensor.*] added, removed or changed (%s)", strerror(-rc));
+		free(p);
+		free(was);
+		return;
+	}
+	ctrl_masks(run, nc);
+	for (unsigned int j = 0; j < p->n; j++) {
+		int o = p->old_of_new[j];
+
+		if (o < 0 || was[o].interval_ms == run->sensors[j].interval_ms)
 			continue;
-		r->interval_ms = nc->sensors[i].interval_ms;
-		sampler_set_interval(e->sampler, i, r->interval_ms);
-		LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] every %u ms", r->name,
-		    r->interval_ms);
+		sampler_set_interval(e->sampler, j, run->sensors[j].interval_ms);
+		LOG(LOGM_CONFIG, LOG_INFO, "reload: [sensor.%s] every %u ms",
+		    run->sensors[j].name, run->sensors[j].interval_ms);
 		st->sensors++;
 	}
-	return true;
+	free(p);
+	free(was);
 }
 
 /* ---- [controller.*] --------------------------------------------------- */

@@ -5,9 +5,14 @@
  * changed. Live: [agent] log_level, reconnect_min_ms/max_ms,
  * shutdown_timeout_ms, status_interval_ms; every [path.*] parameter
  * (priority, heartbeat, RTOs, retransmissions, PF, metered, failback,
- * confirm), applied to the live associations; [sensor.*] interval_ms; a
- * controller removed (closed, what it held dropped and counted), back
- * (connected again), new (a slot of its own, never a removed one's: an
+ * confirm), applied to the live associations; sensors matched by name:
+ * an unchanged one keeps running untouched (instance, schedule, backoff,
+ * counters, stream, message seqs; a new interval_ms applies live), a
+ * removed one stops (its partial bundle sent first), a new one starts, a
+ * changed one (driver, source, unit, stream, delivery or priority) is
+ * restarted; stream numbers of running sensors are kept
+ * (config_load_keep()); a controller removed (closed, what it held
+ * dropped and counted), back (connected again), new (a slot of its own, never a removed one's: an
  * association, an outbox cursor starting as a controller new at start-up
  * does, a DTLS channel, its host names; connected), or changed: new
  * addresses, port, host names, streams, tls_name or another set of
@@ -16,15 +21,15 @@
  * endpoint's INIT out_streams raised first when it needs more (the next
  * associations ask for them; live ones keep theirs). Everything else keeps
  * running as it is and is named in one log line "needs a restart": added
- * or removed sensors and paths, a new controller without a slot
+ * or removed paths, a new controller without a slot
  * (CONFIG_MAX_CONTROLLERS, OUTBOX_MAX_CTRLS) or with an address over UDP
- * the endpoint was not opened with, a sensor's driver, source, stream or
- * delivery, a path's interface or address, [security] and the other
- * [agent] keys.
+ * the endpoint was not opened with, a path's interface or address,
+ * [security] and the other [agent] keys.
  *
  * Order (docs/ARCHITECTURE.md, Reload): agent keys, paths; new
  * controllers get their slots (ctrl_added); what every controller takes
- * is recorded; routes follow the file; sensors; then per controller:
+ * is recorded; routes follow the file; sensors (sensor_leaving for each
+ * one that goes, the list rewritten, sensors_changed); then per controller:
  * removed closed, new connected, changed re-associated.
  */
 #ifndef AGENT_RELOAD_H
@@ -69,6 +74,16 @@ struct reload_env {
 	/* the endpoint's UDP encapsulation table (fixed at its open) */
 	const struct ps_encap *encap;
 	unsigned int n_encap;
+	/* S (sensors). */
+	/* Sensor @run_index is removed or restarted; @run's sensors are
+	 * still as they ran (its partial bundle goes out now). */
+	void (*sensor_leaving)(void *arg, unsigned int run_index);
+	/* @run's sensors were rewritten: sensor j had run index
+	 * @old_of_new[j] before, or is new or restarted (-1). The agent
+	 * reshapes the sampler, the fan-out, the status and the outbox's
+	 * stream table. 0, or -errno with nothing changed (the reload then
+	 * puts the sensors back as they ran and names them). */
+	int (*sensors_changed)(void *arg, const int *old_of_new, unsigned int n);
 };
 
 struct reload_stats {
@@ -79,6 +94,8 @@ struct reload_stats {
 	unsigned int ctrls_removed, ctrls_back;
 	unsigned int later;		/* changes that need a restart */
 	unsigned int ctrls_added;	/* new controllers, connecting */
+	unsigned int sensors_added, sensors_removed;
+	unsigned int sensors_changed;	/* restarted: driver, source, ... */
 };
 
 /* Apply @nc (the new file, loaded and checked) to @e->run. Returns 0 (a

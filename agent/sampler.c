@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/kconfig.h"
 #include "agent/log.h"
 #include "agent/sensor.h"
 #include "port/clock.h"
@@ -42,16 +43,25 @@ struct sampled {
 	uint64_t since_ms;
 	/* reads (and retried opens) on a worker */
 	struct worker *w;	/* the driver's worker, NULL = on the loop */
-	bool owns_worker;
 	bool on_worker;
 	const char *bus;	/* slow_bus() of the instance */
 	bool busy;		/* one job in flight */
 	bool stuck;		/* still running when the sampler stopped */
+	bool retired;		/* removed by a reshape while its job ran */
+	struct sampled *next_retired;
 	uint64_t job_start, job_now;
 	double job_value;
 	int64_t job_wall;
 	void *job_state;
 	char job_why[SAMPLER_WHY_MAX];
+};
+
+/* One worker thread per driver whose calls block, shared by its sensors
+ * and kept until the sampler stops (a reshape may remove its sensors
+ * while one of their reads still runs there). */
+struct drv_worker {
+	const struct sensor_ops *ops;
+	struct worker *w;
 };
 
 struct sampler {
@@ -60,7 +70,10 @@ struct sampler {
 	sampler_cb cb;
 	void *arg;
 	unsigned int n;
-	struct sampled s[];
+	struct sampled *s[CONFIG_MAX_SENSORS];	/* in config order */
+	struct sampled *retired;	/* removed, their job still running */
+	struct drv_worker wk[CONFIG_MAX_SENSORS];
+	unsigned int n_wk;
 };
 
 /* Samplers whose jobs were stuck in the kernel at stop: a worker thread
@@ -116,12 +129,17 @@ static int job_read(void *arg)
 	return rc;
 }
 
+static void free_retired(struct sampled *s);
+
 static void job_done(void *arg, int rc)
 {
 	struct sampled *s = arg;
 
 	s->busy = false;
-	finish(s, rc, s->job_value, s->job_wall, true);
+	if (s->retired)
+		free_retired(s);
+	else
+		finish(s, rc, s->job_value, s->job_wall, true);
 }
 
 static int submit(struct sampled *s, worker_fn fn, worker_done done)
@@ -176,14 +194,14 @@ static int worker_for(struct sampled *s)
 
 	if (s->w)
 		return 0;
-	for (unsigned int i = 0; i < sp->n; i++)
-		if (sp->s[i].w && sp->s[i].ops == s->ops) {
-			s->w = sp->s[i].w;
+	for (unsigned int i = 0; i < sp->n_wk; i++)
+		if (sp->wk[i].ops == s->ops) {
+			s->w = sp->wk[i].w;
 			return 0;
 		}
-	if (worker_create(sp->loop, &s->w))
+	if (sp->n_wk >= CONFIG_MAX_SENSORS || worker_create(sp->loop, &s->w))
 		return -EAGAIN;
-	s->owns_worker = true;
+	sp->wk[sp->n_wk++] = (struct drv_worker){ s->ops, s->w };
 	return 0;
 }
 
@@ -250,7 +268,11 @@ static void job_open_done(void *arg, int rc)
 	struct sampled *s = arg;
 
 	s->busy = false;
-	if (rc)
+	if (s->retired) {
+		if (!rc)
+			s->state = s->job_state;	/* closed by free_retired */
+		free_retired(s);
+	} else if (rc)
 		open_failed(s, rc, s->job_why);
 	else
 		opened(s, s->job_state);
@@ -292,64 +314,126 @@ static void on_timer(void *arg, struct loop_timer *t)
 		try_open(s, true);
 }
 
-static int init_one(struct sampler *sp, unsigned int i,
-		    const struct sampler_sensor_cfg *c, char *why, unsigned int n)
+/* A new sensor, not open yet (*out; freed with free_one). */
+static int new_one(struct sampler *sp, unsigned int i, const struct sampler_sensor_cfg *c,
+		   struct sampled **out, char *why, unsigned int n)
 {
-	struct sampled *s = &sp->s[i];
+	struct sampled *s;
+	const struct sensor_ops *ops = board_sensor_driver(c->driver);
+	int rc;
 
-	s->sp = sp, s->index = i, s->name = c->name, s->interval_ms = c->interval_ms;
-	s->driver = c->driver, s->source = c->source;
-	s->event_fd = -1;
-	s->ops = board_sensor_driver(c->driver);
-	if (!s->ops) {
+	if (!ops) {
 		snprintf(why, n, "sensor %s: unknown driver '%s'", c->name, c->driver);
 		return -ENOENT;
 	}
-	return loop_timer_new(sp->loop, on_timer, s, &s->timer);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->sp = sp, s->index = i, s->name = c->name, s->interval_ms = c->interval_ms;
+	s->driver = c->driver, s->source = c->source;
+	s->event_fd = -1;
+	s->ops = ops;
+	rc = loop_timer_new(sp->loop, on_timer, s, &s->timer);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Off the loop: no timer, no event watch (its job may still run). */
+static void unhook(struct sampled *s)
+{
+	if (s->event_fd >= 0)
+		loop_unwatch(s->sp->loop, s->event_fd);
+	s->event_fd = -1;
+	loop_timer_free(s->timer);
+	s->timer = NULL;
+}
+
+/* A sensor no job uses any more: closed and freed. */
+static void free_one(struct sampled *s)
+{
+	unhook(s);
+	if (s->state)
+		s->ops->close(s->state);
+	free(s);
+}
+
+static void free_retired(struct sampled *s)
+{
+	struct sampled **pp = &s->sp->retired;
+
+	while (*pp != s)
+		pp = &(*pp)->next_retired;
+	*pp = s->next_retired;
+	LOG(LOGM_SAMPLER, LOG_DEBUG, "sensor=%s driver=%s: its last %s returned after "
+	    "its removal: closed", s->name, s->driver, s->state ? "read" : "open");
+	free_one(s);
 }
 
 int sampler_create(struct loop *l, const struct sampler_sensor_cfg *c,
 		   unsigned int n, sampler_cb cb, void *arg,
 		   struct sampler **out, char *why, unsigned int why_size)
 {
-	struct sampler *sp = calloc(1, sizeof(*sp) + n * sizeof(sp->s[0]));
+	struct sampler *sp;
 	int rc = 0;
 
+	if (n > CONFIG_MAX_SENSORS)
+		return -EINVAL;
+	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
-	sp->loop = l, sp->cb = cb, sp->arg = arg, sp->n = n;
-	for (unsigned int i = 0; i < n && !rc; i++)
-		rc = init_one(sp, i, &c[i], why, why_size);
+	sp->loop = l, sp->cb = cb, sp->arg = arg;
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		rc = new_one(sp, i, &c[i], &sp->s[i], why, why_size);
+		sp->n += !rc;
+	}
 	if (rc) {
 		sampler_destroy(sp);
 		return rc;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		try_open(&sp->s[i], false);
+		try_open(sp->s[i], false);
 	*out = sp;
 	return 0;
 }
 
 /* --- stop -------------------------------------------------------------------- */
 
+static void mark_stuck(struct sampled *s, const struct worker *w, unsigned int *left)
+{
+	if (s->w != w || !s->busy)
+		return;
+	s->stuck = true;
+	(*left)++;
+	LOG(LOGM_SAMPLER, LOG_WARN, "sensor=%s driver=%s: its %s has run for "
+	    "%llu ms and is stuck in the kernel (hung bus?); stopping "
+	    "without it", s->name, s->driver, s->state ? "read" : "open",
+	    (unsigned long long)(clock_mono_ms() - s->job_start));
+}
+
 /* Worker @w gave up: its running job is stuck in the kernel. */
 static unsigned int left_on(struct sampler *sp, const struct worker *w)
 {
 	unsigned int left = 0;
 
-	for (unsigned int i = 0; i < sp->n; i++) {
-		struct sampled *s = &sp->s[i];
-
-		if (s->w != w || !s->busy)
-			continue;
-		s->stuck = true;
-		left++;
-		LOG(LOGM_SAMPLER, LOG_WARN, "sensor=%s driver=%s: its %s has run for "
-		    "%llu ms and is stuck in the kernel (hung bus?); stopping "
-		    "without it", s->name, s->driver, s->state ? "read" : "open",
-		    (unsigned long long)(clock_mono_ms() - s->job_start));
-	}
+	for (unsigned int i = 0; i < sp->n; i++)
+		mark_stuck(sp->s[i], w, &left);
+	for (struct sampled *s = sp->retired; s; s = s->next_retired)
+		mark_stuck(s, w, &left);
 	return left;
+}
+
+/* After the workers stopped: close what no thread uses any more. */
+static void close_all(struct sampled *s)
+{
+	unhook(s);
+	if (s->state && !s->stuck) {
+		s->ops->close(s->state);
+		s->state = NULL;
+	}
 }
 
 unsigned int sampler_destroy(struct sampler *sp)
@@ -359,29 +443,105 @@ unsigned int sampler_destroy(struct sampler *sp)
 
 	if (!sp)
 		return 0;
-	for (unsigned int i = 0; i < sp->n; i++) {	/* no job runs after this */
+	for (unsigned int i = 0; i < sp->n_wk; i++) {	/* no job runs after this */
 		uint64_t now = clock_mono_ms();
 
-		if (sp->s[i].owns_worker &&
-		    worker_destroy(sp->s[i].w, until > now ? (uint32_t)(until - now) : 0))
-			left += left_on(sp, sp->s[i].w);
+		if (worker_destroy(sp->wk[i].w, until > now ? (uint32_t)(until - now) : 0))
+			left += left_on(sp, sp->wk[i].w);
 	}
-	for (unsigned int i = 0; i < sp->n; i++) {
-		struct sampled *s = &sp->s[i];
-
-		if (s->event_fd >= 0)
-			loop_unwatch(sp->loop, s->event_fd);
-		loop_timer_free(s->timer);
-		s->timer = NULL;
-		if (s->state && !s->stuck)
-			s->ops->close(s->state);
-	}
-	if (left) {
+	for (unsigned int i = 0; i < sp->n; i++)
+		close_all(sp->s[i]);
+	for (struct sampled *s = sp->retired; s; s = s->next_retired)
+		close_all(s);
+	if (left) {	/* kept whole: a thread may still write into it */
 		sp->next_left = left_behind;
 		left_behind = sp;
 		return left;
 	}
+	for (unsigned int i = 0; i < sp->n; i++)
+		free(sp->s[i]);
+	while (sp->retired) {
+		struct sampled *s = sp->retired;
+
+		sp->retired = s->next_retired;
+		free(s);
+	}
 	free(sp);
+	return 0;
+}
+
+/* --- reshape (a reload) ----------------------------------------------------- */
+
+/* Removed: off the loop now; closed now, or when its job returns (the
+ * worker still uses it: never freed under it). */
+static void retire(struct sampled *s)
+{
+	unhook(s);
+	if (!s->busy) {
+		free_one(s);
+		return;
+	}
+	LOG(LOGM_SAMPLER, LOG_INFO, "sensor=%s driver=%s: removed while its %s runs "
+	    "on the worker; closed when it returns", s->name, s->driver,
+	    s->state ? "read" : "open");
+	s->retired = true;
+	s->next_retired = s->sp->retired;
+	s->sp->retired = s;
+}
+
+static int check_map(const struct sampler *sp, const int *old_of_new, unsigned int n)
+{
+	bool seen[CONFIG_MAX_SENSORS] = { false };
+
+	if (n > CONFIG_MAX_SENSORS)
+		return -EINVAL;
+	for (unsigned int j = 0; j < n; j++) {
+		int o = old_of_new[j];
+
+		if (o < -1 || o >= (int)sp->n || (o >= 0 && seen[o]))
+			return -EINVAL;
+		if (o >= 0)
+			seen[o] = true;
+	}
+	return 0;
+}
+
+int sampler_reshape(struct sampler *sp, const struct sampler_sensor_cfg *c,
+		    const int *old_of_new, unsigned int n, char *why, unsigned int why_size)
+{
+	struct sampled *ns[CONFIG_MAX_SENSORS] = { NULL };
+	bool kept[CONFIG_MAX_SENSORS] = { false };
+	int rc = check_map(sp, old_of_new, n);
+
+	/* every new sensor made first: a failure changes nothing */
+	for (unsigned int j = 0; !rc && j < n; j++)
+		if (old_of_new[j] < 0)
+			rc = new_one(sp, j, &c[j], &ns[j], why, why_size);
+	if (rc) {
+		for (unsigned int j = 0; j < n; j++)
+			if (old_of_new[j] < 0 && ns[j])
+				free_one(ns[j]);
+		return rc;
+	}
+	for (unsigned int j = 0; j < n; j++) {
+		struct sampled *s;
+
+		if (old_of_new[j] < 0)
+			continue;
+		s = ns[j] = sp->s[old_of_new[j]];
+		kept[old_of_new[j]] = true;
+		/* the same sensor; its strings now live in @c's config slot */
+		s->index = j, s->name = c[j].name, s->driver = c[j].driver;
+		s->source = c[j].source;
+	}
+	for (unsigned int i = 0; i < sp->n; i++)
+		if (!kept[i])
+			retire(sp->s[i]);
+	memcpy(sp->s, ns, sizeof(ns));
+	sp->n = n;
+	for (unsigned int j = 0; j < n; j++)	/* like a retried open */
+		if (old_of_new[j] < 0)
+			try_open(sp->s[j], true);
 	return 0;
 }
 
@@ -393,7 +553,7 @@ int sampler_set_interval(struct sampler *sp, unsigned int i, uint32_t ms)
 
 	if (i >= sp->n || ms == 0)
 		return -EINVAL;
-	s = &sp->s[i];
+	s = sp->s[i];
 	s->interval_ms = ms;
 	if (!s->state)
 		return 0;	/* DOWN: the open retry keeps its time */
@@ -406,18 +566,18 @@ int sampler_read_now(struct sampler *sp, unsigned int i)
 {
 	if (i >= sp->n)
 		return -EINVAL;
-	return take(&sp->s[i], false);
+	return take(sp->s[i], false);
 }
 
 void sampler_get_stats(const struct sampler *sp, unsigned int i,
 		       struct sampler_stats *st)
 {
-	*st = i < sp->n ? sp->s[i].st : (struct sampler_stats){ 0 };
+	*st = i < sp->n ? sp->s[i]->st : (struct sampler_stats){ 0 };
 }
 
 uint32_t sampler_interval(const struct sampler *sp, unsigned int i)
 {
-	return i < sp->n ? sp->s[i].interval_ms : 0;
+	return i < sp->n ? sp->s[i]->interval_ms : 0;
 }
 
 const char *sampler_state_name(enum sampler_state st)
@@ -433,7 +593,7 @@ int sampler_status(const struct sampler *sp, unsigned int i, struct sampler_stat
 
 	if (i >= sp->n)
 		return -EINVAL;
-	s = &sp->s[i];
+	s = sp->s[i];
 	memset(st, 0, sizeof(*st));
 	st->state = s->sstate;
 	st->error = s->error;
@@ -452,7 +612,7 @@ void sampler_log_status(const struct sampler *sp)
 	if (!sp)
 		return;
 	for (unsigned int i = 0; i < sp->n; i++) {
-		const struct sampled *s = &sp->s[i];
+		const struct sampled *s = sp->s[i];
 		struct sampler_status st;
 		char extra[SAMPLER_WHY_MAX + 64] = "", where[48], busy[64] = "";
 

@@ -108,6 +108,25 @@ int sampler_create(struct loop *l, const struct sampler_sensor_cfg *s,
  * Returns how many were left behind. */
 unsigned int sampler_destroy(struct sampler *sp);
 
+/*
+ * A reload: the sensor list becomes @c[0..n) (n <= CONFIG_MAX_SENSORS).
+ * @old_of_new[j] is the index sensor j had before, or -1 for a sensor to
+ * start (new, or changed: its old instance is not kept). A kept sensor
+ * keeps everything it has (instance, schedule, backoff, counters, worker,
+ * a read in flight); only its index (the callback's) and its strings
+ * (@c's, which must outlive the sampler) change; its interval changes
+ * with sampler_set_interval(). A sensor no index maps to stops: its
+ * timer and event fd at once, its instance closed, or, while its read or
+ * open runs on a worker, closed when that job returns (never freed under
+ * the worker, and its reading is not delivered). A new one is opened like
+ * a retried open (on the driver's worker when the driver blocks).
+ * 0; -EINVAL a bad map (an index out of range or twice); -ENOENT unknown
+ * driver (@why names the sensor), -ENOMEM: the sampler is unchanged.
+ */
+int sampler_reshape(struct sampler *sp, const struct sampler_sensor_cfg *c,
+		    const int *old_of_new, unsigned int n, char *why,
+		    unsigned int why_size);
+
 /* Change one sensor's interval (next reading one interval from now). */
 int sampler_set_interval(struct sampler *sp, unsigned int sensor, uint32_t ms);
 /* Read one sensor now (outside its schedule). -EIO etc. from the driver,

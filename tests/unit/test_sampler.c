@@ -5,7 +5,9 @@
  * without touching the others, a change on a driver's event fd is read at
  * once, a driver that cannot open leaves its sensor DOWN and is retried
  * with backoff while the others run, blocking reads go to one worker per
- * driver, a read stuck in the kernel does not hold up the stop.
+ * driver, a read stuck in the kernel does not hold up the stop; a reshape
+ * (a reload) keeps running sensors untouched, stops removed ones (after a
+ * read in flight on the worker returns) and opens new ones.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -421,6 +423,173 @@ static void test_unknown_driver_fails_start(void **state)
 	loop_destroy(l);
 }
 
+/* --- reshape (a reload) ---------------------------------------------------- */
+
+static unsigned int total_got(void)
+{
+	return got[0] + got[1] + got[2] + got[3];
+}
+
+/* A sensor inserted before the others: they keep their instance,
+ * schedule and counters and report under their new index; the new one
+ * opens and reads one interval after. */
+static void test_reshape_keeps_running(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "a", "t", "", 100 },
+						{ "b", "t", "", 300 } };
+	const struct sampler_sensor_cfg c2[] = { { "n", "t", "", 100 },
+						 { "b", "t", "", 300 },
+						 { "a", "t", "", 100 } };
+	const int map[] = { -1, 1, 0 };
+	struct sampler_stats st;
+	uint64_t t0;
+
+	(void)state;
+	start(c, 2);
+	t0 = clock_mono_ms();
+	fake_loop_advance(l, 250);
+	assert_int_equal(got[0], 2);
+	assert_int_equal(got[1], 0);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(sampler_reshape(sp, c2, map, 3, NULL, 0), 0);
+	assert_int_equal(open_calls, 3);		/* n only */
+	assert_int_equal(drv[0].closed + drv[1].closed, 0);
+	fake_loop_advance(l, 50);			/* t = 300: a and b due */
+	assert_int_equal(got[2], 1);			/* a, as before */
+	assert_int_equal(last_at[2], t0 + 300);
+	assert_int_equal(got[1], 1);			/* b */
+	assert_int_equal(got[0], 0);			/* n: at 350 */
+	fake_loop_advance(l, 50);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(last_at[0], t0 + 350);
+	sampler_get_stats(sp, 2, &st);
+	assert_int_equal(st.reads, 3);			/* a's counters kept */
+	assert_int_equal(sampler_interval(sp, 1), 300);
+	fake_log_clear();
+	sampler_log_status(sp);
+	assert_true(strstr(fake_log_line(0), "sensor=n "));
+	assert_true(strstr(fake_log_line(2), "sensor=a "));
+	stop();
+}
+
+/* A removed sensor: closed at once, read no more; the others go on. */
+static void test_reshape_removed(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "a", "t", "", 100 },
+						{ "b", "t", "", 100 } };
+	const int map[] = { 1 };
+
+	(void)state;
+	start(c, 2);
+	fake_loop_advance(l, 100);
+	assert_int_equal(sampler_reshape(sp, &c[1], map, 1, NULL, 0), 0);
+	assert_int_equal(drv[0].closed, 1);
+	assert_int_equal(drv[1].closed, 0);
+	assert_int_equal(fake_loop_armed_timers(l), 1);
+	memset(got, 0, sizeof(got));
+	fake_loop_advance(l, 1000);
+	assert_int_equal(got[0], 10);			/* b, now index 0 */
+	assert_int_equal(total_got(), 10);
+	assert_int_equal(sampler_status(sp, 1, &(struct sampler_status){ 0 }), -EINVAL);
+	stop();
+	assert_int_equal(drv[0].closed, 1);		/* not twice */
+}
+
+/* Removed while its read runs on the worker: the loop does not wait, the
+ * instance is closed (and freed) only when the read returns, and that
+ * reading goes nowhere. */
+static void test_reshape_removed_during_worker_read(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "w1", "slow", "", 100 },
+						{ "w2", "slow", "", 100 } };
+	const int map[] = { 1 };
+
+	(void)state;
+	start(c, 2);
+	fake_loop_advance(l, 100);
+	assert_int_equal(fake_worker_pending(), 2);
+	assert_int_equal(sampler_reshape(sp, &c[1], map, 1, NULL, 0), 0);
+	assert_int_equal(drv[0].closed, 0);		/* the worker still has it */
+	assert_true(fake_log_contains("sensor=w1 driver=slow: removed while its read "
+				      "runs on the worker; closed when it returns"));
+	assert_int_equal(fake_worker_run(), 2);
+	assert_int_equal(drv[0].closed, 1);
+	assert_int_equal(got[0], 1);			/* w2's reading only */
+	assert_int_equal(total_got(), 1);
+	stop();
+}
+
+/* Removed while its read is stuck in the kernel: the stop gives up on it
+ * and leaves it open, as for a running sensor. */
+static void test_reshape_removed_stuck_at_stop(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "w1", "slow", "", 100 },
+						{ "i2c", "slow2", "", 100 } };
+	const int map[] = { 1 };
+
+	(void)state;
+	start(c, 2);
+	fake_loop_advance(l, 100);
+	assert_true(fake_worker_hang());		/* w1's read */
+	assert_int_equal(sampler_reshape(sp, &c[1], map, 1, NULL, 0), 0);
+	assert_int_equal(fake_worker_run(), 1);		/* i2c */
+	assert_int_equal(got[0], 1);
+	assert_int_equal(sampler_destroy(sp), 1);
+	assert_int_equal(drv[0].closed, 0);
+	assert_int_equal(drv[1].closed, 1);
+	loop_destroy(l);
+	fake_worker_reset();
+}
+
+/* A new sensor of a blocking driver opens on its worker (the loop runs). */
+static void test_reshape_new_blocking_opens_on_worker(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "a", "t", "", 100 } };
+	const struct sampler_sensor_cfg c2[] = { { "a", "t", "", 100 },
+						 { "w1", "slow", "", 100 } };
+	const int map[] = { 0, -1 };
+	struct sampler_status ss;
+
+	(void)state;
+	start(c, 1);
+	assert_int_equal(sampler_reshape(sp, c2, map, 2, NULL, 0), 0);
+	assert_int_equal(open_calls, 1);
+	assert_int_equal(fake_worker_pending(), 1);
+	assert_int_equal(fake_worker_run(), 1);
+	assert_int_equal(open_calls, 2);
+	assert_int_equal(sampler_status(sp, 1, &ss), 0);
+	assert_int_equal(ss.state, SAMPLER_OK);
+	fake_loop_advance(l, 100);
+	assert_int_equal(fake_worker_run(), 1);
+	assert_int_equal(got[1], 1);
+	stop();
+}
+
+/* A bad map or an unknown driver changes nothing. */
+static void test_reshape_refused(void **state)
+{
+	const struct sampler_sensor_cfg c[] = { { "a", "t", "", 100 },
+						{ "b", "t", "", 100 } };
+	const struct sampler_sensor_cfg bad[] = { { "a", "t", "", 100 },
+						  { "z", "nope", "", 100 } };
+	char why[128] = "";
+
+	(void)state;
+	start(c, 2);
+	assert_int_equal(sampler_reshape(sp, c, (const int[]){ 0, 0 }, 2, why, sizeof(why)),
+			 -EINVAL);
+	assert_int_equal(sampler_reshape(sp, c, (const int[]){ 0, 2 }, 2, why, sizeof(why)),
+			 -EINVAL);
+	assert_int_equal(sampler_reshape(sp, bad, (const int[]){ 0, -1 }, 2, why, sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "sensor z: unknown driver 'nope'");
+	fake_loop_advance(l, 100);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(got[1], 1);
+	assert_int_equal(drv[0].closed + drv[1].closed, 0);
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +604,12 @@ int main(void)
 		cmocka_unit_test(test_status_lines),
 		cmocka_unit_test(test_log_line_escaped),
 		cmocka_unit_test(test_unknown_driver_fails_start),
+		cmocka_unit_test(test_reshape_keeps_running),
+		cmocka_unit_test(test_reshape_removed),
+		cmocka_unit_test(test_reshape_removed_during_worker_read),
+		cmocka_unit_test(test_reshape_removed_stuck_at_stop),
+		cmocka_unit_test(test_reshape_new_blocking_opens_on_worker),
+		cmocka_unit_test(test_reshape_refused),
 	};
 
 	return cmocka_run_group_tests_name("sampler", tests, NULL, NULL);
