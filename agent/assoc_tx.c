@@ -321,6 +321,11 @@ void assoc_send(struct assoc *a, const struct mq_msg *m, const void *data,
 		if (!stored) {		/* nowhere to wait: lost */
 			a->st.dropped++;
 			assoc_lose(a, m);
+		} else if (a->ready && !a->final) {
+			/* behind a control message or a GAP that could not go
+			 * (socket full, a DTLS rekey): a live cursor would never
+			 * come back for this reading; it goes after them */
+			cursor_behind_from_last(a->cur);
 		}
 		assoc_flush(a);		/* the cursor finds it in the outbox */
 		return;

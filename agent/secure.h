@@ -59,7 +59,7 @@ struct secure_info {
 	const char *mode;	/* dtls-psk, dtls-cert */
 	const char *suite;	/* the cipher suite once keyed, else "" */
 	uint16_t key_id;	/* active SCTP-AUTH key id once keyed, else 0 */
-	uint64_t open_ms;	/* monotonic time of the first handshake's end, 0 */
+	uint64_t open_ms;	/* monotonic time of the last handshake's or rekey's end, 0 */
 	const char *last_error;	/* why it was last refused, "" never */
 	const struct secure_stats *st;
 };

@@ -358,6 +358,45 @@ static void test_too_few_streams(void **state)
 	assert_true(fake_sctp_nsent_to(t->ep, 1) >= 50);
 }
 
+/* A reply that met a full socket (or any transient error) waits at the
+ * head; a reading sampled after it goes out after it, not never (it was
+ * left in the outbox with the cursor live: lost to this association until
+ * a reconnect). */
+static void test_reading_behind_waiting_reply(void **state)
+{
+	struct t *t = *state;
+	struct msg_cmd c = { .op = MSG_OP_PING };
+	uint32_t hi = 0;
+	uint8_t buf[64];
+	size_t len;
+
+	fake_sctp_comm_up(t->ep, 1);
+	run(t);
+	fake_loop_advance(t->l, 50);
+	fake_sctp_clear_sent(t->ep);
+	assert_int_equal(msg_encode_cmd(buf, sizeof(buf), 9, &c, &len), 0);
+	fake_sctp_set_writable(t->ep, false);
+	fake_sctp_data(t->ep, 1, 0, MSG_PPID, buf, len);
+	run(t);					/* the pong: -EAGAIN, kept */
+	fake_sctp_set_writable(t->ep, true);	/* ... but no wake-up yet */
+	fake_loop_advance(t->l, 100);		/* temp seq 2 behind it */
+	run(t);
+	fake_loop_advance(t->l, 300);
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++) {
+		const struct fake_sctp_msg *m = fake_sctp_sent(t->ep, i);
+		const uint8_t *b;
+		size_t bl;
+		struct msg_hdr h;
+
+		if (m->si.assoc != 1 || m->si.stream != 1)
+			continue;
+		h = hdr_of(m, &b, &bl);
+		assert_int_equal(h.seq, hi + 1);
+		hi = h.seq;
+	}
+	assert_true(hi >= 4);		/* 1..4 in 450 ms, none skipped */
+}
+
 /* An error the port does not know is transient: the reading is kept and
  * goes out, in order, with the next one. */
 static void test_unknown_send_error_is_transient(void **state)
@@ -547,6 +586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hello_low, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_few_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_send_error_is_transient, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reading_behind_waiting_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsendable_is_a_gap, setup, teardown),
 		cmocka_unit_test(test_budget_bounds_a_down_controller),
 		cmocka_unit_test(test_budget_never_evicts_hello),

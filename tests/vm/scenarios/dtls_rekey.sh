@@ -100,7 +100,12 @@ grep '"agent":"pi-1"' "$(bg_log ctl)" > "$(bg_log ctl_pi1)"
 for s in 1 2; do
 	r=$(ctl_seqcheck ctl_pi1 $s)
 	set -- $r
-	[ "$1" = ok ] || { dump ctl; fail "stream $s: $r"; }
+	[ "$1" = ok ] || {
+		grep -v '^{"agent"' "$(bg_log ctl)" | tail -n 40
+		grep '"agent":"pi-1"' "$(bg_log ctl)" | grep '"stream":'$s',' | head -n 30 | cut -c1-160
+		grep -v 'sensor=' "$A" | tail -n 60
+		fail "stream $s: $r"
+	}
 	[ "$2" -ge 40 ] || fail "stream $s: only $2 readings"
 done
 [ "$(ctl_summary ctl gaps)" = 0 ] || fail "gaps in the controller summary"

@@ -50,7 +50,10 @@ for c in d e; do
 	up=$(count $W/$c.pcap 'udp dst port 9899 and src net 10.8.0.0/16 and src host not 10.8.1.1 and src host not 10.8.2.1')
 	down=$(count $W/$c.pcap 'udp src port 9899 and (src host 10.8.1.1 or src host 10.8.2.1)')
 	log "$c: $up agent->peer, $down peer->agent SCTP-in-UDP, $n native"
-	[ "$n" = 0 ] && [ "$up" -gt 10 ] && [ "$down" -gt 5 ] || fail "$c: wire $up up, $down down, $n native"
+	# packets, not messages: a slow guest bundles several readings into
+	# one packet (seen: 10 packets for INIT, COOKIE ECHO and 11 messages);
+	# the handshake alone is 2 each way
+	[ "$n" = 0 ] && [ "$up" -ge 4 ] && [ "$down" -ge 3 ] || fail "$c: wire $up up, $down down, $n native"
 done
 grep -E 'association up|rejected|shutdown complete' "$A" | sort | uniq -c | sed 's/^/  /' | head -n 6
 pass
