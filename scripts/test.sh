@@ -19,6 +19,7 @@ JOBS=${JOBS:-$(nproc)}
 pass=0
 fail=0
 failed=()
+vmfail=""
 
 note() { printf '\n== %s\n' "$*"; }
 ok() { pass=$((pass + $1)); }
@@ -190,6 +191,8 @@ vm() {
 		f=$(printf '%s\n' "$out" | grep -cE '^  \[(amd64|arm64)( [^]]*)?\] (FAIL|MISSING) |^FAIL build')
 		ok "$p"
 		[ "$f" -eq 0 ] && [ $rc -eq 0 ] || bad $((f > 0 ? f : 1)) "vm"
+		# CI shows only the tail: name every failed scenario and its reason there
+		vmfail=$(printf '%s\n' "$out" | grep -E '^  \[(amd64|arm64)( [^]]*)?\] (FAIL|MISSING) |^FAIL build' | cut -c1-300)
 	fi
 }
 
@@ -212,6 +215,7 @@ echo
 echo "suite wall time: $SECONDS s"
 if [ $fail -ne 0 ]; then
 	echo "failed: ${failed[*]}"
+	[ -z "$vmfail" ] || printf '%s\n' "$vmfail"
 fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
