@@ -6,7 +6,12 @@
  *
  * Reconnects back off exponentially (reconnect_min_ms doubling to
  * reconnect_max_ms) with +-20 % jitter so a fleet does not reconnect in
- * lock step after a controller restart.
+ * lock step after a controller restart. The backoff starts again only
+ * once an association proved good: the controller sent a valid ACK or
+ * command on it, or it stayed ready for ASSOC_STABLE_MS. A controller that
+ * aborts every association right after COMM_UP (one that refuses
+ * plaintext, or does not know this board) sees the delays grow instead of
+ * a connect every reconnect_min_ms.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include "port/loop.h"
 
 #define ASSOC_GAPS_MAX 256	/* lost ranges kept until the ACK passes them */
+#define ASSOC_STABLE_MS 10000	/* ready this long: the backoff starts again */
 
 const char *assoc_state_name(enum assoc_state s)
 {
@@ -113,10 +119,18 @@ static void forget_id(struct assoc *a)
 	a->id = 0;
 }
 
+static void backoff_reset(struct assoc *a)
+{
+	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+}
+
 static void schedule_reconnect(struct assoc *a)
 {
-	uint32_t delay = assoc_jitter(a->backoff_ms, clock_random());
-	uint32_t max = a->env->cfg->agent.reconnect_max_ms;
+	uint32_t delay, max = a->env->cfg->agent.reconnect_max_ms;
+
+	if (a->ready && clock_mono_ms() - a->ready_ms >= ASSOC_STABLE_MS)
+		backoff_reset(a);
+	delay = assoc_jitter(a->backoff_ms, clock_random());
 
 	forget_id(a);
 	assoc_set_state(a, AS_DOWN);
@@ -264,9 +278,7 @@ void assoc_channel_ready(struct assoc *a)
 	if (a->state != AS_UP || a->ready)
 		return;
 	a->ready = true;
-	/* reset here, not at COMM_UP: associations whose channel never opens
-	 * (refused handshakes) keep backing off instead of a hot loop */
-	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	a->ready_ms = clock_mono_ms();	/* the backoff resets once it proves good */
 	assoc_tx_up(a);		/* HELLO, then what the controller never ACKed */
 }
 
@@ -371,7 +383,7 @@ void assoc_readdress(struct assoc *a, const char *what)
 {
 	if (a->final)
 		return;
-	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	backoff_reset(a);
 	a->cfg = &a->env->cfg->ctrls[a->index];	/* the new entry; names.c's view follows */
 	ALOG(a, LOG_INFO, "reload changed its %s: a new association", what);
 	a->readdress = true;
@@ -384,7 +396,7 @@ void assoc_reopen(struct assoc *a)
 		return;
 	a->removed = a->final = false;
 	a->hold_ms = 0;
-	a->backoff_ms = a->env->cfg->agent.reconnect_min_ms;
+	backoff_reset(a);
 	ALOG(a, LOG_INFO, "back in the configuration: connecting again");
 	if (a->state == AS_CLOSED || a->state == AS_DOWN)
 		assoc_connect(a);
@@ -404,6 +416,8 @@ void assoc_count_input(struct assoc *a, enum assoc_input what)
 		a->st.cmds++;
 	else
 		a->st.bad_msgs++;
+	if (what != ASSOC_IN_BAD && a->ready)	/* a controller that speaks to us */
+		backoff_reset(a);
 }
 
 const char *assoc_name(const struct assoc *a)

@@ -37,6 +37,7 @@ struct assoc {
 	uint32_t hold_ms;		/* CLOSE command: reconnect after this */
 	bool readdress;			/* closing to connect to new addresses */
 	bool ready;			/* COMM_UP and the channel (if any) ready */
+	uint64_t ready_ms;		/* when it became ready (ASSOC_STABLE_MS) */
 	struct loop_timer *timer;	/* reconnect */
 	/* what waits to be sent, flushed in this order */
 	struct mq *ctrlq;		/* HELLO, replies (stream 0) */

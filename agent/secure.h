@@ -20,8 +20,8 @@
  *   PS_EV_AUTH, PS_EV_SENDER_DRY -> secure_on_event()
  *   SIGUSR1 status           -> secure_log_status()
  * and it calls back into the core through assoc.h only: assoc_channel_ready()
- * once the first handshake completed (HELLO, replay, queue; the reconnect
- * backoff resets there, so refused handshakes back off), assoc_deliver()
+ * once the first handshake completed (HELLO, replay, queue; refused
+ * handshakes never get there, so they back off), assoc_deliver()
  * with each decrypted message, assoc_flush() after a rekey (application
  * data waits meanwhile: secure_send() answers -ENOTCONN, the core queues).
  *

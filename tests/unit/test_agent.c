@@ -231,6 +231,17 @@ static void test_down_controller_queued_and_replayed(void **state)
 	assert_true(next > 5);		/* all of 1..5 and what followed */
 }
 
+static void send_ack(struct t *t, ps_assoc_id id, uint16_t stream, uint32_t seq)
+{
+	struct msg_ack ack = { stream, seq };
+	uint8_t buf[64];
+	size_t len;
+
+	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, &ack, 1, &len), 0);
+	fake_sctp_data(t->ep, id, 0, MSG_PPID, buf, len);
+	run(t);
+}
+
 static void test_backoff_doubles_to_cap(void **state)
 {
 	struct t *t = *state;
@@ -256,10 +267,80 @@ static void test_backoff_doubles_to_cap(void **state)
 		assert_true(delay <= base * 12 / 10 + 100);
 		base = base * 2 > 60000 ? 60000 : base * 2;
 	}
-	/* after success the backoff starts again at 1 s */
+	/* COMM_UP alone does not reset it (the next test); the controller's
+	 * first valid message does: the backoff starts again at 1 s */
 	fake_sctp_comm_up(t->ep, fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc);
 	run(t);
+	assert_int_equal(t->ag->assoc[0].backoff_ms, 60000);
+	send_ack(t, fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->assoc, 1, 1);
 	assert_int_equal(t->ag->assoc[0].backoff_ms, 1000);
+}
+
+static void wait_connect(struct t *t)
+{
+	unsigned int before = fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT);
+
+	while (fake_sctp_ncalls(t->ep, FAKE_SCTP_CONNECT) == before)
+		fake_loop_advance_to_next(t->l);
+}
+
+/* Controller a's last connect comes up, lives @up_for_ms and is lost:
+ * the time from the loss to its next connect. */
+static uint64_t up_then_abort(struct t *t, uint64_t up_for_ms)
+{
+	const struct fake_sctp_call *c = fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT);
+	ps_assoc_id id = c->assoc;
+	uint64_t lost;
+
+	fake_sctp_comm_up(t->ep, id);
+	run(t);
+	assert_int_equal(t->ag->assoc[0].state, AS_UP);
+	fake_loop_advance(t->l, up_for_ms);
+	run(t);
+	fake_sctp_comm_lost(t->ep, id);
+	run(t);
+	lost = clock_mono_ms();
+	wait_connect(t);
+	return fake_sctp_last_call(t->ep, FAKE_SCTP_CONNECT)->at_ms - lost;
+}
+
+/* A controller that aborts every association right after COMM_UP (a DTLS
+ * controller refusing a plaintext board, one that does not know it) saw
+ * a connect every reconnect_min_ms forever: COMM_UP reset the backoff. */
+static void test_abort_after_comm_up_backs_off(void **state)
+{
+	struct t *t = *state;
+	uint64_t d[6];
+
+	fake_sctp_assoc_change(t->ep, 1, PS_CANT_STR_ASSOC);
+	run(t);
+	wait_connect(t);
+	for (int i = 0; i < 6; i++)
+		d[i] = up_then_abort(t, 50);
+	/* 2 s, 4 s, ... +-20 %: each delay longer than the one before */
+	for (int i = 1; i < 6; i++)
+		assert_true(d[i] > d[i - 1]);
+	assert_true(d[5] >= 48000);
+}
+
+/* An association that stayed up ASSOC_STABLE_MS (10 s) proved good even
+ * from a controller that never sends anything (sctp_darn): the next
+ * reconnect is at reconnect_min_ms again. */
+static void test_stable_association_resets_backoff(void **state)
+{
+	struct t *t = *state;
+	uint64_t d;
+
+	fake_sctp_assoc_change(t->ep, 1, PS_CANT_STR_ASSOC);
+	run(t);
+	wait_connect(t);
+	for (int i = 0; i < 4; i++)
+		up_then_abort(t, 50);
+	assert_true(t->ag->assoc[0].backoff_ms >= 16000);
+	d = up_then_abort(t, 9000);		/* not yet stable: grows */
+	assert_true(d >= 32000 * 8 / 10);
+	d = up_then_abort(t, 10000);
+	assert_true(d >= 800 && d <= 1200);
 }
 
 static void test_jitter_bounds(void **state)
@@ -274,16 +355,6 @@ static void test_jitter_bounds(void **state)
 	}
 }
 
-static void send_ack(struct t *t, ps_assoc_id id, uint16_t stream, uint32_t seq)
-{
-	struct msg_ack ack = { stream, seq };
-	uint8_t buf[64];
-	size_t len;
-
-	assert_int_equal(msg_encode_ack(buf, sizeof(buf), 0, &ack, 1, &len), 0);
-	fake_sctp_data(t->ep, id, 0, MSG_PPID, buf, len);
-	run(t);
-}
 
 static void test_send_failed_requeued(void **state)
 {
@@ -1049,6 +1120,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sendall_when_all_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_down_controller_queued_and_replayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_doubles_to_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_after_comm_up_backs_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stable_association_resets_backoff, setup, teardown),
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test_setup_teardown(test_send_failed_requeued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unacked_replayed_after_reconnect, setup, teardown),
