@@ -19,7 +19,7 @@
 # --alternatives adds the reference controller against two other designs
 # (peer=ctl/noibit: no SACK-IMMEDIATELY, the learned RTO floor alone;
 # peer=ctl/hb: the same with 100 ms Ethernet heartbeats); --verbose adds
-# the per-run lines. Exit 1 if a VM run failed. KEEP_LOG=1 keeps the logs.
+# the per-run lines. Exit 1 if a VM run failed or a soak was not ok. KEEP_LOG=1 keeps the logs.
 set -u
 cd "$(dirname "$0")/.."
 ARCHS="amd64 arm64" RUNS=5 BINDIR= VERBOSE=0 APPEND=""
@@ -64,6 +64,10 @@ for arch in $ARCHS; do
 	kernel=$(grep -m1 '^VMTEST-KERNEL' "$log" | tr -d '\r' | cut -d' ' -f2-)
 	echo "# bench-failover: arch $arch, kernel $kernel, $RUNS runs per case and peer, cell 40 ms +-5 ms each way, $((SECONDS - start)) s; host load $(cut -d' ' -f1-3 /proc/loadavg)"
 	grep '^BENCH ' "$log" | tr -d '\r' | sed 's/^BENCH //'
+	if grep -q '^BENCH soak .* ok=NO' "$log"; then
+		echo "bench-failover: $arch soak not ok (lost, duplicated, out of order, spurious, or failovers != real faults)" >&2
+		rc=1
+	fi
 	if [ $r -ne 0 ] || ! grep -q 'VMTEST bench_failover PASS' "$log"; then
 		echo "bench-failover: $arch VM run failed (log $log)" >&2
 		tail -30 "$log.out" >&2

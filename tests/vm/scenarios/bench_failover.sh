@@ -86,6 +86,10 @@ start_pair() {	# start_pair PEER PROFILE: fresh peer + agent, steady traffic
 	CTL=p$N
 	AG=agent$N
 	fo_peer_start $CTL fc $1
+	# a fresh outbox too: sctp_darn ACKs nothing, and the readings an
+	# earlier run (or phase) left un-ACKed would replay into this one's
+	# fault window (480 of them made the first run's worst 1656 ms)
+	rm -rf $VMTEST_WORK/state/bench
 	fo_agent_start $AG fa "$(ini $1 $2)"
 	fo_peer_hello $CTL $1 1 15 || { dump $CTL $AG; fail "$1 $2: no HELLO"; }
 	[ $2 = linux ] || { fo_primary $AG fa '10\.1\.0\.1' 5 || { dump $AG; fail "$1 $2: primary not on eth"; }; }
@@ -160,7 +164,7 @@ echo "IDLE window_ms=$((TI1 - TI0)) board_bytes=$((IB1 - IB0)) linux_bytes=$((IL
 
 # --- soak -------------------------------------------------------------------------
 soak() {
-	local i=0 d u real=1 amb=0 peer t tu tu0 td up_lo up_hi
+	local flap=0 d u real=1 amb=0 peer t tu tu0 td up_lo up_hi
 	fo_bed k
 	FO_NOWAIT=1
 	for peer in $FO_PEERS; do
@@ -178,12 +182,14 @@ soak() {
 	done
 	sleep 1
 	t=$(fo_now_ms)
-	while [ $i -lt $SOAK ]; do
-		i=$((i + 1))
+	# (its own counter: the helpers above loop on a global i, which ash's
+	# dynamic scope made this loop's, and it ran no flap at all)
+	while [ $flap -lt $SOAK ]; do
+		flap=$((flap + 1))
 		d=$((200 + RANDOM % 2801))
 		if [ $((RANDOM % 2)) = 0 ]; then u=$((200 + RANDOM % 101)); else u=$((2800 + RANDOM % 201)); fi
-		[ $i -lt $SOAK ] || u=4000	# the last: back on eth for good
-		if [ $i -gt 1 ]; then
+		[ $flap -lt $SOAK ] || u=4000	# the last: back on eth for good
+		if [ $flap -gt 1 ]; then
 			# did this down find eth primary again? The agent fails back
 			# 1 s (the hold-down) after SCTP sees eth AVAILABLE, which is
 			# at link up or up to ~1.3 s later (its next heartbeat):
@@ -200,7 +206,7 @@ soak() {
 		tu=$(fo_mono_ms)
 		sleep $((u / 1000)).$(printf %03d $((u % 1000)))
 	done
-	log "soak: $SOAK flaps in $(( ($(fo_now_ms) - t) / 1000 )) s, $real of them on the primary, $amb maybe"
+	log "soak: $flap flaps in $(( ($(fo_now_ms) - t) / 1000 )) s, $real of them on the primary, $amb maybe"
 	for peer in $FO_PEERS; do
 		fo_status soak-$peer || { dump soak-$peer; fail "soak $peer: no status"; }
 		eval SF_$peer=\$FO_FAILOVERS SS_$peer=\$FO_SPURIOUS
@@ -217,7 +223,7 @@ soak() {
 		lost=$(ctl_summary s$peer gaps) dup=$(printed_violations s$peer) ooo=$(ctl_summary s$peer out_of_order)
 		ok=yes
 		[ "$lost$dup$ooo$s" = 0000 ] && [ $f -ge $real ] && [ $f -le $((real + amb)) ] || ok=NO
-		echo "SOAK peer=$peer flaps=$SOAK failovers=$f real_faults=$rf lost=$lost dup=$dup ooo=$ooo spurious=$s ok=$ok pf_failovers=$1 readings=$(ctl_summary s$peer readings) ctl_dups=$(ctl_summary s$peer dups)" | tee -a $R
+		echo "SOAK peer=$peer flaps=$flap failovers=$f real_faults=$rf lost=$lost dup=$dup ooo=$ooo spurious=$s ok=$ok pf_failovers=$1 readings=$(ctl_summary s$peer readings) ctl_dups=$(ctl_summary s$peer dups)" | tee -a $R
 	done
 }
 [ "$SOAK" = 0 ] || soak
