@@ -20,15 +20,11 @@ JOBS=$(nproc)
 rc=0
 # The scenarios make test runs (a new one joins the list once it passes on
 # every kernel); `tests/vm/run-all.sh all` runs every file but demo.
-# failover_steady (12 agents at up to 100 readings/s on one vCPU, no fault,
-# 0 failovers asserted) is out of the list until it holds on a loaded
-# 2-core host: a PF now and then that no measured VM stall explains
-# (issue 9, open); run it with `tests/vm/run-all.sh failover_steady`.
 SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
- failover_peers
+ failover_peers failover_steady
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
  agent_signals agent_stall

@@ -1,19 +1,22 @@
 #!/bin/sh
 # failover_steady: no fault. Three peers (FO_PEERS: the reference
 # controller at the kernel's delayed SACK, the same SACKing every packet,
-# sctp_darn as a plain Linux peer), each serving four agents: one counter
-# sensor every 10 s, 1 s, 100 ms or 10 ms (on stream 1..4). All twelve run
-# at once in one bed with the Pi's path defaults (eth RTO floor 30 ms, PF
-# at the first timeout). For every agent: 0 failovers (none spurious),
-# the Ethernet address stays primary, the RTO floor left its
-# conservative start (the peer SACKed promptly); for every peer (tcpdump
-# in its namespace, chunk headers only): every DATA chunk to its Ethernet
+# sctp_darn as a plain Linux peer), one after another, each serving four
+# agents at once: one counter sensor every 10 s, 1 s, 100 ms or 10 ms (on
+# stream 1..4), with the Pi's path defaults (eth RTO floor 30 ms, PF at
+# the first timeout). For every agent: 0 failovers (none spurious), the
+# Ethernet address stays primary, the RTO floor left its conservative
+# start (the peer SACKed promptly); for every peer (tcpdump in its
+# namespace, chunk headers only): every DATA chunk to its Ethernet
 # address carries the I bit (SACK-IMMEDIATELY), not one DATA chunk goes
 # to or from its cellular address, and the readings arrived (in order,
 # without gap, for sctpctl).
 # Every 10 s and 1 s run 32 s (each reading a lone message after the
 # heartbeats have taken the RTO to its floor), the others 14 s. A failover
 # right after a VM stall (fo_failovers_unexplained) is forgiven, and said.
+# (One peer at a time: twelve agents at once on one vCPU of a loaded
+# 2-core host, three VMs side by side in make test, stalled the guest
+# for longer than the 30 ms RTO more often than vm_stallmon could see.)
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
@@ -23,8 +26,7 @@ T0=$(fo_now_ms)
 RATES="10000 1000 100 10"
 fo_stallmon_start
 fo_bed s
-FO_CAP=1 FO_SNAP=128 FO_NOWAIT=1
-for peer in $FO_PEERS; do fo_peer_start $peer sc $peer --quiet; done
+FO_CAP=1 FO_SNAP=128
 for peer in $FO_PEERS; do
 	FO_PORT=$(fo_peer_port $peer)
 	k=0
@@ -34,16 +36,7 @@ for peer in $FO_PEERS; do
 		ini_counter $VMTEST_WORK/$peer$r.ini s$k $k $r
 	done
 done
-for peer in $FO_PEERS; do fo_peer_wait $peer sc $peer; done
-for peer in $FO_PEERS; do
-	for r in $RATES; do fo_agent_start $peer$r sa $VMTEST_WORK/$peer$r.ini; done
-done
-for peer in $FO_PEERS; do
-	fo_peer_hello $peer $peer 4 20 || { dump $peer$r; fail "$peer: fewer than 4 HELLOs"; }
-done
-tstart=$(fo_now_ms)
-log "12 agents up after $((tstart - T0)) ms"
-MOVED=""	# agents whose readings went to cell after a forgiven failover
+MOVED=""	# peers whose readings went to cell after a forgiven failover
 check_agent() {	# check_agent PEER INTERVAL: status, then stop it
 	local a=$1$2 bad stall
 	fo_status $a || { dump $a; fail "$a: no status"; }
@@ -66,15 +59,10 @@ check_agent() {	# check_agent PEER INTERVAL: status, then stop it
 		{ dump $a; fail "$1, every $2 ms: RTO floor $FO_FLOOR ms on $FO_FLOOR_PATH (worst ack delay $FO_ACKD ms): the peer did not SACK promptly"; }
 	return 0
 }
-sleep 14
-for peer in $FO_PEERS; do for r in 100 10; do check_agent $peer $r; done; done
-while [ $(($(fo_now_ms) - tstart)) -lt 32000 ]; do sleep 0.5; done
-for peer in $FO_PEERS; do for r in 10000 1000; do check_agent $peer $r; done; done
-sleep 0.5
-for peer in $FO_PEERS; do
+check_peer() {	# check_peer PEER: after its agents stopped, what it got and the wire
+	local peer=$1 chunks k=0 r s n r2
 	fo_peer_stop $peer $peer
 	chunks=$(fo_cell_data $peer)
-	k=0
 	for r in $RATES; do
 		k=$((k + 1))
 		[ $r -gt 100 ] && s=32 || s=14
@@ -98,6 +86,20 @@ for peer in $FO_PEERS; do
 		[ "$1" -gt 0 ] && [ "$1" = "$2" ] || fail "$peer: $2 of $1 DATA packets on eth ask for an immediate SACK"
 		log "$peer: no DATA chunk on the cellular path" ;;
 	esac
+}
+for peer in $FO_PEERS; do
+	FO_PORT=$(fo_peer_port $peer)
+	fo_peer_start $peer sc $peer --quiet
+	for r in $RATES; do fo_agent_start $peer$r sa $VMTEST_WORK/$peer$r.ini; done
+	fo_peer_hello $peer $peer 4 20 || { dump $peer$r; fail "$peer: fewer than 4 HELLOs"; }
+	tstart=$(fo_now_ms)
+	log "$peer: 4 agents up after $((tstart - T0)) ms"
+	sleep 14
+	for r in 100 10; do check_agent $peer $r; done
+	while [ $(($(fo_now_ms) - tstart)) -lt 32000 ]; do sleep 0.5; done
+	for r in 10000 1000; do check_agent $peer $r; done
+	sleep 0.5
+	check_peer $peer
 done
 log "VM $(fo_stall_summary) (>= $FO_STALL_MS ms); wall $(( ($(fo_now_ms) - T0) / 1000 )) s"
 pass
