@@ -12,6 +12,8 @@
 # Prints per arch a header and (one line each):
 #   failover <case> peer=<p> worst_ms=.. median_worst_ms=.. gap_ms=.. lost=.. dup=.. spurious=.. baseline_worst_ms=..
 #   # detail <case> peer=<p>: per-run figures, the baseline's median/lost/dup
+#   floor cell peer=<p> worst_ms=.. median_worst_ms=..: the same window with
+#     eth down since 2.5 s before it (no failover, all on cell): the bed's floor
 #   steady eth latency peer=<p> median_ms=.. p99_ms=.. n=.. baseline_median_ms=.. baseline_p99_ms=..
 #   idle cell bytes_per_month board=..MB linux=..MB (...)
 #   soak peer=<p> flaps=100 failovers=.. real_faults=.. lost=.. dup=.. ooo=.. spurious=.. ...

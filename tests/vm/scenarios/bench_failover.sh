@@ -12,7 +12,11 @@
 #     policy: the baseline) and case (link = ip link set eth0 down in the
 #     agent namespace; blackhole = netem loss 100% on both eth ends), RUNS
 #     fresh associations: the fault at a random phase (0-149 ms) after
-#     1.5 s of steady traffic, held 3 s;
+#     1.5 s of steady traffic, held 3 s; case cellfloor (board profile
+#     only) is the same window with eth down since 2.5 s before it: no
+#     failover in it, every reading on the cellular path, so its worst is
+#     what the bed allows any agent (the cell delay plus the guest's own
+#     latency per reading);
 #   - soak: 100 link flaps (down 0.2-3 s, up 0.2-0.3 s or 2.8-3 s at
 #     random: away from the 1 s hold-down plus the time SCTP takes to see
 #     eth AVAILABLE again, so which downs find eth primary is known from
@@ -132,15 +136,14 @@ fault_runs() {	# fault_runs PEER PROFILE CASE
 		start_pair $1 $2
 		sleep 1.5
 		sleep 0.$(printf %03d $((RANDOM % 150)))
+		[ $3 != cellfloor ] || { link_down fa eth0; sleep 2.5; }
 		tf=$(fo_now_ms)
-		if [ $3 = link ]; then
-			link_down fa eth0
-		else
-			blackhole fa eth0
-			blackhole fc eth0
-		fi
+		case $3 in
+		link) link_down fa eth0 ;;
+		blackhole) blackhole fa eth0; blackhole fc eth0 ;;
+		esac
 		sleep 3
-		if [ $3 = link ]; then link_up fa eth0; else netem_clear fa eth0; netem_clear fc eth0; fi
+		if [ $3 = blackhole ]; then netem_clear fa eth0; netem_clear fc eth0; else link_up fa eth0; fi
 		sleep 1
 		stop_pair $1 $2
 		lat=$(fo_latency $CTL $((tf - 500)) $((tf + 1500)))
@@ -155,6 +158,7 @@ for c in link blackhole; do
 	done
 	for p in $XPROF; do fault_runs ctl $p $c; done
 done
+for peer in $FO_PEERS; do fault_runs $peer board cellfloor; done
 
 # --- idle bytes ---------------------------------------------------------------
 while [ $(($(fo_now_ms) - TI0)) -lt 65000 ]; do sleep 1; done
@@ -254,6 +258,13 @@ function line(c, p, pr,   k, kb, i) {
 END {
 	for (cc in cp) {
 		split(cc, x, SUBSEP); c = x[1]; p = x[2]
+		if (c == "cellfloor") {
+			k = c SUBSEP p SUBSEP "board"
+			for (i = 0; i < nr[k]; i++) a[i] = W[k, i]
+			printf "floor cell peer=%s worst_ms=%d median_worst_ms=%d runs=%d per-run%s (no failover in the window: all on cell)\n", \
+				p, mx[k], med(a, nr[k]), nr[k], runs[k]
+			continue
+		}
 		line(c, p, "board")
 		for (pr in prof) if (pr != "board" && pr != "linux" && (c SUBSEP p SUBSEP pr) in nr) line(c, p, pr)
 		k = c SUBSEP p SUBSEP "linux"
