@@ -15,10 +15,11 @@ ini_psk() {
 	printf '[security]\nmode = dtls-psk\npsk_identity = %s\npsk_key_file = %s\nhandshake_timeout_ms = 3000\n' \
 		"$2" "$3" >> "$1"
 }
-# ini_cert FILE DIR CERT KEY: a [security] dtls-cert section (CA = DIR/ca.pem).
+# ini_cert FILE DIR CERT KEY [HS_MS]: a [security] dtls-cert section (CA =
+# DIR/ca.pem), handshake timeout HS_MS (default 3000).
 ini_cert() {
-	printf '[security]\nmode = dtls-cert\nca_file = %s/ca.pem\ncert_file = %s\nkey_file = %s\nhandshake_timeout_ms = 3000\n' \
-		"$2" "$3" "$4" >> "$1"
+	printf '[security]\nmode = dtls-cert\nca_file = %s/ca.pem\ncert_file = %s\nkey_file = %s\nhandshake_timeout_ms = %s\n' \
+		"$2" "$3" "$4" "${5:-3000}" >> "$1"
 }
 # psk_table FILE IDENTITY HEXFILE...: sctpctl's identity -> key table.
 psk_table() {
