@@ -462,11 +462,20 @@ static void reading_acked_after(struct t *t, uint64_t ackd_ms)
 	dry(t);
 }
 
-static void prompt_peer(struct t *t)
+/* Prompt acks until the floor is down to eth's configured 30 ms: four
+ * windows of 8 (250 -> 125 -> 62 -> 31 -> 30). Returns the samples taken. */
+static unsigned int prompt_peer(struct t *t)
 {
+	unsigned int n = 0;
+
 	dry(t);				/* the HELLO, acknowledged at once */
-	for (int i = 0; i < 3; i++)
+	n++;
+	while (last_floor(t) != 30 && n < 64) {
 		reading_acked_after(t, 1);
+		n++;
+	}
+	assert_int_equal(last_floor(t), 30);
+	return n;
 }
 
 static void test_sack_now_on_unmetered_primary_only(void **state)
@@ -499,6 +508,15 @@ static void test_sack_now_on_unmetered_primary_only(void **state)
 	assert_true(fake_sctp_last_send(t->ep)->si.flags & PS_SEND_SACK_NOW);
 }
 
+/* @n prompt acks; the floor must stay @f. */
+static void prompt_acks_keep(struct t *t, int n, uint32_t f)
+{
+	for (int i = 0; i < n; i++) {
+		reading_acked_after(t, 1);
+		assert_int_equal(last_floor(t), f);
+	}
+}
+
 static void test_floor_starts_conservative_then_follows_ack_delay(void **state)
 {
 	struct t *t = *state;
@@ -506,21 +524,46 @@ static void test_floor_starts_conservative_then_follows_ack_delay(void **state)
 	/* before the peer showed how fast it SACKs: above a 200 ms delay */
 	assert_int_equal(last_floor(t), 250);
 	dry(t);
-	reading_acked_after(t, 2);
-	assert_int_equal(last_floor(t), 250);
+	prompt_acks_keep(t, 6, 250);
+	/* a whole window of prompt acks: down by half at most, per window */
 	reading_acked_after(t, 1);
-	/* three prompt acks: the configured 30 ms */
-	assert_int_equal(last_floor(t), 30);
-	/* a peer that ignores the I bit: 200 ms -> floor 200 * 5/4 + 10 */
+	assert_int_equal(last_floor(t), 125);
+	prompt_acks_keep(t, 7, 125);
+	reading_acked_after(t, 1);
+	assert_int_equal(last_floor(t), 62);
+	prompt_acks_keep(t, 7, 62);
+	reading_acked_after(t, 1);
+	assert_int_equal(last_floor(t), 31);
+	prompt_acks_keep(t, 7, 31);
+	reading_acked_after(t, 1);
+	assert_int_equal(last_floor(t), 30);	/* the configured 30 ms */
+	/* a peer that ignores the I bit: 200 ms -> floor 200 * 5/4 + 10, at once */
 	reading_acked_after(t, 200);
 	assert_int_equal(last_floor(t), 260);
 	assert_true(fake_log_contains("RTO floor 260 ms on path eth: the peer acknowledges up to 200 ms"));
-	/* 8 prompt acks later the 200 ms sample is out of the window */
-	for (int i = 0; i < 7; i++)
-		reading_acked_after(t, 1);
-	assert_int_equal(last_floor(t), 260);
+	/* 8 prompt acks later the 200 ms sample is out of the window: half */
+	prompt_acks_keep(t, 7, 260);
 	reading_acked_after(t, 1);
-	assert_int_equal(last_floor(t), 30);
+	assert_int_equal(last_floor(t), 130);
+}
+
+/* A peer that answers its first messages at once, then delays its SACKs
+ * (Linux's delayed SACK after the first packets): a few prompt samples
+ * must not bring the floor under its real delay (seen in failover_steady:
+ * a floor of 32 ms learned from 3 samples, then a failover 0.7 s after
+ * COMM_UP when the peer's 200 ms SACKs began). */
+static void test_floor_not_lowered_by_a_few_prompt_acks(void **state)
+{
+	struct t *t = *state;
+
+	dry(t);
+	prompt_acks_keep(t, 3, 250);
+	reading_acked_after(t, 200);
+	assert_int_equal(last_floor(t), 260);
+	for (int i = 0; i < 20; i++) {
+		reading_acked_after(t, i % 2 ? 1 : 200);
+		assert_int_equal(last_floor(t), 260);
+	}
 }
 
 /* An ack that came only after a failover (a retransmission) is no sample. */
@@ -528,13 +571,14 @@ static void test_no_sample_across_a_failover(void **state)
 {
 	struct t *t = *state;
 
-	prompt_peer(t);
+	unsigned int n = prompt_peer(t);
+
 	fake_loop_advance_to_next(t->l);	/* a reading on eth */
 	fake_nl_link("eth0", 2, false);
 	run(t);
 	fake_loop_advance(t->l, 700);
 	dry(t);
-	assert_int_equal(A(t)->peers[0].n_ackd, 4);
+	assert_int_equal(A(t)->peers[0].n_ackd, n);
 	assert_int_equal(A(t)->peers[1].n_ackd, 0);
 }
 
@@ -736,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_netlink_missing_is_not_fatal),
 		cmocka_unit_test_setup_teardown(test_sack_now_on_unmetered_primary_only, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_floor_starts_conservative_then_follows_ack_delay, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_floor_not_lowered_by_a_few_prompt_acks, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_no_sample_across_a_failover, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_metered_floor_above_its_ack_delay, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_spurious_failover_counted_and_floor_doubled, setup_h, teardown),
