@@ -15,13 +15,14 @@
 #include "port/clock.h"
 #include "port/loop.h"
 
-/* A primary starts at START_FLOOR_MS at least: above Linux's 200 ms
- * delayed SACK, so a peer that ignores the I bit cannot make the first
- * RTOs fire spuriously. It comes down only once a whole window of samples
- * shows prompt acks, and by half at most per window: a few lucky samples
- * (a peer that answers the first messages at once, then delays its
- * SACKs) cannot bring it under the peer's real delay. */
+/* Until a primary has shown a whole window of ack delays, its floor is
+ * at least START_FLOOR_MS: above Linux's 200 ms delayed SACK, so a peer
+ * that ignores the I bit cannot make the first RTOs fire spuriously, nor
+ * can a few lucky samples in the busy first second of an association
+ * (failover_steady: a 32 ms floor learned from three, then a SACK 33 ms
+ * late and a failover 0.7 s after COMM_UP). */
 #define START_FLOOR_MS 250u
+#define PROMPT_SAMPLES PATHS_ACKD_SAMPLES
 /* RFC 9260 6.2: a SACK is never delayed more than 500 ms, so a floor
  * above that gains nothing from the I bit. */
 #define SACK_DELAY_MAX_MS 500u
@@ -64,59 +65,28 @@ static uint32_t worst_ackd(const struct peer_path *pp)
 	return m;
 }
 
-/* The floor peer path @i starts from: its path's rto_min, at least
- * START_FLOOR_MS. */
-static uint32_t start_floor(const struct assoc *a, int i)
+static void push_ackd(struct peer_path *pp, uint64_t ms)
 {
-	const struct cfg_path *p = floor_cfg(a, i);
-
-	return health_start_floor(p ? p->rto_min_ms : 0, 0);
-}
-
-/* A new ack delay sample on peer path @i moves its learned floor: the
- * path's rto_min, but above the worst recent ack delay by a quarter +
- * 10 ms (an RTO below it fires before the SACK comes). Up at once; down
- * once a whole window was taken since the last move, by half at most. */
-static void learn_floor(struct assoc *a, int i)
-{
-	const struct cfg_path *p = floor_cfg(a, i);
-	struct peer_path *pp = &a->peers[i];
-	uint32_t cur = pp->floor_ms ? pp->floor_ms : start_floor(a, i);
-	uint32_t want = worst_ackd(pp) * 5 / 4 + 10;
-
-	if (p && want < p->rto_min_ms)
-		want = p->rto_min_ms;
-	pp->floor_age++;
-	if (want < cur) {
-		if (pp->floor_age < PATHS_ACKD_SAMPLES)
-			want = cur;
-		else if (want < cur / 2)
-			want = cur / 2;
-	}
-	if (want != cur)
-		pp->floor_age = 0;
-	pp->floor_ms = want;
-}
-
-static void push_ackd(struct assoc *a, int i, uint64_t ms)
-{
-	struct peer_path *pp = &a->peers[i];
-
 	pp->ackd[pp->ackd_next] = ms > 60000 ? 60000 : (uint16_t)ms;
 	pp->ackd_next = (pp->ackd_next + 1) % PATHS_ACKD_SAMPLES;
 	if (pp->n_ackd < 1000)
 		pp->n_ackd++;
-	learn_floor(a, i);
 }
 
-/* Peer path @i as primary: its learned floor (the start floor until it
- * has one), never above the association's rto_max (Linux refuses
- * min > max). */
+/* Peer path @i as primary: its path's rto_min, but above the worst recent
+ * ack delay by a quarter + 10 ms (an RTO below it fires before the SACK
+ * comes), START_FLOOR_MS until the peer showed how fast it SACKs, and
+ * never above the association's rto_max (Linux refuses min > max). */
 static uint32_t floor_for(const struct assoc *a, int i)
 {
+	const struct cfg_path *p = floor_cfg(a, i);
 	const struct peer_path *pp = &a->peers[i];
-	uint32_t f = pp->floor_ms ? pp->floor_ms : start_floor(a, i);
+	uint32_t f = p ? p->rto_min_ms : 0, need = worst_ackd(pp) * 5 / 4 + 10;
 
+	if (pp->n_ackd < PROMPT_SAMPLES)
+		f = health_start_floor(f, 0);
+	if (pp->n_ackd && need > f)
+		f = need;
 	if (a->pol.rto_max_ms && f > a->pol.rto_max_ms)
 		f = a->pol.rto_max_ms;
 	return f;
@@ -132,8 +102,8 @@ static void apply_floor(struct assoc *a)
 	if (i < 0 || a->state != AS_UP || !a->ag->cfg->n_paths)
 		return;
 	f = floor_for(a, i);
-	/* (learn_floor lowers it once per window at most) */
-	if (i == old_peer && f == old)
+	/* lower lazily (a few ms are not worth a syscall), raise at once */
+	if (i == old_peer && (f == old || (f < old && old - f < 5)))
 		return;
 	pp.rto_min_ms = f;
 	rc = ps_set_path_params(a->ag->ep, a->id, NULL, &pp);
@@ -146,7 +116,7 @@ static void apply_floor(struct assoc *a)
 	/* said when it crosses twice the configured floor (a peer that
 	 * ignores the I bit), either way; small moves at debug level */
 	p = floor_cfg(a, i);
-	if (p && a->peers[i].n_ackd)
+	if (p && a->peers[i].n_ackd >= PROMPT_SAMPLES)
 		ALOG(a, i == old_peer && (f > 2 * p->rto_min_ms) != (old > 2 * p->rto_min_ms) ?
 		     LOG_INFO : LOG_DEBUG, "RTO floor %u ms on path %s: the peer "
 		     "acknowledges up to %u ms after a send", f,
@@ -186,7 +156,7 @@ void paths_on_dry(struct assoc *a)
 
 	if (pol->tx_ms && !pol->tx_disturbed && pol->tx_peer >= 0 &&
 	    pol->tx_peer == a->primary && now >= pol->tx_ms) {
-		push_ackd(a, pol->tx_peer, now - pol->tx_ms);
+		push_ackd(&a->peers[pol->tx_peer], now - pol->tx_ms);
 		apply_floor(a);
 	}
 	pol->tx_ms = 0;
@@ -286,7 +256,7 @@ void health_peer_ok(struct assoc *a, int i)
 	}
 	a->st.spurious++;
 	before = a->pol.floor_peer == i ? a->pol.floor_ms : floor_for(a, i);
-	push_ackd(a, i, 2ull * before);
+	push_ackd(pp, 2ull * before);
 	ALOG(a, LOG_WARN, "spurious failover (%llu so far): path %s was PF for "
 	     "%llu ms only; its RTO floor goes from %u to %u ms",
 	     (unsigned long long)a->st.spurious, paths_peer_name(a, i),

@@ -34,8 +34,6 @@ struct peer_path {
 	uint16_t ackd[PATHS_ACKD_SAMPLES];
 	unsigned int n_ackd;		/* samples taken (saturates) */
 	unsigned int ackd_next;
-	uint32_t floor_ms;		/* learned RTO floor (0 = not yet) */
-	unsigned int floor_age;		/* samples since it last moved */
 	uint64_t pf_ms;			/* went PF/UNREACHABLE on a live link */
 	uint32_t pf_window_ms;		/* recovery sooner than this = spurious */
 	bool pf_failover;		/* ... and the primary moved away */
