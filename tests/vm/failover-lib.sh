@@ -546,8 +546,11 @@ fo_mono_ms() { awk '{ printf "%.0f\n", $1 * 1000 }' /proc/uptime; }
 # fo_failovers_unexplained AGENT [FROM_MS TO_MS]: the failovers AGENT
 # logged on a PF or UNREACHABLE that neither a fault window [FROM, TO]
 # (fo_mono_ms; a blackhole the scenario made) nor a VM stall explains.
-# Prints "UNEXPLAINED IN_WINDOW"; the forgiven ones go to stderr with
-# their stall.
+# Prints "UNEXPLAINED IN_WINDOW DETAIL"; the forgiven ones go to stderr
+# with their stall. DETAIL (a word, "-" if none) says of each unexplained
+# one when it was (guest uptime, and after the window's end), how soon a
+# path came back AVAILABLE and the longest stall in the second before it,
+# so that a failure line alone (all CI shows) tells what happened.
 # The agent stamps its lines with the wall clock in UTC
 # ("2026-12-01T13:02:03.045Z"; older builds: "[ uptime ]"): the time of
 # day is put on the monotonic clock by their offset, read back to back.
@@ -562,20 +565,32 @@ fo_failovers_unexplained() {
 	BEGIN { while ((getline l < stalls) > 0) if (l ~ /^STALL /) {
 		split(l, f, /[ =]/); at[n] = f[5] + 0; late[n] = f[7] + 0; n++ }
 		now = up * 1000; off = now - (wall - int(wall / 86400) * 86400) * 1000 }
-	/primary -> .*: (PF|UNREACHABLE)$/ {
-		if ($0 ~ /^\[/) t = substr($0, 2, index($0, "]") - 2) * 1000
-		else if (match($0, /T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+Z/)) {
-			split(substr($0, RSTART + 1, RLENGTH - 2), h, ":")
-			t = ((h[1] * 60 + h[2]) * 60 + h[3]) * 1000 + off
-			if (t > now + 43200000) t -= 86400000
-			else if (t < now - 43200000) t += 86400000
-		} else next
-		if (t >= from && t <= to) { win++; next }
-		ok = 0
-		# stalls are stamped when they end; /proc/uptime has 10 ms steps
-		for (i = 0; i < n; i++) if (late[i] >= min && at[i] <= t + 30 && at[i] >= t - 300) { ok = 1; w = i }
-		if (ok) printf "forgiven: failover at %.3f s after a %d ms VM stall at %.3f s\n", t / 1000, late[w], at[w] / 1000 > "/dev/stderr"
-		else bad++
+	function stamp() {
+		if ($0 ~ /^\[/) return substr($0, 2, index($0, "]") - 2) * 1000
+		if (!match($0, /T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+Z/)) return -1
+		split(substr($0, RSTART + 1, RLENGTH - 2), h, ":")
+		t = ((h[1] * 60 + h[2]) * 60 + h[3]) * 1000 + off
+		if (t > now + 43200000) t -= 86400000
+		else if (t < now - 43200000) t += 86400000
+		return t
 	}
-	END { print bad + 0, win + 0 }' "$(bg_log "$1")"
+	pend && /: AVAILABLE$/ && (a = stamp()) >= 0 {
+		detail = detail sprintf(":back=%dms", a - pend); pend = 0
+	}
+	/primary -> .*: (PF|UNREACHABLE)$/ {
+		if ((t = stamp()) < 0) next
+		if (t >= from && t <= to) { win++; next }
+		ok = 0; worst = 0
+		# stalls are stamped when they end; /proc/uptime has 10 ms steps
+		for (i = 0; i < n; i++) {
+			if (late[i] >= min && at[i] <= t + 30 && at[i] >= t - 300) { ok = 1; w = i }
+			if (at[i] <= t + 30 && at[i] >= t - 1000 && late[i] > worst) worst = late[i]
+		}
+		if (ok) { printf "forgiven: failover at %.3f s after a %d ms VM stall at %.3f s\n", t / 1000, late[w], at[w] / 1000 > "/dev/stderr"; next }
+		bad++
+		detail = detail (detail == "" ? "" : ",") sprintf("at=%.2fs", t / 1000)
+		if (to >= 0) detail = detail sprintf("(%+.2fs_after_window)", (t - to) / 1000)
+		detail = detail sprintf(":stall<=%dms", worst); pend = t
+	}
+	END { print bad + 0, win + 0, detail == "" ? "-" : detail }' "$(bg_log "$1")"
 }

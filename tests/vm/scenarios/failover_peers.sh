@@ -109,7 +109,7 @@ for peer in $FO_PEERS; do
 	grep -E 'link DOWN|link up|primary ->|re-sent|UNREACHABLE|: PF|AVAILABLE|spurious|ALARM' "$(bg_log a$peer)" | sed "s/^/  a$peer: /" | head -n 20
 	log "$peer: $FO_SUM; failovers $f (spurious $s): $link on the link down, $2 in the blackhole, $1 else not explained by a VM stall"
 	[ "$link" = 1 ] && [ "$2" = 1 ] || { cat "$(bg_log a$peer)"; fail "$peer: $link failovers on the link down, $2 in the blackhole: want 1 each"; }
-	[ "$1" = 0 ] || { cat "$(bg_log a$peer)"; fail "$peer: $f failovers ($s counted spurious) for 2 faults"; }
+	[ "$1" = 0 ] || { cat "$(bg_log a$peer)"; fail "$peer: $f failovers ($s counted spurious) for 2 faults; unexplained: $3"; }
 	# on the wire: SACK-IMMEDIATELY on eth, never on the metered cell
 	if [ $peer = darn ]; then
 		set -- $(for k in data_eth sack_now_eth data_cell sack_now_cell; do ctl_summary $peer $k; done)

@@ -5,8 +5,8 @@
 # agents at once: one counter sensor every 10 s, 1 s, 100 ms or 10 ms (on
 # stream 1..4), with the Pi's path defaults (eth RTO floor 30 ms, PF at
 # the first timeout). For every agent: 0 failovers (none spurious), the
-# Ethernet address stays primary, the RTO floor left its conservative
-# start (the peer SACKed promptly); for every peer (tcpdump in its
+# Ethernet address stays primary, the peer SACKed promptly (and the RTO
+# floor left its conservative start where 8 acks came); for every peer (tcpdump in its
 # namespace, chunk headers only): every DATA chunk to its Ethernet
 # address carries the I bit (SACK-IMMEDIATELY), not one DATA chunk goes
 # to or from its cellular address, and the readings arrived (in order,
@@ -38,25 +38,29 @@ for peer in $FO_PEERS; do
 done
 MOVED=""	# peers whose readings went to cell after a forgiven failover
 check_agent() {	# check_agent PEER INTERVAL: status, then stop it
-	local a=$1$2 bad stall
+	local a=$1$2 bad stall detail
 	fo_status $a || { dump $a; fail "$a: no status"; }
 	bg_kill $a TERM
-	bad=$(fo_failovers_unexplained $a | cut -d' ' -f1)
+	detail=$(fo_failovers_unexplained $a)
+	bad=${detail%% *} detail=${detail##* }
 	log "$1, every $2 ms: failovers $FO_FAILOVERS (spurious $FO_SPURIOUS, not explained by a VM stall $bad), primary $FO_PRIMARY, RTO floor $FO_FLOOR ms (worst ack delay $FO_ACKD ms)"
-	[ "$bad" = 0 ] || { cat $(bg_log $a); fail "$1, every $2 ms: $bad failovers without a fault ($FO_SPURIOUS counted spurious)"; }
+	[ "$bad" = 0 ] || { cat $(bg_log $a); fail "$1, every $2 ms: $bad failovers without a fault ($FO_SPURIOUS counted spurious): $detail"; }
 	if [ "$FO_FAILOVERS" != 0 ]; then
 		MOVED="$MOVED $1"
 	else
 		[ "$FO_PRIMARY" = eth ] || { dump $a; fail "$1, every $2 ms: primary on $FO_PRIMARY"; }
 	fi
-	# left the conservative start: three acks came soon after the send
-	# (or the worst VM stall delayed them; a forgiven spurious failover
-	# doubled the floor once more: 2 x that, x 5/4 + 10)
+	# the peer SACKed promptly: the worst ack delay of the last 8 well
+	# under a 200 ms delayed SACK (or the worst VM stall delayed it; a
+	# forgiven spurious failover doubled the floor once more, and that
+	# counts as a sample: 2 x the floor); and where 8 acks came (every
+	# 1 s and faster) the floor left its conservative 250 ms start
 	stall=$(fo_stall_summary | sed 's/.*max_late_ms=//')
-	stall=$((stall * 5 / 4 + 10))
-	[ "$FO_SPURIOUS" = 0 ] || stall=$((stall * 5 / 2 + 10))
-	[ "$FO_FLOOR" -lt 250 ] || [ $stall -ge "$FO_FLOOR" ] ||
-		{ dump $a; fail "$1, every $2 ms: RTO floor $FO_FLOOR ms on $FO_FLOOR_PATH (worst ack delay $FO_ACKD ms): the peer did not SACK promptly"; }
+	[ "$FO_SPURIOUS" = 0 ] || stall=$((stall + 2 * FO_FLOOR))
+	[ "$FO_ACKD" -lt 150 ] || [ "$FO_ACKD" -le $((stall + 20)) ] ||
+		{ dump $a; fail "$1, every $2 ms: worst ack delay $FO_ACKD ms on $FO_FLOOR_PATH: the peer did not SACK promptly"; }
+	[ "$2" -gt 1000 ] || [ "$FO_FLOOR" -lt 250 ] || [ $((stall * 5 / 4 + 10)) -ge "$FO_FLOOR" ] ||
+		{ dump $a; fail "$1, every $2 ms: RTO floor $FO_FLOOR ms on $FO_FLOOR_PATH (worst ack delay $FO_ACKD ms): still at its start"; }
 	return 0
 }
 check_peer() {	# check_peer PEER: after its agents stopped, what it got and the wire
