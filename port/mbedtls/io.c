@@ -112,15 +112,15 @@ static void set_fail(struct pd_sess *s, int rc)
 }
 
 /* Tell the peer why, where mbedTLS itself stays silent (DTLS drops a bad
- * MAC quietly; the peer would wait for its timeout). */
+ * MAC quietly; the peer would wait for its timeout). Only there: a
+ * refused certificate already got mbedTLS's own fatal alert, and a second
+ * one meets the peer's ABORT (a send error, which a controller may take
+ * for the peer's shutdown instead of our refusal). */
 static void alert_peer(struct pd_sess *s)
 {
-	unsigned char a = s->fail == PD_FAIL_MAC ? MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC :
-			  s->fail == PD_FAIL_CLOCK || s->fail == PD_FAIL_CERT_TIME ?
-			  MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED : 0;
-
-	if (a)
-		(void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, a);
+	if (s->fail == PD_FAIL_MAC)
+		(void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+						     MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC);
 }
 
 /* mbedTLS 2.28 answers a no_renegotiation alert (while it waits for the

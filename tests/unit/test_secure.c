@@ -92,6 +92,7 @@ struct srv {
 	uint32_t hi[8];			/* per stream: highest seq read */
 	unsigned int gaps;		/* seqs skipped on a stream */
 	bool saw_close_notify;
+	unsigned int alerts;		/* alert records it sent */
 };
 
 static struct srv S;
@@ -101,6 +102,7 @@ static int srv_send(void *arg, const uint8_t *rec, size_t len)
 {
 	struct srv *v = arg;
 
+	v->alerts += len && rec[0] == PD_REC_ALERT;
 	if (v->hold) {
 		assert_true(v->n_held < 16 && len <= 2048);
 		memcpy(v->held[v->n_held], rec, len);
@@ -1095,6 +1097,20 @@ static void test_cert_expired_refused(void **state)
 	assert_int_equal(pd_fail_reason(S.s), PD_FAIL_CERT_TIME);
 	assert_true(strstr(pd_last_error(S.s), "expired on 2021-01-01") != NULL);
 	assert_refused(t, "handshake failed");
+	/* one fatal alert (mbedTLS's own, certificate_expired): a second
+	 * one met the board's ABORT (-EPIPE), and the reference controller
+	 * took that for the board's shutdown instead of a refusal */
+	assert_int_equal(S.alerts, 1);
+}
+
+/* Alert records the agent sent on its endpoint. */
+static unsigned int agent_alerts(struct t *t)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++)
+		n += fake_sctp_sent(t->ep, i)->len && fake_sctp_sent(t->ep, i)->buf[0] == PD_REC_ALERT;
+	return n;
 }
 
 static void test_clock_not_set_refused(void **state)
@@ -1108,6 +1124,7 @@ static void test_clock_not_set_refused(void **state)
 	pump(t);
 	assert_refused(t, "the board's clock is not set");
 	assert_int_equal(stats(t)->fail_by[PD_FAIL_CLOCK], 1);
+	assert_int_equal(agent_alerts(t), 1);	/* one fatal alert, not two */
 }
 
 /* ---- credential files ---------------------------------------------------- */
