@@ -319,10 +319,15 @@ static void start_deadline(struct dsess *d)
 
 /* Our record met -EPIPE: the agent shut the association down in the
  * middle of a handshake (a stop during a rekey). Not a refusal, nothing
- * to ABORT: SHUTDOWN_COMP drops the session. */
+ * to ABORT: SHUTDOWN_COMP drops the session. Unless the handshake failed
+ * for a reason of its own (a certificate or key we refuse): then its
+ * alert met the ABORT the agent sent on an earlier one, and it is still
+ * our refusal. */
 static bool cut_by_shutdown(struct dsess *d)
 {
-	if (d->send_err != -EPIPE)
+	enum pd_fail f = pd_fail_reason(d->s);
+
+	if (d->send_err != -EPIPE || (f != PD_FAIL_NONE && f != PD_FAIL_INTERNAL))
 		return false;
 	elog("assoc %u: handshake cut short by the agent's shutdown", (unsigned int)d->id);
 	d->dead = true;

@@ -317,6 +317,34 @@ static void test_rekey_cut_by_agent_shutdown(void **state)
 	assert_null(abort_msg());
 }
 
+/* A refusal stays a refusal when our alert meets the agent's ABORT
+ * (-EPIPE: it gave up on an earlier alert, or just then): a wrong key
+ * here. dtls_refusals saw an expired certificate logged as "cut short by
+ * the agent's shutdown" that way, never refused. */
+static void test_refusal_alert_meets_abort(void **state)
+{
+	struct pd_params p = { .role = PD_CLIENT, .mode = PD_PSK,
+			       .psk_identity = (const uint8_t *)"pi-1", .psk_identity_len = 4,
+			       .psk = C.psk, .psk_len = sizeof(C.psk),
+			       .handshake_timeout_ms = 60000 };
+	struct pd_io io = { .send = cli_send };
+	char why[200];
+
+	(void)state;
+	pd_sess_destroy(C.s);
+	pd_conf_destroy(C.conf);
+	C.psk[0] ^= 1;
+	assert_int_equal(pd_conf_create(&p, &C.conf, why, sizeof(why)), 0);
+	assert_int_equal(pd_sess_create(C.conf, &io, NULL, &C.s), 0);
+	assert_int_equal(pd_handshake(C.s, NULL, 0), -EAGAIN);	/* ClientHello */
+	to_ctl();
+	(void)to_agent();				/* its flight, up to Finished */
+	fake_sctp_fail_next(FAKE_SCTP_SEND, -EPIPE, 8);
+	to_ctl();
+	fake_sctp_fail_next(FAKE_SCTP_SEND, 0, 0);
+	assert_non_null(strstr(summary(), "\"refused\":1"));
+}
+
 /* --dtls-no-reneg: the ClientHello of a renegotiation gets a
  * no_renegotiation alert; the session goes on, the refusal is counted. */
 static void test_rekey_refused(void **state)
@@ -347,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rekey_served_old_epoch_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_before_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_cut_by_agent_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_alert_meets_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_refused, setup_no_reneg, teardown),
 	};
 
