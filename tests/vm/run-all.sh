@@ -20,17 +20,11 @@ JOBS=$(nproc)
 rc=0
 # The scenarios make test runs (a new one joins the list once it passes on
 # every kernel); `tests/vm/run-all.sh all` runs every file but demo.
-# failover_steady (no fault at four rates against three peers, 0 failovers
-# asserted at the Pi's 30 ms Ethernet RTO floor) is out of the list: it
-# passes alone and with three VMs side by side, but in a clean-clone make
-# test on 2026-12-01 arm64 6.1 had one failover 0.7 s after COMM_UP (a
-# SACK 33+ ms late on the oversubscribed TCG guest, no stall vm_stallmon
-# saw: issue 9, open); run it with `tests/vm/run-all.sh failover_steady`.
 SCENARIOS="smoke loopback ps_conformance agent_loopback agent_three_ctrl
  agent_close_one agent_reconnect agent_graceful_stop interop_sctp_darn
  failover_link failover_blackhole failover_flaps failover_start_down
  failover_cell_addr failover_both_down
- failover_peers
+ failover_peers failover_steady
  pipeline_streams pipeline_capture pipeline_priority
  disk_flakey disk_powercut
  agent_signals agent_stall
