@@ -404,11 +404,20 @@ static void made_prim(struct assoc *a, int i)
 	health_primary_changed(a);
 }
 
+static void on_nl(void *arg, int fd, uint32_t events);
+
 void paths_on_peer(struct assoc *a, const struct ps_event *ev)
 {
-	int i = peer_index(a, &ev->u.paddr.addr);
+	int i;
 	char addr[NET_ADDR_STRLEN];
 
+	/* A link event queued beside this failure explains it: read it first
+	 * (a busy loop may serve the SCTP socket first; the RTO on a dead
+	 * link fires within the floor, before the loop comes round). */
+	if ((ev->u.paddr.state == PS_ADDR_PF || ev->u.paddr.state == PS_ADDR_UNREACHABLE) &&
+	    a->ag->nl)
+		on_nl(a->ag, -1, 0);
+	i = peer_index(a, &ev->u.paddr.addr);
 	net_addr_format(&ev->u.paddr.addr, addr, sizeof(addr));
 	if (i < 0 && ev->u.paddr.state == PS_ADDR_ADDED && a->n_peers < CONFIG_MAX_CTRL_ADDRS) {
 		i = (int)a->n_peers++;

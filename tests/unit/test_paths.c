@@ -551,6 +551,27 @@ static void test_floor_not_lowered_by_a_few_prompt_acks(void **state)
 	}
 }
 
+/* Link down: the SCTP stack's PF (its RTO fired on the dead link) and
+ * the netlink event are both queued when a busy loop comes round, the
+ * SCTP socket served first. The link event explains the PF: read first,
+ * one failover for "local link down", one failure of the path, none of
+ * it a PF failover (seen in failover_peers on a loaded arm64 guest: the
+ * PF 126 ms before the link event). */
+static void test_link_event_read_before_a_pf(void **state)
+{
+	struct t *t = *state;
+
+	prompt_peer(t);
+	fake_sctp_paddr(t->ep, 1, h_eth(t), PS_ADDR_PF);
+	fake_nl_link("eth0", 2, false);
+	run(t);
+	assert_true(primary_is(t, h_cell(t)));
+	assert_true(fake_log_contains("(path cell): local link down"));
+	assert_false(fake_log_contains("(path cell): PF"));
+	assert_int_equal(A(t)->st.failovers, 1);
+	assert_int_equal(t->ag->lpaths[0].failures, 1);
+}
+
 /* An ack that came only after a failover (a retransmission) is no sample. */
 static void test_no_sample_across_a_failover(void **state)
 {
@@ -767,6 +788,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_floor_starts_conservative_then_follows_ack_delay, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_floor_not_lowered_by_a_few_prompt_acks, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_no_sample_across_a_failover, setup_h, teardown),
+		cmocka_unit_test_setup_teardown(test_link_event_read_before_a_pf, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_metered_floor_above_its_ack_delay, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_spurious_failover_counted_and_floor_doubled, setup_h, teardown),
 		cmocka_unit_test_setup_teardown(test_failback_heartbeat_is_no_strike, setup_h, teardown),
