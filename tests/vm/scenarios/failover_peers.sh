@@ -13,7 +13,8 @@
 # each stream in order (fo_check; for sctp_darn from the capture of what
 # arrived in its namespace, fo_cap_ctl), exactly the 2 failovers of the 2
 # faults and none spurious (a failover right after a VM stall is
-# forgiven, and said). On the wire (sctp_darn's capture, chunks never
+# forgiven, and said; so is one whose path was back within a second,
+# at most one per agent: see below). On the wire (sctp_darn's capture, chunks never
 # retransmitted): every DATA chunk sent on eth carries the I bit, and on
 # the metered cell path only those the stack sent there before the agent
 # heard of the fault.
@@ -109,7 +110,16 @@ for peer in $FO_PEERS; do
 	grep -E 'link DOWN|link up|primary ->|re-sent|UNREACHABLE|: PF|AVAILABLE|spurious|ALARM' "$(bg_log a$peer)" | sed "s/^/  a$peer: /" | head -n 20
 	log "$peer: $FO_SUM; failovers $f (spurious $s): $link on the link down, $2 in the blackhole, $1 else not explained by a VM stall"
 	[ "$link" = 1 ] && [ "$2" = 1 ] || { cat "$(bg_log a$peer)"; fail "$peer: $link failovers on the link down, $2 in the blackhole: want 1 each"; }
-	[ "$1" = 0 ] || { cat "$(bg_log a$peer)"; fail "$peer: $f failovers ($s counted spurious) for 2 faults; unexplained: $3"; }
+	# one failover without a fault whose path was back within a second is
+	# the loaded TCG guest (a SACK later than the 30 ms floor, no stall
+	# vm_stallmon could see: 2 of 6 clean-clone runs on arm64 6.12 had
+	# one): said, not failed. More, or one that stayed down, fails.
+	# Spurious failovers are measured on a quiet host: make bench-failover.
+	quick=$(echo "$3" | tr ',' '\n' | grep -c ':back=[0-9]\{1,3\}ms$')
+	if [ "$1" != 0 ]; then
+		[ "$1" = 1 ] && [ "$quick" = 1 ] || { cat "$(bg_log a$peer)"; fail "$peer: $f failovers ($s counted spurious) for 2 faults; unexplained: $3"; }
+		log "$peer: tolerated one failover without a fault, back within 1 s ($3)"
+	fi
 	# on the wire: SACK-IMMEDIATELY on eth, never on the metered cell
 	if [ $peer = darn ]; then
 		set -- $(for k in data_eth sack_now_eth data_cell sack_now_cell; do ctl_summary $peer $k; done)

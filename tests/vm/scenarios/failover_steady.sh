@@ -76,7 +76,9 @@ check_peer() {	# check_peer PEER: after its agents stopped, what it got and the 
 			[ "${1:-0}" = 1 ] && [ "${4:-1}" = 0 ] && [ "$2" = "$3" ] || { dump $peer; fail "$peer, every $r ms: stream $k first/last/contig/gaps = ${r2:-none}"; }
 			n=$2
 		fi
-		want=$((s * 1000 / r * 8 / 10))
+		# (liveness, not loss: a starved arm64 guest sampled 1021 of 1400 at
+		# 100/s; sctpctl's loss and order are checked above)
+		want=$((s * 1000 / r / 2))
 		[ "$n" -ge "$want" ] || { dump $peer$r; fail "$peer, every $r ms: $n readings in $s s"; }
 		log "$peer, every $r ms: $n readings"
 	done
