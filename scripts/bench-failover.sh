@@ -8,7 +8,7 @@
 # cellular bytes; a 100-flap soak. Once per architecture (one VM boot each).
 # Usage: scripts/bench-failover.sh [--arch amd64|arm64|all] [--runs N]
 #        [--bindir DIR] [--alternatives] [--soak FLAPS | --no-soak]
-#        [--peers ctl,ctl1,darn] [--verbose]
+#        [--peers ctl,ctl1,darn] [--verbose] [--dump]
 # Prints per arch a header and (one line each):
 #   failover <case> peer=<p> worst_ms=.. median_worst_ms=.. gap_ms=.. lost=.. dup=.. spurious=.. baseline_worst_ms=..
 #   # detail <case> peer=<p>: per-run figures, the baseline's median/lost/dup
@@ -21,10 +21,11 @@
 # --alternatives adds the reference controller against two other designs
 # (peer=ctl/noibit: no SACK-IMMEDIATELY, the learned RTO floor alone;
 # peer=ctl/hb: the same with 100 ms Ethernet heartbeats); --verbose adds
-# the per-run lines. Exit 1 if a VM run failed or a soak was not ok. KEEP_LOG=1 keeps the logs.
+# the per-run lines; --dump adds each board fault run's agent log (debug
+# level) and its readings slower than 60 ms. Exit 1 if a VM run failed or a soak was not ok. KEEP_LOG=1 keeps the logs.
 set -u
 cd "$(dirname "$0")/.."
-ARCHS="amd64 arm64" RUNS=5 BINDIR= VERBOSE=0 APPEND=""
+ARCHS="amd64 arm64" RUNS=5 BINDIR= VERBOSE=0 DUMP=0 APPEND=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) ARCHS=$2; [ "$ARCHS" = all ] && ARCHS="amd64 arm64"; shift 2 ;;
@@ -35,7 +36,8 @@ while [ $# -gt 0 ]; do
 	--soak) APPEND="$APPEND bench.soak=$2"; shift 2 ;;
 	--peers) APPEND="$APPEND bench.peers=$2"; shift 2 ;;
 	--verbose) VERBOSE=1; shift ;;
-	*) echo "usage: $0 [--arch amd64|arm64|all] [--runs N] [--bindir DIR] [--alternatives] [--soak N | --no-soak] [--peers LIST] [--verbose]" >&2; exit 2 ;;
+	--dump) APPEND="$APPEND bench.dump=1"; DUMP=1; shift ;;
+	*) echo "usage: $0 [--arch amd64|arm64|all] [--runs N] [--bindir DIR] [--alternatives] [--soak N | --no-soak] [--peers LIST] [--verbose] [--dump]" >&2; exit 2 ;;
 	esac
 done
 rc=0
@@ -63,6 +65,7 @@ for arch in $ARCHS; do
 		--timeout 3600 --log "$log" >"$log.out" 2>&1
 	r=$?
 	[ $VERBOSE = 1 ] && grep -E 'BENCH-RUN|STEADY|IDLE|SOAK' "$log" | tr -d '\r'
+	[ $DUMP = 1 ] && grep -E '^(AGENTLOG|SLOW) ' "$log" | tr -d '\r'
 	kernel=$(grep -m1 '^VMTEST-KERNEL' "$log" | tr -d '\r' | cut -d' ' -f2-)
 	echo "# bench-failover: arch $arch, kernel $kernel, $RUNS runs per case and peer, cell 40 ms +-5 ms each way, $((SECONDS - start)) s; host load $(cut -d' ' -f1-3 /proc/loadavg)"
 	grep '^BENCH ' "$log" | tr -d '\r' | sed 's/^BENCH //'

@@ -135,6 +135,28 @@ static void test_link_down_switches_at_once_and_resends(void **state)
 	assert_int_equal(before, 9);
 	assert_int_equal(A(t)->st.resent, 9);
 	assert_true(fake_log_contains("path=eth if=eth0: link DOWN"));
+	/* unordered: an ordered copy would wait in the peer's stream behind
+	 * its original until T3 fires on the dead link (bench_failover: the
+	 * reading in flight took 80 ms, not the cell path's 45) */
+	for (unsigned int i = 0; i < before; i++)
+		assert_true(fake_sctp_sent(t->ep, i)->si.flags & PS_SEND_UNORDERED);
+}
+
+/* A PF on a live link: T3 fired, the stack sends the originals on the new
+ * path itself; the copies keep their stream order (unordered copies of
+ * several lost readings could overtake each other). */
+static void test_pf_resend_keeps_order(void **state)
+{
+	struct t *t = *state;
+
+	fake_loop_advance(t->l, 500);
+	fake_sctp_clear_sent(t->ep);
+	fake_sctp_paddr(t->ep, 1, eth_peer(t), PS_ADDR_PF);
+	run(t);
+	assert_true(primary_is(t, cell_peer(t)));
+	assert_true(A(t)->st.resent > 0);
+	for (unsigned int i = 0; i < fake_sctp_nsent(t->ep); i++)
+		assert_false(fake_sctp_sent(t->ep, i)->si.flags & PS_SEND_UNORDERED);
 }
 
 /* The resend window follows the dead path's current RTO (2 x RTO + 20). */
@@ -773,6 +795,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_params_and_preferred_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_switches_at_once_and_resends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resend_window_follows_rto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pf_resend_keeps_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failback_after_hold_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flapping_cable_does_not_flap_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_unreachable_and_pf, setup, teardown),

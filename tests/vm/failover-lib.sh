@@ -427,7 +427,8 @@ fo_cap_ctl() {
 				copies[vt, tsn]++
 				if (!((vt, tsn) in seen) && u(o + 8, 2) > 0) {
 					seen[vt, tsn] = 1; p = o + 16; k = cnt[sid]++
-					S[sid, k] = ssn; AT[sid, k] = ts
+					# unordered (U bit): no SSN, delivered on arrival
+					S[sid, k] = fl % 8 >= 4 ? -1 : ssn; AT[sid, k] = ts
 					# version 1 or 2, READINGS; flag bit 0: a 4-byte epoch
 					if ((b[p] != 1 && b[p] != 2) || b[p + 1] != 2) SQ[sid, k] = -1
 					else { SQ[sid, k] = u(p + 4, 4); BT[sid, k] = bt(p + 8 + (b[p + 3] % 2) * 4, o + ln) }
@@ -457,9 +458,11 @@ fo_cap_ctl() {
 		printf "9999999999 0 0 0 -2 0 %d %d %d %d %d\n", bad, deth, ieth, dcell, icell
 	}' | sort -n -k1,1 -k2,2 -k3,3 | awk '
 	# per association (vtag) and stream in SSN order: a message is
-	# delivered once it and every one before it arrived
+	# delivered once it and every one before it arrived; an unordered
+	# one (SSN -1, sorted first) when it arrived
 	$5 == -2 { print "9999999999999", $0; next }
-	{ k = $1 " " $2; if (k != pk) { dl = 0; pk = k } if ($4 > dl) dl = $4; print dl, $0 }' |
+	{ k = $1 " " $2; if (k != pk) { dl = 0; pk = k } if ($3 < 0) { print $4, $0; next }
+	  if ($4 > dl) dl = $4; print dl, $0 }' |
 	sort -n -k1,1 | awk -v ctl="$2" '
 	# in delivery order, across associations (a replay after a reconnect
 	# comes on a new one): the first copy of each (stream, seq) is the

@@ -28,7 +28,9 @@
 #   reference controller (noibit: eth metered, so no SACK-IMMEDIATELY and
 #   the learned floor alone; hb: noibit with 100 ms eth heartbeats);
 #   bench.soak=N flaps N times instead of 100 (0: no soak);
-#   bench.peers=P,.. runs only those peers.
+#   bench.peers=P,.. runs only those peers;
+#   bench.dump=1 prints each board fault run's agent log ("AGENTLOG ...")
+#   and its readings slower than 60 ms ("SLOW ...").
 # Per run: worst = longest delivery latency (receive time - sample time)
 # of a reading sampled in [fault - 0.5 s, fault + 1.5 s); gap = longest
 # interval between two arrivals around the fault.
@@ -46,6 +48,7 @@ SOAK=$(sed -n 's/.*bench\.soak=\([0-9]*\).*/\1/p' /proc/cmdline)
 SOAK=${SOAK:-100}
 PEERS=$(sed -n 's/.*bench\.peers=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 [ -z "$PEERS" ] || FO_PEERS=$PEERS
+DUMP=$(sed -n 's/.*bench\.dump=\([01]\).*/\1/p' /proc/cmdline)
 R=$VMTEST_WORK/results
 : > $R
 T0=$(fo_now_ms)
@@ -78,6 +81,7 @@ ini() {	# ini PEER PROFILE: the benchmark agent's config file
 	FO_PORT=$(fo_peer_port $1)
 	fo_ini $f bench $base 2000
 	fo_sensors $f 150
+	[ "${DUMP:-0}" = 1 ] && sed -i 's/^log_level = .*/log_level = debug/' $f
 	case $2 in
 	noibit) sed -i '/^interface = eth0$/a metered = yes' $f ;;
 	hb) sed -i -e '/^interface = eth0$/a metered = yes' -e 's/^heartbeat_ms = 1000$/heartbeat_ms = 100/' $f ;;
@@ -129,6 +133,15 @@ for peer in $FO_PEERS; do
 done
 
 # --- faults ------------------------------------------------------------------
+dump_run() {	# dump_run CASE PEER RUN FAULT_MS: bench.dump=1's lines
+	sed "s/^/AGENTLOG $1 $2 run=$3 fault_ms=$4: /" "$(bg_log $AG)"
+	awk -v tf=$4 -v tag="SLOW $1 $2 run=$3" '/^[0-9.]+ \{"agent":/ {
+		t = $0; sub(/.*"time":/, "", t); t += 0; rx = $1 * 1000
+		if (match($0, /"rx_ms":[0-9.]+/)) rx = substr($0, RSTART + 8, RLENGTH - 8) + 0
+		if (t >= tf - 500 && t < tf + 1500 && rx - t > 60)
+			printf "%s sampled=%+d rx=%+d lat=%d %s\n", tag, t - tf, rx - tf, rx - t, substr($0, index($0, "{"), 80) }' \
+		"$VMTEST_WORK/$CTL.ts"
+}
 fault_runs() {	# fault_runs PEER PROFILE CASE
 	local i=0 tf lat pv sw
 	while [ $i -lt $RUNS ]; do
@@ -150,6 +163,7 @@ fault_runs() {	# fault_runs PEER PROFILE CASE
 		pv=$(printed_violations $CTL)
 		sw=$(grep -E 'primary ->|re-sent|UNREACHABLE|: PF' "$(bg_log $AG)" | head -n 3 | sed 's/.*state=up: //' | tr '\n' '|' | tr ' ' '_')
 		echo "BENCH-RUN case=$3 peer=$1 profile=$2 run=$i phase_ms=$((tf % 150)) $lat lost=$(ctl_summary $CTL gaps) ctl_dups=$(ctl_summary $CTL dups) printed_bad=$pv spurious=$SPUR agent=$sw" | tee -a $R
+		[ "${DUMP:-0}" = 1 ] && [ $2 != linux ] && dump_run $3 $1 $i $tf
 	done
 }
 for c in link blackhole; do
