@@ -53,6 +53,32 @@ fo_bed() {
 	netem ${p}c eth1 delay $d $j || fail "netem on controller eth1"
 }
 
+# fo_peer_confirmed NS ADDR N TIMEOUT_S: wait until N associations in the
+# peer namespace NS have confirmed the agent's address ADDR (state ACTIVE
+# in its /proc/net/sctp/remaddr); sets FO_CONFIRM_MS, the time waited.
+# A Linux peer heartbeats an address the INIT did not come from only
+# after an RTO (rto_initial, 3 s +-50%), and until it is answered sends
+# nothing else there (RFC 9260 5.4): its SACKs for DATA that came from
+# that address go to its active path. So a fault on the agent's primary
+# in the first 1.5-4.5 s leaves the backup path without SACKs (T3
+# backoff, PF, at worst COMM_LOST and a reconnect; bench_failover saw a
+# 1.4 s stall). The steady-state fault cases wait for it; the agent
+# cannot shorten it (docs/BENCH-failover.md, "before the peer confirmed").
+fo_peer_confirmed() {
+	local t0 n
+	t0=$(fo_now_ms)
+	while :; do
+		n=$(ns_exec "$1" cat /proc/net/sctp/remaddr 2>/dev/null | awk -v a="$2" '
+			{ x = $1; sub(/^\*/, "", x); if (x == a && $NF == 2) n++ } END { print n + 0 }')
+		if [ "$n" -ge "$3" ]; then
+			FO_CONFIRM_MS=$(($(fo_now_ms) - t0))
+			return 0
+		fi
+		[ $(($(fo_now_ms) - t0)) -lt $(($4 * 1000)) ] || return 1
+		sleep 0.1
+	done
+}
+
 # fo_ini FILE NAME PROFILE [HOLD_MS] [CELL_ADDR]: agent config.
 #   PROFILE board: the board defaults of board/rpi/sctpagent.ini (eth:
 #     heartbeat 1 s, RTO 100/30/1000, path_max_retrans 2, PF at the first

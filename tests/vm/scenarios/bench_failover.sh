@@ -12,7 +12,8 @@
 #     policy: the baseline) and case (link = ip link set eth0 down in the
 #     agent namespace; blackhole = netem loss 100% on both eth ends), RUNS
 #     fresh associations: the fault at a random phase (0-149 ms) after
-#     1.5 s of steady traffic, held 3 s; case cellfloor (board profile
+#     1.5 s of steady traffic and once the peer confirmed the agent's
+#     cell address (fo_peer_confirmed: a steady state), held 3 s; case cellfloor (board profile
 #     only) is the same window with eth down since 2.5 s before it: no
 #     failover in it, every reading on the cellular path, so its worst is
 #     what the bed allows any agent (the cell delay plus the guest's own
@@ -101,6 +102,8 @@ start_pair() {	# start_pair PEER PROFILE: fresh peer + agent, steady traffic
 	fo_agent_start $AG fa "$(ini $1 $2)"
 	fo_peer_hello $CTL $1 1 15 || { dump $CTL $AG; fail "$1 $2: no HELLO"; }
 	[ $2 = linux ] || { fo_primary $AG fa '10\.1\.0\.1' 5 || { dump $AG; fail "$1 $2: primary not on eth"; }; }
+	fo_peer_confirmed fc 10.2.0.2 1 10 || { dump $AG; fail "$1 $2: the peer never confirmed the agent's cell address"; }
+	CONFIRM=$FO_CONFIRM_MS
 }
 stop_pair() {	# stop_pair PEER PROFILE: sets SPUR (the agent's spurious failovers)
 	SPUR=0
@@ -162,7 +165,7 @@ fault_runs() {	# fault_runs PEER PROFILE CASE
 		lat=$(fo_latency $CTL $((tf - 500)) $((tf + 1500)))
 		pv=$(printed_violations $CTL)
 		sw=$(grep -E 'primary ->|re-sent|UNREACHABLE|: PF' "$(bg_log $AG)" | head -n 3 | sed 's/.*state=up: //' | tr '\n' '|' | tr ' ' '_')
-		echo "BENCH-RUN case=$3 peer=$1 profile=$2 run=$i phase_ms=$((tf % 150)) $lat lost=$(ctl_summary $CTL gaps) ctl_dups=$(ctl_summary $CTL dups) printed_bad=$pv spurious=$SPUR agent=$sw" | tee -a $R
+		echo "BENCH-RUN case=$3 peer=$1 profile=$2 run=$i phase_ms=$((tf % 150)) confirm_wait_ms=$CONFIRM $lat lost=$(ctl_summary $CTL gaps) ctl_dups=$(ctl_summary $CTL dups) printed_bad=$pv spurious=$SPUR agent=$sw" | tee -a $R
 		[ "${DUMP:-0}" = 1 ] && [ $2 != linux ] && dump_run $3 $1 $i $tf
 	done
 }
@@ -198,6 +201,8 @@ soak() {
 		fo_peer_hello s$peer $peer 1 15 || { dump soak-$peer; fail "soak $peer: no HELLO"; }
 		fo_primary soak-$peer ka '10\.1\.0\.1' 5 || { dump soak-$peer; fail "soak $peer: primary not on eth"; }
 	done
+	set -- $FO_PEERS
+	fo_peer_confirmed kc 10.2.0.2 $# 15 || fail "soak: the peers never confirmed the agents' cell address"
 	sleep 1
 	t=$(fo_now_ms)
 	# (its own counter: the helpers above loop on a global i, which ash's

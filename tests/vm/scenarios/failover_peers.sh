@@ -39,6 +39,9 @@ for peer in $FO_PEERS; do
 	fo_peer_hello $peer $peer 1 15 || { dump a$peer; fail "$peer: no HELLO"; }
 	fo_primary a$peer fa '10\.1\.0\.1' 5 || { dump a$peer; fail "$peer: primary never on eth"; }
 done
+set -- $FO_PEERS
+fo_peer_confirmed fc 10.2.0.2 $# 15 || fail "the peers never confirmed the agents' cell address"
+log "peers confirmed the agents' cell address after $FO_CONFIRM_MS ms more"
 each() {	# each ERE TIMEOUT WHAT: wait for ERE in every agent's log
 	local peer
 	for peer in $FO_PEERS; do
