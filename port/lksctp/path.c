@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* port/lksctp: primary path, per-path parameters, path status. */
+#define _GNU_SOURCE		/* CLOCK_MONOTONIC_COARSE, clock_getres */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "port/lksctp/lksctp.h"
 
@@ -165,6 +167,20 @@ static enum ps_path_state path_state(int s)
 	}
 }
 
+/* Linux gives spinfo_srtt in jiffies (spinfo_rto in ms): one jiffy is the
+ * resolution of the coarse clock. Seen: "srtt=22" for an 88 ms round trip
+ * at HZ=250. */
+static uint32_t jiffies_ms(uint32_t j)
+{
+	static long tick_ns;
+	struct timespec r;
+
+	if (!tick_ns)
+		tick_ns = clock_getres(CLOCK_MONOTONIC_COARSE, &r) == 0 && r.tv_sec == 0 &&
+			  r.tv_nsec > 0 ? r.tv_nsec : -1;
+	return tick_ns > 0 ? (uint32_t)((uint64_t)j * (uint64_t)tick_ns / 1000000u) : j;
+}
+
 static void path_info(struct ps_ep *ep, ps_assoc_id assoc,
 		      const struct sockaddr *sa, const struct net_addr *prim,
 		      struct ps_path_info *pi)
@@ -183,7 +199,7 @@ static void path_info(struct ps_ep *ep, ps_assoc_id assoc,
 	if (getopt_sctp(ep->fd, SCTP_GET_PEER_ADDR_INFO, &info, sizeof(info)))
 		return;
 	pi->state = path_state(info.spinfo_state);
-	pi->srtt_ms = info.spinfo_srtt;
+	pi->srtt_ms = jiffies_ms(info.spinfo_srtt);
 	pi->rto_ms = info.spinfo_rto;
 	pi->cwnd = info.spinfo_cwnd;
 	pi->mtu = info.spinfo_mtu;

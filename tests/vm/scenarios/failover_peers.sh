@@ -42,6 +42,13 @@ done
 set -- $FO_PEERS
 fo_peer_confirmed fc 10.2.0.2 $# 15 || fail "the peers never confirmed the agents' cell address"
 log "peers confirmed the agents' cell address after $FO_CONFIRM_MS ms more"
+# the cell round trip as the status shows it (netem 40 ms each way), in ms:
+# Linux reports srtt in jiffies ("srtt=22" at HZ=250 before the port
+# converted it)
+fo_status a$1 || { dump a$1; fail "$1: no status"; }
+srtt=$(grep -E 'path cell [0-9.:]+: [A-Z ]+ srtt=' "$(bg_log a$1)" | tail -n1 | sed 's/.* srtt=\([0-9]*\).*/\1/')
+log "$1: cell srtt ${srtt:-?} ms"
+[ "${srtt:-0}" -ge 60 ] && [ "$srtt" -le 2000 ] || { dump a$1; fail "$1: cell srtt ${srtt:-?} ms in the status, the round trip is 80 ms"; }
 each() {	# each ERE TIMEOUT WHAT: wait for ERE in every agent's log
 	local peer
 	for peer in $FO_PEERS; do
