@@ -8,7 +8,7 @@
 # cellular bytes; a 100-flap soak. Once per architecture (one VM boot each).
 # Usage: scripts/bench-failover.sh [--arch amd64|arm64|all] [--runs N]
 #        [--bindir DIR] [--alternatives] [--soak FLAPS | --no-soak]
-#        [--peers ctl,ctl1,darn] [--verbose] [--dump]
+#        [--peers ctl,ctl1,darn] [--profiles P,..] [--verbose] [--dump]
 # Prints per arch a header and (one line each):
 #   failover <case> peer=<p> worst_ms=.. median_worst_ms=.. gap_ms=.. lost=.. dup=.. spurious=.. baseline_worst_ms=..
 #   # detail <case> peer=<p>: per-run figures, the baseline's median/lost/dup
@@ -20,7 +20,8 @@
 #   # vm stalls=.. max_late_ms=..  (vCPU stalls >= 20 ms seen: machine load)
 # --alternatives adds the reference controller against two other designs
 # (peer=ctl/noibit: no SACK-IMMEDIATELY, the learned RTO floor alone;
-# peer=ctl/hb: the same with 100 ms Ethernet heartbeats); --verbose adds
+# peer=ctl/hb: the same with 100 ms Ethernet heartbeats); --profiles
+# names them (and floorN: the board with rto_min_ms = N on eth); --verbose adds
 # the per-run lines; --dump adds each board fault run's agent log (debug
 # level) and its readings slower than 60 ms. Exit 1 if a VM run failed or a soak was not ok. KEEP_LOG=1 keeps the logs.
 set -u
@@ -32,12 +33,13 @@ while [ $# -gt 0 ]; do
 	--runs) RUNS=$2; shift 2 ;;
 	--bindir) BINDIR=$2; shift 2 ;;
 	--alternatives) APPEND="$APPEND bench.profiles=noibit,hb"; shift ;;
+	--profiles) APPEND="$APPEND bench.profiles=$2"; shift 2 ;;
 	--no-soak) APPEND="$APPEND bench.soak=0"; shift ;;
 	--soak) APPEND="$APPEND bench.soak=$2"; shift 2 ;;
 	--peers) APPEND="$APPEND bench.peers=$2"; shift 2 ;;
 	--verbose) VERBOSE=1; shift ;;
 	--dump) APPEND="$APPEND bench.dump=1"; DUMP=1; shift ;;
-	*) echo "usage: $0 [--arch amd64|arm64|all] [--runs N] [--bindir DIR] [--alternatives] [--soak N | --no-soak] [--peers LIST] [--verbose] [--dump]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--arch amd64|arm64|all] [--runs N] [--bindir DIR] [--alternatives] [--profiles LIST] [--soak N | --no-soak] [--peers LIST] [--verbose] [--dump]" >&2; exit 2 ;;
 	esac
 done
 rc=0

@@ -27,7 +27,8 @@
 #     0 spurious.
 #   bench.profiles=P,.. on the kernel command line adds profiles for the
 #   reference controller (noibit: eth metered, so no SACK-IMMEDIATELY and
-#   the learned floor alone; hb: noibit with 100 ms eth heartbeats);
+#   the learned floor alone; hb: noibit with 100 ms eth heartbeats;
+#   floorN: the board with rto_min_ms = N on eth, not 30);
 #   bench.soak=N flaps N times instead of 100 (0: no soak);
 #   bench.peers=P,.. runs only those peers;
 #   bench.dump=1 prints each board fault run's agent log ("AGENTLOG ...")
@@ -78,7 +79,7 @@ IB0=$(idle_bytes iba); IL0=$(idle_bytes ila); TI0=$(fo_now_ms)
 fo_bed f
 ini() {	# ini PEER PROFILE: the benchmark agent's config file
 	local f=$VMTEST_WORK/$1-$2.ini base=$2
-	case $2 in noibit|hb) base=board ;; esac
+	case $2 in noibit|hb|floor*) base=board ;; esac
 	FO_PORT=$(fo_peer_port $1)
 	fo_ini $f bench $base 2000
 	fo_sensors $f 150
@@ -86,6 +87,7 @@ ini() {	# ini PEER PROFILE: the benchmark agent's config file
 	case $2 in
 	noibit) sed -i '/^interface = eth0$/a metered = yes' $f ;;
 	hb) sed -i -e '/^interface = eth0$/a metered = yes' -e 's/^heartbeat_ms = 1000$/heartbeat_ms = 100/' $f ;;
+	floor*) sed -i "s/^rto_min_ms = 30\$/rto_min_ms = ${2#floor}/" $f ;;	# eth's only
 	esac
 	echo $f
 }
