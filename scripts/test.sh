@@ -8,7 +8,8 @@
 #   (tests/net); the VM scenarios on the amd64 and arm64 6.1 kernels
 #   (Debian 12) and the arm64 6.12 kernel (Debian 13), in parallel.
 # Ends with one line: "N passed, M failed".
-#   The man pages against --help, docs/CONFIG.md and the schema; the
+#   The man pages against --help, docs/CONFIG.md and the schema; the Pi
+#   defaults in board/rpi against docs/RPI.md and the VM board profile; the
 #   Debian packages (lintian, install/run/purge in an arm64 root file
 #   system) and the systemd unit (verify, security score).
 # Usage: scripts/test.sh [all|unit|net|vm|deb]
@@ -165,6 +166,14 @@ docs() {
 		printf '%s\n' "$out" | sed 's/^/  /'
 	else
 		bad 1 "man pages"
+		printf '%s\n' "$out" | sed 's/^/    | /'
+	fi
+	note "board defaults in sync (tests/docs/board_sync.py)"
+	if out=$(tests/docs/board_sync.py 2>&1); then
+		ok 1
+		printf '%s\n' "$out" | sed 's/^/  /'
+	else
+		bad 1 "board defaults"
 		printf '%s\n' "$out" | sed 's/^/    | /'
 	fi
 }

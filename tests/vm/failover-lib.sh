@@ -18,6 +18,8 @@ FO_CTL_ADDRS=10.1.0.1,10.2.0.1
 # The controller's SCTP port in fo_ini and fo_ctl_start (several peers may
 # share a bed on different ports).
 FO_PORT=9910
+# the board's Ethernet RTO floor (board/rpi/sctpagent.ini [path.eth] rto_min_ms)
+FO_ETH_RTO_MIN=20
 
 # fo_now_ms: wall clock in ms (ash's $EPOCHREALTIME, no fork).
 fo_now_ms() {
@@ -81,7 +83,7 @@ fo_peer_confirmed() {
 
 # fo_ini FILE NAME PROFILE [HOLD_MS] [CELL_ADDR]: agent config.
 #   PROFILE board: the board defaults of board/rpi/sctpagent.ini (eth:
-#     heartbeat 1 s, RTO 100/30/1000, path_max_retrans 2, PF at the first
+#     heartbeat 1 s, RTO 100/$FO_ETH_RTO_MIN/1000, path_max_retrans 2, PF at the first
 #     timeout; cell: metered, heartbeat 600 s, RTO 1000/300/3000,
 #     path_max_retrans 4, PF after 2 timeouts; assoc_max_retrans = their sum), the failback
 #     hold set to HOLD_MS (default 2000) so the scenarios stay short.
@@ -106,7 +108,7 @@ address = 10.1.0.2
 priority = 10
 heartbeat_ms = 1000
 rto_initial_ms = 100
-rto_min_ms = 30
+rto_min_ms = $FO_ETH_RTO_MIN
 rto_max_ms = 1000
 path_max_retrans = 2
 pf_threshold = 0
@@ -255,6 +257,15 @@ fo_start() {
 # fo_on_eth: wait until the agent made the Ethernet address primary.
 fo_on_eth() {
 	fo_primary agent fa '10\.1\.0\.1' 5 || { dump agent; fail "primary never on eth"; }
+}
+# fo_steady [CTL_NS]: the steady state a fault test means: eth primary,
+# and the controller (in CTL_NS, default fc) has confirmed the agent's
+# cell address 10.2.0.2. Until then it sends its SACKs for cell DATA to
+# the Ethernet address, so a fault inside that window (1.5-4.5 s after
+# COMM_UP: one rto_initial) stalls cell instead of testing the failover.
+fo_steady() {
+	fo_on_eth
+	fo_peer_confirmed ${1:-fc} 10.2.0.2 1 15 || { dump agent ctl; fail "the controller never confirmed the agent's cell address"; }
 }
 
 # --- peers -------------------------------------------------------------------

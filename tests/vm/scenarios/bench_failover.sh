@@ -28,7 +28,7 @@
 #   bench.profiles=P,.. on the kernel command line adds profiles for the
 #   reference controller (noibit: eth metered, so no SACK-IMMEDIATELY and
 #   the learned floor alone; hb: noibit with 100 ms eth heartbeats;
-#   floorN: the board with rto_min_ms = N on eth, not 30);
+#   floorN: the board with rto_min_ms = N on eth, not FO_ETH_RTO_MIN);
 #   bench.soak=N flaps N times instead of 100 (0: no soak);
 #   bench.peers=P,.. runs only those peers;
 #   bench.dump=1 prints each board fault run's agent log ("AGENTLOG ...")
@@ -87,7 +87,7 @@ ini() {	# ini PEER PROFILE: the benchmark agent's config file
 	case $2 in
 	noibit) sed -i '/^interface = eth0$/a metered = yes' $f ;;
 	hb) sed -i -e '/^interface = eth0$/a metered = yes' -e 's/^heartbeat_ms = 1000$/heartbeat_ms = 100/' $f ;;
-	floor*) sed -i "s/^rto_min_ms = 30\$/rto_min_ms = ${2#floor}/" $f ;;	# eth's only
+	floor*) sed -i "s/^rto_min_ms = $FO_ETH_RTO_MIN\$/rto_min_ms = ${2#floor}/" $f ;;	# eth's only
 	esac
 	echo $f
 }

@@ -9,7 +9,7 @@
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
 fo_start fb
-fo_on_eth
+fo_steady
 sleep 1.5
 tdown=$(fo_now_ms)
 blackhole fa eth0

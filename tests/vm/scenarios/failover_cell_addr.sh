@@ -10,6 +10,7 @@
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
 fo_start fa auto
+fo_steady
 sleep 1
 link_down fa eth0
 wait_for_line "$A" 'primary -> 10\.2\.0\.1:9910 \(path cell\)' 3 || { dump agent; fail "no switch to cell"; }

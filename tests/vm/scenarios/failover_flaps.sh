@@ -10,7 +10,7 @@
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
 fo_start ff
-fo_on_eth
+fo_steady
 sleep 1
 p0=$(count_lines "$A" 'primary ->')
 tdown=$(fo_now_ms)

@@ -9,7 +9,7 @@
 . /vmtest/failover-lib.sh
 log "EPOCHREALTIME='$EPOCHREALTIME'"
 fo_start fl
-fo_on_eth
+fo_steady
 sleep 2
 n0=$(ctl_count ctl)
 tdown=$(fo_now_ms)

@@ -43,7 +43,7 @@ A=$(bg_log agent)
 wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 15 || { dump ctl ctl.err agent; fail "no HELLO"; }
 grep -q 'set net.sctp.udp_port = 9899' "$A" || { dump agent; fail "the agent did not set net.sctp.udp_port"; }
 [ "$(ns_exec ua cat /proc/sys/net/sctp/udp_port)" = 9899 ] || fail "net.sctp.udp_port not 9899 after start"
-fo_on_eth
+fo_steady uc
 sleep 1
 link_down ua eth0
 wait_for_line "$A" 'path=eth if=eth0: link DOWN' 3 || { dump agent; fail "no link DOWN"; }
