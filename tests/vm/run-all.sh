@@ -91,7 +91,7 @@ echo "  build $((SECONDS - t0)) s"
 shard() { echo "$1" | tr , '\n' | awk -v k="$2" -v n="$3" 'NR % n == k % n' | paste -sd, -; }
 # rotate a comma list by N/D of its length: each VM starts at another
 # place in the list, so the timing-sensitive runs (failover_*, pipeline_*:
-# 30 ms RTOs, shaped links) of several VMs do not all fall at the same
+# 20 ms RTOs, shaped links) of several VMs do not all fall at the same
 # time on a 2-core host (the report keeps the list's order)
 rotate() { echo "$1" | tr , '\n' | awk -v n="$2" -v d="$3" '{ l[NR] = $0 }
 	END { s = int(NR * n / d); for (i = 0; i < NR; i++) print l[(i + s) % NR + 1] }' |

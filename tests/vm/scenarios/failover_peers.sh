@@ -121,7 +121,7 @@ for peer in $FO_PEERS; do
 	log "$peer: $FO_SUM; failovers $f (spurious $s): $link on the link down, $2 in the blackhole, $1 else not explained by a VM stall"
 	[ "$link" = 1 ] && [ "$2" = 1 ] || { cat "$(bg_log a$peer)"; fail "$peer: $link failovers on the link down, $2 in the blackhole: want 1 each"; }
 	# one failover without a fault whose path was back within a second is
-	# the loaded TCG guest (a SACK later than the 30 ms floor, no stall
+	# the loaded TCG guest (a SACK later than the Ethernet floor, no stall
 	# vm_stallmon could see: 2 of 6 clean-clone runs on arm64 6.12 had
 	# one): said, not failed. More, or one that stayed down, fails.
 	# Spurious failovers are measured on a quiet host: make bench-failover.

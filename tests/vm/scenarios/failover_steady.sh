@@ -3,7 +3,7 @@
 # controller at the kernel's delayed SACK, the same SACKing every packet,
 # sctp_darn as a plain Linux peer), one after another, each serving four
 # agents at once: one counter sensor every 10 s, 1 s, 100 ms or 10 ms (on
-# stream 1..4), with the Pi's path defaults (eth RTO floor 30 ms, PF at
+# stream 1..4), with the Pi's path defaults (eth RTO floor 20 ms, PF at
 # the first timeout). For every agent: 0 failovers (none spurious), the
 # Ethernet address stays primary, the peer SACKed promptly (and the RTO
 # floor left its conservative start where 8 acks came); for every peer (tcpdump in its
@@ -16,7 +16,7 @@
 # right after a VM stall (fo_failovers_unexplained) is forgiven, and said.
 # (One peer at a time: twelve agents at once on one vCPU of a loaded
 # 2-core host, three VMs side by side in make test, stalled the guest
-# for longer than the 30 ms RTO more often than vm_stallmon could see.)
+# for longer than the Ethernet RTO more often than vm_stallmon could see.)
 . /vmtest/lib.sh
 . /vmtest/ctl-lib.sh
 . /vmtest/failover-lib.sh
