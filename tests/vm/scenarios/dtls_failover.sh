@@ -40,8 +40,8 @@ A=$(bg_log agent)
 wait_for_line "$(bg_log ctl)" '^\{"event":"hello"' 15 || { dump ctl agent; fail "no HELLO through DTLS"; }
 # the controller must have confirmed the agent's cell address first: until
 # then it sends its SACKs for cell DATA to the dead Ethernet address
-# (fo_peer_confirmed; seen: "only 27 readings in 2 s on cell" on arm64 6.12)
-fo_peer_confirmed fc 10.2.0.2 1 15 || { dump agent ctl; fail "the controller never confirmed the agent's cell address"; }
+# (fo_steady; seen: "only 27 readings in 2 s on cell" on arm64 6.12)
+fo_steady
 # on Ethernet and quiet for 1 s (on a loaded TCG host a 20 ms RTO can fire
 # spuriously: PF, cell primary for the 2 s hold-down)
 changes() { grep -cE 'primary ->|: PF' "$A"; }
